@@ -1,0 +1,18 @@
+//! normsctl: a team's expectations, norms and metrics as YAML in git.
+//!
+//! The library loads, validates and describes a handbook; the `normsctl` binary's `cli`
+//! module is the only place that prints or exits. Data flows one way:
+//! `load` (files -> `yaml` nodes -> `model`) -> `validate` -> `report`.
+
+pub mod atomic;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod scaffold;
+pub mod schema;
+pub mod validate;
+pub mod yaml;
+
+/// The tool's version, as recorded in outputs.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,458 @@
+//! Finding a handbook on disk and reading it: settings, roster and every policy file.
+//!
+//! Reading never stops at the first problem: every file that cannot be read or decoded
+//! becomes a finding, and the rest is still loaded. Only a missing handbook (an
+//! environment problem) is an error. This module reads files but never prints.
+
+pub mod decode;
+pub mod policy;
+pub mod roster;
+pub mod settings;
+
+use crate::diag::{Finding, Pos};
+use crate::model::{Handbook, Policy, Settings};
+use crate::validate::file as rules;
+use crate::yaml::{self, ParseError};
+use decode::Decoder;
+use std::path::{Component, Path, PathBuf};
+
+/// The settings file that marks a handbook root.
+pub const SETTINGS_FILE: &str = "normsctl.yaml";
+
+/// Problems that stop a command before any file is judged.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: no such folder")]
+    NoSuchDir { path: PathBuf },
+    #[error(
+        "no handbook found: no {SETTINGS_FILE} in {start} or above, and not inside a git work tree"
+    )]
+    NotFound { start: PathBuf },
+    #[error("the policies folder {path} does not exist")]
+    NoPolicies { path: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Where a handbook is, and how to name its files in messages.
+#[derive(Clone, Debug)]
+pub struct Location {
+    /// The handbook root, canonical.
+    pub root: PathBuf,
+    /// The top of the git work tree holding the root, if any (canonical).
+    pub work_tree: Option<PathBuf>,
+    /// The root relative to the work tree top, with `/` and a trailing `/` (empty at the top).
+    pub prefix: String,
+}
+
+impl Location {
+    /// Finds the handbook: `repo` if given, else the nearest folder upwards from `cwd`
+    /// holding `normsctl.yaml` (within the git work tree, when there is one), else the top
+    /// of the git work tree.
+    pub fn discover(repo: Option<&Path>, cwd: &Path) -> Result<Location, LoadError> {
+        let root = match repo {
+            Some(dir) => {
+                let dir = cwd.join(dir);
+                if !dir.is_dir() {
+                    return Err(LoadError::NoSuchDir { path: dir });
+                }
+                canonical(&dir)?
+            }
+            None => {
+                let start = canonical(cwd)?;
+                let top = work_tree_of(&start);
+                let found = start
+                    .ancestors()
+                    .take_while(|dir| top.as_ref().is_none_or(|top| dir.starts_with(top)))
+                    .find(|dir| dir.join(SETTINGS_FILE).is_file())
+                    .map(Path::to_path_buf);
+                match found.or(top) {
+                    Some(root) => root,
+                    None => return Err(LoadError::NotFound { start }),
+                }
+            }
+        };
+        Ok(Location::at(root))
+    }
+
+    /// A location for a known root folder (canonical).
+    pub fn at(root: PathBuf) -> Location {
+        let work_tree = work_tree_of(&root);
+        let prefix = work_tree
+            .as_ref()
+            .and_then(|top| root.strip_prefix(top).ok())
+            .map(|rel| {
+                let mut p = slash_path(rel);
+                if !p.is_empty() {
+                    p.push('/');
+                }
+                p
+            })
+            .unwrap_or_default();
+        Location {
+            root,
+            work_tree,
+            prefix,
+        }
+    }
+
+    /// How a file under the root is named in messages.
+    pub fn display(&self, rel: &Path) -> String {
+        format!("{}{}", self.prefix, slash_path(rel))
+    }
+}
+
+fn canonical(path: &Path) -> Result<PathBuf, LoadError> {
+    path.canonicalize().map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn work_tree_of(dir: &Path) -> Option<PathBuf> {
+    let repo = git2::Repository::discover(dir).ok()?;
+    repo.workdir()?.canonicalize().ok()
+}
+
+/// A path with `/` separators.
+pub fn slash_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether a configured path stays inside the handbook (relative, no `..`).
+pub fn is_safe_relative(path: &str) -> bool {
+    let p = Path::new(path);
+    !path.is_empty()
+        && p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+/// A loaded handbook and everything found wrong while reading it.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub handbook: Handbook,
+    pub findings: Vec<Finding>,
+    /// How many files were read (settings, roster and policies).
+    pub files: usize,
+}
+
+/// Reads the whole handbook at `loc`.
+pub fn load(loc: &Location) -> Result<Loaded, LoadError> {
+    let mut out = Loaded::default();
+    let settings_path = loc.root.join(SETTINGS_FILE);
+    if settings_path.exists() {
+        out.files += 1;
+        let name = loc.display(Path::new(SETTINGS_FILE));
+        if let Some((source, node)) = read_yaml(loc, &settings_path, &name, true, &mut out.findings)
+        {
+            let mut d = Decoder::new(&name, &source);
+            out.handbook.settings = settings::decode(&mut d, &node);
+            out.findings.append(&mut d.findings);
+        }
+    }
+    let Settings {
+        policies: ref policies_dir,
+        roster: ref roster_file,
+        ..
+    } = out.handbook.settings;
+
+    let roster_path = loc.root.join(roster_file);
+    let roster_name = loc.display(Path::new(roster_file));
+    if roster_path.exists() {
+        out.files += 1;
+        if let Some((source, node)) =
+            read_yaml(loc, &roster_path, &roster_name, false, &mut out.findings)
+        {
+            let mut d = Decoder::new(&roster_name, &source);
+            out.handbook.roster = roster::decode(&mut d, &node);
+            out.findings.append(&mut d.findings);
+        }
+    } else {
+        out.findings.push(
+            Finding::new(&rules::MISSING_FILE, &roster_name, Pos::START, format!("the roster {roster_name} does not exist"))
+                .hint("create it (normsctl init writes an example), or point `roster:` in normsctl.yaml at it"),
+        );
+    }
+
+    let policies_root = loc.root.join(policies_dir);
+    if !policies_root.is_dir() {
+        return Err(LoadError::NoPolicies {
+            path: loc.display(Path::new(policies_dir)),
+        });
+    }
+    let files = policy_files(loc, &policies_root, &mut out.findings);
+    out.files += files.len();
+    let (policies, mut findings) = read_policies(loc, &files);
+    out.handbook.policies = policies;
+    out.findings.append(&mut findings);
+    Ok(out)
+}
+
+/// Lists policy files (`.yaml`, `.yml`) under `dir`, sorted; reports links that leave the
+/// handbook and folders that cannot be read.
+fn policy_files(loc: &Location, dir: &Path, findings: &mut Vec<Finding>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+            let escapes = e.path_is_symlink()
+                && e.path()
+                    .canonicalize()
+                    .is_ok_and(|t| !t.starts_with(&loc.root));
+            !hidden && !escapes
+        });
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() && is_yaml(e.path()) => files.push(e.into_path()),
+            Ok(_) => {}
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf());
+                let name = loc.display(path.strip_prefix(&loc.root).unwrap_or(&path));
+                let message = if e.loop_ancestor().is_some() {
+                    "a symbolic link loops back to a folder above it".to_owned()
+                } else {
+                    format!(
+                        "cannot be read: {}",
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), |io| io.to_string())
+                    )
+                };
+                findings.push(Finding::new(&rules::UNREADABLE, &name, Pos::START, message));
+            }
+        }
+    }
+    // Links that leave the handbook were pruned above; name them.
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        if entry.path_is_symlink()
+            && let Ok(target) = entry.path().canonicalize()
+            && !target.starts_with(&loc.root)
+        {
+            let rel = entry.path().strip_prefix(&loc.root).unwrap_or(entry.path());
+            findings.push(
+                Finding::new(
+                    &rules::OUTSIDE_HANDBOOK,
+                    &loc.display(rel),
+                    Pos::START,
+                    format!("a symbolic link to {}, outside the handbook", target.display()),
+                )
+                .hint("copy the file into the handbook, or remove the link: everything a handbook says must be in its repository"),
+            );
+        }
+    }
+    files
+}
+
+fn is_yaml(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
+}
+
+/// Reads and decodes policy files on every core, keeping the given order.
+fn read_policies(loc: &Location, files: &[PathBuf]) -> (Vec<Policy>, Vec<Finding>) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = files.len().div_ceil(threads).max(64);
+    let results: Vec<(Vec<Policy>, Vec<Finding>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || read_policy_chunk(loc, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("policy reader thread panicked"))
+            .collect()
+    });
+    let mut policies = Vec::with_capacity(files.len());
+    let mut findings = Vec::new();
+    for (mut p, mut f) in results {
+        policies.append(&mut p);
+        findings.append(&mut f);
+    }
+    (policies, findings)
+}
+
+fn read_policy_chunk(loc: &Location, files: &[PathBuf]) -> (Vec<Policy>, Vec<Finding>) {
+    let mut policies = Vec::new();
+    let mut findings = Vec::new();
+    for path in files {
+        let rel = path.strip_prefix(&loc.root).unwrap_or(path);
+        let name = loc.display(rel);
+        let Some((source, node)) = read_yaml(loc, path, &name, false, &mut findings) else {
+            continue;
+        };
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut d = Decoder::new(&name, &source);
+        if let Some(policy) = policy::decode(&mut d, &node, &stem) {
+            policies.push(policy);
+        }
+        findings.append(&mut d.findings);
+    }
+    (policies, findings)
+}
+
+/// Reads one YAML file that must hold one mapping. Problems become findings and `None`.
+/// `may_be_empty` accepts a file with no document (read as an empty mapping).
+fn read_yaml(
+    loc: &Location,
+    path: &Path,
+    name: &str,
+    may_be_empty: bool,
+    findings: &mut Vec<Finding>,
+) -> Option<(String, yaml::Node)> {
+    let source = match read_text(loc, path, name) {
+        Ok(source) => source,
+        Err(finding) => {
+            findings.push(*finding);
+            return None;
+        }
+    };
+    match yaml::parse(&source) {
+        Ok(Some(node)) => {
+            if matches!(node.value, yaml::Value::Map(_)) {
+                return Some((source, node));
+            }
+            if may_be_empty && matches!(node.value, yaml::Value::Null) {
+                return Some((source, empty_map()));
+            }
+            findings.push(
+                Finding::new(
+                    &rules::DOCUMENT_SHAPE,
+                    name,
+                    node.pos,
+                    format!(
+                        "the file holds {}; it must be one mapping of keys to values",
+                        node.type_name()
+                    ),
+                )
+                .hint("write `key: value` lines at the top level, like `id: working-hours`"),
+            );
+            None
+        }
+        Ok(None) if may_be_empty => Some((source, empty_map())),
+        Ok(None) => {
+            findings.push(
+                Finding::new(&rules::DOCUMENT_SHAPE, name, Pos::START, "the file is empty")
+                    .hint("write the document's keys, or delete the file (`normsctl new` writes a skeleton)"),
+            );
+            None
+        }
+        Err(e) => {
+            findings.push(parse_finding(name, &e));
+            None
+        }
+    }
+}
+
+fn empty_map() -> yaml::Node {
+    yaml::Node {
+        value: yaml::Value::Map(Vec::new()),
+        pos: Pos::START,
+        span: None,
+    }
+}
+
+/// Turns a parse error into a finding under the right rule.
+pub fn parse_finding(name: &str, e: &ParseError) -> Finding {
+    match e {
+        ParseError::Syntax { pos, message } => Finding::new(
+            &rules::YAML_SYNTAX,
+            name,
+            *pos,
+            format!("YAML syntax: {message}"),
+        )
+        .hint(if message.contains("tab") {
+            "indent with spaces: YAML does not allow tabs for indentation"
+        } else {
+            "fix the YAML at this place (check indentation, quotes and brackets)"
+        }),
+        ParseError::DuplicateKey { pos, key } => Finding::new(
+            &rules::DUPLICATE_KEY,
+            name,
+            *pos,
+            format!("the key `{key}` appears twice in the same mapping"),
+        )
+        .hint("keep one of them: a later value would silently win in other tools"),
+        ParseError::Limit { pos, message } => {
+            Finding::new(&rules::FILE_LIMIT, name, *pos, message.clone())
+        }
+        ParseError::Encoding { pos, message } => {
+            Finding::new(&rules::ENCODING, name, *pos, message.clone())
+                .hint("save the file as UTF-8")
+        }
+        ParseError::MultipleDocuments { pos } => Finding::new(
+            &rules::DOCUMENT_SHAPE,
+            name,
+            *pos,
+            "a second YAML document starts here; a file holds exactly one",
+        )
+        .hint("remove the `---` line and what follows, or move it to its own file"),
+    }
+}
+
+/// Reads a file as text, refusing links out of the handbook, huge files and non-UTF-8.
+fn read_text(loc: &Location, path: &Path, name: &str) -> Result<String, Box<Finding>> {
+    let unreadable = |e: std::io::Error| {
+        Box::new(Finding::new(
+            &rules::UNREADABLE,
+            name,
+            Pos::START,
+            format!("cannot be read: {e}"),
+        ))
+    };
+    let real = path.canonicalize().map_err(unreadable)?;
+    if !real.starts_with(&loc.root) {
+        return Err(Box::new(
+            Finding::new(
+                &rules::OUTSIDE_HANDBOOK,
+                name,
+                Pos::START,
+                format!(
+                    "a symbolic link to {}, outside the handbook",
+                    real.display()
+                ),
+            )
+            .hint("copy the file into the handbook, or remove the link"),
+        ));
+    }
+    let size = std::fs::metadata(&real).map_err(unreadable)?.len();
+    if size > yaml::MAX_FILE_BYTES {
+        return Err(Box::new(
+            Finding::new(
+                &rules::FILE_LIMIT,
+                name,
+                Pos::START,
+                format!(
+                    "the file is {size} bytes; YAML files here are limited to {} bytes",
+                    yaml::MAX_FILE_BYTES
+                ),
+            )
+            .hint("a policy is a page of text: split it, or move data out of the handbook"),
+        ));
+    }
+    let bytes = std::fs::read(&real).map_err(unreadable)?;
+    match yaml::decode_utf8(&bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(e) => Err(Box::new(parse_finding(name, &e))),
+    }
+}

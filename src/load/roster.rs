@@ -1,0 +1,120 @@
+//! Reading `people.yaml` into a [`Roster`].
+
+use super::decode::Decoder;
+use crate::model::*;
+use crate::yaml::{Node, Value};
+
+pub const ROSTER_KEYS: &[&str] = &["teams", "roles", "people"];
+pub const TEAM_KEYS: &[&str] = &["id", "name", "lead"];
+pub const ROLE_KEYS: &[&str] = &["id", "name"];
+pub const PERSON_KEYS: &[&str] = &["id", "name", "email", "teams", "roles", "signing_key"];
+
+/// Decodes a roster; findings go to the decoder.
+pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Option<Roster> {
+    let fields = d.fields(node, "the roster")?;
+    d.unknown_keys(&fields, ROSTER_KEYS, "the roster");
+    let mut roster = Roster {
+        file: d.file.to_owned(),
+        ..Roster::default()
+    };
+    if let Some(e) = fields.get("teams") {
+        roster.teams = items(d, "teams", e.value)
+            .into_iter()
+            .filter_map(|item| {
+                let f = d.fields(item, "a team")?;
+                d.unknown_keys(&f, TEAM_KEYS, "a team");
+                let id = required_id(d, &f, "team")?;
+                let name = name(d, &f, &id);
+                let lead = f.get("lead").and_then(|e| d.text("lead", e.value));
+                Some(Team { id, name, lead })
+            })
+            .collect();
+    }
+    if let Some(e) = fields.get("roles") {
+        roster.roles = items(d, "roles", e.value)
+            .into_iter()
+            .filter_map(|item| {
+                let f = d.fields(item, "a role")?;
+                d.unknown_keys(&f, ROLE_KEYS, "a role");
+                let id = required_id(d, &f, "role")?;
+                let name = name(d, &f, &id);
+                Some(Role { id, name })
+            })
+            .collect();
+    }
+    if let Some(e) = fields.get("people") {
+        roster.people = items(d, "people", e.value)
+            .into_iter()
+            .filter_map(|item| {
+                let f = d.fields(item, "a person")?;
+                d.unknown_keys(&f, PERSON_KEYS, "a person");
+                let id = required_id(d, &f, "person")?;
+                let name = name(d, &f, &id);
+                let emails = f
+                    .get("email")
+                    .map(|e| d.text_list("email", e.value))
+                    .unwrap_or_default();
+                let teams = f
+                    .get("teams")
+                    .map(|e| d.id_list("teams", e.value))
+                    .unwrap_or_default();
+                let roles = f
+                    .get("roles")
+                    .map(|e| d.id_list("roles", e.value))
+                    .unwrap_or_default();
+                let signing_key = f
+                    .get("signing_key")
+                    .and_then(|e| d.non_empty_text("signing_key", e.value));
+                Some(Person {
+                    id,
+                    name,
+                    emails,
+                    teams,
+                    roles,
+                    signing_key,
+                })
+            })
+            .collect();
+    }
+    Some(roster)
+}
+
+fn items<'n>(d: &mut Decoder<'_>, key: &str, node: &'n Node) -> Vec<&'n Node> {
+    match &node.value {
+        Value::Seq(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        _ => {
+            d.report(
+                &super::decode::WRONG_TYPE,
+                node.pos,
+                format!("`{key}` must be a list, not {}", node.type_name()),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn required_id(
+    d: &mut Decoder<'_>,
+    f: &super::decode::Fields<'_>,
+    what: &str,
+) -> Option<Located<String>> {
+    match f.get("id") {
+        Some(e) => d.text("id", e.value).filter(|id| d.id_shape("id", id)),
+        None => {
+            d.missing(
+                f,
+                "id",
+                &format!("a {what}"),
+                "add `id:` (lower-case letters, digits and hyphens)",
+            );
+            None
+        }
+    }
+}
+
+fn name(d: &mut Decoder<'_>, f: &super::decode::Fields<'_>, id: &Located<String>) -> String {
+    f.get("name")
+        .and_then(|e| d.non_empty_text("name", e.value))
+        .map_or_else(|| id.value.clone(), |n| n.value)
+}

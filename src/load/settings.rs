@@ -1,0 +1,134 @@
+//! Reading `normsctl.yaml` into [`Settings`]; every key has a default.
+
+use super::decode::{Decoder, INVALID_VALUE};
+use crate::model::Settings;
+use crate::yaml::Node;
+
+pub const SETTINGS_KEYS: &[&str] = &[
+    "title",
+    "organization",
+    "base_url",
+    "timezone",
+    "policies",
+    "roster",
+    "templates",
+    "fairness",
+    "acks",
+];
+pub const FAIRNESS_KEYS: &[&str] = &["outside_individual_control"];
+pub const ACKS_KEYS: &[&str] = &["ref", "remote", "due_days"];
+
+/// Decodes settings over the defaults; findings go to the decoder.
+pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
+    let mut s = Settings::default();
+    let Some(fields) = d.fields(node, "the settings") else {
+        return s;
+    };
+    d.unknown_keys(&fields, SETTINGS_KEYS, "the settings");
+    let text = |d: &mut Decoder<'_>, key: &str| {
+        fields.get(key).and_then(|e| d.non_empty_text(key, e.value))
+    };
+    if let Some(t) = text(d, "title") {
+        s.title = t.value;
+    }
+    s.organization = text(d, "organization").map(|t| t.value);
+    if let Some(url) = text(d, "base_url") {
+        if url.value.starts_with("https://") || url.value.starts_with("http://") {
+            let mut v = url.value;
+            if !v.ends_with('/') {
+                v.push('/');
+            }
+            s.base_url = Some(v);
+        } else {
+            d.report(
+                &INVALID_VALUE,
+                url.pos,
+                format!("base_url `{}` is not an http(s) address", url.value),
+            )
+            .hint = Some(
+                "write the site's full address, for example https://handbook.example.com/".into(),
+            );
+        }
+    }
+    if let Some(tz) = text(d, "timezone") {
+        if jiff::tz::TimeZone::get(&tz.value).is_ok() {
+            s.timezone = tz.value;
+        } else {
+            d.report(
+                &INVALID_VALUE,
+                tz.pos,
+                format!("`{}` is not a known time zone", tz.value),
+            )
+            .hint =
+                Some("use an IANA zone name such as Europe/Madrid, America/New_York or UTC".into());
+        }
+    }
+    for (key, slot) in [
+        ("policies", &mut s.policies),
+        ("roster", &mut s.roster),
+        ("templates", &mut s.templates),
+    ] {
+        if let Some(path) = fields.get(key).and_then(|e| d.non_empty_text(key, e.value)) {
+            if super::is_safe_relative(&path.value) {
+                *slot = path.value.trim_end_matches('/').to_owned();
+            } else {
+                d.report(
+                    &INVALID_VALUE,
+                    path.pos,
+                    format!("`{key}: {}` leaves the handbook folder", path.value),
+                )
+                .hint = Some(
+                    "give a path relative to the folder of normsctl.yaml, without `..`".into(),
+                );
+            }
+        }
+    }
+    if let Some(e) = fields.get("fairness")
+        && let Some(f) = d.fields(e.value, "fairness")
+    {
+        d.unknown_keys(&f, FAIRNESS_KEYS, "fairness");
+        if let Some(e) = f.get("outside_individual_control") {
+            s.fairness.outside_individual_control = d
+                .text_list("outside_individual_control", e.value)
+                .into_iter()
+                .map(|t| t.value)
+                .filter(|t| !t.trim().is_empty())
+                .collect();
+        }
+    }
+    if let Some(e) = fields.get("acks")
+        && let Some(f) = d.fields(e.value, "acks")
+    {
+        d.unknown_keys(&f, ACKS_KEYS, "acks");
+        if let Some(r) = f.get("ref").and_then(|e| d.non_empty_text("ref", e.value)) {
+            let full = if r.value.starts_with("refs/") {
+                r.value.clone()
+            } else {
+                format!("refs/heads/{}", r.value)
+            };
+            if git2::Reference::is_valid_name(&full) {
+                s.acks.git_ref = full;
+            } else {
+                d.report(
+                    &INVALID_VALUE,
+                    r.pos,
+                    format!("`{}` is not a valid git ref name", r.value),
+                )
+                .hint = Some("use a branch name such as normsctl/acks".into());
+            }
+        }
+        if let Some(r) = f
+            .get("remote")
+            .and_then(|e| d.non_empty_text("remote", e.value))
+        {
+            s.acks.remote = r.value;
+        }
+        if let Some(n) = f
+            .get("due_days")
+            .and_then(|e| d.int("due_days", e.value, 1))
+        {
+            s.acks.due_days = n.value;
+        }
+    }
+    s
+}

@@ -1,0 +1,154 @@
+use super::Located;
+use crate::diag::Pos;
+use std::collections::BTreeMap;
+
+/// The three kinds of written rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Expectation,
+    Norm,
+    Metric,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Expectation, Kind::Norm, Kind::Metric];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Expectation => "expectation",
+            Kind::Norm => "norm",
+            Kind::Metric => "metric",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Whether people must acknowledge a policy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AckMode {
+    #[default]
+    Required,
+    None,
+}
+
+/// Who a metric judges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Individual,
+    Team,
+}
+
+/// Who may see a metric's numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    Private,
+    Team,
+    Public,
+}
+
+/// A metric's goal.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    Compare { op: CompareOp, value: f64 },
+    Range { min: f64, max: f64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareOp {
+    Lt,
+    Le,
+    Ge,
+    Gt,
+    Eq,
+}
+
+impl CompareOp {
+    pub const ALL: [CompareOp; 5] = [
+        CompareOp::Lt,
+        CompareOp::Le,
+        CompareOp::Ge,
+        CompareOp::Gt,
+        CompareOp::Eq,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Ge => ">=",
+            CompareOp::Gt => ">",
+            CompareOp::Eq => "==",
+        }
+    }
+}
+
+/// The fields only metrics have.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Metric {
+    pub level: Level,
+    pub measures: String,
+    pub source: String,
+    pub unit: String,
+    pub statistic: String,
+    pub target: Target,
+    pub window: String,
+    pub controllable: Option<bool>,
+    /// As declared; see [`Metric::visibility`] for the effective value.
+    pub visibility: Option<Visibility>,
+    pub gaming_risk: Option<String>,
+    pub guardrails: Vec<Located<String>>,
+}
+
+impl Metric {
+    /// The declared visibility, or the default for the metric's level.
+    pub fn visibility(&self) -> Visibility {
+        self.visibility.unwrap_or(match self.level {
+            Level::Individual => Visibility::Private,
+            Level::Team => Visibility::Team,
+        })
+    }
+}
+
+/// One policy document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// The file, relative to the top of the work tree.
+    pub file: String,
+    pub id: Located<String>,
+    pub kind: Kind,
+    pub title: String,
+    pub summary: String,
+    pub body: Option<String>,
+    pub owner: Option<Located<String>>,
+    /// Empty when the file leaves it out: see [`Policy::applies_to`].
+    pub applies_to: Vec<Located<String>>,
+    pub revision: Located<u32>,
+    pub effective: Option<Located<jiff::civil::Date>>,
+    pub ack: AckMode,
+    pub ack_due_days: Option<u32>,
+    pub tags: Vec<String>,
+    pub related: Vec<Located<String>>,
+    pub replaces: Vec<Located<String>>,
+    pub metric: Option<Metric>,
+    /// Where each top-level key stands, for findings about a whole field.
+    pub keys: BTreeMap<String, Pos>,
+}
+
+impl Policy {
+    /// The groups this policy applies to (`everyone` when the file names none).
+    pub fn applies_to(&self) -> Vec<&str> {
+        if self.applies_to.is_empty() {
+            vec![super::EVERYONE]
+        } else {
+            self.applies_to.iter().map(|a| a.value.as_str()).collect()
+        }
+    }
+
+    /// Position of a top-level key, or the start of the file.
+    pub fn key_pos(&self, key: &str) -> Pos {
+        self.keys.get(key).copied().unwrap_or(Pos::START)
+    }
+}

@@ -1,0 +1,56 @@
+use super::Located;
+
+/// A team: people who work together under a lead.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Team {
+    pub id: Located<String>,
+    pub name: String,
+    pub lead: Option<Located<String>>,
+}
+
+/// A role, such as agent or team lead.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Role {
+    pub id: Located<String>,
+    pub name: String,
+}
+
+/// One person on the roster.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Person {
+    pub id: Located<String>,
+    pub name: String,
+    /// Matched against git identities.
+    pub emails: Vec<Located<String>>,
+    pub teams: Vec<Located<String>>,
+    pub roles: Vec<Located<String>>,
+    pub signing_key: Option<Located<String>>,
+}
+
+/// `people.yaml`: who is on the team.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Roster {
+    pub file: String,
+    pub teams: Vec<Team>,
+    pub roles: Vec<Role>,
+    pub people: Vec<Person>,
+}
+
+impl Roster {
+    pub fn person(&self, id: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.id.value == id)
+    }
+
+    pub fn team(&self, id: &str) -> Option<&Team> {
+        self.teams.iter().find(|t| t.id.value == id)
+    }
+
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.id.value == id)
+    }
+
+    /// Whether `id` names a group a policy can apply to: a team, a role or `everyone`.
+    pub fn is_group(&self, id: &str) -> bool {
+        id == super::EVERYONE || self.team(id).is_some() || self.role(id).is_some()
+    }
+}

@@ -1,0 +1,66 @@
+/// The terms that mark a measure no individual controls, by default.
+pub const DEFAULT_OUTSIDE_INDIVIDUAL_CONTROL: [&str; 8] = [
+    "csat",
+    "nps",
+    "satisfaction",
+    "sentiment",
+    "net promoter",
+    "resolution time",
+    "time to resolution",
+    "time to close",
+];
+
+/// `normsctl.yaml`: every key has a default.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub title: String,
+    pub organization: Option<String>,
+    pub base_url: Option<String>,
+    /// IANA time zone name.
+    pub timezone: String,
+    /// Folder of policy documents, relative to the handbook root.
+    pub policies: String,
+    /// Roster file, relative to the handbook root.
+    pub roster: String,
+    /// Template override folder, relative to the handbook root.
+    pub templates: String,
+    pub fairness: Fairness,
+    pub acks: AckSettings,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fairness {
+    pub outside_individual_control: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AckSettings {
+    pub git_ref: String,
+    pub remote: String,
+    pub due_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            title: "Handbook".into(),
+            organization: None,
+            base_url: None,
+            timezone: "UTC".into(),
+            policies: "policies".into(),
+            roster: "people.yaml".into(),
+            templates: "templates".into(),
+            fairness: Fairness {
+                outside_individual_control: DEFAULT_OUTSIDE_INDIVIDUAL_CONTROL
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            },
+            acks: AckSettings {
+                git_ref: "refs/heads/normsctl/acks".into(),
+                remote: "origin".into(),
+                due_days: 14,
+            },
+        }
+    }
+}

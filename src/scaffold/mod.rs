@@ -1,0 +1,188 @@
+//! `init` and `new`: writing a small working handbook, and a skeleton policy to fill in.
+//!
+//! Nothing is ever overwritten: every target is checked before the first file is written,
+//! and each file is written atomically.
+
+use crate::model::Kind;
+use crate::schema::SchemaKind;
+use std::path::{Path, PathBuf};
+
+/// What can go wrong while scaffolding.
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    #[error("refusing to overwrite existing files: {}", list(.0))]
+    Exists(Vec<PathBuf>),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ScaffoldError + '_ {
+    move |source| ScaffoldError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+const VSCODE_SETTINGS: &str = r#"{
+  "yaml.schemas": {
+    "./schema/policy.schema.json": ["policies/**/*.yaml", "policies/**/*.yml"],
+    "./schema/roster.schema.json": ["people.yaml"],
+    "./schema/settings.schema.json": ["normsctl.yaml"]
+  }
+}
+"#;
+
+/// The files `init` writes, relative to the handbook root.
+pub fn init_files() -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "normsctl.yaml".into(),
+            include_str!("init/normsctl.yaml").into(),
+        ),
+        (
+            "people.yaml".into(),
+            include_str!("init/people.yaml").into(),
+        ),
+        (
+            "policies/expectations/working-hours.yaml".into(),
+            include_str!("init/policies/expectations/working-hours.yaml").into(),
+        ),
+        (
+            "policies/norms/stepping-away.yaml".into(),
+            include_str!("init/policies/norms/stepping-away.yaml").into(),
+        ),
+        (
+            "policies/metrics/first-response-time.yaml".into(),
+            include_str!("init/policies/metrics/first-response-time.yaml").into(),
+        ),
+        (".vscode/settings.json".into(), VSCODE_SETTINGS.into()),
+        (".gitignore".into(), "/site/\n".into()),
+    ];
+    for kind in SchemaKind::ALL {
+        let mut text = serde_json::to_string_pretty(&kind.schema()).expect("schemas serialise");
+        text.push('\n');
+        files.push((format!("schema/{}", kind.file_name()), text));
+    }
+    files
+}
+
+/// What `init` did.
+#[derive(Debug)]
+pub struct InitReport {
+    pub written: Vec<String>,
+    /// The first commit, when `init` created the repository.
+    pub commit: Option<git2::Oid>,
+}
+
+/// Writes a working handbook into `dir`; creates a repository with a first commit when
+/// `dir` is not inside one.
+pub fn init(dir: &Path) -> Result<InitReport, ScaffoldError> {
+    let files = init_files();
+    let existing: Vec<PathBuf> = files
+        .iter()
+        .map(|(rel, _)| dir.join(rel))
+        .filter(|p| p.exists())
+        .collect();
+    if !existing.is_empty() {
+        return Err(ScaffoldError::Exists(existing));
+    }
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let in_repo = git2::Repository::discover(dir).is_ok_and(|r| !r.is_bare());
+    let mut written = Vec::new();
+    for (rel, text) in &files {
+        let path = dir.join(rel);
+        crate::atomic::write_new(&path, text.as_bytes()).map_err(io(&path))?;
+        written.push(rel.clone());
+    }
+    let commit = if in_repo {
+        None
+    } else {
+        Some(first_commit(dir, &written)?)
+    };
+    Ok(InitReport { written, commit })
+}
+
+fn first_commit(dir: &Path, files: &[String]) -> Result<git2::Oid, git2::Error> {
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.initial_head("main");
+    let repo = git2::Repository::init_opts(dir, &opts)?;
+    let mut index = repo.index()?;
+    for rel in files {
+        index.add_path(Path::new(rel))?;
+    }
+    index.write()?;
+    let tree = repo.find_tree(index.write_tree()?)?;
+    let sig = repo
+        .signature()
+        .or_else(|_| git2::Signature::now("normsctl init", "normsctl@localhost"))?;
+    repo.commit(
+        Some("HEAD"),
+        &sig,
+        &sig,
+        "Start the handbook (normsctl init)",
+        &tree,
+        &[],
+    )
+}
+
+/// A skeleton policy of `kind` with `id`, owned by `owner`, that validates as written.
+/// `schema` is the relative path from the new file to the policy schema, if there is one.
+pub fn skeleton(kind: Kind, id: &str, owner: &str, schema: Option<&str>) -> String {
+    let title = title_from_id(id);
+    let mut s = String::new();
+    if let Some(schema) = schema {
+        s.push_str(&format!("# yaml-language-server: $schema={schema}\n"));
+    }
+    s.push_str(&format!(
+        "id: {id}\nkind: {kind}\ntitle: {title}\nsummary: One sentence that says what this asks of whom.\nowner: {owner}\napplies_to: [everyone]\nrevision: 1\n",
+        kind = kind.as_str()
+    ));
+    match kind {
+        Kind::Metric => s.push_str(concat!(
+            "level: individual\n",
+            "measures: Exactly what is counted or timed, and from when to when.\n",
+            "source: \"System and fields the numbers come from, e.g. Helpdesk: assigned_at, first_reply_at\"\n",
+            "unit: minutes\n",
+            "statistic: median\n",
+            "target: { op: \"<=\", value: 60 }\n",
+            "window: week\n",
+            "controllable: true\n",
+            "visibility: private\n",
+            "body: |\n",
+            "  Why this metric matters, what counts and what does not, and how it\n",
+            "  is reviewed with each person.\n",
+        )),
+        _ => s.push_str(concat!(
+            "body: |\n",
+            "  What is expected, in plain words, and why.\n",
+            "\n",
+            "  - what to do\n",
+            "  - what happens when it cannot be done\n",
+        )),
+    }
+    s
+}
+
+/// `time-to-first-response` -> `Time to first response`.
+pub fn title_from_id(id: &str) -> String {
+    let words = id.replace('-', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

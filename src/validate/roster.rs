@@ -1,0 +1,163 @@
+//! The roster must be consistent: unique ids, memberships and leads that resolve,
+//! plausible e-mail addresses and signing keys.
+
+use super::decode::INVALID_VALUE;
+use super::ids::DUPLICATE_ID;
+use super::references::DANGLING_REFERENCE;
+use crate::diag::{Finding, Rule, Severity::Error, did_you_mean};
+use crate::model::{EVERYONE, Located, Roster};
+use std::collections::HashMap;
+
+pub static DUPLICATE_EMAIL: Rule = Rule {
+    name: "duplicate-email",
+    severity: Error,
+    summary: "two people share an e-mail address",
+    help: "an address identifies one person in git: keep it on one entry",
+};
+
+pub fn check(roster: &Roster, findings: &mut Vec<Finding>) {
+    let file = roster.file.as_str();
+    let mut push = |f: Finding| findings.push(f);
+
+    // One namespace for teams, roles and people, so `owner` and `applies_to` are never ambiguous.
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    let entries = roster
+        .teams
+        .iter()
+        .map(|t| (&t.id, "team"))
+        .chain(roster.roles.iter().map(|r| (&r.id, "role")))
+        .chain(roster.people.iter().map(|p| (&p.id, "person")));
+    for (id, what) in entries {
+        if id.value == EVERYONE {
+            push(
+                Finding::new(
+                    &DUPLICATE_ID,
+                    file,
+                    id.pos,
+                    format!("`{EVERYONE}` is built in and cannot be a {what}'s id"),
+                )
+                .hint("choose another id"),
+            );
+        } else if let Some(first) = seen.get(id.value.as_str()) {
+            push(
+                Finding::new(
+                    &DUPLICATE_ID,
+                    file,
+                    id.pos,
+                    format!("the {what} id `{}` is already used by a {first}", id.value),
+                )
+                .hint("teams, roles and people share one set of ids: give each its own"),
+            );
+        } else {
+            seen.insert(&id.value, what);
+        }
+    }
+
+    let team_ids: Vec<&str> = roster.teams.iter().map(|t| t.id.value.as_str()).collect();
+    let role_ids: Vec<&str> = roster.roles.iter().map(|r| r.id.value.as_str()).collect();
+    let person_ids: Vec<&str> = roster.people.iter().map(|p| p.id.value.as_str()).collect();
+    let mut dangling = |r: &Located<String>, message: String, candidates: &[&str]| {
+        let hint = did_you_mean(&r.value, candidates.iter().copied()).map_or_else(
+            || "correct the id, or add the entry it names".to_owned(),
+            |c| format!("did you mean `{c}`?"),
+        );
+        push(Finding::new(&DANGLING_REFERENCE, file, r.pos, message).hint(hint));
+    };
+    for team in &roster.teams {
+        if let Some(lead) = &team.lead
+            && roster.person(&lead.value).is_none()
+        {
+            dangling(
+                lead,
+                format!(
+                    "team `{}` has lead `{}`, who is not a person in the roster",
+                    team.id.value, lead.value
+                ),
+                &person_ids,
+            );
+        }
+    }
+    for person in &roster.people {
+        for team in &person.teams {
+            if roster.team(&team.value).is_none() {
+                dangling(
+                    team,
+                    format!(
+                        "`{}` is in team `{}`, which is not a team in the roster",
+                        person.id.value, team.value
+                    ),
+                    &team_ids,
+                );
+            }
+        }
+        for role in &person.roles {
+            if roster.role(&role.value).is_none() {
+                dangling(
+                    role,
+                    format!(
+                        "`{}` has role `{}`, which is not a role in the roster",
+                        person.id.value, role.value
+                    ),
+                    &role_ids,
+                );
+            }
+        }
+    }
+
+    let mut emails: HashMap<String, &str> = HashMap::new();
+    for person in &roster.people {
+        for email in &person.emails {
+            let address = email.value.trim();
+            let well_formed = address.split_once('@').is_some_and(|(user, host)| {
+                !user.is_empty() && !host.is_empty() && !address.contains(char::is_whitespace)
+            });
+            if !well_formed {
+                findings.push(
+                    Finding::new(
+                        &INVALID_VALUE,
+                        file,
+                        email.pos,
+                        format!("`{address}` is not an e-mail address"),
+                    )
+                    .hint("write the address git records for this person, like ana@example.com"),
+                );
+                continue;
+            }
+            match emails.get(&address.to_lowercase()) {
+                Some(other) if *other != person.id.value => findings.push(
+                    Finding::new(
+                        &DUPLICATE_EMAIL,
+                        file,
+                        email.pos,
+                        format!("`{address}` is also the address of `{other}`"),
+                    )
+                    .hint(
+                        "acknowledgements are matched to people by address: keep it on one person",
+                    ),
+                ),
+                _ => {
+                    emails.insert(address.to_lowercase(), &person.id.value);
+                }
+            }
+        }
+        if let Some(key) = &person.signing_key {
+            let kind = key.value.split_whitespace().next().unwrap_or_default();
+            let known = kind.starts_with("ssh-")
+                || kind.starts_with("ecdsa-sha2-")
+                || kind.starts_with("sk-");
+            if !known || key.value.split_whitespace().count() < 2 {
+                findings.push(
+                    Finding::new(
+                        &INVALID_VALUE,
+                        file,
+                        key.pos,
+                        "`signing_key` is not an SSH public key",
+                    )
+                    .hint(
+                        "paste one line of a .pub file, like `ssh-ed25519 AAAAC3Nza... ana@laptop`",
+                    ),
+                );
+            }
+        }
+    }
+}
