@@ -1,0 +1,9 @@
+//! End-to-end tests of the `normsctl` binary, one module per feature.
+
+mod harness;
+
+mod bad_input;
+mod conformance;
+mod formats;
+mod init;
+mod validate;
