@@ -67,6 +67,6 @@ fn valid_cases_never_fail_as_yaml() {
             wrong.push(format!("{}: {findings:?}", case.display()));
         }
     }
-    eprintln!("valid cases the loader refuses (none is a single mapping): {}: {rejected:?}", rejected.len());
+    eprintln!("valid cases refused as a policy file (streams of several documents, complex or duplicate keys): {}: {rejected:?}", rejected.len());
     assert!(wrong.is_empty(), "valid single mappings rejected as YAML:\n{}", wrong.join("\n"));
 }

@@ -91,3 +91,21 @@ fn schema_lists_every_policy_key() {
     assert_eq!(hb.run(&["schema", "--out", out.to_str().unwrap()]).code, 0);
     assert!(out.join("roster.schema.json").is_file());
 }
+
+#[test]
+fn committed_schemas_match_the_binary() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for kind in ["policy", "roster", "settings"] {
+        let run = crate::harness::run_in(root, &["schema", "--kind", kind]);
+        let committed = std::fs::read_to_string(root.join(format!("schema/{kind}.schema.json"))).unwrap();
+        assert_eq!(run.stdout, committed, "schema/{kind}.schema.json is stale: run `normsctl schema --out schema`");
+    }
+}
+
+#[test]
+fn the_readme_documents_every_rule() {
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for rule in normsctl::validate::ALL_RULES {
+        assert!(readme.contains(&format!("| `{}` |", rule.name)), "README lacks rule {}", rule.name);
+    }
+}
