@@ -14,6 +14,7 @@ use crate::model::{Handbook, Policy, Settings};
 use crate::validate::file as rules;
 use crate::yaml::{self, ParseError};
 use decode::Decoder;
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 /// The settings file that marks a handbook root.
@@ -150,8 +151,13 @@ pub fn load(loc: &Location) -> Result<Loaded, LoadError> {
     if settings_path.exists() {
         out.files += 1;
         let name = loc.display(Path::new(SETTINGS_FILE));
-        if let Some((source, node)) = read_yaml(loc, &settings_path, &name, true, &mut out.findings)
-        {
+        if let Some((source, node)) = read_yaml(
+            loc,
+            &settings_path,
+            &name,
+            FileKind::Settings,
+            &mut out.findings,
+        ) {
             let mut d = Decoder::new(&name, &source);
             out.handbook.settings = settings::decode(&mut d, &node);
             out.findings.append(&mut d.findings);
@@ -167,9 +173,13 @@ pub fn load(loc: &Location) -> Result<Loaded, LoadError> {
     let roster_name = loc.display(Path::new(roster_file));
     if roster_path.exists() {
         out.files += 1;
-        if let Some((source, node)) =
-            read_yaml(loc, &roster_path, &roster_name, false, &mut out.findings)
-        {
+        if let Some((source, node)) = read_yaml(
+            loc,
+            &roster_path,
+            &roster_name,
+            FileKind::Roster,
+            &mut out.findings,
+        ) {
             let mut d = Decoder::new(&roster_name, &source);
             out.handbook.roster = roster::decode(&mut d, &node);
             out.findings.append(&mut d.findings);
@@ -199,17 +209,25 @@ pub fn load(loc: &Location) -> Result<Loaded, LoadError> {
 /// handbook and folders that cannot be read.
 fn policy_files(loc: &Location, dir: &Path, findings: &mut Vec<Finding>) -> Vec<PathBuf> {
     let mut files = Vec::new();
+    let mut escaping = Vec::new();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
-            let escapes = e.path_is_symlink()
-                && e.path()
-                    .canonicalize()
-                    .is_ok_and(|t| !t.starts_with(&loc.root));
-            !hidden && !escapes
+            if hidden {
+                return false;
+            }
+            // Only links need resolving; everything else below `dir` is inside the handbook.
+            if e.path_is_symlink()
+                && let Ok(target) = e.path().canonicalize()
+                && !target.starts_with(&loc.root)
+            {
+                escaping.push((e.path().to_path_buf(), target));
+                return false;
+            }
+            true
         });
     for entry in walker {
         match entry {
@@ -234,29 +252,18 @@ fn policy_files(loc: &Location, dir: &Path, findings: &mut Vec<Finding>) -> Vec<
             }
         }
     }
-    // Links that leave the handbook were pruned above; name them.
-    for entry in walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .flatten()
-    {
-        if entry.path_is_symlink()
-            && let Ok(target) = entry.path().canonicalize()
-            && !target.starts_with(&loc.root)
-        {
-            let rel = entry.path().strip_prefix(&loc.root).unwrap_or(entry.path());
-            findings.push(
-                Finding::new(
-                    &rules::OUTSIDE_HANDBOOK,
-                    &loc.display(rel),
-                    Pos::START,
-                    format!("a symbolic link to {}, outside the handbook", target.display()),
-                )
-                .hint("copy the file into the handbook, or remove the link: everything a handbook says must be in its repository"),
-            );
-        }
+    for (link, target) in escaping {
+        findings.push(outside_handbook(
+            &loc.display(link.strip_prefix(&loc.root).unwrap_or(&link)),
+            &target,
+        ));
     }
     files
+}
+
+fn outside_handbook(name: &str, target: &Path) -> Finding {
+    Finding::new(&rules::OUTSIDE_HANDBOOK, name, Pos::START, format!("a symbolic link to {}, outside the handbook", target.display()))
+        .hint("copy the file into the handbook, or remove the link: everything a handbook says must be in its repository")
 }
 
 fn is_yaml(path: &Path) -> bool {
@@ -295,7 +302,8 @@ fn read_policy_chunk(loc: &Location, files: &[PathBuf]) -> (Vec<Policy>, Vec<Fin
     for path in files {
         let rel = path.strip_prefix(&loc.root).unwrap_or(path);
         let name = loc.display(rel);
-        let Some((source, node)) = read_yaml(loc, path, &name, false, &mut findings) else {
+        let Some((source, node)) = read_yaml(loc, path, &name, FileKind::Policy, &mut findings)
+        else {
             continue;
         };
         let stem = path
@@ -311,16 +319,25 @@ fn read_policy_chunk(loc: &Location, files: &[PathBuf]) -> (Vec<Policy>, Vec<Fin
     (policies, findings)
 }
 
+/// Which file `read_yaml` reads: settings may be empty; policies come from the walker.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Settings,
+    Roster,
+    Policy,
+}
+
 /// Reads one YAML file that must hold one mapping. Problems become findings and `None`.
-/// `may_be_empty` accepts a file with no document (read as an empty mapping).
+/// Settings may have no document at all (read as an empty mapping).
 fn read_yaml(
     loc: &Location,
     path: &Path,
     name: &str,
-    may_be_empty: bool,
+    kind: FileKind,
     findings: &mut Vec<Finding>,
 ) -> Option<(String, yaml::Node)> {
-    let source = match read_text(loc, path, name) {
+    let (may_be_empty, walked) = (kind == FileKind::Settings, kind == FileKind::Policy);
+    let source = match read_text(loc, path, name, walked) {
         Ok(source) => source,
         Err(finding) => {
             findings.push(*finding);
@@ -411,7 +428,13 @@ pub fn parse_finding(name: &str, e: &ParseError) -> Finding {
 }
 
 /// Reads a file as text, refusing links out of the handbook, huge files and non-UTF-8.
-fn read_text(loc: &Location, path: &Path, name: &str) -> Result<String, Box<Finding>> {
+/// `walked` files came from [`policy_files`], which already pruned links that leave.
+fn read_text(
+    loc: &Location,
+    path: &Path,
+    name: &str,
+    walked: bool,
+) -> Result<String, Box<Finding>> {
     let unreadable = |e: std::io::Error| {
         Box::new(Finding::new(
             &rules::UNREADABLE,
@@ -420,23 +443,19 @@ fn read_text(loc: &Location, path: &Path, name: &str) -> Result<String, Box<Find
             format!("cannot be read: {e}"),
         ))
     };
-    let real = path.canonicalize().map_err(unreadable)?;
-    if !real.starts_with(&loc.root) {
-        return Err(Box::new(
-            Finding::new(
-                &rules::OUTSIDE_HANDBOOK,
-                name,
-                Pos::START,
-                format!(
-                    "a symbolic link to {}, outside the handbook",
-                    real.display()
-                ),
-            )
-            .hint("copy the file into the handbook, or remove the link"),
-        ));
+    if !walked {
+        let real = path.canonicalize().map_err(unreadable)?;
+        if !real.starts_with(&loc.root) {
+            return Err(Box::new(outside_handbook(name, &real)));
+        }
     }
-    let size = std::fs::metadata(&real).map_err(unreadable)?.len();
-    if size > yaml::MAX_FILE_BYTES {
+    // Read at most one byte past the limit: a 50 MB file costs no more than a 1 MB one.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(yaml::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > yaml::MAX_FILE_BYTES {
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
         return Err(Box::new(
             Finding::new(
                 &rules::FILE_LIMIT,
@@ -450,7 +469,6 @@ fn read_text(loc: &Location, path: &Path, name: &str) -> Result<String, Box<Find
             .hint("a policy is a page of text: split it, or move data out of the handbook"),
         ));
     }
-    let bytes = std::fs::read(&real).map_err(unreadable)?;
     match yaml::decode_utf8(&bytes) {
         Ok(text) => Ok(text.to_owned()),
         Err(e) => Err(Box::new(parse_finding(name, &e))),

@@ -3,7 +3,7 @@
 
 use crate::diag::{Finding, Rule, Severity::Error, did_you_mean};
 use crate::model::{EVERYONE, Handbook, Kind, Located, Policy};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub static DANGLING_REFERENCE: Rule = Rule {
     name: "dangling-reference",
@@ -25,6 +25,13 @@ pub fn check(handbook: &Handbook, findings: &mut Vec<Finding>) {
         .map(|p| (p.id.value.as_str(), p))
         .collect();
     let policy_ids = || by_id.keys().copied();
+    // Lookups by id, built once: a handbook may have thousands of people and policies.
+    let roster_ids = handbook.roster.as_ref().map(|r| {
+        let people: HashSet<&str> = r.people.iter().map(|p| p.id.value.as_str()).collect();
+        let teams: HashSet<&str> = r.teams.iter().map(|t| t.id.value.as_str()).collect();
+        let roles: HashSet<&str> = r.roles.iter().map(|t| t.id.value.as_str()).collect();
+        (people, teams, roles)
+    });
     for policy in &handbook.policies {
         let dangling = |r: &Located<String>, key: &str, what: &str, candidates: Vec<&str>| {
             let hint = match did_you_mean(&r.value, candidates.iter().copied()) {
@@ -39,10 +46,10 @@ pub fn check(handbook: &Handbook, findings: &mut Vec<Finding>) {
             )
             .hint(hint)
         };
-        if let Some(roster) = &handbook.roster {
+        if let (Some(roster), Some((people, teams, roles))) = (&handbook.roster, &roster_ids) {
             if let Some(owner) = &policy.owner
-                && roster.person(&owner.value).is_none()
-                && roster.team(&owner.value).is_none()
+                && !people.contains(owner.value.as_str())
+                && !teams.contains(owner.value.as_str())
             {
                 let ids = roster
                     .people
@@ -57,7 +64,8 @@ pub fn check(handbook: &Handbook, findings: &mut Vec<Finding>) {
                 ));
             }
             for group in &policy.applies_to {
-                if !roster.is_group(&group.value) {
+                let g = group.value.as_str();
+                if g != EVERYONE && !teams.contains(g) && !roles.contains(g) {
                     let ids = roster
                         .teams
                         .iter()
