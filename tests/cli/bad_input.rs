@@ -9,14 +9,25 @@ fn findings_for(name: &str, text: impl AsRef<[u8]>) -> (i32, Vec<String>, String
     let rel = format!("policies/{name}");
     hb.write(&rel, text);
     let run = hb.validate(&[]);
-    assert!(run.stderr.is_empty() || !run.stderr.contains("panicked"), "{}", run.stderr);
-    let mine = run.findings().into_iter().filter(|f| f.starts_with(&rel)).collect();
+    assert!(
+        run.stderr.is_empty() || !run.stderr.contains("panicked"),
+        "{}",
+        run.stderr
+    );
+    let mine = run
+        .findings()
+        .into_iter()
+        .filter(|f| f.starts_with(&rel))
+        .collect();
     (run.code, mine, run.stdout)
 }
 
 #[test]
 fn yaml_syntax_error() {
-    let (code, f, out) = findings_for("s.yaml", "id: s\nkind: norm\ntitle: \"unterminated\nsummary: x\n");
+    let (code, f, out) = findings_for(
+        "s.yaml",
+        "id: s\nkind: norm\ntitle: \"unterminated\nsummary: x\n",
+    );
     assert_eq!(code, 1);
     assert_eq!(f.len(), 1, "{f:?}");
     assert!(f[0].ends_with("yaml-syntax"), "{f:?}");
@@ -34,7 +45,10 @@ fn tab_indentation() {
 #[test]
 fn empty_file() {
     let (code, f, out) = findings_for("empty.yaml", "");
-    assert_eq!((code, f), (1, vec!["policies/empty.yaml:1:1 document-shape".to_owned()]));
+    assert_eq!(
+        (code, f),
+        (1, vec!["policies/empty.yaml:1:1 document-shape".to_owned()])
+    );
     assert!(out.contains("the file is empty"));
     let (_, f, _) = findings_for("comments.yaml", "# nothing yet\n");
     assert_eq!(f, ["policies/comments.yaml:1:1 document-shape"]);
@@ -73,7 +87,9 @@ fn invalid_utf8() {
 
 #[test]
 fn billion_laughs() {
-    let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut text = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     for i in 1..10u8 {
         let (this, prev) = ((b'a' + i) as char, (b'a' + i - 1) as char);
         let refs = vec![format!("*{prev}"); 9].join(",");
@@ -88,13 +104,22 @@ fn billion_laughs() {
 
 #[test]
 fn nesting_twenty_thousand_levels_deep() {
-    let flow = format!("id: deep\nx: {}{}\n", "[".repeat(20_000), "]".repeat(20_000));
+    let flow = format!(
+        "id: deep\nx: {}{}\n",
+        "[".repeat(20_000),
+        "]".repeat(20_000)
+    );
     let (_, f, out) = findings_for("deep.yaml", flow);
     assert_eq!(f.len(), 1, "{f:?}");
-    assert!(f[0].starts_with("policies/deep.yaml:2:") && f[0].ends_with("file-limit"), "{f:?}");
+    assert!(
+        f[0].starts_with("policies/deep.yaml:2:") && f[0].ends_with("file-limit"),
+        "{f:?}"
+    );
     assert!(out.contains("nesting deeper than"), "{out}");
 
-    let block: String = (0..20_000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+    let block: String = (0..20_000)
+        .map(|i| format!("{}k:\n", " ".repeat(i)))
+        .collect();
     let (_, f, _) = findings_for("deepblock.yaml", block);
     assert_eq!(f.len(), 1, "{f:?}");
 }
@@ -120,17 +145,32 @@ fn a_symlink_that_leaves_the_handbook() {
     std::fs::write(outside.path().join("more/x.yaml"), crate::harness::NORM).unwrap();
     let hb = Handbook::new();
     std::os::unix::fs::symlink(&secret, hb.path().join("policies/leak.yaml")).unwrap();
-    std::os::unix::fs::symlink(outside.path().join("more"), hb.path().join("policies/more")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("more"), hb.path().join("policies/more"))
+        .unwrap();
     // A link inside the handbook is fine.
-    std::os::unix::fs::symlink(hb.path().join("policies/norms/stepping-away.yaml"), hb.path().join("policies/alias.yaml")).unwrap();
+    std::os::unix::fs::symlink(
+        hb.path().join("policies/norms/stepping-away.yaml"),
+        hb.path().join("policies/alias.yaml"),
+    )
+    .unwrap();
     let run = hb.validate(&[]);
     assert_eq!(run.code, 1);
     let f = run.findings();
-    assert!(f.contains(&"policies/leak.yaml:1:1 outside-handbook".to_owned()), "{f:?}");
-    assert!(f.contains(&"policies/more:1:1 outside-handbook".to_owned()), "{f:?}");
+    assert!(
+        f.contains(&"policies/leak.yaml:1:1 outside-handbook".to_owned()),
+        "{f:?}"
+    );
+    assert!(
+        f.contains(&"policies/more:1:1 outside-handbook".to_owned()),
+        "{f:?}"
+    );
     // Nothing behind the links was read: only the alias inside the handbook joined the files.
     assert_eq!(run.json()["files_checked"], 5, "{}", run.stdout);
-    assert!(f.iter().all(|f| !f.contains("more/x.yaml") && !f.starts_with("policies/leak.yaml:1:5")), "{f:?}");
+    assert!(
+        f.iter()
+            .all(|f| !f.contains("more/x.yaml") && !f.starts_with("policies/leak.yaml:1:5")),
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -148,5 +188,8 @@ fn unknown_and_misspelled_keys() {
         ]
     );
     assert!(out.contains("did you mean `summary`?"), "{out}");
-    assert!(out.contains("a policy has these keys: id, kind, title"), "{out}");
+    assert!(
+        out.contains("a policy has these keys: id, kind, title"),
+        "{out}"
+    );
 }

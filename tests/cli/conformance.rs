@@ -41,12 +41,22 @@ fn every_invalid_case_is_a_yaml_syntax_finding() {
     let mut missed = Vec::new();
     for case in &files {
         let findings = load_as_policy(case);
-        let syntax = findings.iter().find(|(rule, line, col)| SYNTAX_RULES.contains(&rule.as_str()) && *line >= 1 && *col >= 1);
+        let syntax = findings.iter().find(|(rule, line, col)| {
+            SYNTAX_RULES.contains(&rule.as_str()) && *line >= 1 && *col >= 1
+        });
         if syntax.is_none() {
-            missed.push(format!("{}: {findings:?}", case.file_name().unwrap().to_string_lossy()));
+            missed.push(format!(
+                "{}: {findings:?}",
+                case.file_name().unwrap().to_string_lossy()
+            ));
         }
     }
-    assert!(missed.is_empty(), "{} of 94 invalid cases were not YAML syntax findings:\n{}", missed.len(), missed.join("\n"));
+    assert!(
+        missed.is_empty(),
+        "{} of 94 invalid cases were not YAML syntax findings:\n{}",
+        missed.len(),
+        missed.join("\n")
+    );
 }
 
 #[test]
@@ -59,14 +69,26 @@ fn valid_cases_never_fail_as_yaml() {
         let text = std::fs::read_to_string(case).unwrap();
         let parsed = normsctl::yaml::parse(&text);
         let findings = load_as_policy(case);
-        let single_mapping = matches!(parsed, Ok(Some(ref n)) if matches!(n.value, normsctl::yaml::Value::Map(_)));
+        let single_mapping =
+            matches!(parsed, Ok(Some(ref n)) if matches!(n.value, normsctl::yaml::Value::Map(_)));
         if parsed.is_err() {
             rejected.push(case.file_stem().unwrap().to_string_lossy().into_owned());
         }
-        if single_mapping && findings.iter().any(|(rule, ..)| SYNTAX_RULES.contains(&rule.as_str())) {
+        if single_mapping
+            && findings
+                .iter()
+                .any(|(rule, ..)| SYNTAX_RULES.contains(&rule.as_str()))
+        {
             wrong.push(format!("{}: {findings:?}", case.display()));
         }
     }
-    eprintln!("valid cases refused as a policy file (streams of several documents, complex or duplicate keys): {}: {rejected:?}", rejected.len());
-    assert!(wrong.is_empty(), "valid single mappings rejected as YAML:\n{}", wrong.join("\n"));
+    eprintln!(
+        "valid cases refused as a policy file (streams of several documents, complex or duplicate keys): {}: {rejected:?}",
+        rejected.len()
+    );
+    assert!(
+        wrong.is_empty(),
+        "valid single mappings rejected as YAML:\n{}",
+        wrong.join("\n")
+    );
 }

@@ -4,7 +4,10 @@ use crate::harness::Handbook;
 
 fn broken() -> Handbook {
     let hb = Handbook::new();
-    hb.write("policies/b.yaml", "id: b\nkind: norm\ntitle: T\nsummary: S\nowner: ana\nrevision: 1\nbody: B\nowners: [x]\n");
+    hb.write(
+        "policies/b.yaml",
+        "id: b\nkind: norm\ntitle: T\nsummary: S\nowner: ana\nrevision: 1\nbody: B\nowners: [x]\n",
+    );
     hb.write(
         "policies/metrics/tickets.yaml",
         "id: tickets\nkind: metric\ntitle: Tickets, closed\nsummary: S\nowner: ana\nrevision: 1\nlevel: team\nmeasures: m\n\
@@ -33,7 +36,10 @@ fn json_output_is_one_document_with_counts() {
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["ok"], false);
     assert_eq!(doc["files_checked"], 6);
-    assert_eq!(doc["counts"], serde_json::json!({"errors": 2, "warnings": 0}));
+    assert_eq!(
+        doc["counts"],
+        serde_json::json!({"errors": 2, "warnings": 0})
+    );
     let first = &doc["findings"][0];
     assert_eq!(first["file"], "policies/b.yaml");
     assert_eq!(first["line"], 8);
@@ -67,11 +73,17 @@ fn sarif_2_1_0() {
     assert_eq!(results.len(), 2);
     for result in results {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
-        assert_eq!(rules[index]["id"], result["ruleId"], "ruleIndex points at the rule");
+        assert_eq!(
+            rules[index]["id"], result["ruleId"],
+            "ruleIndex points at the rule"
+        );
         let region = &result["locations"][0]["physicalLocation"]["region"];
         assert!(region["startLine"].as_u64().unwrap() >= 1);
     }
-    assert_eq!(results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "policies/b.yaml");
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "policies/b.yaml"
+    );
     assert_eq!(results[1]["level"], "warning");
 }
 
@@ -97,15 +109,25 @@ fn committed_schemas_match_the_binary() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for kind in ["policy", "roster", "settings"] {
         let run = crate::harness::run_in(root, &["schema", "--kind", kind]);
-        let committed = std::fs::read_to_string(root.join(format!("schema/{kind}.schema.json"))).unwrap();
-        assert_eq!(run.stdout, committed, "schema/{kind}.schema.json is stale: run `normsctl schema --out schema`");
+        let committed =
+            std::fs::read_to_string(root.join(format!("schema/{kind}.schema.json"))).unwrap();
+        assert_eq!(
+            run.stdout, committed,
+            "schema/{kind}.schema.json is stale: run `normsctl schema --out schema`"
+        );
     }
 }
 
 #[test]
 fn the_readme_documents_every_rule() {
-    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
     for rule in normsctl::validate::ALL_RULES {
-        assert!(readme.contains(&format!("| `{}` |", rule.name)), "README lacks rule {}", rule.name);
+        assert!(
+            readme.contains(&format!("| `{}` |", rule.name)),
+            "README lacks rule {}",
+            rule.name
+        );
     }
 }

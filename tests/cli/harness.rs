@@ -61,7 +61,8 @@ pub struct Run {
 impl Run {
     /// The JSON document on stdout.
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 
     /// Findings from `validate --format json` as `file:line:col rule` strings.
@@ -70,7 +71,15 @@ impl Run {
             .as_array()
             .expect("findings")
             .iter()
-            .map(|f| format!("{}:{}:{} {}", f["file"].as_str().unwrap(), f["line"], f["column"], f["rule"].as_str().unwrap()))
+            .map(|f| {
+                format!(
+                    "{}:{}:{} {}",
+                    f["file"].as_str().unwrap(),
+                    f["line"],
+                    f["column"],
+                    f["rule"].as_str().unwrap()
+                )
+            })
             .collect()
     }
 }
@@ -89,7 +98,10 @@ impl Handbook {
     /// An empty temporary folder.
     pub fn empty() -> Handbook {
         Handbook {
-            dir: tempfile::Builder::new().prefix("normsctl-test-").tempdir().expect("tempdir"),
+            dir: tempfile::Builder::new()
+                .prefix("normsctl-test-")
+                .tempdir()
+                .expect("tempdir"),
         }
     }
 
@@ -145,11 +157,17 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
 
 /// `../shared/<rel>` beside the repository, or `None` (with a note) in a clone without it.
 pub fn shared(rel: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared").join(rel);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
+        .join(rel);
     if path.exists() {
         Some(path)
     } else {
-        eprintln!("skipping: {} is absent (it sits beside the repository only in the project's own workspace)", path.display());
+        eprintln!(
+            "skipping: {} is absent (it sits beside the repository only in the project's own workspace)",
+            path.display()
+        );
         None
     }
 }

@@ -13,8 +13,16 @@ fn init_writes_a_valid_handbook_and_commits_it() {
     assert_eq!(head.shorthand().unwrap(), "main");
     let commit = head.peel_to_commit().unwrap();
     let tree = commit.tree().unwrap();
-    assert!(tree.get_path(std::path::Path::new("policies/metrics/first-response-time.yaml")).is_ok());
-    assert!(tree.get_path(std::path::Path::new("schema/policy.schema.json")).is_ok());
+    assert!(
+        tree.get_path(std::path::Path::new(
+            "policies/metrics/first-response-time.yaml"
+        ))
+        .is_ok()
+    );
+    assert!(
+        tree.get_path(std::path::Path::new("schema/policy.schema.json"))
+            .is_ok()
+    );
     let statuses = repo.statuses(None).unwrap();
     assert_eq!(statuses.len(), 0, "everything init wrote is committed");
 
@@ -29,28 +37,55 @@ fn init_inside_a_repository_does_not_commit_and_never_overwrites() {
     let repo = git2::Repository::init(top.path()).unwrap();
     let run = top.run(&["init", "handbook"]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(repo.head().is_err(), "no commit was made in the existing repository");
+    assert!(
+        repo.head().is_err(),
+        "no commit was made in the existing repository"
+    );
     assert!(run.stderr.contains("review and commit"), "{}", run.stderr);
 
     top.write("again/people.yaml", "people: []\n");
     let run = top.run(&["init", "again"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("refusing to overwrite"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("refusing to overwrite"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(top.read("again/people.yaml"), "people: []\n");
-    assert!(!top.path().join("again/normsctl.yaml").exists(), "nothing half-written");
+    assert!(
+        !top.path().join("again/normsctl.yaml").exists(),
+        "nothing half-written"
+    );
 }
 
 #[test]
 fn new_writes_skeletons_that_validate() {
     let hb = Handbook::new();
-    for (kind, id) in [("expectation", "be-on-time"), ("norm", "hand-over"), ("metric", "replies-per-hour")] {
+    for (kind, id) in [
+        ("expectation", "be-on-time"),
+        ("norm", "hand-over"),
+        ("metric", "replies-per-hour"),
+    ] {
         let run = hb.run(&["new", kind, id]);
         assert_eq!(run.code, 0, "{run:?}");
-        assert!(run.stdout.trim_end().ends_with(&format!("{id}.yaml")), "{}", run.stdout);
+        assert!(
+            run.stdout.trim_end().ends_with(&format!("{id}.yaml")),
+            "{}",
+            run.stdout
+        );
     }
-    assert!(hb.read("policies/metrics/replies-per-hour.yaml").contains("kind: metric"));
-    assert!(hb.read("policies/norms/hand-over.yaml").contains("title: Hand over"));
-    assert!(hb.path().join("policies/be-on-time.yaml").exists(), "no expectations/ folder: the policies folder");
+    assert!(
+        hb.read("policies/metrics/replies-per-hour.yaml")
+            .contains("kind: metric")
+    );
+    assert!(
+        hb.read("policies/norms/hand-over.yaml")
+            .contains("title: Hand over")
+    );
+    assert!(
+        hb.path().join("policies/be-on-time.yaml").exists(),
+        "no expectations/ folder: the policies folder"
+    );
     let check = hb.validate(&["--strict"]);
     assert_eq!(check.code, 0, "{}", check.stdout);
 

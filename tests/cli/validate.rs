@@ -9,7 +9,12 @@ fn has(findings: &[String], expected: &str) -> bool {
 macro_rules! assert_finding {
     ($run:expr, $expected:expr) => {{
         let findings = $run.findings();
-        assert!(has(&findings, $expected), "expected `{}` among {:#?}", $expected, findings);
+        assert!(
+            has(&findings, $expected),
+            "expected `{}` among {:#?}",
+            $expected,
+            findings
+        );
     }};
 }
 
@@ -20,7 +25,10 @@ fn the_sample_handbook_validates_strictly() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     let doc = run.json();
     assert_eq!(doc["counts"]["errors"], 0);
-    assert!(doc["files_checked"].as_u64().unwrap() >= 12, "about a dozen policies: {doc}");
+    assert!(
+        doc["files_checked"].as_u64().unwrap() >= 12,
+        "about a dozen policies: {doc}"
+    );
 }
 
 #[test]
@@ -34,7 +42,10 @@ fn a_clean_handbook_exits_zero() {
 #[test]
 fn collects_every_finding_sorted_by_file_and_line() {
     let hb = Handbook::new();
-    hb.write("policies/a.yaml", "id: a\nkind: norm\ntitel: x\nsummary: s\nowner: nobody\nrevision: 1\nbody: b\n");
+    hb.write(
+        "policies/a.yaml",
+        "id: a\nkind: norm\ntitel: x\nsummary: s\nowner: nobody\nrevision: 1\nbody: b\n",
+    );
     hb.write("policies/b.yaml", "id: b\nkind: norm\ntitle: t\nsummary: s\nowner: ana\nrevision: 0\nbody: b\nrelated: [stepping-awy]\n");
     let run = hb.validate(&[]);
     assert_eq!(run.code, 1);
@@ -49,9 +60,17 @@ fn collects_every_finding_sorted_by_file_and_line() {
         ]
     );
     let doc = run.json();
-    let hints: Vec<&str> = doc["findings"].as_array().unwrap().iter().map(|f| f["hint"].as_str().unwrap()).collect();
+    let hints: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["hint"].as_str().unwrap())
+        .collect();
     assert!(hints.contains(&"did you mean `title`?"), "{hints:?}");
-    assert!(hints.contains(&"did you mean `stepping-away`?"), "{hints:?}");
+    assert!(
+        hints.contains(&"did you mean `stepping-away`?"),
+        "{hints:?}"
+    );
     assert_eq!(doc["counts"]["errors"], 5);
 }
 
@@ -61,14 +80,22 @@ fn id_rules() {
     hb.write("policies/Upper.yaml", NORM_WITH_ID("Upper"));
     hb.write("policies/x/a-b.yaml", NORM_WITH_ID("a/b"));
     hb.write("policies/other-name.yaml", NORM_WITH_ID("mismatch"));
-    hb.write("policies/elsewhere/stepping-away.yaml", NORM_WITH_ID("stepping-away"));
+    hb.write(
+        "policies/elsewhere/stepping-away.yaml",
+        NORM_WITH_ID("stepping-away"),
+    );
     let run = hb.validate(&[]);
     assert_finding!(run, "policies/Upper.yaml:1:5 bad-id");
     assert_finding!(run, "policies/x/a-b.yaml:1:5 bad-id");
     assert_finding!(run, "policies/other-name.yaml:1:5 id-not-file-name");
     // Duplicates are reported at the later file (in path order), naming the first.
     assert_finding!(run, "policies/norms/stepping-away.yaml:1:5 duplicate-id");
-    assert!(run.stdout.contains("already used by policies/elsewhere/stepping-away.yaml"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("already used by policies/elsewhere/stepping-away.yaml"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[allow(non_snake_case)]
@@ -104,12 +131,19 @@ fn every_kind_of_dangling_reference() {
 fn kind_specific_keys_and_required_keys() {
     let hb = Handbook::new();
     hb.write("policies/n.yaml", "id: n\nkind: norm\ntitle: T\nsummary: S\nowner: ana\nrevision: 1\nbody: B\ntarget: {op: \"<\", value: 1}\nlevel: team\n");
-    hb.write("policies/m.yaml", "id: m\nkind: metric\ntitle: T\nsummary: S\nowner: ana\nrevision: 1\nlevel: individual\n");
+    hb.write(
+        "policies/m.yaml",
+        "id: m\nkind: metric\ntitle: T\nsummary: S\nowner: ana\nrevision: 1\nlevel: individual\n",
+    );
     hb.write("policies/k.yaml", "id: k\nkind: rule\ntitle: T\n");
     let run = hb.validate(&[]);
     assert_finding!(run, "policies/n.yaml:8:1 field-not-for-kind");
     assert_finding!(run, "policies/n.yaml:9:1 field-not-for-kind");
-    let m: Vec<_> = run.findings().into_iter().filter(|f| f.starts_with("policies/m.yaml")).collect();
+    let m: Vec<_> = run
+        .findings()
+        .into_iter()
+        .filter(|f| f.starts_with("policies/m.yaml"))
+        .collect();
     // measures, source, unit, statistic, target, window, controllable
     assert_eq!(m.len(), 7, "{m:#?}");
     assert!(m.iter().all(|f| f.ends_with("missing-key")), "{m:#?}");
@@ -138,27 +172,58 @@ fn wrong_types_and_values() {
     ] {
         assert_finding!(run, expected);
     }
-    assert!(run.stdout.contains("did you mean `individual`?"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("did you mean `individual`?"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn impossible_and_malformed_dates() {
     let hb = Handbook::new();
-    hb.write("policies/d1.yaml", format!("{}effective: 2026-02-30\n", NORM_WITH_ID("d1")));
-    hb.write("policies/d2.yaml", format!("{}effective: 1/3/2026\n", NORM_WITH_ID("d2")));
-    hb.write("policies/d3.yaml", format!("{}effective: 2026-03-01\n", NORM_WITH_ID("d3")));
+    hb.write(
+        "policies/d1.yaml",
+        format!("{}effective: 2026-02-30\n", NORM_WITH_ID("d1")),
+    );
+    hb.write(
+        "policies/d2.yaml",
+        format!("{}effective: 1/3/2026\n", NORM_WITH_ID("d2")),
+    );
+    hb.write(
+        "policies/d3.yaml",
+        format!("{}effective: 2026-03-01\n", NORM_WITH_ID("d3")),
+    );
     let run = hb.validate(&[]);
-    assert_eq!(run.findings(), ["policies/d1.yaml:8:12 bad-date", "policies/d2.yaml:8:12 bad-date"]);
+    assert_eq!(
+        run.findings(),
+        [
+            "policies/d1.yaml:8:12 bad-date",
+            "policies/d2.yaml:8:12 bad-date"
+        ]
+    );
     assert!(run.stdout.contains("not a real calendar date"));
 }
 
 #[test]
 fn revision_must_be_a_whole_number_from_one() {
     let hb = Handbook::new();
-    hb.write("policies/r0.yaml", NORM_WITH_ID("r0").replace("revision: 1", "revision: 0"));
-    hb.write("policies/r1.yaml", NORM_WITH_ID("r1").replace("revision: 1", "revision: 1.5"));
-    hb.write("policies/r2.yaml", NORM_WITH_ID("r2").replace("revision: 1", "revision: -3"));
-    hb.write("policies/r3.yaml", NORM_WITH_ID("r3").replace("revision: 1", "revision: \"2\""));
+    hb.write(
+        "policies/r0.yaml",
+        NORM_WITH_ID("r0").replace("revision: 1", "revision: 0"),
+    );
+    hb.write(
+        "policies/r1.yaml",
+        NORM_WITH_ID("r1").replace("revision: 1", "revision: 1.5"),
+    );
+    hb.write(
+        "policies/r2.yaml",
+        NORM_WITH_ID("r2").replace("revision: 1", "revision: -3"),
+    );
+    hb.write(
+        "policies/r3.yaml",
+        NORM_WITH_ID("r3").replace("revision: 1", "revision: \"2\""),
+    );
     let run = hb.validate(&[]);
     assert_eq!(
         run.findings(),
@@ -194,8 +259,17 @@ fn an_invalid_roster() {
         assert_finding!(run, expected);
     }
     assert_eq!(run.findings().len(), 7, "{:#?}", run.findings());
-    assert!(run.stdout.contains("who is not a person in the roster"), "{}", run.stdout);
-    assert!(run.stdout.contains("the role id `agent` is already used by a team"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("who is not a person in the roster"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("the role id `agent` is already used by a team"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -218,13 +292,20 @@ fn fairness_rules_warn_and_fail_only_when_strict() {
             "policies/metrics/agent-csat.yaml:16:1 fairness-no-guardrails",
         ]
     );
-    assert!(run.stdout.contains("names \\\"csat\\\" in its id"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("names \\\"csat\\\" in its id"),
+        "{}",
+        run.stdout
+    );
     let strict = hb.validate(&["--strict"]);
     assert_eq!(strict.code, 1);
     assert_eq!(strict.json()["counts"]["errors"], 4);
 
     // The same metric at team level raises none of the individual rules; custom terms count.
-    hb.write("normsctl.yaml", "fairness:\n  outside_individual_control: [rubric]\n");
+    hb.write(
+        "normsctl.yaml",
+        "fairness:\n  outside_individual_control: [rubric]\n",
+    );
     let run = hb.validate(&[]);
     assert_eq!(
         run.findings(),
@@ -259,20 +340,43 @@ fn root_is_found_upwards_and_paths_are_relative_to_the_work_tree() {
     let hb = Handbook::new();
     hb.write("policies/bad.yaml", "id: bad\n");
     // From a subfolder, the handbook is found upwards.
-    let run = crate::harness::run_in(&hb.path().join("policies"), &["validate", "--format", "json"]);
+    let run = crate::harness::run_in(
+        &hb.path().join("policies"),
+        &["validate", "--format", "json"],
+    );
     assert_eq!(run.code, 1);
-    assert!(run.findings()[0].starts_with("policies/bad.yaml:"), "{:?}", run.findings());
+    assert!(
+        run.findings()[0].starts_with("policies/bad.yaml:"),
+        "{:?}",
+        run.findings()
+    );
 
     // A handbook in a subfolder of a git work tree: paths are relative to the top.
     let top = Handbook::empty();
     git2::Repository::init(top.path()).unwrap();
-    for (rel, text) in [("normsctl.yaml", crate::harness::SETTINGS), ("people.yaml", crate::harness::ROSTER), ("policies/bad.yaml", "id: bad\n")] {
+    for (rel, text) in [
+        ("normsctl.yaml", crate::harness::SETTINGS),
+        ("people.yaml", crate::harness::ROSTER),
+        ("policies/bad.yaml", "id: bad\n"),
+    ] {
         top.write(&format!("docs/handbook/{rel}"), text);
     }
-    let run = crate::harness::run_in(top.path(), &["--repo", "docs/handbook", "validate", "--format", "json"]);
-    assert_eq!(run.findings()[0], "docs/handbook/policies/bad.yaml:1:1 missing-key");
-    let run = crate::harness::run_in(&top.path().join("docs/handbook/policies"), &["validate", "--format", "json"]);
-    assert_eq!(run.findings()[0], "docs/handbook/policies/bad.yaml:1:1 missing-key");
+    let run = crate::harness::run_in(
+        top.path(),
+        &["--repo", "docs/handbook", "validate", "--format", "json"],
+    );
+    assert_eq!(
+        run.findings()[0],
+        "docs/handbook/policies/bad.yaml:1:1 missing-key"
+    );
+    let run = crate::harness::run_in(
+        &top.path().join("docs/handbook/policies"),
+        &["validate", "--format", "json"],
+    );
+    assert_eq!(
+        run.findings()[0],
+        "docs/handbook/policies/bad.yaml:1:1 missing-key"
+    );
 }
 
 #[test]
