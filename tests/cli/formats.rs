@@ -131,3 +131,25 @@ fn the_readme_documents_every_rule() {
         );
     }
 }
+
+#[test]
+fn no_colour_when_piped_or_with_no_color() {
+    let hb = broken();
+    for no_color in [false, true] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_normsctl"));
+        cmd.arg("validate")
+            .current_dir(hb.path())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            !out.stdout.contains(&0x1b),
+            "escape codes in piped output: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
