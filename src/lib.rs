@@ -6,6 +6,7 @@
 
 pub mod atomic;
 pub mod diag;
+pub mod history;
 pub mod load;
 pub mod model;
 pub mod report;

@@ -2,6 +2,7 @@
 //! its result into an exit code.
 
 mod init;
+mod log;
 mod new;
 mod schema;
 mod validate;
@@ -42,6 +43,7 @@ enum Command {
     New(new::NewArgs),
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
+    Log(log::LogArgs),
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -50,6 +52,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::New(args) => new::run(&cli.global, args),
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Schema(args) => schema::run(&cli.global, args),
+        Command::Log(args) => log::run(&cli.global, args),
     }
 }
 

@@ -147,22 +147,9 @@ pub struct Loaded {
 /// Reads the whole handbook at `loc`.
 pub fn load(loc: &Location) -> Result<Loaded, LoadError> {
     let mut out = Loaded::default();
-    let settings_path = loc.root.join(SETTINGS_FILE);
-    if settings_path.exists() {
-        out.files += 1;
-        let name = loc.display(Path::new(SETTINGS_FILE));
-        if let Some((source, node)) = read_yaml(
-            loc,
-            &settings_path,
-            &name,
-            FileKind::Settings,
-            &mut out.findings,
-        ) {
-            let mut d = Decoder::new(&name, &source);
-            out.handbook.settings = settings::decode(&mut d, &node);
-            out.findings.append(&mut d.findings);
-        }
-    }
+    let (settings, read) = load_settings(loc, &mut out.findings);
+    out.handbook.settings = settings;
+    out.files += usize::from(read);
     let Settings {
         policies: ref policies_dir,
         roster: ref roster_file,
@@ -203,6 +190,22 @@ pub fn load(loc: &Location) -> Result<Loaded, LoadError> {
     out.handbook.policies = policies;
     out.findings.append(&mut findings);
     Ok(out)
+}
+
+/// Reads `normsctl.yaml` (defaults when absent); returns whether a file was read.
+pub fn load_settings(loc: &Location, findings: &mut Vec<Finding>) -> (Settings, bool) {
+    let path = loc.root.join(SETTINGS_FILE);
+    if !path.exists() {
+        return (Settings::default(), false);
+    }
+    let name = loc.display(Path::new(SETTINGS_FILE));
+    let Some((source, node)) = read_yaml(loc, &path, &name, FileKind::Settings, findings) else {
+        return (Settings::default(), true);
+    };
+    let mut d = Decoder::new(&name, &source);
+    let settings = settings::decode(&mut d, &node);
+    findings.append(&mut d.findings);
+    (settings, true)
 }
 
 /// Lists policy files (`.yaml`, `.yml`) under `dir`, sorted; reports links that leave the

@@ -5,5 +5,6 @@ mod harness;
 mod bad_input;
 mod conformance;
 mod formats;
+mod history;
 mod init;
 mod validate;

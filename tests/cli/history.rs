@@ -1,0 +1,205 @@
+//! `normsctl log`: the revision history from one first-parent walk, with fixed times.
+
+use crate::harness::{Handbook, ROSTER, run_in};
+use git2::{Oid, Repository, Signature, Time};
+
+const SETTINGS: &str = "title: T\ntimezone: Europe/Madrid\n";
+
+fn policy(id: &str, revision: u32, body: &str) -> String {
+    format!(
+        "id: {id}\nkind: norm\ntitle: T\nsummary: S\nowner: ana\nrevision: {revision}\nbody: {body}\n"
+    )
+}
+
+/// Commits the work tree's current state (all files, removals included) with fixed times.
+fn commit(
+    repo: &Repository,
+    message: &str,
+    author: (&str, i64, i32),
+    committed: (i64, i32),
+    parents: &[Oid],
+) -> Oid {
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.update_all(["*"], None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let a = Signature::new(
+        author.0,
+        &format!("{}@example.com", author.0.to_lowercase()),
+        &Time::new(author.1, author.2),
+    )
+    .unwrap();
+    let c = Signature::new(
+        "Merger",
+        "merger@example.com",
+        &Time::new(committed.0, committed.1),
+    )
+    .unwrap();
+    let parents: Vec<_> = parents
+        .iter()
+        .map(|p| repo.find_commit(*p).unwrap())
+        .collect();
+    let refs: Vec<_> = parents.iter().collect();
+    repo.commit(None, &a, &c, message, &tree, &refs).unwrap()
+}
+
+fn set_head(repo: &Repository, oid: Oid) {
+    repo.reference("refs/heads/main", oid, true, "test")
+        .unwrap();
+    repo.set_head("refs/heads/main").unwrap();
+    repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+        .unwrap();
+}
+
+// 2026-01-05 09:00:00 UTC
+const T0: i64 = 1_767_603_600;
+const HOUR: i64 = 3600;
+
+fn history() -> Handbook {
+    let hb = Handbook::empty();
+    let repo = Repository::init(hb.path()).unwrap();
+    hb.write("normsctl.yaml", SETTINGS);
+    hb.write("people.yaml", ROSTER);
+    hb.write("policies/a.yaml", policy("a", 1, "first"));
+    hb.write("policies/b.yaml", policy("b", 1, "bee"));
+    let c1 = commit(&repo, "Start", ("Ana", T0, 60), (T0, 60), &[]);
+    set_head(&repo, c1);
+    hb.write("policies/a.yaml", policy("a", 1, "first, reworded"));
+    let c2 = commit(
+        &repo,
+        "Reword a",
+        ("Bo", T0 + HOUR, -300),
+        (T0 + HOUR, -300),
+        &[c1],
+    );
+    set_head(&repo, c2);
+    hb.write("policies/a.yaml", policy("a", 2, "stricter"));
+    std::fs::create_dir_all(hb.path().join("policies/sub")).unwrap();
+    std::fs::rename(
+        hb.path().join("policies/b.yaml"),
+        hb.path().join("policies/sub/b.yaml"),
+    )
+    .unwrap();
+    let c3 = commit(
+        &repo,
+        "Tighten a, file b",
+        ("Ana", T0 + 2 * HOUR, 60),
+        (T0 + 2 * HOUR, 60),
+        &[c2],
+    );
+    set_head(&repo, c3);
+    // A side branch written on day 2, merged on day 5: it lands at the merge.
+    std::fs::remove_file(hb.path().join("policies/sub/b.yaml")).unwrap();
+    let side = commit(
+        &repo,
+        "Retire b",
+        ("Cy", T0 + 24 * HOUR, 330),
+        (T0 + 24 * HOUR, 330),
+        &[c3],
+    );
+    let merge = commit(
+        &repo,
+        "Merge pull request #7",
+        ("Ana", T0 + 96 * HOUR, 60),
+        (T0 + 96 * HOUR, 60),
+        &[c3, side],
+    );
+    set_head(&repo, merge);
+    hb
+}
+
+fn rows(hb: &Handbook, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["log", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = hb.run(&all);
+    assert_eq!(run.code, 0, "{run:?}");
+    run.json()["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {} {} {}",
+                r["id"].as_str().unwrap(),
+                r["change"].as_str().unwrap(),
+                r["revision"],
+                r["landed"]["utc"].as_str().unwrap(),
+                r["author"]["name"].as_str().unwrap(),
+                r["path"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn log_classifies_and_dates_every_change() {
+    let hb = history();
+    assert_eq!(
+        rows(&hb, &[]),
+        [
+            "b retired null 2026-01-09T09:00:00Z Cy policies/sub/b.yaml",
+            "a material 2 2026-01-05T11:00:00Z Ana policies/a.yaml",
+            "b moved 1 2026-01-05T11:00:00Z Ana policies/sub/b.yaml",
+            "a editorial 1 2026-01-05T10:00:00Z Bo policies/a.yaml",
+            "a added 1 2026-01-05T09:00:00Z Ana policies/a.yaml",
+            "b added 1 2026-01-05T09:00:00Z Ana policies/b.yaml",
+        ]
+    );
+    let doc = hb.run(&["log", "b", "--format", "json"]).json();
+    let retired = &doc["revisions"][0];
+    // Landed at the merge (in the team's zone too), written by Cy on the side branch.
+    assert_eq!(retired["landed"]["local"], "2026-01-09T10:00:00+01:00");
+    assert_eq!(
+        retired["author"]["time"]["time"],
+        "2026-01-06T14:30:00+05:30"
+    );
+    assert_eq!(doc["revisions"][1]["old_path"], "policies/b.yaml");
+}
+
+#[test]
+fn log_filters_by_policy_and_time() {
+    let hb = history();
+    assert_eq!(rows(&hb, &["a"]).len(), 3);
+    assert_eq!(
+        rows(&hb, &["a", "--since", "2026-01-05T10:30:00Z"]),
+        ["a material 2 2026-01-05T11:00:00Z Ana policies/a.yaml"]
+    );
+    // A date is the end of that day in the team's zone.
+    assert_eq!(rows(&hb, &["--until", "2026-01-08"]).len(), 5);
+    assert_eq!(rows(&hb, &["--since", "2026-01-09"]).len(), 1);
+    let bad = hb.run(&["log", "--since", "yesterday"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("neither a date"), "{}", bad.stderr);
+}
+
+#[test]
+fn log_refuses_shallow_clones_and_empty_repositories() {
+    let hb = history();
+    let clones = Handbook::empty();
+    let url = format!("file://{}", hb.path().display());
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "1", &url, "shallow"])
+        .current_dir(clones.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = run_in(&clones.path().join("shallow"), &["log"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("shallow clone") && run.stderr.contains("fetch-depth: 0"),
+        "{}",
+        run.stderr
+    );
+
+    let empty = Handbook::new();
+    Repository::init(empty.path()).unwrap();
+    let run = empty.run(&["log"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no commits yet"), "{}", run.stderr);
+    let outside = Handbook::new();
+    assert_eq!(outside.run(&["log"]).code, 2);
+}
