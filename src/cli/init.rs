@@ -18,11 +18,15 @@ pub fn run(global: &Global, args: InitArgs) -> Result<(), CliError> {
         .or_else(|| global.repo.clone())
         .unwrap_or_else(|| PathBuf::from("."));
     let report = scaffold::init(&dir).map_err(|e| match e {
-        ScaffoldError::Exists(_) => CliError::env(e.to_string()).with_hint("init writes only into a folder without a handbook; remove those files or pick another folder"),
+        ScaffoldError::Exists(_) => CliError::env(e.to_string())
+            .with_hint("init never overwrites: move those paths away, or pick another folder"),
         other => CliError::env(other.to_string()),
     })?;
     for file in &report.written {
         note(&format!("created {}", dir.join(file).display()));
+    }
+    for file in &report.skipped {
+        note(&format!("kept the existing {}", dir.join(file).display()));
     }
     match report.commit {
         Some(oid) => note(&format!(

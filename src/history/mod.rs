@@ -284,7 +284,11 @@ fn stem(path: &str) -> String {
 
 /// One id's files in one commit: removed (path, blob), added (path, blob), edited in place
 /// (path, old blob, new blob).
-type IdChanges = (Vec<(String, Oid)>, Vec<(String, Oid)>, Vec<(String, Oid, Oid)>);
+type IdChanges = (
+    Vec<(String, Oid)>,
+    Vec<(String, Oid)>,
+    Vec<(String, Oid, Oid)>,
+);
 
 /// Groups one commit's file changes by policy id and names each change.
 fn classify(

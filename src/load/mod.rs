@@ -451,6 +451,13 @@ fn read_text(
         if !real.starts_with(&loc.root) {
             return Err(Box::new(outside_handbook(name, &real)));
         }
+        // A pipe or device would block the read forever.
+        if !std::fs::metadata(&real).map_err(unreadable)?.is_file() {
+            return Err(Box::new(
+                Finding::new(&rules::UNREADABLE, name, Pos::START, "not a regular file")
+                    .hint("replace it with a YAML file"),
+            ));
+        }
     }
     // Read at most one byte past the limit: a 50 MB file costs no more than a 1 MB one.
     let mut bytes = Vec::new();

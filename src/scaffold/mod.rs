@@ -80,10 +80,15 @@ pub fn init_files() -> Vec<(String, String)> {
     files
 }
 
+/// Files `init` adds only where the folder has none (they are the user's, not the handbook's).
+const OPTIONAL: [&str; 2] = [".gitignore", ".vscode/settings.json"];
+
 /// What `init` did.
 #[derive(Debug)]
 pub struct InitReport {
     pub written: Vec<String>,
+    /// Optional files left alone because the folder already had them.
+    pub skipped: Vec<String>,
     /// The first commit, when `init` created the repository.
     pub commit: Option<git2::Oid>,
 }
@@ -91,14 +96,29 @@ pub struct InitReport {
 /// Writes a working handbook into `dir`; creates a repository with a first commit when
 /// `dir` is not inside one.
 pub fn init(dir: &Path) -> Result<InitReport, ScaffoldError> {
-    let files = init_files();
-    let existing: Vec<PathBuf> = files
+    if dir.exists() && !dir.is_dir() {
+        return Err(ScaffoldError::Exists(vec![dir.to_path_buf()]));
+    }
+    let (files, skipped): (Vec<_>, Vec<_>) = init_files()
+        .into_iter()
+        .partition(|(rel, _)| !(OPTIONAL.contains(&rel.as_str()) && dir.join(rel).exists()));
+    let skipped = skipped.into_iter().map(|(rel, _)| rel).collect();
+    // Every target, and every folder on the way to it, must be free before the first write.
+    let existing: std::collections::BTreeSet<PathBuf> = files
         .iter()
-        .map(|(rel, _)| dir.join(rel))
-        .filter(|p| p.exists())
+        .filter_map(|(rel, _)| {
+            let target = dir.join(rel);
+            let blocking = target
+                .ancestors()
+                .skip(1)
+                .take_while(|p| *p != dir)
+                .find(|p| p.exists() && !p.is_dir())
+                .map(Path::to_path_buf);
+            blocking.or_else(|| target.exists().then_some(target))
+        })
         .collect();
     if !existing.is_empty() {
-        return Err(ScaffoldError::Exists(existing));
+        return Err(ScaffoldError::Exists(existing.into_iter().collect()));
     }
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let in_repo = git2::Repository::discover(dir).is_ok_and(|r| !r.is_bare());
@@ -113,7 +133,11 @@ pub fn init(dir: &Path) -> Result<InitReport, ScaffoldError> {
     } else {
         Some(first_commit(dir, &written)?)
     };
-    Ok(InitReport { written, commit })
+    Ok(InitReport {
+        written,
+        skipped,
+        commit,
+    })
 }
 
 fn first_commit(dir: &Path, files: &[String]) -> Result<git2::Oid, git2::Error> {

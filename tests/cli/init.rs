@@ -97,3 +97,45 @@ fn new_writes_skeletons_that_validate() {
     let bad = hb.run(&["new", "rule", "x"]);
     assert_eq!(bad.code, 2);
 }
+
+#[test]
+fn init_keeps_a_repositorys_own_files_and_writes_readable_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let top = Handbook::empty();
+    git2::Repository::init(top.path()).unwrap();
+    top.write(".gitignore", "target\n");
+    let run = top.run(&["init"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(top.read(".gitignore"), "target\n");
+    assert!(run.stderr.contains("kept the existing"), "{}", run.stderr);
+    let mode = std::fs::metadata(top.path().join("people.yaml"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644);
+
+    // A file where a folder must go: refused before anything is written.
+    let other = Handbook::empty();
+    other.write("k/schema", "");
+    let run = other.run(&["init", "k"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("k/schema"), "{}", run.stderr);
+    assert!(
+        !other.path().join("k/normsctl.yaml").exists(),
+        "nothing half-written"
+    );
+}
+
+#[test]
+fn a_pipe_as_the_roster_is_a_finding_not_a_hang() {
+    let hb = Handbook::new();
+    std::fs::remove_file(hb.path().join("people.yaml")).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(hb.path().join("people.yaml"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = hb.validate(&[]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.findings(), ["people.yaml:1:1 unreadable"]);
+}
