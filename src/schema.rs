@@ -24,6 +24,15 @@ pub enum SchemaKind {
 impl SchemaKind {
     pub const ALL: [SchemaKind; 3] = [SchemaKind::Policy, SchemaKind::Roster, SchemaKind::Settings];
 
+    /// The document's name, as `--kind` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SchemaKind::Policy => "policy",
+            SchemaKind::Roster => "roster",
+            SchemaKind::Settings => "settings",
+        }
+    }
+
     /// The file name `schema --out` and `init` write.
     pub fn file_name(self) -> &'static str {
         match self {

@@ -280,30 +280,27 @@ enum RawValue {
 }
 
 fn into_node(raw: Spanned<Raw>) -> Node {
-    {
-        let this = raw;
-        let pos = Pos::new(this.defined.line() as u32, this.defined.column() as u32);
-        let span = this.defined.span();
-        let span = span
-            .byte_offset()
-            .zip(span.byte_len())
-            .map(|(o, l)| (o as usize, l as usize));
-        let value = match this.value.0 {
-            RawValue::Null => Value::Null,
-            RawValue::Bool(b) => Value::Bool(b),
-            RawValue::Int(i) => Value::Int(i),
-            RawValue::Float(f) => Value::Float(f),
-            RawValue::Str(s) => Value::Str(s),
-            RawValue::Seq(items) => Value::Seq(items.into_iter().map(into_node).collect()),
-            RawValue::Map(entries) => Value::Map(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (into_node(k), into_node(v)))
-                    .collect(),
-            ),
-        };
-        Node { value, pos, span }
-    }
+    let pos = Pos::new(raw.defined.line() as u32, raw.defined.column() as u32);
+    let span = raw.defined.span();
+    let span = span
+        .byte_offset()
+        .zip(span.byte_len())
+        .map(|(o, l)| (o as usize, l as usize));
+    let value = match raw.value.0 {
+        RawValue::Null => Value::Null,
+        RawValue::Bool(b) => Value::Bool(b),
+        RawValue::Int(i) => Value::Int(i),
+        RawValue::Float(f) => Value::Float(f),
+        RawValue::Str(s) => Value::Str(s),
+        RawValue::Seq(items) => Value::Seq(items.into_iter().map(into_node).collect()),
+        RawValue::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (into_node(k), into_node(v)))
+                .collect(),
+        ),
+    };
+    Node { value, pos, span }
 }
 
 impl<'de> Deserialize<'de> for Raw {

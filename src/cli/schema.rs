@@ -31,7 +31,7 @@ pub fn run(_global: &Global, args: SchemaArgs) -> Result<(), CliError> {
         None => serde_json::Value::Object(
             SchemaKind::ALL
                 .iter()
-                .map(|k| (format!("{k:?}").to_lowercase(), k.schema()))
+                .map(|k| (k.name().to_owned(), k.schema()))
                 .collect(),
         ),
     };

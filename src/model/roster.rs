@@ -48,9 +48,4 @@ impl Roster {
     pub fn role(&self, id: &str) -> Option<&Role> {
         self.roles.iter().find(|r| r.id.value == id)
     }
-
-    /// Whether `id` names a group a policy can apply to: a team, a role or `everyone`.
-    pub fn is_group(&self, id: &str) -> bool {
-        id == super::EVERYONE || self.team(id).is_some() || self.role(id).is_some()
-    }
 }
