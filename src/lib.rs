@@ -6,6 +6,7 @@
 
 pub mod atomic;
 pub mod diag;
+pub mod diff;
 pub mod history;
 pub mod load;
 pub mod model;

@@ -6,6 +6,8 @@
 //! stem), not its path: a file moved to another folder keeps its history, and a policy
 //! whose file is removed is retired. Nothing here prints.
 
+pub mod snapshot;
+
 use git2::{ObjectType, Oid, Repository, Tree};
 use std::collections::BTreeMap;
 

@@ -4,6 +4,7 @@
 //! rules here judge the handbook as a whole (ids, references, roster, fairness). Each rule
 //! is a static descriptor in the file of its concern. Nothing here prints.
 
+pub mod change;
 pub mod dates;
 pub mod fairness;
 pub mod file;
@@ -42,6 +43,12 @@ pub static ALL_RULES: &[&Rule] = &[
     &fairness::PUBLIC_INDIVIDUAL,
     &fairness::NO_GUARDRAILS,
     &fairness::OUTSIDE_CONTROL,
+    &change::REVISION_NOT_RAISED,
+    &change::BODY_CHANGED,
+    &change::REVISION_LOWERED,
+    &change::REVISION_SKIPPED,
+    &change::REVISION_RAISED_NO_CHANGE,
+    &change::NEW_NOT_AT_ONE,
 ];
 
 /// Runs the handbook-wide rules and returns their findings (unsorted).

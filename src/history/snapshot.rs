@@ -1,0 +1,106 @@
+//! The policy files of one state of the handbook (a commit's tree or the working tree),
+//! by id: what `diff`, `show` and `validate --base` compare.
+
+use super::{is_policy_file, stem};
+use git2::{ObjectType, Oid, Repository, Tree};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One policy file as it stood.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyFile {
+    pub id: String,
+    /// Relative to the top of the work tree, with `/` separators.
+    pub path: String,
+    pub text: String,
+    /// The git blob, for a file read from a commit.
+    pub blob: Option<Oid>,
+}
+
+/// Policy files by id (the file's stem). Where two files share a stem, the first by path
+/// counts here; `validate` reports the duplicate.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    pub policies: BTreeMap<String, PolicyFile>,
+}
+
+impl Snapshot {
+    /// The policy files under `dir` (relative to the top of the work tree) in a commit's tree.
+    pub fn at_tree(repo: &Repository, root: &Tree, dir: &str) -> Result<Snapshot, git2::Error> {
+        let mut out = Snapshot::default();
+        let dir = dir.trim_end_matches('/');
+        if let Some(tree) = super::subtree(repo, root, dir)? {
+            out.read_tree(repo, &tree, dir)?;
+        }
+        Ok(out)
+    }
+
+    fn read_tree(
+        &mut self,
+        repo: &Repository,
+        tree: &Tree,
+        prefix: &str,
+    ) -> Result<(), git2::Error> {
+        for entry in tree.iter() {
+            let Ok(name) = entry.name() else { continue };
+            if name.starts_with('.') {
+                continue;
+            }
+            let path = if prefix.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            match entry.kind() {
+                Some(ObjectType::Tree) => {
+                    self.read_tree(repo, &repo.find_tree(entry.id())?, &path)?
+                }
+                Some(ObjectType::Blob) if is_policy_file(name) => {
+                    let blob = repo.find_blob(entry.id())?;
+                    let text = String::from_utf8_lossy(blob.content()).into_owned();
+                    self.insert(PolicyFile {
+                        id: stem(&path),
+                        path,
+                        text,
+                        blob: Some(entry.id()),
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Policy files read from disk: `files` are absolute, `work_tree` is what paths are
+    /// shown relative to. Files that cannot be read are left out (`validate` reports them).
+    pub fn from_files(work_tree: &Path, files: &[std::path::PathBuf]) -> Snapshot {
+        let mut out = Snapshot::default();
+        for file in files {
+            let Ok(bytes) = std::fs::read(file) else {
+                continue;
+            };
+            let rel = file.strip_prefix(work_tree).unwrap_or(file);
+            let path = crate::load::slash_path(rel);
+            out.insert(PolicyFile {
+                id: stem(&path),
+                path,
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+                blob: None,
+            });
+        }
+        out
+    }
+
+    fn insert(&mut self, file: PolicyFile) {
+        match self.policies.get(&file.id) {
+            Some(kept) if kept.path <= file.path => {}
+            _ => {
+                self.policies.insert(file.id.clone(), file);
+            }
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&PolicyFile> {
+        self.policies.get(id)
+    }
+}

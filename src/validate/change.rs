@@ -1,0 +1,186 @@
+//! The change rules (`validate --base REV`): each policy at REV against the working tree.
+//! The declared `revision` is the truth for acknowledgements, so a change of meaning must
+//! raise it by one, and raising it for nothing asks everyone to re-read for nothing.
+//! Findings stand at the `revision` key of the newer text.
+
+use crate::diag::{
+    Finding, Rule,
+    Severity::{Error, Warning},
+};
+use crate::diff::{self, Fields};
+use crate::model::Policy;
+use serde_json::Value as Json;
+
+/// Fields whose change alters what a policy asks: raising `revision` is required.
+pub const MATERIAL_KEYS: [&str; 13] = [
+    "kind",
+    "target",
+    "window",
+    "level",
+    "statistic",
+    "unit",
+    "measures",
+    "source",
+    "effective",
+    "controllable",
+    "visibility",
+    "gaming_risk",
+    "guardrails",
+];
+
+/// Free-text fields, where whitespace, punctuation and case carry no meaning.
+const PROSE_KEYS: [&str; 6] = [
+    "title",
+    "summary",
+    "body",
+    "measures",
+    "source",
+    "gaming_risk",
+];
+
+pub static REVISION_NOT_RAISED: Rule = Rule {
+    name: "revision-not-raised",
+    severity: Error,
+    summary: "a material field changed but `revision` was kept",
+    help: "raise `revision` by one: earlier acknowledgements must go stale",
+};
+pub static BODY_CHANGED: Rule = Rule {
+    name: "body-changed",
+    severity: Warning,
+    summary: "the words of `body` changed but `revision` was kept",
+    help: "if the meaning changed, raise revision by one; if not, nothing to do",
+};
+pub static REVISION_LOWERED: Rule = Rule {
+    name: "revision-lowered",
+    severity: Error,
+    summary: "`revision` is lower than at the base",
+    help: "revisions only go up: restore it, and raise it by one for a material change",
+};
+pub static REVISION_SKIPPED: Rule = Rule {
+    name: "revision-skipped",
+    severity: Error,
+    summary: "`revision` rose by more than one",
+    help: "raise by one",
+};
+pub static REVISION_RAISED_NO_CHANGE: Rule = Rule {
+    name: "revision-raised-for-nothing",
+    severity: Warning,
+    summary: "`revision` rose but only whitespace, punctuation or case changed",
+    help: "keep the old revision: a raise asks everyone to acknowledge again",
+};
+pub static NEW_NOT_AT_ONE: Rule = Rule {
+    name: "new-policy-not-at-1",
+    severity: Error,
+    summary: "a policy new since the base does not start at revision 1",
+    help: "set `revision: 1`",
+};
+
+/// Judges one policy of the working tree against its text at the base (`None`: new).
+pub fn check(base: Option<&str>, policy: &Policy, source: &str, findings: &mut Vec<Finding>) {
+    let pos = policy.key_pos("revision");
+    let now = policy.revision.value;
+    let finding =
+        |rule: &'static Rule, message: String| Finding::new(rule, &policy.file, pos, message);
+    let Some(base) = base else {
+        if now != 1 {
+            findings.push(finding(
+                &NEW_NOT_AT_ONE,
+                format!(
+                    "`{}` is new since the base but declares revision {now}",
+                    policy.id.value
+                ),
+            ));
+        }
+        return;
+    };
+    let (before, after) = (Fields::of(base), Fields::of(source));
+    let Some(was) = before
+        .get("revision")
+        .and_then(Json::as_u64)
+        .and_then(|r| u32::try_from(r).ok())
+    else {
+        // The base text was broken: there is nothing to compare the revision with.
+        return;
+    };
+    if now < was {
+        findings.push(finding(
+            &REVISION_LOWERED,
+            format!("revision {now} is lower than {was} at the base"),
+        ));
+    } else if now > was.saturating_add(1) {
+        findings.push(
+            finding(
+                &REVISION_SKIPPED,
+                format!("revision rose from {was} to {now}; raise by one"),
+            )
+            .hint(format!("set `revision: {}`", was + 1)),
+        );
+    } else if now == was {
+        let changes = diff::compare(base, source);
+        let mut material: Vec<&str> = changes
+            .fields
+            .iter()
+            .filter(|f| MATERIAL_KEYS.contains(&f.key()))
+            .filter(|f| !cosmetic(f.key(), f.old.as_ref(), f.new.as_ref()))
+            .map(|f| f.key())
+            .collect();
+        material.dedup();
+        if !material.is_empty() {
+            let names: Vec<String> = material.iter().map(|k| format!("`{k}`")).collect();
+            findings.push(
+                finding(
+                    &REVISION_NOT_RAISED,
+                    format!(
+                        "{} changed but revision stayed at {now}: a material change needs revision raised",
+                        names.join(", ")
+                    ),
+                )
+                .hint(format!("set `revision: {}`", now + 1)),
+            );
+        } else if !diff::same_words(before.text("body"), after.text("body")) {
+            findings.push(
+                finding(
+                    &BODY_CHANGED,
+                    format!("the words of `body` changed but revision stayed at {now}: if the meaning changed, raise revision"),
+                )
+                .hint(format!("set `revision: {}` if the meaning changed; leave it for wording", now + 1)),
+            );
+        }
+    } else if only_cosmetic(&before, &after) {
+        findings.push(
+            finding(
+                &REVISION_RAISED_NO_CHANGE,
+                format!("revision rose from {was} to {now} but nothing changed except whitespace, punctuation or case"),
+            )
+            .hint(format!("keep `revision: {was}`: a raise asks everyone to acknowledge again")),
+        );
+    }
+}
+
+/// Whether two texts differ (apart from `revision`) only in whitespace, punctuation or
+/// letter case of their prose fields.
+fn only_cosmetic(before: &Fields, after: &Fields) -> bool {
+    let (a, b) = (before.index(), after.index());
+    let keys = |m: &std::collections::HashMap<&str, &Json>| {
+        let mut k: Vec<String> = m
+            .keys()
+            .filter(|k| **k != "revision")
+            .map(|k| k.to_string())
+            .collect();
+        k.sort_unstable();
+        k
+    };
+    if keys(&a) != keys(&b) {
+        return false;
+    }
+    a.iter()
+        .filter(|(k, _)| **k != "revision")
+        .all(|(k, old)| cosmetic(k, Some(old), Some(b[k])))
+}
+
+/// Whether a field's change is none, or only whitespace, punctuation or case of prose.
+fn cosmetic(key: &str, old: Option<&Json>, new: Option<&Json>) -> bool {
+    old == new
+        || PROSE_KEYS.contains(&key)
+            && matches!((old, new), (Some(Json::String(x)), Some(Json::String(y))) if diff::same_words(x, y))
+}
