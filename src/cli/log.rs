@@ -1,7 +1,7 @@
+use super::repo::{self, Context};
 use super::{CliError, Global, print};
 use clap::{Args, ValueEnum};
-use normsctl::history::{self, HistoryError, Revision, Stamp};
-use normsctl::load;
+use normsctl::history::{Revision, Stamp};
 use serde_json::json;
 use std::fmt::Write;
 
@@ -33,37 +33,20 @@ enum Format {
 }
 
 pub fn run(global: &Global, args: LogArgs) -> Result<(), CliError> {
-    let loc = global.location()?;
-    let mut findings = Vec::new();
-    let (settings, _) = load::load_settings(&loc, &mut findings);
-    let tz = jiff::tz::TimeZone::get(&settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let cx = Context::new(global)?;
     let since = args
         .since
         .as_deref()
-        .map(|t| parse_time(t, &tz, false))
+        .map(|t| repo::parse_time(t, &cx.tz, false))
         .transpose()?;
     let until = args
         .until
         .as_deref()
-        .map(|t| parse_time(t, &tz, true))
+        .map(|t| repo::parse_time(t, &cx.tz, true))
         .transpose()?;
-    // Reading history only: skip re-hashing every object read (about a fifth of the walk).
-    // Never do this in a process that verifies the acknowledgement ledger; the option is
-    // global to the process.
-    git2::opts::strict_hash_verification(false);
-    let repo = git2::Repository::discover(&loc.root).map_err(|_| {
-        CliError::env("the handbook is not inside a git repository, so it has no history")
-            .with_hint("run `git init` and commit the handbook")
-    })?;
-    let head = repo.head().ok().and_then(|h| h.target()).ok_or_else(|| {
-        CliError::env("the repository has no commits yet").with_hint("commit the handbook first")
-    })?;
-    let dir = format!("{}{}", loc.prefix, settings.policies);
-    let revisions = history::walk(&repo, head, &dir).map_err(|e| match e {
-        HistoryError::Shallow => CliError::env(e.to_string())
-            .with_hint("fetch the whole history: `git fetch --unshallow` (GitHub Actions: `fetch-depth: 0` in actions/checkout)"),
-        other => CliError::env(other.to_string()),
-    })?;
+    let git = cx.repo()?;
+    let head = repo::head(&git)?;
+    let revisions = repo::walk(&git, head, &cx.policies_dir())?;
     let shown: Vec<&Revision> = revisions
         .iter()
         .filter(|r| args.id.as_ref().is_none_or(|id| &r.id == id))
@@ -71,49 +54,17 @@ pub fn run(global: &Global, args: LogArgs) -> Result<(), CliError> {
         .filter(|r| until.is_none_or(|u| r.landed.seconds <= u))
         .collect();
     let text = match args.format {
-        Format::Human => human(&shown, &tz, &settings.timezone),
-        Format::Json => json(&shown, &tz),
+        Format::Human => human(&shown, &cx.tz, &cx.settings.timezone),
+        Format::Json => json(&shown, &cx.tz),
     };
     print(&text)
-}
-
-/// A date (start or end of that day in `tz`) or an RFC 3339 time, as Unix seconds.
-fn parse_time(text: &str, tz: &jiff::tz::TimeZone, end_of_day: bool) -> Result<i64, CliError> {
-    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
-        return Ok(ts.as_second());
-    }
-    let bad = || {
-        CliError::env(format!(
-            "`{text}` is neither a date (YYYY-MM-DD) nor an RFC 3339 time (2026-03-01T09:00:00+01:00)"
-        ))
-    };
-    let date: jiff::civil::Date = text.parse().map_err(|_| bad())?;
-    let zoned = if end_of_day {
-        date.tomorrow()
-            .map_err(|_| bad())?
-            .to_zoned(tz.clone())
-            .map_err(|_| bad())?
-            .timestamp()
-            .as_second()
-            - 1
-    } else {
-        date.to_zoned(tz.clone())
-            .map_err(|_| bad())?
-            .timestamp()
-            .as_second()
-    };
-    Ok(zoned)
-}
-
-fn in_zone(stamp: Stamp, tz: &jiff::tz::TimeZone) -> jiff::Zoned {
-    stamp.zoned().with_time_zone(tz.clone())
 }
 
 fn human(revisions: &[&Revision], tz: &jiff::tz::TimeZone, tz_name: &str) -> String {
     let mut out = String::new();
     for r in revisions {
-        let utc = in_zone(r.landed, &jiff::tz::TimeZone::UTC);
-        let local = in_zone(r.landed, tz);
+        let utc = repo::in_zone(r.landed, &jiff::tz::TimeZone::UTC);
+        let local = repo::in_zone(r.landed, tz);
         let revision = r
             .revision
             .map_or_else(|| "-".to_owned(), |n| format!("r{n}"));
@@ -149,15 +100,8 @@ fn human(revisions: &[&Revision], tz: &jiff::tz::TimeZone, tz_name: &str) -> Str
 }
 
 fn json(revisions: &[&Revision], tz: &jiff::tz::TimeZone) -> String {
-    let time = |s: Stamp| {
-        json!({
-            "time": s.zoned().strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-            "utc": in_zone(s, &jiff::tz::TimeZone::UTC).strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            "local": in_zone(s, tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-            "unix": s.seconds,
-        })
-    };
-    let doc = json!({
+    let time = |s: Stamp| repo::time_json(s, tz);
+    repo::json_text(&json!({
         "version": 1,
         "revisions": revisions.iter().map(|r| json!({
             "id": r.id,
@@ -171,8 +115,5 @@ fn json(revisions: &[&Revision], tz: &jiff::tz::TimeZone) -> String {
             "author": { "name": r.author_name, "email": r.author_email, "time": time(r.authored) },
             "subject": r.subject,
         })).collect::<Vec<_>>(),
-    });
-    let mut s = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
-    s.push('\n');
-    s
+    }))
 }

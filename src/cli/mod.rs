@@ -1,10 +1,13 @@
 //! Command-line parsing and the commands. This is the only layer that prints; `main` turns
 //! its result into an exit code.
 
+mod diff;
 mod init;
 mod log;
 mod new;
+mod repo;
 mod schema;
+mod show;
 mod validate;
 
 use clap::{Args, Parser, Subcommand};
@@ -44,6 +47,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
     Log(log::LogArgs),
+    Diff(diff::DiffArgs),
+    Show(show::ShowArgs),
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -53,6 +58,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Schema(args) => schema::run(&cli.global, args),
         Command::Log(args) => log::run(&cli.global, args),
+        Command::Diff(args) => diff::run(&cli.global, args),
+        Command::Show(args) => show::run(&cli.global, args),
     }
 }
 

@@ -1,5 +1,7 @@
+use super::repo::{self, Context};
 use super::{CliError, Global, print};
 use clap::{Args, ValueEnum};
+use normsctl::history::{self, snapshot::Snapshot};
 use normsctl::{diag, load, report, validate};
 
 /// Check the handbook: YAML, keys and types, ids, references, the roster and the fairness
@@ -10,6 +12,10 @@ pub struct ValidateArgs {
     /// Treat warnings (the fairness rules) as errors
     #[arg(long)]
     strict: bool,
+    /// Also apply the change rules against this git revision (the CI gate on a pull
+    /// request: `--base origin/main`): a material change must raise `revision` by one
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -32,6 +38,9 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CliError> {
     let loaded = load::load(&loc)?;
     let mut findings = loaded.findings;
     findings.extend(validate::check(&loaded.handbook));
+    if let Some(rev) = &args.base {
+        check_changes(global, rev, &loaded.handbook, &mut findings)?;
+    }
     if args.strict {
         diag::make_strict(&mut findings);
     }
@@ -48,4 +57,36 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CliError> {
     } else {
         Ok(())
     }
+}
+
+/// The change rules: each policy of the working tree against its text at `rev`.
+fn check_changes(
+    global: &Global,
+    rev: &str,
+    handbook: &normsctl::model::Handbook,
+    findings: &mut Vec<diag::Finding>,
+) -> Result<(), CliError> {
+    let cx = Context::new(global)?;
+    let git = cx.repo()?;
+    repo::require_complete(&git)?;
+    let base = repo::commit(&git, rev)?;
+    let tree = base
+        .tree()
+        .map_err(|e| CliError::env(format!("git: {}", e.message())))?;
+    let snapshot = Snapshot::at_tree(&git, &tree, &cx.policies_dir())
+        .map_err(|e| CliError::env(format!("git: {}", e.message())))?;
+    for policy in &handbook.policies {
+        let rel = policy
+            .file
+            .strip_prefix(&cx.loc.prefix)
+            .unwrap_or(&policy.file);
+        let Ok(source) = std::fs::read_to_string(cx.loc.root.join(rel)) else {
+            continue;
+        };
+        let before = snapshot
+            .get(&history::stem(&policy.file))
+            .map(|f| f.text.as_str());
+        validate::change::check(before, policy, &source, findings);
+    }
+    Ok(())
 }

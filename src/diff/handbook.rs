@@ -28,8 +28,8 @@ pub fn compare_handbooks(old: &Snapshot, new: &Snapshot) -> Vec<Entry> {
     for id in ids {
         let (a, b) = (old.get(id), new.get(id));
         let entry = match (a, b) {
-            (None, Some(b)) => added_or_retired(b, Change::Added, "", &b.text),
-            (Some(a), None) => added_or_retired(a, Change::Retired, &a.text, ""),
+            (None, Some(b)) => added_or_retired(b, Change::Added),
+            (Some(a), None) => added_or_retired(a, Change::Retired),
             (Some(a), Some(b)) if a.text == b.text && a.path == b.path => continue,
             (Some(a), Some(b)) => {
                 let (was, now) = (revision(a), revision(b));
@@ -58,7 +58,8 @@ pub fn compare_handbooks(old: &Snapshot, new: &Snapshot) -> Vec<Entry> {
     out
 }
 
-fn added_or_retired(file: &PolicyFile, change: Change, old: &str, new: &str) -> Entry {
+/// An added or retired policy: its whole text is the change, so no field diff.
+fn added_or_retired(file: &PolicyFile, change: Change) -> Entry {
     let r = revision(file);
     let (old_revision, revision) = match change {
         Change::Retired => (r, None),
@@ -71,7 +72,7 @@ fn added_or_retired(file: &PolicyFile, change: Change, old: &str, new: &str) -> 
         old_path: None,
         old_revision,
         revision,
-        diff: compare(old, new),
+        diff: PolicyDiff::default(),
     }
 }
 

@@ -7,6 +7,7 @@
 //! whose file is removed is retired. Nothing here prints.
 
 pub mod snapshot;
+pub mod standing;
 
 use git2::{ObjectType, Oid, Repository, Tree};
 use std::collections::BTreeMap;
@@ -92,6 +93,10 @@ pub enum HistoryError {
         "this is a shallow clone: the handbook's history is incomplete, so dates would be wrong"
     )]
     Shallow,
+    #[error(
+        "this is a partial clone (objects were filtered out): the handbook's history may be incomplete"
+    )]
+    Partial,
     #[error("git: {0}")]
     Git(#[from] git2::Error),
 }
@@ -102,9 +107,7 @@ pub fn walk(
     head: Oid,
     policies_dir: &str,
 ) -> Result<Vec<Revision>, HistoryError> {
-    if repo.is_shallow() {
-        return Err(HistoryError::Shallow);
-    }
+    require_complete(repo)?;
     let mut line = Vec::new();
     let mut next = Some(repo.find_commit(head)?);
     while let Some(commit) = next {
@@ -166,6 +169,27 @@ pub fn walk(
     Ok(landed.into_iter().rev().flatten().collect())
 }
 
+/// Refuses shallow and partial clones: their history would give wrong dates.
+pub fn require_complete(repo: &Repository) -> Result<(), HistoryError> {
+    if repo.is_shallow() {
+        return Err(HistoryError::Shallow);
+    }
+    let config = repo.config()?;
+    if config.get_string("extensions.partialclone").is_ok() {
+        return Err(HistoryError::Partial);
+    }
+    let mut promisor = false;
+    if let Ok(mut entries) = config.entries(Some(r"remote\..*\.promisor")) {
+        while let Some(entry) = entries.next() {
+            promisor |= entry.is_ok_and(|e| e.value().is_ok_and(|v| v == "true"));
+        }
+    }
+    if promisor {
+        return Err(HistoryError::Partial);
+    }
+    Ok(())
+}
+
 /// The commits a merge brings in (reachable from its other parents, not its first), newest
 /// first; empty for an ordinary commit.
 fn merged_side<'r>(
@@ -199,7 +223,7 @@ fn touches(commit: &git2::Commit, path: &str, old_path: Option<&str>) -> bool {
     })
 }
 
-fn subtree<'r>(
+pub(crate) fn subtree<'r>(
     repo: &'r Repository,
     root: &Tree<'r>,
     dir: &str,
@@ -275,11 +299,13 @@ fn diff(
     Ok(())
 }
 
-fn is_policy_file(name: &str) -> bool {
+/// Whether a tree entry's name is a policy file (`.yaml`/`.yml`, not hidden).
+pub(crate) fn is_policy_file(name: &str) -> bool {
     !name.starts_with('.') && (name.ends_with(".yaml") || name.ends_with(".yml"))
 }
 
-fn stem(path: &str) -> String {
+/// A policy's id as its file names it: the file name without its extension.
+pub fn stem(path: &str) -> String {
     let file = path.rsplit('/').next().unwrap_or(path);
     file.rsplit_once('.').map_or(file, |(s, _)| s).to_owned()
 }

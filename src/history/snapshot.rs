@@ -71,16 +71,17 @@ impl Snapshot {
         Ok(())
     }
 
-    /// Policy files read from disk: `files` are absolute, `work_tree` is what paths are
-    /// shown relative to. Files that cannot be read are left out (`validate` reports them).
-    pub fn from_files(work_tree: &Path, files: &[std::path::PathBuf]) -> Snapshot {
+    /// Policy files read from disk: `files` are under `root`, the handbook folder, which
+    /// stands at `prefix` in the work tree. Files that cannot be read are left out
+    /// (`validate` reports them).
+    pub fn from_files(root: &Path, prefix: &str, files: &[std::path::PathBuf]) -> Snapshot {
         let mut out = Snapshot::default();
         for file in files {
             let Ok(bytes) = std::fs::read(file) else {
                 continue;
             };
-            let rel = file.strip_prefix(work_tree).unwrap_or(file);
-            let path = crate::load::slash_path(rel);
+            let rel = file.strip_prefix(root).unwrap_or(file);
+            let path = format!("{prefix}{}", crate::load::slash_path(rel));
             out.insert(PolicyFile {
                 id: stem(&path),
                 path,

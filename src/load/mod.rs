@@ -210,6 +210,18 @@ pub fn load_settings(loc: &Location, findings: &mut Vec<Finding>) -> (Settings, 
 
 /// Lists policy files (`.yaml`, `.yml`) under `dir`, sorted; reports links that leave the
 /// handbook and folders that cannot be read.
+/// The policy files in the working tree, as `load` finds them (findings dropped: this is
+/// for commands that compare texts, not judge them).
+pub fn policy_paths(loc: &Location, settings: &Settings) -> Result<Vec<PathBuf>, LoadError> {
+    let dir = loc.root.join(&settings.policies);
+    if !dir.is_dir() {
+        return Err(LoadError::NoPolicies {
+            path: loc.display(Path::new(&settings.policies)),
+        });
+    }
+    Ok(policy_files(loc, &dir, &mut Vec::new()))
+}
+
 fn policy_files(loc: &Location, dir: &Path, findings: &mut Vec<Finding>) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut escaping = Vec::new();
