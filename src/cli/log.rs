@@ -1,8 +1,7 @@
-use super::repo::{self, Context};
+use super::repo::{self, Context, Time};
 use super::{CliError, Global, print};
 use clap::{Args, ValueEnum};
-use normsctl::history::{Revision, Stamp};
-use serde_json::json;
+use normsctl::history::Revision;
 use std::fmt::Write;
 
 /// Revision history of the handbook, newest first: when each change landed on the
@@ -99,21 +98,56 @@ fn human(revisions: &[&Revision], tz: &jiff::tz::TimeZone, tz_name: &str) -> Str
     out
 }
 
+/// `log --format json`, serialised straight from the revisions (a log may hold tens of
+/// thousands of them).
+#[derive(serde::Serialize)]
+struct Doc<'a> {
+    version: u32,
+    revisions: Vec<RevisionJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct RevisionJson<'a> {
+    id: &'a str,
+    change: &'static str,
+    revision: Option<u32>,
+    path: &'a str,
+    old_path: Option<&'a str>,
+    blob: String,
+    commit: String,
+    landed: Time,
+    author: Author<'a>,
+    subject: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct Author<'a> {
+    name: &'a str,
+    email: &'a str,
+    time: Time,
+}
+
 fn json(revisions: &[&Revision], tz: &jiff::tz::TimeZone) -> String {
-    let time = |s: Stamp| repo::time_json(s, tz);
-    repo::json_text(&json!({
-        "version": 1,
-        "revisions": revisions.iter().map(|r| json!({
-            "id": r.id,
-            "change": r.change.as_str(),
-            "revision": r.revision,
-            "path": r.path,
-            "old_path": r.old_path,
-            "blob": r.blob.to_string(),
-            "commit": r.commit.to_string(),
-            "landed": time(r.landed),
-            "author": { "name": r.author_name, "email": r.author_email, "time": time(r.authored) },
-            "subject": r.subject,
-        })).collect::<Vec<_>>(),
-    }))
+    repo::json_text(&Doc {
+        version: 1,
+        revisions: revisions
+            .iter()
+            .map(|r| RevisionJson {
+                id: &r.id,
+                change: r.change.as_str(),
+                revision: r.revision,
+                path: &r.path,
+                old_path: r.old_path.as_deref(),
+                blob: r.blob.to_string(),
+                commit: r.commit.to_string(),
+                landed: Time::of(r.landed, tz),
+                author: Author {
+                    name: &r.author_name,
+                    email: &r.author_email,
+                    time: Time::of(r.authored, tz),
+                },
+                subject: &r.subject,
+            })
+            .collect(),
+    })
 }

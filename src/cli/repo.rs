@@ -125,17 +125,36 @@ pub fn in_zone(stamp: Stamp, tz: &TimeZone) -> jiff::Zoned {
 }
 
 /// A moment as JSON: in its own offset, in UTC, in the team's zone, and as Unix seconds.
+#[derive(Debug, serde::Serialize)]
+pub struct Time {
+    time: String,
+    utc: String,
+    local: String,
+    unix: i64,
+}
+
+impl Time {
+    pub fn of(stamp: Stamp, tz: &TimeZone) -> Time {
+        let zoned = stamp.zoned();
+        Time {
+            time: zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            utc: zoned.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            local: zoned
+                .with_time_zone(tz.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string(),
+            unix: stamp.seconds,
+        }
+    }
+}
+
+/// [`Time`] as a JSON value, for documents built with `json!`.
 pub fn time_json(stamp: Stamp, tz: &TimeZone) -> Value {
-    json!({
-        "time": stamp.zoned().strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-        "utc": in_zone(stamp, &TimeZone::UTC).strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        "local": in_zone(stamp, tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-        "unix": stamp.seconds,
-    })
+    json!(Time::of(stamp, tz))
 }
 
 /// A JSON document as printed: pretty, with a final newline.
-pub fn json_text(doc: &Value) -> String {
+pub fn json_text(doc: &impl serde::Serialize) -> String {
     let mut s = serde_json::to_string_pretty(doc).expect("JSON values serialise");
     s.push('\n');
     s
