@@ -3,16 +3,16 @@
 use crate::harness::{Handbook, ROSTER, run_in};
 use git2::{Oid, Repository, Signature, Time};
 
-const SETTINGS: &str = "title: T\ntimezone: Europe/Madrid\n";
+pub const SETTINGS: &str = "title: T\ntimezone: Europe/Madrid\n";
 
-fn policy(id: &str, revision: u32, body: &str) -> String {
+pub fn policy(id: &str, revision: u32, body: &str) -> String {
     format!(
         "id: {id}\nkind: norm\ntitle: T\nsummary: S\nowner: ana\nrevision: {revision}\nbody: {body}\n"
     )
 }
 
 /// Commits the work tree's current state (all files, removals included) with fixed times.
-fn commit(
+pub fn commit(
     repo: &Repository,
     message: &str,
     author: (&str, i64, i32),
@@ -46,7 +46,7 @@ fn commit(
     repo.commit(None, &a, &c, message, &tree, &refs).unwrap()
 }
 
-fn set_head(repo: &Repository, oid: Oid) {
+pub fn set_head(repo: &Repository, oid: Oid) {
     repo.reference("refs/heads/main", oid, true, "test")
         .unwrap();
     repo.set_head("refs/heads/main").unwrap();
@@ -55,10 +55,12 @@ fn set_head(repo: &Repository, oid: Oid) {
 }
 
 // 2026-01-05 09:00:00 UTC
-const T0: i64 = 1_767_603_600;
-const HOUR: i64 = 3600;
+pub const T0: i64 = 1_767_603_600;
+pub const HOUR: i64 = 3600;
 
-fn history() -> Handbook {
+/// Two policies over five days: `a` added, reworded, made stricter; `b` added, moved,
+/// then retired on a side branch merged days later.
+pub fn history() -> Handbook {
     let hb = Handbook::empty();
     let repo = Repository::init(hb.path()).unwrap();
     hb.write("normsctl.yaml", SETTINGS);

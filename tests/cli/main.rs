@@ -3,8 +3,10 @@
 mod harness;
 
 mod bad_input;
+mod changes;
 mod conformance;
 mod formats;
 mod history;
 mod init;
+mod show;
 mod validate;
