@@ -51,7 +51,7 @@ fn gate(hb: &Handbook) -> Vec<String> {
         .into_iter()
         .map(|f| {
             let (place, rule) = f.split_once(' ').unwrap();
-            let pos = place.splitn(2, ':').nth(1).unwrap();
+            let pos = place.split_once(':').unwrap().1;
             format!("{rule} {pos}")
         })
         .collect()
