@@ -45,7 +45,7 @@ pub fn run(global: &Global, args: LogArgs) -> Result<(), CliError> {
         .transpose()?;
     let git = cx.repo()?;
     let head = repo::head(&git)?;
-    let revisions = repo::walk(&git, head, &cx.policies_dir())?;
+    let revisions = repo::walk(&git, head, &cx.policies_dir(), args.id.as_deref())?;
     let shown: Vec<&Revision> = revisions
         .iter()
         .filter(|r| args.id.as_ref().is_none_or(|id| &r.id == id))
@@ -56,6 +56,7 @@ pub fn run(global: &Global, args: LogArgs) -> Result<(), CliError> {
         Format::Human => human(&shown, &cx.tz, &cx.settings.timezone),
         Format::Json => json(&shown, &cx.tz),
     };
+    repo::release(git);
     print(&text)
 }
 

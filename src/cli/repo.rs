@@ -56,13 +56,31 @@ pub fn commit<'r>(repo: &'r Repository, rev: &str) -> Result<Commit<'r>, CliErro
         })
 }
 
-/// Every policy change on the first-parent line ending at `head`, newest first.
-pub fn walk(repo: &Repository, head: Oid, dir: &str) -> Result<Vec<Revision>, CliError> {
+/// Every policy change (or only policy `id`'s) on the first-parent line ending at `head`,
+/// newest first.
+pub fn walk(
+    repo: &Repository,
+    head: Oid,
+    dir: &str,
+    id: Option<&str>,
+) -> Result<Vec<Revision>, CliError> {
     // Reading history only: skip re-hashing every object read (about a fifth of the walk).
     // Never do this in a process that verifies the acknowledgement ledger; the option is
     // global to the process.
     git2::opts::strict_hash_verification(false);
-    history::walk(repo, head, dir).map_err(history_error)
+    match id {
+        Some(id) => history::walk_one(repo, head, dir, id),
+        None => history::walk(repo, head, dir),
+    }
+    .map_err(history_error)
+}
+
+/// Lets the process end without tearing down the repository's object cache: after a
+/// walk it holds tens of thousands of parsed objects, and freeing them one by one took a
+/// fifth of `log ID`'s time. Only for a command's last use of the repository; the
+/// operating system reclaims the memory at exit.
+pub fn release(repo: Repository) {
+    std::mem::forget(repo);
 }
 
 /// Refuses shallow and partial clones for commands that read past HEAD.

@@ -4,6 +4,7 @@ use clap::{Args, ValueEnum};
 use git2::Repository;
 use normsctl::diag::did_you_mean;
 use normsctl::diff::Fields;
+use normsctl::history::snapshot::Snapshot;
 use normsctl::history::standing::{self, At, Standing};
 use normsctl::history::{Change, Revision};
 use serde_json::json;
@@ -47,11 +48,14 @@ pub fn run(global: &Global, args: ShowArgs) -> Result<(), CliError> {
         Some(rev) => repo::commit(&git, rev)?.id(),
         None => repo::head(&git)?,
     };
-    let history = repo::walk(&git, tip, &cx.policies_dir())?;
-    if !history.iter().any(|r| r.id == args.id) {
-        let mut ids: Vec<&str> = history.iter().map(|r| r.id.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
+    let history = repo::walk(&git, tip, &cx.policies_dir(), Some(&args.id))?;
+    if history.is_empty() {
+        let tree = git
+            .find_commit(tip)
+            .and_then(|c| c.tree())
+            .and_then(|t| Snapshot::at_tree(&git, &t, &cx.policies_dir()))
+            .unwrap_or_default();
+        let ids = tree.policies.keys().map(String::as_str);
         let mut err = CliError::env(format!(
             "no policy `{}` in the handbook's history{}",
             args.id,

@@ -109,6 +109,127 @@ pub fn walk(
     policies_dir: &str,
 ) -> Result<Vec<Revision>, HistoryError> {
     require_complete(repo)?;
+    let mut line = first_parent_line(repo, head)?;
+    line.reverse();
+    full_walk(repo, &line, policies_dir.trim_end_matches('/'), None)
+}
+
+/// The changes to one policy, newest first: the same answer as filtering [`walk`], found
+/// the way `git log --follow` does. From HEAD back, only the trees along the policy's
+/// path are read; a full comparison is made only where its file appeared there (a move,
+/// or its addition). Before the addition, the rest of the line is walked in full, so an
+/// id that was retired and later reused keeps its earlier history too.
+pub fn walk_one(
+    repo: &Repository,
+    head: Oid,
+    policies_dir: &str,
+    id: &str,
+) -> Result<Vec<Revision>, HistoryError> {
+    require_complete(repo)?;
+    let line = first_parent_line(repo, head)?;
+    let dir = policies_dir.trim_end_matches('/');
+    let blob_at = |commit: &git2::Commit, path: &str| -> Result<Option<Oid>, git2::Error> {
+        match commit.tree()?.get_path(std::path::Path::new(path)) {
+            Ok(e) if e.kind() == Some(ObjectType::Blob) => Ok(Some(e.id())),
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    };
+    let head_tree = subtree(repo, &line[0].tree()?, dir)?;
+    let Some(mut path) = head_tree
+        .as_ref()
+        .map(|t| locate(repo, t, dir, id))
+        .transpose()?
+        .flatten()
+    else {
+        // Retired (or never there) at HEAD: nothing to follow back from.
+        let mut oldest_first = line;
+        oldest_first.reverse();
+        return full_walk(repo, &oldest_first, dir, Some(id));
+    };
+    let mut blob = blob_at(&line[0], &path)?;
+    let mut out = Vec::new();
+    let mut declared = Declared::default();
+    for (i, commit) in line.iter().enumerate() {
+        let parent = line.get(i + 1);
+        let before = match parent {
+            Some(p) => blob_at(p, &path)?,
+            None => None,
+        };
+        if before == blob {
+            continue;
+        }
+        let changes = match before {
+            Some(old) => vec![(path.clone(), Some(old), blob)],
+            None => {
+                let old_tree = match parent {
+                    Some(p) => subtree(repo, &p.tree()?, dir)?,
+                    None => None,
+                };
+                let new_tree = subtree(repo, &commit.tree()?, dir)?;
+                let mut all = Vec::new();
+                diff(repo, old_tree.as_ref(), new_tree.as_ref(), dir, &mut all)?;
+                all.retain(|(p, _, _)| stem(p) == id);
+                all
+            }
+        };
+        let came_from = changes
+            .iter()
+            .find_map(|(p, old, new)| (new.is_none()).then(|| (p.clone(), *old)));
+        out.push(revisions_at(repo, commit, changes, &mut declared)?);
+        match (before, came_from) {
+            (Some(old), _) => blob = Some(old),
+            (None, Some((old_path, old))) => (path, blob) = (old_path, old),
+            (None, None) => {
+                // Added here: whatever came before is an earlier life of the id.
+                let mut rest: Vec<git2::Commit> = line[i + 1..].to_vec();
+                rest.reverse();
+                let mut earlier = full_walk(repo, &rest, dir, Some(id))?;
+                let mut newest_first: Vec<Revision> = out.into_iter().flatten().collect();
+                newest_first.append(&mut earlier);
+                return Ok(newest_first);
+            }
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// Where policy `id`'s file is in `tree` (the policy folder, at `prefix`), reading tree
+/// entries only; the first by path when several files share the stem.
+fn locate(
+    repo: &Repository,
+    tree: &Tree,
+    prefix: &str,
+    id: &str,
+) -> Result<Option<String>, git2::Error> {
+    for entry in tree.iter() {
+        let Ok(name) = entry.name() else { continue };
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        match entry.kind() {
+            Some(ObjectType::Tree) => {
+                if let Some(found) = locate(repo, &repo.find_tree(entry.id())?, &path, id)? {
+                    return Ok(Some(found));
+                }
+            }
+            Some(ObjectType::Blob) if is_policy_file(name) && stem(name) == id => {
+                return Ok(Some(path));
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
+/// HEAD and its first parents, newest first.
+fn first_parent_line(repo: &Repository, head: Oid) -> Result<Vec<git2::Commit<'_>>, git2::Error> {
     let mut line = Vec::new();
     let mut next = Some(repo.find_commit(head)?);
     while let Some(commit) = next {
@@ -119,9 +240,17 @@ pub fn walk(
         };
         line.push(commit);
     }
-    line.reverse();
+    Ok(line)
+}
 
-    let dir = policies_dir.trim_end_matches('/');
+/// Every change along `line` (oldest first, starting at a root commit), or only those
+/// of policy `only`, newest first.
+fn full_walk(
+    repo: &Repository,
+    line: &[git2::Commit],
+    dir: &str,
+    only: Option<&str>,
+) -> Result<Vec<Revision>, HistoryError> {
     // The tree walk finds what changed; the declared revisions of the changed texts are
     // read meanwhile on the other cores (inflating blobs is a third of the work).
     let (tx, rx) = std::sync::mpsc::channel::<Oid>();
@@ -134,7 +263,7 @@ pub fn walk(
         let handles: Vec<_> = (0..workers)
             .map(|_| scope.spawn(move || read_declared(path, rx)))
             .collect();
-        let changed = tree_changes(repo, &line, dir, &tx);
+        let changed = tree_changes(repo, line, dir, only, &tx);
         drop(tx);
         let mut declared = Declared::default();
         for handle in handles {
@@ -146,42 +275,51 @@ pub fn walk(
     });
     let mut landed: Vec<Vec<Revision>> = Vec::new();
     for (index, changes) in changed? {
-        let commit = &line[index];
-        let subject = commit
-            .summary()
-            .ok()
-            .flatten()
-            .unwrap_or_default()
-            .to_owned();
-        let side = merged_side(repo, commit)?;
-        let mut here = Vec::new();
-        for (id, kind, path, old_path, blob) in classify(repo, changes, &mut declared) {
-            // For a merge, the change's author is whoever last touched the file on the
-            // merged side; the landing time stays the merge's.
-            let author = side
-                .iter()
-                .find(|c| touches(c, &path, old_path.as_deref()))
-                .map_or_else(|| commit.author(), |c| c.author());
-            here.push(Revision {
-                revision: (kind != Change::Retired)
-                    .then(|| declared.get(repo, blob))
-                    .flatten(),
-                id,
-                change: kind,
-                path,
-                old_path,
-                blob,
-                commit: commit.id(),
-                landed: Stamp::of(commit.committer().when()),
-                author_name: author.name().unwrap_or_default().to_owned(),
-                author_email: author.email().unwrap_or_default().to_owned(),
-                authored: Stamp::of(author.when()),
-                subject: subject.clone(),
-            });
-        }
-        landed.push(here);
+        landed.push(revisions_at(repo, &line[index], changes, &mut declared)?);
     }
     Ok(landed.into_iter().rev().flatten().collect())
+}
+
+/// The revisions one first-parent commit landed, from its changed policy files.
+fn revisions_at(
+    repo: &Repository,
+    commit: &git2::Commit,
+    changes: Vec<FileChange>,
+    declared: &mut Declared,
+) -> Result<Vec<Revision>, git2::Error> {
+    let subject = commit
+        .summary()
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .to_owned();
+    let side = merged_side(repo, commit)?;
+    let mut here = Vec::new();
+    for (id, kind, path, old_path, blob) in classify(repo, changes, declared) {
+        // For a merge, the change's author is whoever last touched the file on the
+        // merged side; the landing time stays the merge's.
+        let author = side
+            .iter()
+            .find(|c| touches(c, &path, old_path.as_deref()))
+            .map_or_else(|| commit.author(), |c| c.author());
+        here.push(Revision {
+            revision: (kind != Change::Retired)
+                .then(|| declared.get(repo, blob))
+                .flatten(),
+            id,
+            change: kind,
+            path,
+            old_path,
+            blob,
+            commit: commit.id(),
+            landed: Stamp::of(commit.committer().when()),
+            author_name: author.name().unwrap_or_default().to_owned(),
+            author_email: author.email().unwrap_or_default().to_owned(),
+            authored: Stamp::of(author.when()),
+            subject: subject.clone(),
+        });
+    }
+    Ok(here)
 }
 
 /// The policy files each commit of `line` changed against the one before, by the
@@ -190,6 +328,7 @@ fn tree_changes(
     repo: &Repository,
     line: &[git2::Commit],
     dir: &str,
+    only: Option<&str>,
     blobs: &std::sync::mpsc::Sender<Oid>,
 ) -> Result<Vec<(usize, Vec<FileChange>)>, git2::Error> {
     let mut out = Vec::new();
@@ -200,6 +339,9 @@ fn tree_changes(
         let mut changes = Vec::new();
         diff(repo, previous.as_ref(), tree.as_ref(), dir, &mut changes)?;
         previous = tree;
+        if let Some(id) = only {
+            changes.retain(|(p, _, _)| stem(p) == id);
+        }
         if changes.is_empty() {
             continue;
         }

@@ -205,3 +205,58 @@ fn log_refuses_shallow_clones_and_empty_repositories() {
     let outside = Handbook::new();
     assert_eq!(outside.run(&["log"]).code, 2);
 }
+
+#[test]
+fn one_policy_log_follows_moves_and_earlier_lives() {
+    let hb = Handbook::empty();
+    let repo = Repository::init(hb.path()).unwrap();
+    hb.write("normsctl.yaml", SETTINGS);
+    hb.write("people.yaml", ROSTER);
+    hb.write("policies/x.yaml", policy("x", 1, "one"));
+    hb.write("policies/y.yaml", policy("y", 1, "why"));
+    let mut at = T0;
+    let mut head = commit(&repo, "Add", ("Ana", at, 60), (at, 60), &[]);
+    let mut step = |hb: &Handbook, message: &str, change: &dyn Fn(&Handbook)| {
+        change(hb);
+        at += HOUR;
+        head = commit(&repo, message, ("Bo", at, 60), (at, 60), &[head]);
+        set_head(&repo, head);
+    };
+    let path = |hb: &Handbook, rel: &str| hb.path().join(rel);
+    step(&hb, "Retire x", &|hb| {
+        std::fs::remove_file(path(hb, "policies/x.yaml")).unwrap()
+    });
+    step(&hb, "Edit y", &|hb| {
+        hb.write("policies/y.yaml", policy("y", 2, "why not"));
+    });
+    step(&hb, "Bring x back", &|hb| {
+        hb.write("policies/old/x.yaml", policy("x", 1, "two"));
+    });
+    step(&hb, "Move x", &|hb| {
+        std::fs::create_dir_all(path(hb, "policies/new")).unwrap();
+        std::fs::rename(
+            path(hb, "policies/old/x.yaml"),
+            path(hb, "policies/new/x.yaml"),
+        )
+        .unwrap();
+    });
+    step(&hb, "Move and raise x", &|hb| {
+        std::fs::remove_file(path(hb, "policies/new/x.yaml")).unwrap();
+        hb.write("policies/x.yaml", policy("x", 2, "three"));
+    });
+    let expected = [
+        "x material 2 2026-01-05T14:00:00Z Bo policies/x.yaml",
+        "x moved 1 2026-01-05T13:00:00Z Bo policies/new/x.yaml",
+        "x added 1 2026-01-05T12:00:00Z Bo policies/old/x.yaml",
+        "x retired null 2026-01-05T10:00:00Z Bo policies/x.yaml",
+        "x added 1 2026-01-05T09:00:00Z Ana policies/x.yaml",
+    ];
+    // The path-limited walk for one id gives what the whole walk gives for it.
+    assert_eq!(rows(&hb, &["x"]), expected);
+    let all: Vec<String> = rows(&hb, &[])
+        .into_iter()
+        .filter(|r| r.starts_with("x "))
+        .collect();
+    assert_eq!(all, expected);
+    assert_eq!(rows(&hb, &["y"]).len(), 2);
+}
