@@ -90,8 +90,10 @@ pub fn require_complete(repo: &Repository) -> Result<(), CliError> {
 
 fn history_error(e: HistoryError) -> CliError {
     match e {
-        HistoryError::Shallow | HistoryError::Partial => CliError::env(e.to_string())
-            .with_hint("fetch the whole history: `git fetch --unshallow --refetch` (GitHub Actions: `fetch-depth: 0` in actions/checkout, and no `filter:`)"),
+        HistoryError::Shallow => CliError::env(e.to_string())
+            .with_hint("fetch the whole history: `git fetch --unshallow` (GitHub Actions: `fetch-depth: 0` in actions/checkout)"),
+        HistoryError::Partial => CliError::env(e.to_string())
+            .with_hint("fetch every object: `git fetch --refetch` and unset `remote.<name>.promisor`, or clone without `--filter` (GitHub Actions: no `filter:` in actions/checkout, and `fetch-depth: 0`)"),
         other => CliError::env(other.to_string()),
     }
 }

@@ -240,6 +240,19 @@ fn history_commands_refuse_shallow_clones_but_the_work_tree_diff_works() {
     }
     assert_eq!(run_in(&dir, &["diff"]).code, 0);
     assert_eq!(run_in(&dir, &["validate"]).code, 0);
+
+    // A partial clone (objects filtered out) is refused the same way.
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--filter=blob:none", &url, "partial"])
+        .current_dir(clones.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = run_in(&clones.path().join("partial"), &["log"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("partial clone"), "{}", run.stderr);
 }
 
 #[test]
