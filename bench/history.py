@@ -4,9 +4,10 @@
     python3 bench/history.py [--commits 2500,5000,10000] [--policies 2000] [--runs 7] [--keep DIR]
 
 Builds the release binary, generates one repository per commit count with
-bench/gen_handbook.py (2,000 policies, each commit touching 1 to 3 of them, packed with
-`git gc`), then times, cold in the sense of a fresh CI clone (no cache of ours exists; the
-OS page cache is warm for every command alike):
+bench/gen_handbook.py (2,000 policies, each commit touching 1 to 3 of them), clones it
+the way CI does (`git clone --no-local`: one pack, no commit-graph), then times in the
+clone, cold in the sense of a fresh CI clone (no cache of ours exists; the OS page cache
+is warm for every command alike):
   - `normsctl log --format json` (the whole history) against
     `git log --name-status --first-parent` (the baseline: git's own walk of the same line),
   - `normsctl log ID --format json` for one policy against `git log --follow -- FILE`,
@@ -53,11 +54,14 @@ def main():
     print("| commits | log (json) | git log --name-status | ratio | log ID | git log --follow | diff FIRST HEAD | log per commit |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in [int(s) for s in args.commits.split(",")]:
-        repo = os.path.join(work, f"repo-{args.policies}-{n}")
-        if not os.path.exists(repo):
-            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_handbook.py"), repo,
+        origin = os.path.join(work, f"repo-{args.policies}-{n}")
+        if not os.path.exists(origin):
+            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_handbook.py"), origin,
                             "--policies", str(args.policies), "--people", "100",
-                            "--commits", str(n), "--gc"], check=True, stderr=subprocess.DEVNULL)
+                            "--commits", str(n)], check=True, stderr=subprocess.DEVNULL)
+        repo = origin + "-clone"
+        if not os.path.exists(repo):
+            subprocess.run(["git", "clone", "-q", "--no-local", origin, repo], check=True)
         first = git(repo, "rev-list", "--max-parents=0", "HEAD").split()[0]
         # The policy changed most often, and its file now.
         counts = {}
