@@ -36,7 +36,27 @@ pub fn run(global: &Global, args: NewArgs) -> Result<(), CliError> {
         )));
     }
     let owner = match args.owner {
-        Some(owner) => owner,
+        Some(owner) => {
+            if let Some(roster) = &handbook.roster
+                && roster.person(&owner).is_none()
+                && roster.team(&owner).is_none()
+            {
+                let ids = roster
+                    .people
+                    .iter()
+                    .map(|p| p.id.value.as_str())
+                    .chain(roster.teams.iter().map(|t| t.id.value.as_str()));
+                let hint = match normsctl::diag::did_you_mean(&owner, ids) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("name a person or team of {}", roster.file),
+                };
+                return Err(CliError::env(format!(
+                    "--owner `{owner}` is not a person or team on the roster"
+                ))
+                .with_hint(hint));
+            }
+            owner
+        }
         None => handbook
             .roster
             .as_ref()

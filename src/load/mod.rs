@@ -186,8 +186,9 @@ pub fn load(loc: &Location) -> Result<Loaded, LoadError> {
     }
     let files = policy_files(loc, &policies_root, &mut out.findings);
     out.files += files.len();
-    let (policies, mut findings) = read_policies(loc, &files);
+    let (policies, unread, mut findings) = read_policies(loc, &files);
     out.handbook.policies = policies;
+    out.handbook.unread = unread;
     out.findings.append(&mut findings);
     Ok(out)
 }
@@ -289,10 +290,10 @@ fn is_yaml(path: &Path) -> bool {
 }
 
 /// Reads and decodes policy files on every core, keeping the given order.
-fn read_policies(loc: &Location, files: &[PathBuf]) -> (Vec<Policy>, Vec<Finding>) {
+fn read_policies(loc: &Location, files: &[PathBuf]) -> Chunk {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = files.len().div_ceil(threads).max(64);
-    let results: Vec<(Vec<Policy>, Vec<Finding>)> = std::thread::scope(|scope| {
+    let results: Vec<Chunk> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
             .map(|part| scope.spawn(move || read_policy_chunk(loc, part)))
@@ -302,36 +303,42 @@ fn read_policies(loc: &Location, files: &[PathBuf]) -> (Vec<Policy>, Vec<Finding
             .map(|h| h.join().expect("policy reader thread panicked"))
             .collect()
     });
-    let mut policies = Vec::with_capacity(files.len());
-    let mut findings = Vec::new();
-    for (mut p, mut f) in results {
-        policies.append(&mut p);
-        findings.append(&mut f);
+    let mut all: Chunk = (Vec::with_capacity(files.len()), Vec::new(), Vec::new());
+    for (mut p, mut u, mut f) in results {
+        all.0.append(&mut p);
+        all.1.append(&mut u);
+        all.2.append(&mut f);
     }
-    (policies, findings)
+    all
 }
 
-fn read_policy_chunk(loc: &Location, files: &[PathBuf]) -> (Vec<Policy>, Vec<Finding>) {
+/// Policies read from some files; the stems of those that could not be read; findings.
+type Chunk = (Vec<Policy>, Vec<String>, Vec<Finding>);
+
+fn read_policy_chunk(loc: &Location, files: &[PathBuf]) -> Chunk {
     let mut policies = Vec::new();
+    let mut unread = Vec::new();
     let mut findings = Vec::new();
     for path in files {
         let rel = path.strip_prefix(&loc.root).unwrap_or(path);
         let name = loc.display(rel);
-        let Some((source, node)) = read_yaml(loc, path, &name, FileKind::Policy, &mut findings)
-        else {
-            continue;
-        };
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let Some((source, node)) = read_yaml(loc, path, &name, FileKind::Policy, &mut findings)
+        else {
+            unread.push(stem);
+            continue;
+        };
         let mut d = Decoder::new(&name, &source);
-        if let Some(policy) = policy::decode(&mut d, &node, &stem) {
-            policies.push(policy);
+        match policy::decode(&mut d, &node, &stem) {
+            Some(policy) => policies.push(policy),
+            None => unread.push(stem),
         }
         findings.append(&mut d.findings);
     }
-    (policies, findings)
+    (policies, unread, findings)
 }
 
 /// Which file `read_yaml` reads: settings may be empty; policies come from the walker.

@@ -189,9 +189,10 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node, stem: &str) -> Option<Policy> {
             None
         }
     };
-    let kind = kind?;
-
-    for field in POLICY_FIELDS {
+    // With no usable kind, the fields every policy has are still checked (so one run
+    // reports everything); only the kind's own fields wait for the kind to be fixed.
+    for field in POLICY_FIELDS.iter().filter(|_| kind.is_some()) {
+        let kind = kind.expect("filtered");
         let present = fields.get(field.name);
         if let Some(entry) = present
             && !field.kinds.is_empty()
@@ -274,6 +275,7 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node, stem: &str) -> Option<Policy> {
         .get("replaces")
         .map(|e| d.id_list("replaces", e.value))
         .unwrap_or_default();
+    let kind = kind?;
     let metric = (kind == Kind::Metric)
         .then(|| decode_metric(d, &fields))
         .flatten();

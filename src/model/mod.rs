@@ -45,6 +45,9 @@ pub struct Handbook {
     /// `None` when the roster file is missing or could not be read as a mapping.
     pub roster: Option<Roster>,
     pub policies: Vec<Policy>,
+    /// Ids (file stems) of policy files that exist but could not be read as policies;
+    /// their own findings say why, and references to them are not reported as dangling.
+    pub unread: Vec<String>,
 }
 
 #[cfg(test)]

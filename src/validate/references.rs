@@ -25,6 +25,9 @@ pub fn check(handbook: &Handbook, findings: &mut Vec<Finding>) {
         .map(|p| (p.id.value.as_str(), p))
         .collect();
     let policy_ids = || by_id.keys().copied();
+    // A file that exists but could not be read has its own findings; a reference to it
+    // is not dangling.
+    let unread: HashSet<&str> = handbook.unread.iter().map(String::as_str).collect();
     // Lookups by id, built once: a handbook may have thousands of people and policies.
     let roster_ids = handbook.roster.as_ref().map(|r| {
         let people: HashSet<&str> = r.people.iter().map(|p| p.id.value.as_str()).collect();
@@ -82,7 +85,7 @@ pub fn check(handbook: &Handbook, findings: &mut Vec<Finding>) {
             }
         }
         for r in &policy.related {
-            if !by_id.contains_key(r.value.as_str()) {
+            if !by_id.contains_key(r.value.as_str()) && !unread.contains(r.value.as_str()) {
                 findings.push(dangling(
                     r,
                     "related",
@@ -104,6 +107,7 @@ pub fn check(handbook: &Handbook, findings: &mut Vec<Finding>) {
         };
         for g in &metric.guardrails {
             match by_id.get(g.value.as_str()) {
+                None if unread.contains(g.value.as_str()) => {}
                 None => findings.push(dangling(g, "guardrails", "a metric in this handbook", metric_ids(handbook))),
                 Some(_) if g.value == policy.id.value => findings.push(
                     Finding::new(&GUARDRAIL_NOT_METRIC, &policy.file, g.pos, "a metric cannot be its own guardrail")

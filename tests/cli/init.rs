@@ -96,6 +96,17 @@ fn new_writes_skeletons_that_validate() {
     assert_eq!(bad.code, 2);
     let bad = hb.run(&["new", "rule", "x"]);
     assert_eq!(bad.code, 2);
+    let bad = hb.run(&["new", "norm", "owned", "--owner", "tier2"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("did you mean `tier1`?"),
+        "{}",
+        bad.stderr
+    );
+    assert!(!hb.path().join("policies/norms/owned.yaml").exists());
+    let good = hb.run(&["new", "norm", "owned", "--owner", "bo"]);
+    assert_eq!(good.code, 0, "{good:?}");
+    assert!(hb.read("policies/norms/owned.yaml").contains("owner: bo"));
 }
 
 #[test]

@@ -400,3 +400,49 @@ fn a_missing_roster_is_one_finding() {
     let run = hb.validate(&[]);
     assert_eq!(run.findings(), ["people.yaml:1:1 missing-file"]);
 }
+
+#[test]
+fn a_policy_with_a_bad_kind_is_still_checked_and_not_dangling() {
+    let hb = Handbook::new();
+    hb.write(
+        "policies/norms/late.yaml",
+        "id: late\nkind: rule\ntitle: Late\nsummary: S\nowner: ana\nrevision: zero\nbody: B\n",
+    );
+    hb.write(
+        "policies/norms/broken.yaml",
+        "id: broken\nkind: norm\ntitle: [unclosed\n",
+    );
+    hb.write(
+        "policies/norms/pointer.yaml",
+        "id: pointer\nkind: norm\ntitle: P\nsummary: S\nowner: ana\nrevision: 1\nbody: B\nrelated: [late, broken, nowhere]\n",
+    );
+    let run = hb.validate(&[]);
+    assert_eq!(run.code, 1);
+    let findings = run.findings();
+    assert!(
+        has(&findings, "policies/norms/late.yaml:2:7 invalid-value"),
+        "{findings:#?}"
+    );
+    // The rest of the file is checked in the same run.
+    assert!(
+        has(&findings, "policies/norms/late.yaml:6:11 wrong-type"),
+        "{findings:#?}"
+    );
+    // Files that exist but could not be read are not dangling references...
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.starts_with("policies/norms/pointer.yaml:8:11")),
+        "{findings:#?}"
+    );
+    // ...while a missing one is.
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| f.starts_with("policies/norms/pointer.yaml")
+                && f.ends_with("dangling-reference"))
+            .count(),
+        1,
+        "{findings:#?}"
+    );
+}
