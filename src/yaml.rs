@@ -89,6 +89,8 @@ pub enum ParseError {
     Encoding { pos: Pos, message: String },
     /// More than one document.
     MultipleDocuments { pos: Pos },
+    /// `.inf`, `.nan` and the like: valid YAML, but no number a policy can hold.
+    NonFinite { pos: Pos, text: String },
 }
 
 impl ParseError {
@@ -98,7 +100,8 @@ impl ParseError {
             | ParseError::DuplicateKey { pos, .. }
             | ParseError::Limit { pos, .. }
             | ParseError::Encoding { pos, .. }
-            | ParseError::MultipleDocuments { pos } => *pos,
+            | ParseError::MultipleDocuments { pos }
+            | ParseError::NonFinite { pos, .. } => *pos,
         }
     }
 }
@@ -187,6 +190,14 @@ fn classify(e: &serde_saphyr::Error) -> ParseError {
                 .to_owned();
             ParseError::DuplicateKey { pos, key }
         }
+        _ if message.starts_with("non-finite float") => ParseError::NonFinite {
+            pos,
+            text: message
+                .split('`')
+                .nth(1)
+                .unwrap_or("a non-finite number")
+                .to_owned(),
+        },
         _ if message.starts_with("budget breached") || message.contains("recursion limit") => {
             ParseError::Limit {
                 pos,

@@ -446,6 +446,13 @@ pub fn parse_finding(name: &str, e: &ParseError) -> Finding {
             "a second YAML document starts here; a file holds exactly one",
         )
         .hint("remove the `---` line and what follows, or move it to its own file"),
+        ParseError::NonFinite { pos, text } => Finding::new(
+            &decode::INVALID_VALUE,
+            name,
+            *pos,
+            format!("`{text}` is not a finite number"),
+        )
+        .hint("write an ordinary number, such as 90 or 0.5"),
     }
 }
 

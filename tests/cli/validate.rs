@@ -177,6 +177,14 @@ fn wrong_types_and_values() {
         "{}",
         run.stdout
     );
+    for (n, value) in [".inf", "-.Inf", ".NaN"].into_iter().enumerate() {
+        let file = format!("policies/n{n}.yaml");
+        hb.write(
+            &file,
+            format!("id: n{n}\ntarget: {{ op: \"<=\", value: {value} }}\n"),
+        );
+        assert_finding!(hb.validate(&[]), &format!("{file}:2:28 invalid-value"));
+    }
 }
 
 #[test]
