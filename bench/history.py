@@ -11,12 +11,16 @@ is warm for every command alike):
   - `normsctl log --format json` (the whole history) against
     `git log --name-status --first-parent` (the baseline: git's own walk of the same line),
   - `normsctl log ID --format json` for one policy against `git log --follow -- FILE`,
-  - `normsctl diff FIRST HEAD --format json` (the whole range).
+  - `normsctl diff FIRST HEAD --format json` (the whole range),
+  - warm runs: `log` and `log ID` again with the history cache of the previous run
+    (`.git/normsctl/`) in place and no new commits.
+Cold runs delete the cache before every run.
 Prints medians (and minimums) of --runs runs and the ratios; cost per commit shows
 whether growth is linear.
 """
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,9 +30,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def timed(cmd, runs, **kw):
+def timed(cmd, runs, before=None, **kw):
     samples = []
     for _ in range(runs):
+        if before:
+            before()
         t = time.perf_counter()
         r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
         samples.append(time.perf_counter() - t)
@@ -51,8 +57,8 @@ def main():
     subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT, check=True)
     exe = os.path.join(ROOT, "target", "release", "normsctl")
     work = args.keep or tempfile.mkdtemp(prefix="normsctl-bench-")
-    print("| commits | log (json) | git log --name-status | ratio | log ID | git log --follow | diff FIRST HEAD | log per commit |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| commits | log (json) | git log --name-status | ratio | log ID | git log --follow | diff FIRST HEAD | log per commit | warm log | warm log ID |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in [int(s) for s in args.commits.split(",")]:
         origin = os.path.join(work, f"repo-{args.policies}-{n}")
         if not os.path.exists(origin):
@@ -74,14 +80,20 @@ def main():
             path = max(counts, key=counts.get)
         pid = os.path.basename(path)[:-5]
         norm = [exe, "--repo", repo]
-        timed(norm + ["log", "--format", "json"], 1)
-        log_m, log_lo = timed(norm + ["log", "--format", "json"], args.runs)
+        cache = os.path.join(repo, ".git", "normsctl")
+        cold = lambda: shutil.rmtree(cache, ignore_errors=True)
+        timed(norm + ["log", "--format", "json"], 1, cold)
+        log_m, log_lo = timed(norm + ["log", "--format", "json"], args.runs, cold)
         git_m, _ = timed(["git", "-C", repo, "log", "--name-status", "--first-parent"], args.runs)
-        one_m, _ = timed(norm + ["log", pid, "--format", "json"], args.runs)
+        one_m, _ = timed(norm + ["log", pid, "--format", "json"], args.runs, cold)
         follow_m, _ = timed(["git", "-C", repo, "log", "--follow", "--", path], args.runs)
-        diff_m, _ = timed(norm + ["diff", first, "HEAD", "--format", "json"], args.runs)
+        diff_m, _ = timed(norm + ["diff", first, "HEAD", "--format", "json"], args.runs, cold)
+        timed(norm + ["log", "--format", "json"], 1)
+        warm_m, _ = timed(norm + ["log", "--format", "json"], args.runs)
+        warm_one_m, _ = timed(norm + ["log", pid, "--format", "json"], args.runs)
         print(f"| {n:,} | {log_m*1000:.0f} ms ({log_lo*1000:.0f}) | {git_m*1000:.0f} ms | {log_m/git_m:.2f}x "
-              f"| {one_m*1000:.0f} ms | {follow_m*1000:.0f} ms | {diff_m*1000:.0f} ms | {log_m/n*1e6:.0f} µs |",
+              f"| {one_m*1000:.0f} ms | {follow_m*1000:.0f} ms | {diff_m*1000:.0f} ms | {log_m/n*1e6:.0f} µs "
+              f"| {warm_m*1000:.0f} ms | {warm_one_m*1000:.0f} ms |",
               flush=True)
     if not args.keep:
         print(f"(generated repositories left in {work}; delete them when done)", file=sys.stderr)

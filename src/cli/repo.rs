@@ -68,8 +68,18 @@ pub fn walk(
     // Never do this in a process that verifies the acknowledgement ledger; the option is
     // global to the process.
     git2::opts::strict_hash_verification(false);
+    let cache = std::env::var_os("NORMSCTL_CACHE").is_none_or(|v| v != "0");
     match id {
-        Some(id) => history::walk_one(repo, head, dir, id),
+        // Following one policy back is quicker than a whole walk, unless a cache holds it.
+        Some(id) if !(cache && history::cache::path(repo, dir).exists()) => {
+            history::walk_one(repo, head, dir, id)
+        }
+        Some(id) => history::cache::walk(repo, head, dir).map(|c| {
+            let mut revisions = c.revisions;
+            revisions.retain(|r| r.id == id);
+            revisions
+        }),
+        None if cache => history::cache::walk(repo, head, dir).map(|c| c.revisions),
         None => history::walk(repo, head, dir),
     }
     .map_err(history_error)

@@ -6,6 +6,7 @@
 //! stem), not its path: a file moved to another folder keeps its history, and a policy
 //! whose file is removed is retired. Nothing here prints.
 
+pub mod cache;
 pub mod snapshot;
 pub mod standing;
 
@@ -14,7 +15,8 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 /// What a commit did to one policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Change {
     /// The policy's file appeared.
     Added,
@@ -41,7 +43,7 @@ impl Change {
 }
 
 /// A moment with the UTC offset it was recorded in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stamp {
     pub seconds: i64,
     pub offset_minutes: i32,
@@ -65,7 +67,7 @@ impl Stamp {
 }
 
 /// One change to one policy, as it landed on the first-parent line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Revision {
     pub id: String,
     pub change: Change,
@@ -76,8 +78,10 @@ pub struct Revision {
     /// Where the file was before a move.
     pub old_path: Option<String>,
     /// The file's blob after the change (before it, for a retirement).
+    #[serde(with = "cache::oid")]
     pub blob: Oid,
     /// The first-parent commit that landed the change.
+    #[serde(with = "cache::oid")]
     pub commit: Oid,
     /// When it landed: that commit's committer time.
     pub landed: Stamp,
@@ -111,7 +115,7 @@ pub fn walk(
     require_complete(repo)?;
     let mut line = first_parent_line(repo, head)?;
     line.reverse();
-    full_walk(repo, &line, policies_dir.trim_end_matches('/'), None)
+    full_walk(repo, &line, None, policies_dir.trim_end_matches('/'), None)
 }
 
 /// The changes to one policy, newest first: the same answer as filtering [`walk`], found
@@ -146,7 +150,7 @@ pub fn walk_one(
         // Retired (or never there) at HEAD: nothing to follow back from.
         let mut oldest_first = line;
         oldest_first.reverse();
-        return full_walk(repo, &oldest_first, dir, Some(id));
+        return full_walk(repo, &oldest_first, None, dir, Some(id));
     };
     let mut blob = blob_at(&line[0], &path)?;
     let mut out = Vec::new();
@@ -185,7 +189,7 @@ pub fn walk_one(
                 // Added here: whatever came before is an earlier life of the id.
                 let mut rest: Vec<git2::Commit> = line[i + 1..].to_vec();
                 rest.reverse();
-                let mut earlier = full_walk(repo, &rest, dir, Some(id))?;
+                let mut earlier = full_walk(repo, &rest, None, dir, Some(id))?;
                 let mut newest_first: Vec<Revision> = out.into_iter().flatten().collect();
                 newest_first.append(&mut earlier);
                 return Ok(newest_first);
@@ -243,11 +247,12 @@ fn first_parent_line(repo: &Repository, head: Oid) -> Result<Vec<git2::Commit<'_
     Ok(line)
 }
 
-/// Every change along `line` (oldest first, starting at a root commit), or only those
-/// of policy `only`, newest first.
-fn full_walk(
+/// Every change along `line` (oldest first; its first commit is compared with `before`,
+/// or with nothing when it is a root), or only those of policy `only`, newest first.
+pub(crate) fn full_walk(
     repo: &Repository,
     line: &[git2::Commit],
+    before: Option<&git2::Commit>,
     dir: &str,
     only: Option<&str>,
 ) -> Result<Vec<Revision>, HistoryError> {
@@ -263,7 +268,7 @@ fn full_walk(
         let handles: Vec<_> = (0..workers)
             .map(|_| scope.spawn(move || read_declared(path, rx)))
             .collect();
-        let changed = tree_changes(repo, line, dir, only, &tx);
+        let changed = tree_changes(repo, line, before, dir, only, &tx);
         drop(tx);
         let mut declared = Declared::default();
         for handle in handles {
@@ -327,13 +332,17 @@ fn revisions_at(
 fn tree_changes(
     repo: &Repository,
     line: &[git2::Commit],
+    before: Option<&git2::Commit>,
     dir: &str,
     only: Option<&str>,
     blobs: &std::sync::mpsc::Sender<Oid>,
 ) -> Result<Vec<(usize, Vec<FileChange>)>, git2::Error> {
     let mut out = Vec::new();
     let mut sent = std::collections::HashSet::new();
-    let mut previous: Option<Tree> = None;
+    let mut previous: Option<Tree> = match before {
+        Some(c) => subtree(repo, &c.tree()?, dir)?,
+        None => None,
+    };
     for (index, commit) in line.iter().enumerate() {
         let tree = subtree(repo, &commit.tree()?, dir)?;
         let mut changes = Vec::new();

@@ -260,3 +260,72 @@ fn one_policy_log_follows_moves_and_earlier_lives() {
     assert_eq!(all, expected);
     assert_eq!(rows(&hb, &["y"]).len(), 2);
 }
+
+#[test]
+fn the_history_cache_is_reused_extended_and_never_stale() {
+    let hb = history();
+    let repo = Repository::open(hb.path()).unwrap();
+    let fresh = |hb: &Handbook| {
+        let run = crate::harness::run_with(
+            hb.path(),
+            &["log", "--format", "json"],
+            &[("NORMSCTL_CACHE", "0")],
+        );
+        assert_eq!(run.code, 0, "{run:?}");
+        run.stdout
+    };
+    let cached = |hb: &Handbook| {
+        let run = hb.run(&["log", "--format", "json"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        run.stdout
+    };
+    let cache_dir = hb.path().join(".git/normsctl");
+    assert!(!cache_dir.exists(), "no cache without a run");
+    assert_eq!(cached(&hb), fresh(&hb));
+    let files: Vec<_> = std::fs::read_dir(&cache_dir).unwrap().collect();
+    assert_eq!(files.len(), 1, "one cache file");
+    // Served from the cache, then extended by a new commit.
+    assert_eq!(cached(&hb), fresh(&hb));
+    hb.write("policies/a.yaml", policy("a", 3, "strictest"));
+    let head = repo.head().unwrap().target().unwrap();
+    let next = commit(
+        &repo,
+        "Raise a",
+        ("Bo", T0 + 100 * HOUR, 0),
+        (T0 + 100 * HOUR, 0),
+        &[head],
+    );
+    set_head(&repo, next);
+    let extended = cached(&hb);
+    assert!(extended.contains("Raise a"), "{extended}");
+    assert_eq!(extended, fresh(&hb));
+    // History rewritten under the cache: the commit it covers is gone from the line.
+    hb.write("policies/a.yaml", policy("a", 3, "rewritten"));
+    let other = commit(
+        &repo,
+        "Raise a differently",
+        ("Cy", T0 + 101 * HOUR, 0),
+        (T0 + 101 * HOUR, 0),
+        &[head],
+    );
+    set_head(&repo, other);
+    let rewritten = cached(&hb);
+    assert!(!rewritten.contains("\"Raise a\""), "{rewritten}");
+    assert!(rewritten.contains("Raise a differently"), "{rewritten}");
+    assert_eq!(rewritten, fresh(&hb));
+    assert_eq!(
+        rows(&hb, &["a"])[0],
+        "a material 3 2026-01-09T14:00:00Z Cy policies/a.yaml"
+    );
+    // A damaged cache is rebuilt, not trusted.
+    let file = std::fs::read_dir(&cache_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(&file, b"{\"format\": 1, \"tool\": \"x\"").unwrap();
+    assert_eq!(cached(&hb), fresh(&hb));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("Raise a differently"), "rewritten cache");
+}

@@ -1,0 +1,127 @@
+//! A cache of the history index inside the git directory, so that a repeated `log` or
+//! `show` walks only the commits that landed since the last run.
+//!
+//! It must never serve stale or wrong data. An entry is keyed by what determines its
+//! answer: the tool's version (the classification may change between versions), the
+//! policy folder, and the tip commit it covers. A commit id fixes the whole history
+//! behind it, so the cache is used only when its tip is on HEAD's first-parent line; then
+//! only the commits after it are walked and added. Anything else (history rewritten, a
+//! branch switched, a damaged or foreign file) rebuilds it from scratch. Writing goes
+//! through a temporary file and a rename, and a cache that cannot be written is simply
+//! not kept.
+
+use super::{HistoryError, Revision, full_walk, require_complete};
+use git2::{Oid, Repository};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+const FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct File {
+    format: u32,
+    tool: String,
+    dir: String,
+    #[serde(with = "oid")]
+    tip: Oid,
+    /// Newest first, as [`super::walk`] returns them.
+    revisions: Vec<Revision>,
+}
+
+/// The history and how it was found.
+#[derive(Debug)]
+pub struct Cached {
+    /// Every policy change on HEAD's first-parent line, newest first.
+    pub revisions: Vec<Revision>,
+    /// Whether an earlier run's cache was used.
+    pub reused: bool,
+    /// First-parent commits walked in this run.
+    pub walked: usize,
+}
+
+/// Where the cache for `dir` lives: `<git dir>/normsctl/history-<hash of dir>.json`.
+pub fn path(repo: &Repository, dir: &str) -> PathBuf {
+    // FNV-1a: stable across runs and platforms, unlike the standard hasher.
+    let hash = dir.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    repo.path()
+        .join("normsctl")
+        .join(format!("history-{hash:016x}.json"))
+}
+
+/// [`super::walk`], answered from the cache where it still holds, and the cache brought
+/// up to date.
+pub fn walk(repo: &Repository, head: Oid, policies_dir: &str) -> Result<Cached, HistoryError> {
+    require_complete(repo)?;
+    let dir = policies_dir.trim_end_matches('/');
+    let file = path(repo, dir);
+    let cached =
+        read(&file).filter(|c| c.format == FORMAT && c.tool == crate::VERSION && c.dir == dir);
+    // Back from HEAD along first parents until the cache's tip (or the root).
+    let tip = cached.as_ref().map(|c| c.tip);
+    let mut line = Vec::new();
+    let mut next = Some(repo.find_commit(head)?);
+    while let Some(commit) = next {
+        if Some(commit.id()) == tip {
+            next = Some(commit);
+            break;
+        }
+        next = if commit.parent_count() > 0 {
+            Some(commit.parent(0)?)
+        } else {
+            None
+        };
+        line.push(commit);
+    }
+    let walked = line.len();
+    line.reverse();
+    let (mut newer, old) = match (next, cached) {
+        (Some(before), Some(c)) => (
+            full_walk(repo, &line, Some(&before), dir, None)?,
+            c.revisions,
+        ),
+        _ => (full_walk(repo, &line, None, dir, None)?, Vec::new()),
+    };
+    let reused = !old.is_empty() || walked == 0;
+    newer.extend(old);
+    if walked > 0 {
+        let saved = File {
+            format: FORMAT,
+            tool: crate::VERSION.to_owned(),
+            dir: dir.to_owned(),
+            tip: head,
+            revisions: newer,
+        };
+        if let Ok(bytes) = serde_json::to_vec(&saved) {
+            // A read-only repository, or a full disk, only costs the next run its speed.
+            let _ = crate::atomic::write(&file, &bytes);
+        }
+        newer = saved.revisions;
+    }
+    Ok(Cached {
+        revisions: newer,
+        reused,
+        walked,
+    })
+}
+
+fn read(file: &std::path::Path) -> Option<File> {
+    let bytes = std::fs::read(file).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Object ids as hex strings.
+pub mod oid {
+    use git2::Oid;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(oid: &Oid, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(oid)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Oid, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Oid::from_str(&text).map_err(serde::de::Error::custom)
+    }
+}
