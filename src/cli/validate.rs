@@ -75,6 +75,16 @@ fn check_changes(
         .map_err(|e| CliError::env(format!("git: {}", e.message())))?;
     let snapshot = Snapshot::at_tree(&git, &tree, &cx.policies_dir())
         .map_err(|e| CliError::env(format!("git: {}", e.message())))?;
+    // `replaces` names retired policies: with history at hand, they must have existed.
+    if let Ok(head) = repo::head(&git) {
+        let history = repo::walk(&git, head, &cx.policies_dir(), None)?;
+        let ever: std::collections::HashSet<&str> = history
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(snapshot.policies.keys().map(String::as_str))
+            .collect();
+        validate::references::check_replaces_history(handbook, &ever, findings);
+    }
     for policy in &handbook.policies {
         let rel = policy
             .file

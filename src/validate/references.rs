@@ -136,3 +136,30 @@ fn metric_ids(handbook: &Handbook) -> Vec<&str> {
         .map(|p| p.id.value.as_str())
         .collect()
 }
+
+/// With history at hand (`validate --base`): `replaces` must name a policy that existed at
+/// some point; `ever` holds every id the handbook's history has seen.
+pub fn check_replaces_history(
+    handbook: &Handbook,
+    ever: &HashSet<&str>,
+    findings: &mut Vec<Finding>,
+) {
+    for policy in &handbook.policies {
+        for r in &policy.replaces {
+            if !ever.contains(r.value.as_str()) {
+                findings.push(
+                    Finding::new(
+                        &DANGLING_REFERENCE,
+                        &policy.file,
+                        r.pos,
+                        format!(
+                            "`replaces` names `{}`, which was never a policy in this handbook's history",
+                            r.value
+                        ),
+                    )
+                    .hint("name the id of the retired policy this one continues (`normsctl log` lists them)"),
+                );
+            }
+        }
+    }
+}

@@ -373,3 +373,42 @@ fn gate_new_policies_start_at_one_and_moves_keep_their_base() {
     let run = hb.run(&["validate", "--base", "v9"]);
     assert_eq!(run.code, 2);
 }
+
+#[test]
+fn gate_replaces_must_name_a_policy_from_history() {
+    let (hb, repo) = base();
+    hb.write(
+        "policies/old-rule.yaml",
+        "id: old-rule\nkind: norm\ntitle: T\nsummary: S\nowner: ana\nrevision: 1\nbody: B\n",
+    );
+    let head = repo.head().unwrap().target().unwrap();
+    let added = commit(
+        &repo,
+        "Add",
+        ("Ana", T0 + HOUR, 60),
+        (T0 + HOUR, 60),
+        &[head],
+    );
+    set_head(&repo, added);
+    std::fs::remove_file(hb.path().join("policies/old-rule.yaml")).unwrap();
+    let retired = commit(
+        &repo,
+        "Retire",
+        ("Ana", T0 + 2 * HOUR, 60),
+        (T0 + 2 * HOUR, 60),
+        &[added],
+    );
+    set_head(&repo, retired);
+    let new = |replaces: &str| {
+        hb.write(
+            "policies/new-rule.yaml",
+            format!("id: new-rule\nkind: norm\ntitle: T\nsummary: S\nowner: ana\nrevision: 1\nbody: B\nreplaces: [{replaces}]\n"),
+        );
+    };
+    new("old-rule");
+    assert_eq!(gate(&hb), Vec::<String>::new());
+    new("never-was");
+    assert_eq!(gate(&hb), ["dangling-reference 8:12"]);
+    // Without --base there is no history to ask.
+    assert_eq!(hb.validate(&[]).code, 0);
+}
