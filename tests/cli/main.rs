@@ -5,6 +5,7 @@ mod harness;
 mod bad_input;
 mod changes;
 mod conformance;
+mod fixtures;
 mod formats;
 mod history;
 mod init;
