@@ -166,7 +166,38 @@ pub fn parse(source: &str) -> Result<Option<Node>, ParseError> {
             }
             Ok(Some(node))
         }
-        Err(e) => Err(classify(&e)),
+        Err(e) => Err(at_the_tab(classify(&e), source)),
+    }
+}
+
+/// The scanner names the start of the scalar it was reading when it met a tab; point at
+/// the tab itself, which is what the author must change.
+fn at_the_tab(error: ParseError, source: &str) -> ParseError {
+    let ParseError::Syntax { pos, message } = error else {
+        return error;
+    };
+    if !message.contains("found a tab") {
+        return ParseError::Syntax { pos, message };
+    }
+    let tab = source
+        .lines()
+        .enumerate()
+        .skip(pos.line.saturating_sub(1) as usize)
+        .find_map(|(n, line)| {
+            let skip = if n + 1 == pos.line as usize {
+                pos.column.saturating_sub(1) as usize
+            } else {
+                0
+            };
+            line.chars()
+                .enumerate()
+                .skip(skip)
+                .find(|(_, c)| *c == '\t')
+                .map(|(col, _)| Pos::new(n as u32 + 1, col as u32 + 1))
+        });
+    ParseError::Syntax {
+        pos: tab.unwrap_or(pos),
+        message,
     }
 }
 

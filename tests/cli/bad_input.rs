@@ -40,6 +40,12 @@ fn tab_indentation() {
     assert_eq!(code, 1);
     assert_eq!(f, ["policies/tab.yaml:4:2 yaml-syntax"]);
     assert!(out.contains("indent with spaces"), "{out}");
+    // A tab after a plain scalar is reported where the tab is, not where the scalar began.
+    let (_, f, _) = findings_for(
+        "tab2.yaml",
+        "id: tab2\nkind: norm\ntitle: y\n\tsummary: z\n",
+    );
+    assert_eq!(f, ["policies/tab2.yaml:4:1 yaml-syntax"]);
 }
 
 #[test]
