@@ -60,38 +60,62 @@ pub fn run(global: &Global, args: LogArgs) -> Result<(), CliError> {
     print(&text)
 }
 
+/// One block per landing commit: when it landed (the team's zone and UTC), the commit and
+/// its subject, who wrote the changes, then one line per policy it changed.
 fn human(revisions: &[&Revision], tz: &jiff::tz::TimeZone, tz_name: &str) -> String {
     let mut out = String::new();
-    for r in revisions {
-        let utc = repo::in_zone(r.landed, &jiff::tz::TimeZone::UTC);
-        let local = repo::in_zone(r.landed, tz);
-        let revision = r
-            .revision
-            .map_or_else(|| "-".to_owned(), |n| format!("r{n}"));
-        let _ = writeln!(
-            out,
-            "{}  {}  {:<9}  {:<4}  {}  {}",
-            &r.commit.to_string()[..10],
-            r.id,
-            r.change.as_str(),
-            revision,
-            utc.strftime("%Y-%m-%d %H:%M UTC"),
-            r.subject
-        );
-        let moved = r
-            .old_path
-            .as_ref()
-            .map(|p| format!("  (from {p})"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "    landed {} {tz_name}; by {} <{}>, written {}; {}{moved}",
-            local.strftime("%Y-%m-%d %H:%M"),
+    let bold = anstyle::Style::new().bold();
+    let by = |r: &Revision| {
+        format!(
+            "{} <{}>, written {}",
             r.author_name,
             r.author_email,
-            r.authored.zoned().strftime("%Y-%m-%d %H:%M %:z"),
-            r.path,
+            r.authored.zoned().strftime("%Y-%m-%d %H:%M %:z")
+        )
+    };
+    for group in revisions.chunk_by(|a, b| a.commit == b.commit) {
+        let first = group[0];
+        let local = repo::in_zone(first.landed, tz);
+        let utc = repo::in_zone(first.landed, &jiff::tz::TimeZone::UTC);
+        let also_utc = if local.offset() == utc.offset() && tz_name == "UTC" {
+            String::new()
+        } else {
+            format!(" ({})", utc.strftime("%Y-%m-%d %H:%M UTC"))
+        };
+        let _ = writeln!(
+            out,
+            "{bold}{}{bold:#}  landed {} {tz_name}{also_utc}  {}",
+            &first.commit.to_string()[..10],
+            local.strftime("%Y-%m-%d %H:%M"),
+            first.subject
         );
+        let one_author = group.iter().all(|r| by(r) == by(first));
+        if one_author {
+            let _ = writeln!(out, "    by {}", by(first));
+        }
+        let width = group.iter().map(|r| r.id.len()).max().unwrap_or(0);
+        for r in group {
+            let revision = r
+                .revision
+                .map_or_else(|| "-".to_owned(), |n| format!("r{n}"));
+            let moved = r
+                .old_path
+                .as_ref()
+                .map(|p| format!(" (from {p})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    {:<9} {:<4} {:<width$}  {}{moved}",
+                r.change.as_str(),
+                revision,
+                r.id,
+                r.path
+            );
+            if !one_author {
+                let _ = writeln!(out, "{:>20}by {}", "", by(r));
+            }
+        }
+        out.push('\n');
     }
     if revisions.is_empty() {
         out.push_str("no changes\n");
