@@ -86,6 +86,21 @@ pub fn run(global: &Global, args: DiffArgs) -> Result<(), CliError> {
             (snap, side)
         }
     };
+    if let Some(id) = &args.policy
+        && old.get(id).is_none()
+        && new.get(id).is_none()
+    {
+        let ids = old
+            .policies
+            .keys()
+            .chain(new.policies.keys())
+            .map(String::as_str);
+        let mut err = CliError::env(format!("no policy `{id}` in either state"));
+        if let Some(near) = normsctl::diag::did_you_mean(id, ids) {
+            err = err.with_hint(format!("did you mean `{near}`?"));
+        }
+        return Err(err);
+    }
     let entries: Vec<Entry> = diff::compare_handbooks(&old, &new)
         .into_iter()
         .filter(|e| args.policy.as_ref().is_none_or(|id| &e.id == id))
