@@ -121,8 +121,16 @@ fn diff_names_fields_by_path_and_marks_words() {
     );
     assert_eq!(hb.run(&["diff", "--exit-code"]).code, 1);
     assert_eq!(
-        hb.run(&["diff", "--policy", "other", "--exit-code"]).code,
-        0
+        hb.run(&["diff", "--policy", "first-reply", "--exit-code"])
+            .code,
+        1
+    );
+    let unknown = hb.run(&["diff", "--policy", "first-replies"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("did you mean `first-reply`?"),
+        "{}",
+        unknown.stderr
     );
 }
 
