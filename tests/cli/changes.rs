@@ -420,3 +420,67 @@ fn gate_replaces_must_name_a_policy_from_history() {
     // Without --base there is no history to ask.
     assert_eq!(hb.validate(&[]).code, 0);
 }
+
+/// Commit ids vary with nothing the test controls less than the tool: hide them.
+fn redact(text: &str) -> String {
+    let mut out = String::new();
+    for word in text.split_inclusive(|c: char| !c.is_ascii_hexdigit()) {
+        let hex = word.trim_end_matches(|c: char| !c.is_ascii_hexdigit());
+        if hex.len() >= 10 && hex.chars().any(|c| c.is_ascii_digit()) {
+            out.push_str("[commit]");
+            out.push_str(&word[hex.len()..]);
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+#[test]
+fn diff_outputs_as_a_reader_sees_them() {
+    let (hb, _) = base();
+    edit(
+        &hb,
+        &[
+            ("value: 45", "value: 30"),
+            ("revision: 1", "revision: 2"),
+            ("within one hour", "within thirty minutes"),
+        ],
+    );
+    hb.write(
+        "policies/second.yaml",
+        "id: second\nkind: norm\ntitle: T\nsummary: S\nowner: ana\nrevision: 1\nbody: B\n",
+    );
+    insta::assert_snapshot!(redact(&hb.run(&["diff"]).stdout), @r"
+    HEAD ([commit]) -> working tree
+
+    material  first-reply  revision 1 -> 2  policies/first-reply.yaml
+      revision: 1 -> 2
+      target.value: 45 -> 30
+      body:
+        Reply to every new ticket within [-one hour-]{+thirty minutes+}.
+        Say who you are.
+
+    added     second  revision 1  policies/second.yaml
+
+    2 changed: 1 added, 0 retired, 0 moved, 1 material, 0 editorial
+    ");
+    insta::assert_snapshot!(redact(&hb.run(&["diff", "--format", "markdown"]).stdout), @r"
+    ### Handbook changes: `HEAD` ([commit]) → working tree
+
+    | policy | change | revision | file |
+    |---|---|---|---|
+    | `first-reply` | material | revision 1 -> 2 | `policies/first-reply.yaml` |
+    | `second` | added | revision 1 | `policies/second.yaml` |
+
+    #### `first-reply`: material, revision 1 -> 2
+
+    - `revision`: `1` → `2`
+    - `target.value`: `45` → `30`
+
+    Body (~~deleted~~, **inserted**):
+
+    > Reply to every new ticket within ~~one hour~~**thirty minutes**.
+    > Say who you are.
+    ");
+}
