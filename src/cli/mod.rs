@@ -1,6 +1,12 @@
 //! Command-line parsing and the commands. This is the only layer that prints; `main` turns
 //! its result into an exit code.
 
+mod ack;
+mod acks;
+mod acks_evidence;
+mod acks_show;
+mod acks_sync;
+mod acks_verify;
 mod init;
 mod log;
 mod new;
@@ -44,6 +50,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
     Log(log::LogArgs),
+    Ack(ack::AckArgs),
+    Acks(acks::AcksArgs),
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -53,6 +61,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Schema(args) => schema::run(&cli.global, args),
         Command::Log(args) => log::run(&cli.global, args),
+        Command::Ack(args) => ack::run(&cli.global, args),
+        Command::Acks(args) => acks::run(&cli.global, args),
     }
 }
 
