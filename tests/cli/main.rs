@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod acks;
 mod bad_input;
 mod conformance;
 mod formats;
