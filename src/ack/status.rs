@@ -102,14 +102,14 @@ impl State {
 
 /// One person who must acknowledge one policy.
 #[derive(Clone, Debug)]
-pub struct Row {
-    pub policy: String,
+pub struct Row<'a> {
+    pub policy: &'a str,
     pub revision: u32,
-    pub person: String,
+    pub person: &'a str,
     pub state: State,
     /// The acknowledgement of the current revision (first recorded), or the newest stale
     /// one.
-    pub held: Option<Held>,
+    pub held: Option<&'a Held>,
     pub due: Option<i64>,
     pub overdue: bool,
 }
@@ -123,15 +123,28 @@ pub struct Former {
 
 /// The whole picture.
 #[derive(Clone, Debug, Default)]
-pub struct Report {
-    pub rows: Vec<Row>,
+pub struct Report<'a> {
+    pub rows: Vec<Row<'a>>,
     pub former: Vec<Former>,
+}
+
+/// Which rows to keep.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Filter<'f> {
+    pub person: Option<&'f str>,
+    pub only_overdue: bool,
 }
 
 /// Computes who stands where. Status is per person against the current revision, so
 /// widening `applies_to` asks only the newly covered, and an editorial change (same
 /// revision) keeps every acknowledgement current.
-pub fn compute(needs: &[Need], roster: &Roster, held: &[Held], now: i64) -> Report {
+pub fn compute<'a>(
+    needs: &'a [Need],
+    roster: &'a Roster,
+    held: &'a [Held],
+    now: i64,
+    filter: Filter<'_>,
+) -> Report<'a> {
     let mut by_key: HashMap<(&str, &str), Vec<&Held>> = HashMap::new();
     for h in held {
         by_key
@@ -143,7 +156,9 @@ pub fn compute(needs: &[Need], roster: &Roster, held: &[Held], now: i64) -> Repo
     for need in needs {
         let groups: Vec<&str> = need.applies_to.iter().map(String::as_str).collect();
         for person in &roster.people {
-            if !super::snapshot::covers(&groups, person) {
+            if filter.person.is_some_and(|p| p != person.id.value)
+                || !super::snapshot::covers(&groups, person)
+            {
                 continue;
             }
             let mine = by_key
@@ -163,14 +178,18 @@ pub fn compute(needs: &[Need], roster: &Roster, held: &[Held], now: i64) -> Repo
                 (None, Some(h)) => (State::Stale, Some(*h)),
                 (None, None) => (State::Never, None),
             };
+            let overdue = state != State::Current && need.due.is_some_and(|d| now >= d);
+            if filter.only_overdue && !overdue {
+                continue;
+            }
             rows.push(Row {
-                policy: need.id.clone(),
+                policy: &need.id,
                 revision: need.revision,
-                person: person.id.value.clone(),
+                person: &person.id.value,
                 state,
-                held: chosen.cloned(),
+                held: chosen,
                 due: need.due,
-                overdue: state != State::Current && need.due.is_some_and(|d| now >= d),
+                overdue,
             });
         }
     }
@@ -250,11 +269,12 @@ mod tests {
             due: Some(100),
         };
         let held = [held("a", 2, 5), held("b", 1, 3), held("gone", 1, 1)];
-        let r = compute(&[need], &roster, &held, 100);
+        let needs = [need];
+        let r = compute(&needs, &roster, &held, 100, Filter::default());
         let got: Vec<_> = r
             .rows
             .iter()
-            .map(|r| (r.person.as_str(), r.state, r.overdue))
+            .map(|r| (r.person, r.state, r.overdue))
             .collect();
         assert_eq!(
             got,

@@ -111,15 +111,20 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CliError> {
         args.policy.as_deref(),
     )?;
     let now = now();
-    let mut report = status::compute(&needs, &roster, &held, now);
-    report.rows.retain(|r| {
-        args.person.as_ref().is_none_or(|p| &r.person == p) && (!args.overdue || r.overdue)
-    });
+    let filter = status::Filter {
+        person: args.person.as_deref(),
+        only_overdue: args.overdue,
+    };
+    let mut report = status::compute(&needs, &roster, &held, now, filter);
     if args.overdue {
         report.former.clear();
     }
     let text = match args.format {
-        Format::Human => human(&report, &needs, &ctx.tz, landed.is_none()),
+        Format::Human => {
+            // The whole handbook lists only who is outstanding; a filter lists everyone.
+            let all = args.person.is_some() || args.policy.is_some();
+            human(&report, &needs, &ctx.tz, landed.is_none(), all)
+        }
         Format::Json => json_doc(&report, &needs, &ctx.tz, now),
         Format::Csv => csv_doc(&report, &ctx.tz)?,
     };
@@ -227,7 +232,13 @@ fn rfc3339(seconds: i64, tz: &jiff::tz::TimeZone) -> String {
         .to_string()
 }
 
-fn human(report: &Report, needs: &[Need], tz: &jiff::tz::TimeZone, no_history: bool) -> String {
+fn human(
+    report: &Report,
+    needs: &[Need],
+    tz: &jiff::tz::TimeZone,
+    no_history: bool,
+    all: bool,
+) -> String {
     let mut out = String::new();
     for need in needs {
         let rows: Vec<_> = report.rows.iter().filter(|r| r.policy == need.id).collect();
@@ -252,6 +263,9 @@ fn human(report: &Report, needs: &[Need], tz: &jiff::tz::TimeZone, no_history: b
         }
         out.push('\n');
         for r in rows {
+            if !all && r.state == State::Current {
+                continue;
+            }
             let mut line = format!("  {:<8} {}", r.state.as_str(), r.person);
             if let Some(h) = &r.held {
                 let _ = write!(line, "  r{} on {}", h.revision, date(h.seconds, tz));
@@ -324,7 +338,7 @@ fn json_doc(report: &Report, needs: &[Need], tz: &jiff::tz::TimeZone, now: i64) 
                     "person": r.person,
                     "status": r.state.as_str(),
                     "overdue": r.overdue,
-                    "acknowledgement": r.held.as_ref().map(held_json),
+                    "acknowledgement": r.held.map(held_json),
                 })).collect::<Vec<_>>(),
             }))
         })
@@ -366,11 +380,11 @@ fn csv_doc(report: &Report, tz: &jiff::tz::TimeZone) -> Result<String, CliError>
     ])
     .map_err(fail)?;
     for r in &report.rows {
-        let h = r.held.as_ref();
+        let h = r.held;
         w.write_record([
-            r.policy.clone(),
+            r.policy.to_owned(),
             r.revision.to_string(),
-            r.person.clone(),
+            r.person.to_owned(),
             r.state.as_str().to_owned(),
             r.overdue.to_string(),
             r.due.map(|d| rfc3339(d, tz)).unwrap_or_default(),

@@ -394,7 +394,7 @@ fn an_entry_written_for_someone_else_is_shown_as_such() {
     let row = &doc["policies"][0]["people"][0];
     assert_eq!(row["person"], "bo");
     assert_eq!(row["acknowledgement"]["written_by_other"], true);
-    let human = at(&hb, &["acks"], T0 + DAY);
+    let human = at(&hb, &["acks", "--policy", "qa-score"], T0 + DAY);
     assert!(
         human
             .stdout
@@ -505,10 +505,10 @@ fn evidence_shows_the_text_read_and_the_diff_to_today() {
 }
 
 /// Spawns `n` `normsctl ack` processes at once, one per person `pNN`; returns how many
-/// reported success.
-fn concurrent_acks(hb: &Handbook, n: usize, env: &[(&str, &str)]) -> usize {
+/// reported success, and the errors of the others.
+fn concurrent_acks(hb: &Handbook, n: usize, env: &[(&str, &str)]) -> (usize, Vec<String>) {
     let home = tempfile::tempdir().unwrap();
-    let mut children: Vec<_> = (0..n)
+    let children: Vec<_> = (0..n)
         .map(|i| {
             let person = format!("p{i:02}");
             let mut cmd = command(
@@ -523,17 +523,24 @@ fn concurrent_acks(hb: &Handbook, n: usize, env: &[(&str, &str)]) -> usize {
             cmd.spawn().unwrap()
         })
         .collect();
-    children
-        .iter_mut()
-        .map(|c| c.wait().unwrap().success())
-        .filter(|ok| *ok)
-        .count()
+    let mut errors = Vec::new();
+    let mut ok = 0;
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        if out.status.success() {
+            ok += 1;
+        } else {
+            errors.push(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+    }
+    (ok, errors)
 }
 
 #[test]
 fn sixty_four_concurrent_acks_keep_every_entry() {
     let hb = handbook(&big_roster(64), "lead@example.com");
-    assert_eq!(concurrent_acks(&hb, 64, &[]), 64);
+    let (ok, errors) = concurrent_acks(&hb, 64, &[]);
+    assert_eq!(ok, 64, "{errors:?}");
     let files = entries(hb.path());
     assert_eq!(files.len(), 64, "{files:?}");
     for i in 0..64 {
@@ -571,7 +578,7 @@ fn sixty_four_concurrent_acks_keep_every_entry() {
 #[test]
 fn control_a_forced_ref_update_loses_entries() {
     let hb = handbook(&big_roster(64), "lead@example.com");
-    let ok = concurrent_acks(
+    let (ok, _) = concurrent_acks(
         &hb,
         64,
         &[("NORMSCTL_TEST_ONLY_UNSAFE_FORCED_REF_UPDATE", "1")],
