@@ -11,7 +11,7 @@ use super::entry::{self, Parsed};
 use super::ledger::Ledger;
 use super::snapshot::{Layout, parse_roster};
 use crate::model::Roster;
-use git2::{Delta, Oid, Repository, Sort};
+use git2::{ObjectType, Oid, Repository, Sort, Tree};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
@@ -101,20 +101,15 @@ pub fn verify(repo: &Repository, ledger: &Ledger, layout: &Layout) -> Result<Out
             added = Some(all);
         }
         for parent in commit.parents() {
-            let diff = repo.diff_tree_to_tree(Some(&parent.tree()?), Some(&tree), None)?;
+            let mut changes = Vec::new();
+            tree_diff(repo, Some(&parent.tree()?), Some(&tree), "", &mut changes)?;
             let mut here = HashSet::new();
-            for d in diff.deltas() {
-                let path = d
-                    .old_file()
-                    .path()
-                    .or(d.new_file().path())
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                match d.status() {
-                    Delta::Added => {
-                        here.insert((path, d.new_file().id()));
+            for (path, old, new) in changes {
+                match (old, new) {
+                    (None, Some(new)) => {
+                        here.insert((path, new));
                     }
-                    Delta::Deleted => out.problems.push(Problem {
+                    (Some(_), None) => out.problems.push(Problem {
                         commit: oid,
                         path: Some(path),
                         message: format!("removes an entry that {} holds", short(parent.id())),
@@ -350,4 +345,58 @@ impl<'r> Judge<'r> {
 fn stem(path: &str) -> &str {
     let file = path.rsplit('/').next().unwrap_or(path);
     file.rsplit_once('.').map_or(file, |(s, _)| s)
+}
+
+/// A changed file: path, blob before, blob after.
+type FileChange = (String, Option<Oid>, Option<Oid>);
+
+/// Compares two trees, descending only into subtrees whose ids differ, so the cost is the
+/// size of the change, not of the ledger (libgit2's tree diff walks both trees whole).
+fn tree_diff(
+    repo: &Repository,
+    old: Option<&Tree>,
+    new: Option<&Tree>,
+    prefix: &str,
+    out: &mut Vec<FileChange>,
+) -> Result<(), git2::Error> {
+    if let (Some(a), Some(b)) = (old, new)
+        && a.id() == b.id()
+    {
+        return Ok(());
+    }
+    type Entries = std::collections::BTreeMap<String, (Oid, Option<ObjectType>)>;
+    let entries = |t: Option<&Tree>| -> Entries {
+        t.map(|t| {
+            t.iter()
+                .map(|e| (e.name().unwrap_or_default().to_owned(), (e.id(), e.kind())))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let (a, b) = (entries(old), entries(new));
+    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for name in names {
+        let (ea, eb) = (a.get(name), b.get(name));
+        if ea.map(|e| e.0) == eb.map(|e| e.0) {
+            continue;
+        }
+        let path = format!("{prefix}{name}");
+        let tree_of = |e: Option<&(Oid, Option<ObjectType>)>| match e {
+            Some((id, Some(ObjectType::Tree))) => repo.find_tree(*id).map(Some),
+            _ => Ok(None),
+        };
+        let blob_of = |e: Option<&(Oid, Option<ObjectType>)>| match e {
+            Some((_, Some(ObjectType::Tree))) | None => None,
+            Some((id, _)) => Some(*id),
+        };
+        let (ta, tb) = (tree_of(ea)?, tree_of(eb)?);
+        if ta.is_some() || tb.is_some() {
+            tree_diff(repo, ta.as_ref(), tb.as_ref(), &format!("{path}/"), out)?;
+        }
+        let (ba, bb) = (blob_of(ea), blob_of(eb));
+        if ba.is_some() || bb.is_some() {
+            out.push((path, ba, bb));
+        }
+    }
+    Ok(())
 }
