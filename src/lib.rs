@@ -4,6 +4,7 @@
 //! module is the only place that prints or exits. Data flows one way:
 //! `load` (files -> `yaml` nodes -> `model`) -> `validate` -> `report`.
 
+pub mod ack;
 pub mod atomic;
 pub mod diag;
 pub mod diff;

@@ -1,6 +1,12 @@
 //! Command-line parsing and the commands. This is the only layer that prints; `main` turns
 //! its result into an exit code.
 
+mod ack;
+mod acks;
+mod acks_evidence;
+mod acks_show;
+mod acks_sync;
+mod acks_verify;
 mod diff;
 mod init;
 mod log;
@@ -49,6 +55,8 @@ enum Command {
     Log(log::LogArgs),
     Diff(diff::DiffArgs),
     Show(show::ShowArgs),
+    Ack(ack::AckArgs),
+    Acks(acks::AcksArgs),
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -60,6 +68,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Log(args) => log::run(&cli.global, args),
         Command::Diff(args) => diff::run(&cli.global, args),
         Command::Show(args) => show::run(&cli.global, args),
+        Command::Ack(args) => ack::run(&cli.global, args),
+        Command::Acks(args) => acks::run(&cli.global, args),
     }
 }
 

@@ -135,30 +135,36 @@ impl Handbook {
 
 /// Runs normsctl in `dir` with a clean environment.
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
-    run_with(dir, args, &[])
+    run_env(dir, args, &[])
 }
 
-/// Runs normsctl in `dir` with a clean environment plus the given variables.
-pub fn run_with(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
+/// Runs normsctl in `dir` with a clean environment plus `env`.
+pub fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let home = tempfile::tempdir().expect("home");
-    let out = Command::new(env!("CARGO_BIN_EXE_normsctl"))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .envs(vars.iter().copied())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("NO_COLOR", "1")
-        .env("TZ", "UTC")
-        .output()
-        .expect("run normsctl");
+    let mut cmd = command(dir, home.path(), args);
+    cmd.envs(env.iter().copied());
+    let out = cmd.output().expect("run normsctl");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// A `normsctl` command in `dir` with a clean environment and `home` as HOME, to spawn
+/// (for tests that run many at once).
+pub fn command(dir: &Path, home: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_normsctl"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("NO_COLOR", "1")
+        .env("TZ", "UTC");
+    cmd
 }
 
 /// `../shared/<rel>` beside the repository, or `None` (with a note) in a clone without it.

@@ -266,7 +266,7 @@ fn the_history_cache_is_reused_extended_and_never_stale() {
     let hb = history();
     let repo = Repository::open(hb.path()).unwrap();
     let fresh = |hb: &Handbook| {
-        let run = crate::harness::run_with(
+        let run = crate::harness::run_env(
             hb.path(),
             &["log", "--format", "json"],
             &[("NORMSCTL_CACHE", "0")],

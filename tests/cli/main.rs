@@ -2,6 +2,9 @@
 
 mod harness;
 
+mod acks;
+mod acks_sync;
+mod acks_tamper;
 mod bad_input;
 mod changes;
 mod conformance;

@@ -1,6 +1,6 @@
 //! `normsctl show`: the text in force at a moment, around landings and effective dates.
 
-use crate::harness::{Handbook, ROSTER, run_with};
+use crate::harness::{Handbook, ROSTER, run_env};
 use crate::history::{HOUR, SETTINGS, T0, commit, history, policy, set_head};
 use git2::Repository;
 use serde_json::Value;
@@ -124,7 +124,7 @@ fn an_effective_date_holds_a_landed_revision_back() {
 fn without_at_the_committed_text_is_judged_now() {
     let hb = effective_dates();
     let now = |epoch: &str| {
-        let run = run_with(
+        let run = run_env(
             hb.path(),
             &["show", "c", "--format", "json"],
             &[("SOURCE_DATE_EPOCH", epoch)],

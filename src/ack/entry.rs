@@ -1,0 +1,324 @@
+//! One ledger entry: its JSON, the file that carries it (with an optional SSH signature of
+//! the JSON's exact bytes), and where it sits in the ledger's tree. Pure functions, no I/O.
+
+use git2::{ObjectType, Oid};
+use serde::{Deserialize, Serialize};
+
+/// The SSH signature namespace of entries (`ssh-keygen -Y sign -n normsctl-ack`).
+pub const NAMESPACE: &str = "normsctl-ack";
+/// The entry format this tool writes and reads.
+pub const FORMAT: u32 = 1;
+/// The line that starts an armored SSH signature after the JSON.
+const SIG_START: &str = "-----BEGIN SSH SIGNATURE-----\n";
+
+/// Who wrote an entry: the git identity of the writer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Writer {
+    pub name: String,
+    pub email: String,
+}
+
+/// An acknowledgement: `person` read revision `revision` of `policy`, whose text was the
+/// blob `blob` at `path` in handbook commit `commit`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub format: u32,
+    pub person: String,
+    pub policy: String,
+    pub revision: u32,
+    /// The policy file's path at `commit`, relative to the top of the work tree.
+    pub path: String,
+    /// The policy file's git blob id: the exact text read.
+    pub blob: String,
+    /// The handbook commit the text was read at.
+    pub commit: String,
+    /// When it was recorded, RFC 3339 with the writer's offset.
+    pub time: String,
+    pub writer: Writer,
+    /// `normsctl <version>`.
+    pub tool: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Entry {
+    /// The JSON bytes that are stored, hashed and signed.
+    pub fn payload(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).expect("an entry serialises");
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// The recorded time as Unix seconds, if it parses.
+    pub fn seconds(&self) -> Option<i64> {
+        self.time
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .map(|t| t.as_second())
+    }
+}
+
+/// The id of an entry: the git blob id of its JSON bytes.
+pub fn entry_id(payload: &[u8]) -> Oid {
+    Oid::hash_object(ObjectType::Blob, payload).expect("hashing bytes cannot fail")
+}
+
+/// The two-hex-digit folder a person's entries sit in, spreading people over 256 folders.
+pub fn bucket(person: &str) -> String {
+    let h = Oid::hash_object(ObjectType::Blob, person.as_bytes()).expect("hashing");
+    h.to_string()[..2].to_owned()
+}
+
+/// The file name of an entry inside its person's folder.
+pub fn file_name(policy: &str, revision: u32, id: Oid) -> String {
+    format!("{policy}.r{revision}.{id}.ack")
+}
+
+/// Where an entry sits in the ledger's tree.
+pub fn path_of(person: &str, policy: &str, revision: u32, id: Oid) -> String {
+    format!(
+        "{}/{person}/{}",
+        bucket(person),
+        file_name(policy, revision, id)
+    )
+}
+
+/// What a ledger path says about its entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathInfo {
+    pub person: String,
+    pub policy: String,
+    pub revision: u32,
+    pub id: Oid,
+}
+
+/// Reads a ledger path `xx/person/policy.rN.id.ack`; `None` when it has another shape
+/// (including a bucket that is not the person's).
+pub fn parse_path(path: &str) -> Option<PathInfo> {
+    let mut parts = path.split('/');
+    let (bucket_dir, person, name) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let info = parse_name(person, name)?;
+    (bucket_dir == bucket(person)).then_some(info)
+}
+
+/// Reads a file name `policy.rN.id.ack` inside `person`'s folder.
+pub fn parse_name(person: &str, name: &str) -> Option<PathInfo> {
+    let mut parts = name.split('.');
+    let (policy, rev, id, ext) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || ext != "ack" || id.len() != 40 {
+        return None;
+    }
+    let revision = rev.strip_prefix('r')?.parse::<u32>().ok()?;
+    if !crate::model::is_valid_id(person) || !crate::model::is_valid_id(policy) {
+        return None;
+    }
+    Some(PathInfo {
+        person: person.to_owned(),
+        policy: policy.to_owned(),
+        revision,
+        id: Oid::from_str(id).ok()?,
+    })
+}
+
+/// The bytes of an entry file: the JSON, then the armored signature if there is one.
+pub fn file_bytes(payload: &[u8], signature: Option<&str>) -> Vec<u8> {
+    let mut bytes = payload.to_vec();
+    if let Some(sig) = signature {
+        bytes.extend_from_slice(sig.as_bytes());
+        if !sig.ends_with('\n') {
+            bytes.push(b'\n');
+        }
+    }
+    bytes
+}
+
+/// An entry file split into its JSON bytes and its signature.
+#[derive(Clone, Debug)]
+pub struct FileParts<'a> {
+    pub payload: &'a [u8],
+    pub signature: Option<&'a str>,
+}
+
+/// Splits an entry file. JSON escapes newlines inside strings, so the signature's first
+/// line can only appear where a signature starts.
+pub fn split_file(bytes: &[u8]) -> FileParts<'_> {
+    let marker = format!("\n{SIG_START}");
+    match find(bytes, marker.as_bytes()) {
+        Some(at) => FileParts {
+            payload: &bytes[..=at],
+            signature: std::str::from_utf8(&bytes[at + 1..]).ok(),
+        },
+        None => FileParts {
+            payload: bytes,
+            signature: None,
+        },
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Why an entry file is malformed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Malformed {
+    #[error("the path does not have the shape xx/person/policy.rN.id.ack")]
+    Path,
+    #[error("the JSON does not read as an entry: {0}")]
+    Json(String),
+    #[error("format {0} is not one this version reads")]
+    Format(u32),
+    #[error("the file name's id is not the hash of the entry's JSON: the entry was edited")]
+    Id,
+    #[error("the path says {what} `{path}`, the entry says `{entry}`")]
+    Mismatch {
+        what: &'static str,
+        path: String,
+        entry: String,
+    },
+    #[error("`{0}` is not an RFC 3339 time with an offset")]
+    Time(String),
+    #[error("`{field}` is not a git object id")]
+    ObjectId { field: &'static str },
+    #[error("the signature block is not text")]
+    Signature,
+}
+
+/// A well-formed entry read from the ledger.
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    pub entry: Entry,
+    pub id: Oid,
+    pub payload_len: usize,
+    pub signature: Option<String>,
+}
+
+/// Parses and checks one entry file at `path`: shape, JSON, id = hash of the JSON, and
+/// that the path agrees with what the entry says.
+pub fn parse_file(path: &str, bytes: &[u8]) -> Result<(Parsed, Vec<u8>), Malformed> {
+    let info = parse_path(path).ok_or(Malformed::Path)?;
+    let parts = split_file(bytes);
+    if entry_id(parts.payload) != info.id {
+        return Err(Malformed::Id);
+    }
+    if bytes.len() > parts.payload.len() && parts.signature.is_none() {
+        return Err(Malformed::Signature);
+    }
+    let entry: Entry =
+        serde_json::from_slice(parts.payload).map_err(|e| Malformed::Json(e.to_string()))?;
+    if entry.format != FORMAT {
+        return Err(Malformed::Format(entry.format));
+    }
+    let mismatch = |what, path: &str, entry: &str| Malformed::Mismatch {
+        what,
+        path: path.to_owned(),
+        entry: entry.to_owned(),
+    };
+    if entry.person != info.person {
+        return Err(mismatch("person", &info.person, &entry.person));
+    }
+    if entry.policy != info.policy {
+        return Err(mismatch("policy", &info.policy, &entry.policy));
+    }
+    if entry.revision != info.revision {
+        return Err(mismatch(
+            "revision",
+            &info.revision.to_string(),
+            &entry.revision.to_string(),
+        ));
+    }
+    if entry.time.parse::<jiff::Timestamp>().is_err() {
+        return Err(Malformed::Time(entry.time.clone()));
+    }
+    for (field, value) in [("blob", &entry.blob), ("commit", &entry.commit)] {
+        if value.len() != 40 || Oid::from_str(value).is_err() {
+            return Err(Malformed::ObjectId { field });
+        }
+    }
+    let payload = parts.payload.to_vec();
+    Ok((
+        Parsed {
+            id: info.id,
+            payload_len: payload.len(),
+            signature: parts.signature.map(str::to_owned),
+            entry,
+        },
+        payload,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Entry {
+        Entry {
+            format: FORMAT,
+            person: "ana".into(),
+            policy: "stepping-away".into(),
+            revision: 2,
+            path: "policies/stepping-away.yaml".into(),
+            blob: "a".repeat(40),
+            commit: "b".repeat(40),
+            time: "2026-01-05T10:00:00+01:00".into(),
+            writer: Writer {
+                name: "Ana".into(),
+                email: "ana@example.com".into(),
+            },
+            tool: "normsctl 0.1.0".into(),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn round_trip_and_path() {
+        let e = sample();
+        let payload = e.payload();
+        let id = entry_id(&payload);
+        let path = path_of("ana", "stepping-away", 2, id);
+        let (parsed, _) = parse_file(&path, &payload).unwrap();
+        assert_eq!(parsed.entry, e);
+        assert!(parsed.signature.is_none());
+        let info = parse_path(&path).unwrap();
+        assert_eq!((info.person.as_str(), info.revision), ("ana", 2));
+    }
+
+    #[test]
+    fn signature_is_split_off() {
+        let payload = sample().payload();
+        let sig = "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n";
+        let file = file_bytes(&payload, Some(sig));
+        let parts = split_file(&file);
+        assert_eq!(parts.payload, &payload[..]);
+        assert_eq!(parts.signature, Some(sig));
+    }
+
+    #[test]
+    fn edits_and_wrong_paths_are_malformed() {
+        let payload = sample().payload();
+        let id = entry_id(&payload);
+        let edited = String::from_utf8(payload.clone())
+            .unwrap()
+            .replace("r", "R");
+        let path = path_of("ana", "stepping-away", 2, id);
+        assert_eq!(
+            parse_file(&path, edited.as_bytes()).unwrap_err(),
+            Malformed::Id
+        );
+        let other = path_of("bo", "stepping-away", 2, id);
+        assert!(matches!(
+            parse_file(&other, &payload).unwrap_err(),
+            Malformed::Mismatch { what: "person", .. }
+        ));
+        assert!(parse_path("zz/ana/stepping-away.r2.x.ack").is_none());
+        assert!(
+            parse_path(&format!("00/ana/{}", file_name("p", 1, id))).is_none()
+                || bucket("ana") == "00"
+        );
+    }
+}

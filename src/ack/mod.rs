@@ -1,0 +1,64 @@
+//! The acknowledgement ledger: who read which exact text of which policy, kept in git on
+//! its own orphan branch.
+//!
+//! Each `ack` adds one commit whose tree gains one file per entry at
+//! `<xx>/<person>/<policy>.r<revision>.<entry-id>.ack` (`xx`: two hex digits of a hash of
+//! the person's id, `entry-id`: the git blob id of the entry's JSON). A person's entries sit
+//! in one small folder, so an append rewrites three small trees, and the paths alone say who
+//! acknowledged which revision. Entries are never edited or removed; `verify` checks that.
+//!
+//! Nothing here prints or exits: the commands in `cli` do.
+
+pub mod entry;
+pub mod ledger;
+pub mod sign;
+pub mod snapshot;
+pub mod status;
+pub mod sync;
+pub mod verify;
+
+/// Commands that read the whole handbook history need it whole.
+#[derive(Debug, thiserror::Error)]
+pub enum AckError {
+    #[error("the handbook is not inside a git repository")]
+    NotGit,
+    #[error("the repository has no commits yet")]
+    NoCommits,
+    #[error("no person `{0}` in the roster")]
+    UnknownPerson(String),
+    #[error("the git identity {email} is not on the roster")]
+    UnknownEmail { email: String },
+    #[error("no git identity: user.name and user.email are not set")]
+    NoIdentity,
+    #[error("the roster ({0}) cannot be read at HEAD")]
+    NoRoster(String),
+    #[error("no policy `{id}` at HEAD")]
+    UnknownPolicy {
+        id: String,
+        suggestion: Option<String>,
+    },
+    #[error("policy `{0}` takes no acknowledgements (`ack: none`)")]
+    NoAckNeeded(String),
+    #[error("{path} has uncommitted changes: acknowledge only committed text")]
+    Uncommitted { path: String },
+    #[error("{person} has a signing key on the roster, and no private key was given")]
+    KeyNeeded { person: String },
+    #[error("signing failed: {0}")]
+    Sign(String),
+    #[error("the signature would not verify against {person}'s key on the roster: {reason}")]
+    WrongKey { person: String, reason: String },
+    #[error("{path} is locked (for {age_secs} s): left by a killed process, or held by a live one")]
+    StaleLock { path: String, age_secs: u64 },
+    #[error("{path} stayed locked for {waited_secs} s")]
+    Busy { path: String, waited_secs: u64 },
+    #[error("the ledger ref {0} does not point at a commit")]
+    BadRef(String),
+    #[error("the ledger's entry {path} exists with different content")]
+    Collision { path: String },
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+    #[error("{0}")]
+    Io(String),
+}

@@ -1,0 +1,290 @@
+//! Who must acknowledge what, who has, and what is overdue: a pure computation over the
+//! committed handbook, the roster and the ledger's entries. No I/O.
+
+use crate::model::{AckMode, Policy, Roster};
+use std::collections::{BTreeMap, HashMap};
+
+/// A policy that needs acknowledgement, as committed at HEAD.
+#[derive(Clone, Debug)]
+pub struct Need {
+    pub id: String,
+    pub title: String,
+    pub revision: u32,
+    pub path: String,
+    pub blob: String,
+    pub applies_to: Vec<String>,
+    /// Unix seconds from which a missing acknowledgement is overdue (`None` when the
+    /// revision's landing is unknown, as in a shallow clone).
+    pub due: Option<i64>,
+}
+
+impl Need {
+    /// The need for `policy` (`None` for `ack: none`). `landed` is when its current revision
+    /// landed; `tz` is the handbook's zone, for the `effective` date.
+    pub fn of(
+        policy: &Policy,
+        blob: String,
+        landed: Option<i64>,
+        default_due_days: u32,
+        tz: &jiff::tz::TimeZone,
+    ) -> Option<Need> {
+        if policy.ack == AckMode::None {
+            return None;
+        }
+        let effective = policy
+            .effective
+            .as_ref()
+            .and_then(|d| d.value.to_zoned(tz.clone()).ok())
+            .map(|z| z.timestamp().as_second());
+        let due_days = policy.ack_due_days.unwrap_or(default_due_days);
+        let due = landed.map(|l| {
+            let in_force = effective.map_or(l, |e| e.max(l));
+            add_days(in_force, due_days, tz)
+        });
+        Some(Need {
+            id: policy.id.value.clone(),
+            title: policy.title.clone(),
+            revision: policy.revision.value,
+            path: policy.file.clone(),
+            blob,
+            applies_to: policy.applies_to().into_iter().map(str::to_owned).collect(),
+            due,
+        })
+    }
+}
+
+/// `days` calendar days after `t` in `tz` (a day may have 23 or 25 hours).
+fn add_days(t: i64, days: u32, tz: &jiff::tz::TimeZone) -> i64 {
+    let Ok(ts) = jiff::Timestamp::from_second(t) else {
+        return t;
+    };
+    ts.to_zoned(tz.clone())
+        .checked_add(jiff::Span::new().days(i64::from(days)))
+        .map_or(t + i64::from(days) * 86_400, |z| z.timestamp().as_second())
+}
+
+/// An acknowledgement held in the ledger, as `acks` needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Held {
+    pub person: String,
+    pub policy: String,
+    pub revision: u32,
+    /// The entry's id (blob id of its JSON).
+    pub id: String,
+    pub time: String,
+    pub seconds: i64,
+    pub writer_name: String,
+    pub writer_email: String,
+    /// The writer is not the person the entry names.
+    pub by_other: bool,
+}
+
+/// Where one person stands with one policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Acknowledged the current revision.
+    Current,
+    /// Acknowledged an older revision only.
+    Stale,
+    /// Never acknowledged any revision.
+    Never,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Current => "current",
+            State::Stale => "stale",
+            State::Never => "never",
+        }
+    }
+}
+
+/// One person who must acknowledge one policy.
+#[derive(Clone, Debug)]
+pub struct Row<'a> {
+    pub policy: &'a str,
+    pub revision: u32,
+    pub person: &'a str,
+    pub state: State,
+    /// The acknowledgement of the current revision (first recorded), or the newest stale
+    /// one.
+    pub held: Option<&'a Held>,
+    pub due: Option<i64>,
+    pub overdue: bool,
+}
+
+/// Entries of people no longer on the roster.
+#[derive(Clone, Debug)]
+pub struct Former {
+    pub person: String,
+    pub held: Vec<Held>,
+}
+
+/// The whole picture.
+#[derive(Clone, Debug, Default)]
+pub struct Report<'a> {
+    pub rows: Vec<Row<'a>>,
+    pub former: Vec<Former>,
+}
+
+/// Which rows to keep.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Filter<'f> {
+    pub person: Option<&'f str>,
+    pub only_overdue: bool,
+}
+
+/// Computes who stands where. Status is per person against the current revision, so
+/// widening `applies_to` asks only the newly covered, and an editorial change (same
+/// revision) keeps every acknowledgement current.
+pub fn compute<'a>(
+    needs: &'a [Need],
+    roster: &'a Roster,
+    held: &'a [Held],
+    now: i64,
+    filter: Filter<'_>,
+) -> Report<'a> {
+    let mut by_key: HashMap<(&str, &str), Vec<&Held>> = HashMap::new();
+    for h in held {
+        by_key
+            .entry((h.person.as_str(), h.policy.as_str()))
+            .or_default()
+            .push(h);
+    }
+    let mut rows = Vec::new();
+    for need in needs {
+        let groups: Vec<&str> = need.applies_to.iter().map(String::as_str).collect();
+        for person in &roster.people {
+            if filter.person.is_some_and(|p| p != person.id.value)
+                || !super::snapshot::covers(&groups, person)
+            {
+                continue;
+            }
+            let mine = by_key
+                .get(&(person.id.value.as_str(), need.id.as_str()))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let current = mine
+                .iter()
+                .filter(|h| h.revision >= need.revision)
+                .min_by_key(|h| (h.seconds, h.id.as_str()));
+            let stale = mine
+                .iter()
+                .filter(|h| h.revision < need.revision)
+                .max_by_key(|h| (h.revision, h.seconds, h.id.as_str()));
+            let (state, chosen) = match (current, stale) {
+                (Some(h), _) => (State::Current, Some(*h)),
+                (None, Some(h)) => (State::Stale, Some(*h)),
+                (None, None) => (State::Never, None),
+            };
+            let overdue = state != State::Current && need.due.is_some_and(|d| now >= d);
+            if filter.only_overdue && !overdue {
+                continue;
+            }
+            rows.push(Row {
+                policy: &need.id,
+                revision: need.revision,
+                person: &person.id.value,
+                state,
+                held: chosen,
+                due: need.due,
+                overdue,
+            });
+        }
+    }
+    let mut former: BTreeMap<&str, Vec<Held>> = BTreeMap::new();
+    for h in held {
+        if roster.person(&h.person).is_none() {
+            former.entry(&h.person).or_default().push(h.clone());
+        }
+    }
+    Report {
+        rows,
+        former: former
+            .into_iter()
+            .map(|(person, mut held)| {
+                held.sort_by(|a, b| (&a.policy, a.revision).cmp(&(&b.policy, b.revision)));
+                Former {
+                    person: person.to_owned(),
+                    held,
+                }
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Pos;
+    use crate::model::{Located, Person};
+
+    fn person(id: &str, teams: &[&str]) -> Person {
+        Person {
+            id: Located::new(id.into(), Pos::START),
+            name: id.into(),
+            emails: vec![],
+            teams: teams
+                .iter()
+                .map(|t| Located::new((*t).into(), Pos::START))
+                .collect(),
+            roles: vec![],
+            signing_key: None,
+        }
+    }
+
+    fn held(person: &str, revision: u32, seconds: i64) -> Held {
+        Held {
+            person: person.into(),
+            policy: "p".into(),
+            revision,
+            id: format!("{person}{revision}"),
+            time: String::new(),
+            seconds,
+            writer_name: String::new(),
+            writer_email: String::new(),
+            by_other: false,
+        }
+    }
+
+    #[test]
+    fn states_overdue_and_former() {
+        let roster = Roster {
+            people: vec![
+                person("a", &["t"]),
+                person("b", &["t"]),
+                person("c", &["u"]),
+                person("d", &["t"]),
+            ],
+            ..Roster::default()
+        };
+        let need = Need {
+            id: "p".into(),
+            title: "P".into(),
+            revision: 2,
+            path: "p.yaml".into(),
+            blob: String::new(),
+            applies_to: vec!["t".into()],
+            due: Some(100),
+        };
+        let held = [held("a", 2, 5), held("b", 1, 3), held("gone", 1, 1)];
+        let needs = [need];
+        let r = compute(&needs, &roster, &held, 100, Filter::default());
+        let got: Vec<_> = r
+            .rows
+            .iter()
+            .map(|r| (r.person, r.state, r.overdue))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", State::Current, false),
+                ("b", State::Stale, true),
+                ("d", State::Never, true)
+            ]
+        );
+        assert_eq!(r.former.len(), 1);
+        assert_eq!(r.former[0].person, "gone");
+    }
+}

@@ -1,0 +1,270 @@
+//! Exchanging the ledger with a remote through the system `git`, which brings the user's
+//! transports and credentials (https helpers, SSH agents, `git://`, paths).
+//!
+//! A round fetches the remote's ledger into the remote-tracking ref (never forced, so a
+//! rewritten remote ledger is refused), joins it with the local one (fast-forward, or a
+//! merge commit whose tree is the union of both: entries never collide, each has its own
+//! path; never a rebase), and pushes without force. A rejected push starts another round.
+
+use super::AckError;
+use super::ledger::Ledger;
+use git2::{ErrorCode, ObjectType, Oid, Repository, Signature, Tree};
+use std::process::Command;
+use std::time::Duration;
+
+const ROUNDS: u32 = 40;
+
+/// Why a sync stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("git {what} failed: {stderr}")]
+    Git { what: &'static str, stderr: String },
+    #[error("cannot run git: {0}")]
+    Spawn(String),
+    #[error(
+        "the remote's ledger was rewritten: its tip does not descend from what this clone fetched before"
+    )]
+    RemoteRewritten,
+    #[error("the remote kept rejecting the push after {rounds} rounds: {reason}")]
+    Rejected { rounds: u32, reason: String },
+    #[error("{0}")]
+    Ledger(#[from] AckError),
+}
+
+impl From<git2::Error> for SyncError {
+    fn from(e: git2::Error) -> SyncError {
+        SyncError::Ledger(e.into())
+    }
+}
+
+/// What a sync did.
+#[derive(Clone, Debug, Default)]
+pub struct Synced {
+    pub rounds: u32,
+    /// Merge commits recorded.
+    pub merges: Vec<Oid>,
+    /// The tip the remote holds afterwards (`None`: neither side has a ledger).
+    pub tip: Option<Oid>,
+    /// Whether this sync pushed anything.
+    pub pushed: bool,
+    /// Whether the local ledger moved forward to the remote's.
+    pub fast_forwarded: bool,
+}
+
+/// Syncs `ledger` with `remote`.
+pub fn sync(
+    repo: &Repository,
+    ledger: &Ledger,
+    remote: &str,
+    signature: &Signature<'_>,
+) -> Result<Synced, SyncError> {
+    let mut done = Synced::default();
+    let mut reason = String::new();
+    let mut pause = Duration::from_millis(20);
+    for round in 1..=ROUNDS {
+        done.rounds = round;
+        fetch(repo, ledger, remote)?;
+        let local = ledger.local(repo)?;
+        let theirs = ledger.remote(repo)?;
+        let ours = match (local, theirs) {
+            (None, None) => return Ok(done),
+            (None, Some(r)) => {
+                if !set_local(repo, ledger, None, r)? {
+                    continue;
+                }
+                done.fast_forwarded = true;
+                done.tip = Some(r);
+                return Ok(done);
+            }
+            (Some(l), Some(r)) if l == r => {
+                done.tip = Some(r);
+                return Ok(done);
+            }
+            (Some(l), Some(r)) if repo.graph_descendant_of(r, l)? => {
+                if !set_local(repo, ledger, Some(l), r)? {
+                    continue;
+                }
+                done.fast_forwarded = true;
+                done.tip = Some(r);
+                return Ok(done);
+            }
+            (Some(l), None) => l,
+            (Some(l), Some(r)) if repo.graph_descendant_of(l, r)? => l,
+            (Some(l), Some(r)) => {
+                let m = merge(repo, l, r, signature)?;
+                if !set_local(repo, ledger, Some(l), m)? {
+                    continue;
+                }
+                done.merges.push(m);
+                m
+            }
+        };
+        match push(repo, ledger, remote, ours)? {
+            None => {
+                if let Some(t) = &ledger.tracking {
+                    repo.reference(t, ours, true, "normsctl acks sync: pushed")?;
+                }
+                done.pushed = true;
+                done.tip = Some(ours);
+                return Ok(done);
+            }
+            Some(why) => reason = why,
+        }
+        let ceiling = pause.as_millis() as u64;
+        std::thread::sleep(Duration::from_millis(fastrand::u64(ceiling / 4..=ceiling)));
+        pause = (pause * 2).min(Duration::from_millis(1000));
+    }
+    Err(SyncError::Rejected {
+        rounds: ROUNDS,
+        reason,
+    })
+}
+
+fn git(repo: &Repository) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.arg("--git-dir").arg(repo.path());
+    cmd
+}
+
+fn fetch(repo: &Repository, ledger: &Ledger, remote: &str) -> Result<(), SyncError> {
+    let Some(tracking) = &ledger.tracking else {
+        return Ok(());
+    };
+    let out = git(repo)
+        .args([
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            remote,
+        ])
+        .arg(format!("{}:{tracking}", ledger.name))
+        .output()
+        .map_err(|e| SyncError::Spawn(e.to_string()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    if stderr.contains("couldn't find remote ref") {
+        // The remote has no ledger yet: the first push creates it.
+        return Ok(());
+    }
+    if stderr.contains("non-fast-forward") || stderr.contains("[rejected]") {
+        return Err(SyncError::RemoteRewritten);
+    }
+    Err(SyncError::Git {
+        what: "fetch",
+        stderr,
+    })
+}
+
+/// Pushes `tip` to the remote's ledger branch without force: `Ok(None)` when the remote
+/// took it, `Ok(Some(reason))` when it refused.
+fn push(
+    repo: &Repository,
+    ledger: &Ledger,
+    remote: &str,
+    tip: Oid,
+) -> Result<Option<String>, SyncError> {
+    let out = git(repo)
+        .args(["push", "--porcelain", "--quiet", remote])
+        .arg(format!("{tip}:{}", ledger.name))
+        .output()
+        .map_err(|e| SyncError::Spawn(e.to_string()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if out.status.success() {
+        return Ok(None);
+    }
+    // `--porcelain` marks a refused ref with `!`; anything else is a transport failure.
+    if let Some(line) = stdout.lines().find(|l| l.starts_with('!')) {
+        return Ok(Some(line.split('\t').nth(2).unwrap_or(line).to_owned()));
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    if stderr.contains("rejected")
+        || stderr.contains("failed to lock")
+        || stderr.contains("cannot lock ref")
+    {
+        return Ok(Some(stderr));
+    }
+    Err(SyncError::Git {
+        what: "push",
+        stderr,
+    })
+}
+
+/// Moves the local ledger branch from `old` to `new` with compare-and-swap; `false` when a
+/// local `ack` moved it meanwhile (the next round picks that up).
+fn set_local(
+    repo: &Repository,
+    ledger: &Ledger,
+    old: Option<Oid>,
+    new: Oid,
+) -> Result<bool, SyncError> {
+    let msg = "normsctl acks sync";
+    let r = match old {
+        Some(o) => repo.reference_matching(&ledger.name, new, true, o, msg),
+        None => repo.reference(&ledger.name, new, false, msg),
+    };
+    match r {
+        Ok(_) => Ok(true),
+        Err(e)
+            if matches!(
+                e.code(),
+                ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A merge commit of `ours` and `theirs` whose tree is the union of both.
+fn merge(
+    repo: &Repository,
+    ours: Oid,
+    theirs: Oid,
+    signature: &Signature<'_>,
+) -> Result<Oid, SyncError> {
+    let a = repo.find_commit(ours)?;
+    let b = repo.find_commit(theirs)?;
+    let tree = union(repo, &a.tree()?, &b.tree()?, "")?;
+    let tree = repo.find_tree(tree)?;
+    let message = format!(
+        "Merge acknowledgements from {}\n",
+        &theirs.to_string()[..10]
+    );
+    Ok(repo.commit(None, signature, signature, &message, &tree, &[&a, &b])?)
+}
+
+/// The union of two ledger trees. The same path with different content cannot happen in
+/// an honest ledger (a path names its content's hash) and is refused.
+pub fn union(repo: &Repository, a: &Tree, b: &Tree, prefix: &str) -> Result<Oid, AckError> {
+    if a.id() == b.id() {
+        return Ok(a.id());
+    }
+    let mut builder = repo.treebuilder(Some(a))?;
+    for e in b.iter() {
+        let name = e.name().unwrap_or_default();
+        let path = format!("{prefix}{name}");
+        match a.get_name(name) {
+            None => {
+                builder.insert(name, e.id(), e.filemode())?;
+            }
+            Some(mine) if mine.id() == e.id() => {}
+            Some(mine)
+                if mine.kind() == Some(ObjectType::Tree) && e.kind() == Some(ObjectType::Tree) =>
+            {
+                let id = union(
+                    repo,
+                    &repo.find_tree(mine.id())?,
+                    &repo.find_tree(e.id())?,
+                    &format!("{path}/"),
+                )?;
+                builder.insert(name, id, 0o040000)?;
+            }
+            Some(_) => return Err(AckError::Collision { path }),
+        }
+    }
+    Ok(builder.write()?)
+}

@@ -1,0 +1,402 @@
+//! Checking the whole ledger: append-only history, well-formed entries bound to policy
+//! texts that exist, signatures where the roster had a key, and a tip that descends from
+//! the last tip this clone verified.
+//!
+//! Objects are read with libgit2's hash checks on; this module never turns them off, and
+//! the process that runs it must not either (`git2::opts::strict_hash_verification` is
+//! global to the process).
+
+use super::AckError;
+use super::entry::{self, Parsed};
+use super::ledger::Ledger;
+use super::snapshot::{Layout, parse_roster};
+use crate::model::Roster;
+use git2::{ObjectType, Oid, Repository, Sort, Tree};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::rc::Rc;
+
+/// Where this clone keeps the last verified tip of a ledger ref.
+pub fn checkpoint_ref(name: &str) -> String {
+    format!(
+        "refs/normsctl/verified/{}",
+        name.strip_prefix("refs/").unwrap_or(name)
+    )
+}
+
+/// One thing wrong, at the commit that introduced it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub commit: Oid,
+    pub path: Option<String>,
+    pub message: String,
+}
+
+/// What a verification found.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// The refs checked and their tips.
+    pub tips: Vec<(String, Oid)>,
+    pub commits: usize,
+    pub entries: usize,
+    pub signed: usize,
+    /// Entries written by someone other than the person they name.
+    pub by_other: usize,
+    /// The first is the first bad commit in history order.
+    pub problems: Vec<Problem>,
+}
+
+/// What an entry's own check found (for `evidence`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryCheck {
+    pub signed: bool,
+    pub by_other: bool,
+    pub problem: Option<String>,
+}
+
+/// Verifies every ledger ref this clone has (the branch and its remote-tracking twin).
+pub fn verify(repo: &Repository, ledger: &Ledger, layout: &Layout) -> Result<Outcome, AckError> {
+    let mut out = Outcome::default();
+    let mut refs = vec![ledger.name.clone()];
+    refs.extend(ledger.tracking.clone());
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    for name in refs {
+        let Ok(r) = repo.find_reference(&name) else {
+            continue;
+        };
+        let Some(tip) = r.target() else { continue };
+        if repo.find_commit(tip).is_err() {
+            out.problems.push(Problem {
+                commit: tip,
+                path: None,
+                message: format!("{name} does not point at a commit"),
+            });
+            continue;
+        }
+        if let Some(problem) = check_checkpoint(repo, &name, tip) {
+            out.problems.push(problem);
+        }
+        walk.push(tip)?;
+        out.tips.push((name, tip));
+    }
+    if out.tips.is_empty() {
+        return Ok(out);
+    }
+    let mut judge = Judge::new(repo, layout);
+    for oid in walk {
+        let oid = oid?;
+        out.commits += 1;
+        let commit = repo.find_commit(oid)?;
+        let tree = commit.tree()?;
+        let mut added: Option<HashSet<(String, Oid)>> = None;
+        if commit.parent_count() == 0 {
+            let mut all = HashSet::new();
+            tree.walk(git2::TreeWalkMode::PreOrder, |dir, e| {
+                if e.kind() == Some(git2::ObjectType::Blob) {
+                    all.insert((format!("{dir}{}", e.name().unwrap_or_default()), e.id()));
+                }
+                git2::TreeWalkResult::Ok
+            })?;
+            added = Some(all);
+        }
+        for parent in commit.parents() {
+            let mut changes = Vec::new();
+            tree_diff(repo, Some(&parent.tree()?), Some(&tree), "", &mut changes)?;
+            let mut here = HashSet::new();
+            for (path, old, new) in changes {
+                match (old, new) {
+                    (None, Some(new)) => {
+                        here.insert((path, new));
+                    }
+                    (Some(_), None) => out.problems.push(Problem {
+                        commit: oid,
+                        path: Some(path),
+                        message: format!("removes an entry that {} holds", short(parent.id())),
+                    }),
+                    _ => out.problems.push(Problem {
+                        commit: oid,
+                        path: Some(path),
+                        message: format!("changes an entry that {} holds", short(parent.id())),
+                    }),
+                }
+            }
+            added = Some(match added {
+                None => here,
+                Some(before) => before.intersection(&here).cloned().collect(),
+            });
+        }
+        let mut added: Vec<_> = added.unwrap_or_default().into_iter().collect();
+        added.sort();
+        for (path, blob) in added {
+            out.entries += 1;
+            let check = match repo.find_blob(blob) {
+                Ok(b) => judge.file(&path, b.content())?,
+                Err(e) => EntryCheck {
+                    signed: false,
+                    by_other: false,
+                    problem: Some(format!("cannot be read: {}", e.message())),
+                },
+            };
+            out.signed += usize::from(check.signed);
+            out.by_other += usize::from(check.by_other);
+            if let Some(message) = check.problem {
+                out.problems.push(Problem {
+                    commit: oid,
+                    path: Some(path),
+                    message,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Records the verified tips as this clone's checkpoints.
+pub fn record_checkpoints(repo: &Repository, outcome: &Outcome) -> Result<(), AckError> {
+    for (name, tip) in &outcome.tips {
+        repo.reference(&checkpoint_ref(name), *tip, true, "normsctl acks verify")?;
+    }
+    Ok(())
+}
+
+fn check_checkpoint(repo: &Repository, name: &str, tip: Oid) -> Option<Problem> {
+    let cp = repo.find_reference(&checkpoint_ref(name)).ok()?.target()?;
+    if cp == tip {
+        return None;
+    }
+    let message = if repo.find_commit(cp).is_err() {
+        format!(
+            "{name} was rewritten: the last verified tip {} is gone",
+            short(cp)
+        )
+    } else if repo.graph_descendant_of(tip, cp).unwrap_or(false) {
+        return None;
+    } else {
+        format!(
+            "{name} was rewritten: {} does not descend from the last verified tip {}",
+            short(tip),
+            short(cp)
+        )
+    };
+    Some(Problem {
+        commit: tip,
+        path: None,
+        message,
+    })
+}
+
+fn short(oid: Oid) -> String {
+    oid.to_string()[..10].to_owned()
+}
+
+/// Judges entries against the handbook, caching what many entries share.
+pub struct Judge<'r> {
+    repo: &'r Repository,
+    layout: &'r Layout,
+    /// The blob at a path in a handbook commit.
+    texts: HashMap<(Oid, String), Option<Oid>>,
+    revisions: HashMap<Oid, Option<u32>>,
+    rosters: HashMap<Oid, Option<Rc<Roster>>>,
+    roster_blobs: HashMap<Oid, Option<Oid>>,
+}
+
+impl<'r> Judge<'r> {
+    pub fn new(repo: &'r Repository, layout: &'r Layout) -> Judge<'r> {
+        Judge {
+            repo,
+            layout,
+            texts: HashMap::new(),
+            revisions: HashMap::new(),
+            rosters: HashMap::new(),
+            roster_blobs: HashMap::new(),
+        }
+    }
+
+    /// Checks one entry file. `Err` only for an environment problem (a shallow clone).
+    pub fn file(&mut self, path: &str, bytes: &[u8]) -> Result<EntryCheck, AckError> {
+        match entry::parse_file(path, bytes) {
+            Ok((parsed, payload)) => self.entry(&parsed, &payload),
+            Err(e) => Ok(EntryCheck {
+                signed: false,
+                by_other: false,
+                problem: Some(format!("malformed entry: {e}")),
+            }),
+        }
+    }
+
+    /// Checks a well-formed entry against the handbook at its commit.
+    pub fn entry(&mut self, parsed: &Parsed, payload: &[u8]) -> Result<EntryCheck, AckError> {
+        let e = &parsed.entry;
+        let mut check = EntryCheck {
+            signed: parsed.signature.is_some(),
+            by_other: false,
+            problem: None,
+        };
+        let commit = Oid::from_str(&e.commit).expect("checked when parsed");
+        let blob = Oid::from_str(&e.blob).expect("checked when parsed");
+        let Some(roster_blob) = self.roster_blob(commit)? else {
+            check.problem = Some(format!(
+                "bound to handbook commit {} that is not in this repository",
+                short(commit)
+            ));
+            return Ok(check);
+        };
+        let text = self.text(commit, &e.path);
+        if text != Some(blob) || stem(&e.path) != e.policy {
+            check.problem = Some(format!(
+                "bound to blob {} that is not policy {}'s text at {} ({})",
+                short(blob),
+                e.policy,
+                short(commit),
+                e.path
+            ));
+            return Ok(check);
+        }
+        if self.revision(blob) != Some(e.revision) {
+            check.problem = Some(format!(
+                "says revision {} of {}, but that text declares another",
+                e.revision, e.policy
+            ));
+            return Ok(check);
+        }
+        let roster = roster_blob.and_then(|b| self.roster(b));
+        let Some(person) = roster.as_ref().and_then(|r| r.person(&e.person)) else {
+            check.problem = Some(format!(
+                "names {}, who is not on the roster at {}",
+                e.person,
+                short(commit)
+            ));
+            return Ok(check);
+        };
+        check.by_other = !person
+            .emails
+            .iter()
+            .any(|m| m.value.eq_ignore_ascii_case(&e.writer.email));
+        if let Some(key) = &person.signing_key {
+            check.problem = match &parsed.signature {
+                None => Some(format!(
+                    "unsigned, but {} had a signing key on the roster at {}",
+                    e.person,
+                    short(commit)
+                )),
+                Some(sig) => super::sign::verify(&key.value, payload, sig)
+                    .err()
+                    .map(|why| format!("bad signature for {}: {why}", e.person)),
+            };
+        }
+        Ok(check)
+    }
+
+    /// The roster file's blob at a handbook commit: `Ok(None)` when the commit is
+    /// missing, `Ok(Some(None))` when it has no roster.
+    fn roster_blob(&mut self, commit: Oid) -> Result<Option<Option<Oid>>, AckError> {
+        if let Some(b) = self.roster_blobs.get(&commit) {
+            return Ok(Some(*b));
+        }
+        let Ok(c) = self.repo.find_commit(commit) else {
+            if self.repo.is_shallow() {
+                return Err(crate::history::HistoryError::Shallow.into());
+            }
+            return Ok(None);
+        };
+        let b = c
+            .tree()?
+            .get_path(Path::new(&self.layout.roster))
+            .ok()
+            .map(|e| e.id());
+        self.roster_blobs.insert(commit, b);
+        Ok(Some(b))
+    }
+
+    fn roster(&mut self, blob: Oid) -> Option<Rc<Roster>> {
+        let repo = self.repo;
+        let path = &self.layout.roster;
+        self.rosters
+            .entry(blob)
+            .or_insert_with(|| {
+                let b = repo.find_blob(blob).ok()?;
+                parse_roster(path, b.content()).map(Rc::new)
+            })
+            .clone()
+    }
+
+    fn text(&mut self, commit: Oid, path: &str) -> Option<Oid> {
+        let repo = self.repo;
+        *self
+            .texts
+            .entry((commit, path.to_owned()))
+            .or_insert_with(|| {
+                let tree = repo.find_commit(commit).ok()?.tree().ok()?;
+                let e = tree.get_path(Path::new(path)).ok()?;
+                (e.kind() == Some(git2::ObjectType::Blob)).then(|| e.id())
+            })
+    }
+
+    fn revision(&mut self, blob: Oid) -> Option<u32> {
+        let repo = self.repo;
+        *self
+            .revisions
+            .entry(blob)
+            .or_insert_with(|| crate::history::declared_revision(repo, blob))
+    }
+}
+
+fn stem(path: &str) -> &str {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.rsplit_once('.').map_or(file, |(s, _)| s)
+}
+
+/// A changed file: path, blob before, blob after.
+type FileChange = (String, Option<Oid>, Option<Oid>);
+
+/// Compares two trees, descending only into subtrees whose ids differ, so the cost is the
+/// size of the change, not of the ledger (libgit2's tree diff walks both trees whole).
+fn tree_diff(
+    repo: &Repository,
+    old: Option<&Tree>,
+    new: Option<&Tree>,
+    prefix: &str,
+    out: &mut Vec<FileChange>,
+) -> Result<(), git2::Error> {
+    if let (Some(a), Some(b)) = (old, new)
+        && a.id() == b.id()
+    {
+        return Ok(());
+    }
+    type Entries = std::collections::BTreeMap<String, (Oid, Option<ObjectType>)>;
+    let entries = |t: Option<&Tree>| -> Entries {
+        t.map(|t| {
+            t.iter()
+                .map(|e| (e.name().unwrap_or_default().to_owned(), (e.id(), e.kind())))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let (a, b) = (entries(old), entries(new));
+    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for name in names {
+        let (ea, eb) = (a.get(name), b.get(name));
+        if ea.map(|e| e.0) == eb.map(|e| e.0) {
+            continue;
+        }
+        let path = format!("{prefix}{name}");
+        let tree_of = |e: Option<&(Oid, Option<ObjectType>)>| match e {
+            Some((id, Some(ObjectType::Tree))) => repo.find_tree(*id).map(Some),
+            _ => Ok(None),
+        };
+        let blob_of = |e: Option<&(Oid, Option<ObjectType>)>| match e {
+            Some((_, Some(ObjectType::Tree))) | None => None,
+            Some((id, _)) => Some(*id),
+        };
+        let (ta, tb) = (tree_of(ea)?, tree_of(eb)?);
+        if ta.is_some() || tb.is_some() {
+            tree_diff(repo, ta.as_ref(), tb.as_ref(), &format!("{path}/"), out)?;
+        }
+        let (ba, bb) = (blob_of(ea), blob_of(eb));
+        if ba.is_some() || bb.is_some() {
+            out.push((path, ba, bb));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,451 @@
+use super::{CliError, Global, note, print};
+use clap::Args;
+use normsctl::ack::entry::{self, Entry, Writer};
+use normsctl::ack::ledger::{self, AppendOptions, Ledger, NewFile};
+use normsctl::ack::snapshot::{self, Layout, Snapshot};
+use normsctl::ack::{AckError, sign};
+use normsctl::load;
+use normsctl::model::{AckMode, Person, Settings};
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+/// Record that a person read the current revision (as committed at HEAD) of each policy.
+///
+/// The entry binds the person, the policy, its revision, the exact text (the file's git
+/// blob), the handbook commit, the time and who wrote it, on the ledger branch
+/// (`acks.ref`). Where the roster gives the person a `signing_key`, the entry is signed
+/// with the matching private key (`--key`, else git's `user.signingKey`).
+#[derive(Debug, Args)]
+pub struct AckArgs {
+    /// Policy ids
+    #[arg(value_name = "ID", required_unless_present = "pending")]
+    ids: Vec<String>,
+    /// The person acknowledging (default: the roster person whose email is git's
+    /// user.email)
+    #[arg(long = "as", value_name = "PERSON")]
+    person: Option<String>,
+    /// Also acknowledge everything outstanding for the person
+    #[arg(long)]
+    pending: bool,
+    /// A note kept with each entry (for example "paper form signed 2026-03-02")
+    #[arg(long, value_name = "TEXT")]
+    note: Option<String>,
+    /// SSH key to sign with: a private key file, or a public key whose private half is in
+    /// the SSH agent (default: git's user.signingKey)
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// Remove the ledger ref's lock file when it is older than a minute (left by a killed
+    /// process)
+    #[arg(long)]
+    break_lock: bool,
+}
+
+/// What every acknowledgement command needs: the handbook, its repository and ledger.
+pub(super) struct Ctx {
+    pub settings: Settings,
+    pub tz: jiff::tz::TimeZone,
+    pub repo: git2::Repository,
+    pub layout: Layout,
+    pub ledger: Ledger,
+}
+
+impl Ctx {
+    pub fn open(global: &Global) -> Result<Ctx, CliError> {
+        let loc = global.location()?;
+        let mut findings = Vec::new();
+        let (settings, _) = load::load_settings(&loc, &mut findings);
+        let tz = jiff::tz::TimeZone::get(&settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let repo =
+            git2::Repository::discover(&loc.root).map_err(|_| ack_error(AckError::NotGit))?;
+        let layout = Layout::new(&loc.prefix, &settings);
+        let ledger = Ledger::new(&settings.acks);
+        Ok(Ctx {
+            settings,
+            tz,
+            repo,
+            layout,
+            ledger,
+        })
+    }
+
+    pub fn head(&self) -> Result<git2::Oid, CliError> {
+        self.repo
+            .head()
+            .ok()
+            .and_then(|h| h.target())
+            .ok_or_else(|| ack_error(AckError::NoCommits))
+    }
+
+    pub fn snapshot(&self) -> Result<Snapshot, CliError> {
+        let head = self.head()?;
+        Snapshot::at(&self.repo, head, &self.layout).map_err(|e| ack_error(e.into()))
+    }
+}
+
+/// "Now": `SOURCE_DATE_EPOCH` when set (reproducible output), else the clock.
+pub(super) fn now() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| jiff::Timestamp::now().as_second())
+}
+
+/// Turns a ledger error into exit 2 with what to do.
+pub(super) fn ack_error(e: AckError) -> CliError {
+    let hint = match &e {
+        AckError::NotGit => Some("acknowledgements live in git: run `git init` and commit the handbook".to_owned()),
+        AckError::NoCommits => Some("commit the handbook first".to_owned()),
+        AckError::UnknownPerson(_) => Some("use a person id from the roster (people.yaml)".to_owned()),
+        AckError::UnknownEmail { .. } => Some(
+            "pass --as PERSON, or set git's user.email to an address the roster gives you".to_owned(),
+        ),
+        AckError::NoIdentity => Some(
+            "set it: git config user.name \"Your Name\"; git config user.email you@example.com".to_owned(),
+        ),
+        AckError::UnknownPolicy { suggestion, .. } => Some(match suggestion {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "`normsctl acks` lists the policies that need acknowledgement".to_owned(),
+        }),
+        AckError::Uncommitted { .. } => {
+            Some("commit the change (or discard it) first: only committed text can be acknowledged".to_owned())
+        }
+        AckError::KeyNeeded { .. } => Some(
+            "pass --key FILE, or set git config user.signingKey (a key file, or a public key held by the SSH agent)".to_owned(),
+        ),
+        AckError::WrongKey { .. } => Some("sign with the key whose public half is on the roster".to_owned()),
+        AckError::StaleLock { .. } => Some(
+            "if no normsctl or git process is running on this repository, run again with --break-lock".to_owned(),
+        ),
+        AckError::Busy { .. } => Some("try again; if it persists, look for a stuck process".to_owned()),
+        AckError::History(normsctl::history::HistoryError::Shallow) => Some(
+            "fetch the whole history: `git fetch --unshallow` (GitHub Actions: `fetch-depth: 0` in actions/checkout)".to_owned(),
+        ),
+        _ => None,
+    };
+    let err = CliError::env(e.to_string());
+    match hint {
+        Some(h) => err.with_hint(h),
+        None => err,
+    }
+}
+
+/// The person a command acts for: `--as`, else git's user.email matched to the roster.
+pub(super) fn whoami<'a>(
+    ctx: &Ctx,
+    roster: &'a normsctl::model::Roster,
+    named: Option<&str>,
+) -> Result<&'a Person, CliError> {
+    if let Some(id) = named {
+        return roster
+            .person(id)
+            .ok_or_else(|| ack_error(AckError::UnknownPerson(id.to_owned())));
+    }
+    let (_, email) = identity(ctx)?;
+    snapshot::person_by_email(roster, &email)
+        .ok_or_else(|| ack_error(AckError::UnknownEmail { email }))
+}
+
+/// git's user.name and user.email.
+pub(super) fn identity(ctx: &Ctx) -> Result<(String, String), CliError> {
+    let config = ctx.repo.config().map_err(|e| ack_error(e.into()))?;
+    let name = config.get_string("user.name").ok();
+    let email = config.get_string("user.email").ok();
+    match (name, email) {
+        (Some(n), Some(e)) if !e.trim().is_empty() => Ok((n, e)),
+        _ => Err(ack_error(AckError::NoIdentity)),
+    }
+}
+
+pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
+    let ctx = Ctx::open(global)?;
+    let snap = ctx.snapshot()?;
+    let roster = snap
+        .roster
+        .as_ref()
+        .ok_or_else(|| ack_error(AckError::NoRoster(ctx.layout.roster.clone())))?;
+    let person = whoami(&ctx, roster, args.person.as_deref())?;
+    let (writer_name, writer_email) = identity(&ctx)?;
+    let tips = ctx.ledger.tips(&ctx.repo).map_err(ack_error)?;
+    let mine = ledger::list_person(&ctx.repo, &tips, &person.id.value).map_err(ack_error)?;
+    let held = |policy: &str, revision: u32| {
+        mine.iter()
+            .find(|l| l.info.policy == policy && l.info.revision >= revision)
+    };
+
+    // The policies to acknowledge, in the order given, then the outstanding ones.
+    let mut ids: Vec<String> = Vec::new();
+    for id in &args.ids {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    if args.pending {
+        for (id, file) in &snap.files {
+            if ids.contains(id) {
+                continue;
+            }
+            let Some(p) = snapshot::parse_policy(&ctx.repo, file) else {
+                continue;
+            };
+            let groups = p.applies_to();
+            if p.ack == AckMode::Required
+                && snapshot::covers(&groups, person)
+                && held(id, p.revision.value).is_none()
+            {
+                ids.push(id.clone());
+            }
+        }
+    }
+
+    // Check everything before writing anything.
+    let mut todo = Vec::new();
+    let mut already = Vec::new();
+    for id in &ids {
+        let Some(file) = snap.files.get(id) else {
+            let suggestion = snap
+                .files
+                .keys()
+                .map(|k| (strsim::jaro_winkler(k, id), k))
+                .filter(|(s, _)| *s > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, k)| k.clone());
+            return Err(ack_error(AckError::UnknownPolicy {
+                id: id.clone(),
+                suggestion,
+            }));
+        };
+        let policy = snapshot::parse_policy(&ctx.repo, file).ok_or_else(|| {
+            CliError::env(format!("{} does not read as a policy at HEAD", file.path))
+                .with_hint("run `normsctl validate` and fix the file first")
+        })?;
+        if policy.ack == AckMode::None {
+            return Err(ack_error(AckError::NoAckNeeded(id.clone())));
+        }
+        if uncommitted(&ctx.repo, &file.path) {
+            return Err(ack_error(AckError::Uncommitted {
+                path: file.path.clone(),
+            }));
+        }
+        let revision = policy.revision.value;
+        match held(id, revision) {
+            Some(h) => already.push((id.clone(), h.info.revision)),
+            None => todo.push((policy, file.clone())),
+        }
+    }
+    warn_if_behind(&ctx.repo);
+
+    let mut out = String::new();
+    for (id, revision) in &already {
+        let _ = writeln!(
+            out,
+            "{} had already acknowledged {id} r{revision}: nothing to record",
+            person.id.value
+        );
+    }
+    if todo.is_empty() {
+        return print(&out);
+    }
+
+    let now = now();
+    let zone = jiff::tz::TimeZone::system();
+    let time = jiff::Timestamp::from_second(now)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned(zone);
+    let offset_minutes = time.offset().seconds() / 60;
+    let time_text = time.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
+    let config = ctx.repo.config().map_err(|e| ack_error(e.into()))?;
+    let key = match &args.key {
+        Some(k) => Some(sign::KeySource::File(k.clone())),
+        None => sign::key_from_config(&config),
+    };
+    let program = sign::program_from_config(&config);
+
+    let mut files = Vec::new();
+    for (policy, file) in &todo {
+        let e = Entry {
+            format: entry::FORMAT,
+            person: person.id.value.clone(),
+            policy: policy.id.value.clone(),
+            revision: policy.revision.value,
+            path: file.path.clone(),
+            blob: file.blob.to_string(),
+            commit: snap.commit.to_string(),
+            time: time_text.clone(),
+            writer: Writer {
+                name: writer_name.clone(),
+                email: writer_email.clone(),
+            },
+            tool: format!("normsctl {}", normsctl::VERSION),
+            note: args.note.clone(),
+        };
+        let payload = e.payload();
+        let signature = match &person.signing_key {
+            None => None,
+            Some(roster_key) => {
+                let key = key.as_ref().ok_or_else(|| {
+                    ack_error(AckError::KeyNeeded {
+                        person: person.id.value.clone(),
+                    })
+                })?;
+                let sig = sign::sign(&program, key, &payload)
+                    .map_err(|e| ack_error(AckError::Sign(e)))?;
+                sign::verify(&roster_key.value, &payload, &sig).map_err(|reason| {
+                    ack_error(AckError::WrongKey {
+                        person: person.id.value.clone(),
+                        reason,
+                    })
+                })?;
+                Some(sig)
+            }
+        };
+        let id = entry::entry_id(&payload);
+        files.push((
+            policy.id.value.clone(),
+            policy.revision.value,
+            NewFile {
+                path: entry::path_of(
+                    &person.id.value,
+                    &policy.id.value,
+                    policy.revision.value,
+                    id,
+                ),
+                bytes: entry::file_bytes(&payload, signature.as_deref()),
+            },
+        ));
+    }
+
+    let by_other = !person
+        .emails
+        .iter()
+        .any(|m| m.value.eq_ignore_ascii_case(&writer_email));
+    let listed: Vec<String> = files.iter().map(|(p, r, _)| format!("{p} r{r}")).collect();
+    let mut message = format!("ack: {} read {}\n", person.id.value, listed.join(", "));
+    if by_other {
+        let _ = write!(message, "\nWritten by {writer_name} <{writer_email}>.\n");
+    }
+    let signature = git2::Signature::new(
+        &writer_name,
+        &writer_email,
+        &git2::Time::new(now, offset_minutes),
+    )
+    .map_err(|e| ack_error(e.into()))?;
+    let opts = AppendOptions {
+        message,
+        signature,
+        break_lock: args.break_lock,
+    };
+    let person_id = person.id.value.clone();
+    let appended = ledger::append(&ctx.repo, &ctx.ledger, &opts, |tree| {
+        // Under contention the tip moves: drop what a concurrent writer already recorded.
+        let existing = existing_in(&ctx.repo, tree, &person_id)?;
+        Ok(files
+            .iter()
+            .filter(|(p, r, _)| !existing.iter().any(|(ep, er)| ep == p && er >= r))
+            .map(|(_, _, f)| f.clone())
+            .collect())
+    })
+    .map_err(ack_error)?;
+
+    for (p, r, f) in &files {
+        if appended.files.contains(&f.path) {
+            let _ = write!(out, "{person_id} acknowledged {p} r{r}");
+            if by_other {
+                let _ = write!(out, " (written by {writer_name} <{writer_email}>)");
+            }
+            out.push('\n');
+        } else {
+            let _ = writeln!(
+                out,
+                "{person_id} had already acknowledged {p} r{r}: nothing to record"
+            );
+        }
+    }
+    if let Some(c) = appended.commit {
+        let _ = writeln!(
+            out,
+            "recorded in {} on {} ({} bytes written)",
+            &c.to_string()[..10],
+            ctx.ledger.name.trim_start_matches("refs/heads/"),
+            appended.bytes
+        );
+        gc_if_needed(&ctx.repo);
+    }
+    print(&out)
+}
+
+/// `(policy, revision)` of the person's entries in a ledger tree.
+fn existing_in(
+    repo: &git2::Repository,
+    tree: Option<&git2::Tree>,
+    person: &str,
+) -> Result<BTreeSet<(String, u32)>, AckError> {
+    let mut out = BTreeSet::new();
+    let Some(tree) = tree else { return Ok(out) };
+    let path = format!("{}/{person}", entry::bucket(person));
+    let Ok(e) = tree.get_path(std::path::Path::new(&path)) else {
+        return Ok(out);
+    };
+    let folder = repo.find_tree(e.id())?;
+    for e in folder.iter() {
+        if let Some(info) = e.name().ok().and_then(|n| entry::parse_name(person, n)) {
+            out.insert((info.policy, info.revision));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the file differs from HEAD in the index or the work tree.
+fn uncommitted(repo: &git2::Repository, path: &str) -> bool {
+    match repo.status_file(std::path::Path::new(path)) {
+        Ok(s) => !(s.is_empty() || s == git2::Status::IGNORED),
+        Err(_) => true,
+    }
+}
+
+/// Warns when the checked-out branch is behind its upstream (the text may be out of date).
+fn warn_if_behind(repo: &git2::Repository) {
+    let Ok(head) = repo.head() else { return };
+    if !head.is_branch() {
+        return;
+    }
+    let branch = git2::Branch::wrap(head);
+    let (Ok(upstream), Some(local)) = (branch.upstream(), branch.get().target()) else {
+        return;
+    };
+    let Some(remote) = upstream.get().target() else {
+        return;
+    };
+    if let Ok((_, behind)) = repo.graph_ahead_behind(local, remote)
+        && behind > 0
+    {
+        note(&format!(
+            "warning: this branch is {behind} commit(s) behind {}: you are acknowledging the text as committed here; `git pull` first to read the latest",
+            upstream.name().ok().flatten().unwrap_or("its upstream")
+        ));
+    }
+}
+
+/// Packs loose objects the way git would (`git gc --auto`) once they pass git's threshold:
+/// each `ack` writes a handful, and libgit2 never packs on its own.
+fn gc_if_needed(repo: &git2::Repository) {
+    let limit = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_i64("gc.auto").ok())
+        .unwrap_or(6700);
+    if limit <= 0 {
+        return;
+    }
+    // git's own estimate: the loose objects in folder 17, times 256.
+    let sample = std::fs::read_dir(repo.path().join("objects/17"))
+        .map(|d| d.count())
+        .unwrap_or(0) as i64;
+    if sample * 256 > limit {
+        let _ = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(repo.path())
+            .args(["gc", "--auto", "--quiet"])
+            .status();
+    }
+}
