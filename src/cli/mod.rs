@@ -1,10 +1,13 @@
 //! Command-line parsing and the commands. This is the only layer that prints; `main` turns
 //! its result into an exit code.
 
+mod build;
 mod init;
 mod log;
 mod new;
 mod schema;
+mod serve;
+mod templates;
 mod validate;
 
 use clap::{Args, Parser, Subcommand};
@@ -44,6 +47,9 @@ enum Command {
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
     Log(log::LogArgs),
+    Build(build::BuildArgs),
+    Serve(serve::ServeArgs),
+    Templates(templates::TemplatesArgs),
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -53,6 +59,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Schema(args) => schema::run(&cli.global, args),
         Command::Log(args) => log::run(&cli.global, args),
+        Command::Build(args) => build::run(&cli.global, args),
+        Command::Serve(args) => serve::run(&cli.global, args),
+        Command::Templates(args) => templates::run(&cli.global, args),
     }
 }
 
