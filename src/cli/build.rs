@@ -32,6 +32,7 @@ pub struct BuildArgs {
 
 pub fn run(global: &Global, args: BuildArgs) -> Result<(), CliError> {
     let started = Instant::now();
+    let timings = Timings::from_env();
     let loc = global.location()?;
     let out = out_dir(&loc, args.out.as_deref())?;
     let now = now()?;
@@ -48,6 +49,7 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CliError> {
         require_clean(&source, &loc, &handbook)?;
     }
     let progress = Progress::start(std::io::stderr().is_terminal());
+    timings.mark("load and validate");
     progress.set("reading history");
     let timeline = read_timeline(&source, &loc, &handbook)?;
     match source {
@@ -59,6 +61,7 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CliError> {
         }
         Source::Git { .. } => {}
     }
+    timings.mark("history and diffs");
     let templates = templates(&loc, &handbook)?;
     progress.set("collecting pages");
     let site = assemble(
@@ -68,15 +71,18 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CliError> {
         now,
         &mut MarkdownCache::default(),
     );
+    timings.mark("collect");
     let pages = render::pages(&site, &templates);
     let total = pages.len();
     let files = render::render_all(&site, &templates, &pages, &|n| {
         progress.set(&format!("rendering pages: {n}/{total}"))
     })
     .map_err(|e| template_error(&e))?;
+    timings.mark("render");
     progress.set("writing");
     output::publish(&out, files.iter().map(|(p, b)| (p.path(), b.as_slice())))
         .map_err(|e| output_error(&e))?;
+    timings.mark("write");
     progress.finish();
     note(&format!(
         "built {} policy pages ({} files) into {} in {:.2} s",
@@ -235,6 +241,26 @@ pub(super) fn assemble(
         },
         cache,
     )
+}
+
+/// Phase times on stderr when `NORMSCTL_TIMINGS` is set (for the benchmarks).
+pub(super) struct Timings(Option<std::cell::Cell<Instant>>);
+
+impl Timings {
+    pub(super) fn from_env() -> Timings {
+        Timings(std::env::var_os("NORMSCTL_TIMINGS").map(|_| std::cell::Cell::new(Instant::now())))
+    }
+
+    pub(super) fn mark(&self, phase: &str) {
+        if let Some(last) = &self.0 {
+            let now = Instant::now();
+            note(&format!(
+                "timing: {phase}: {} ms",
+                now.duration_since(last.get()).as_millis()
+            ));
+            last.set(now);
+        }
+    }
 }
 
 /// A one-line progress indicator on stderr, shown only on a terminal and only once the

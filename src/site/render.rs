@@ -472,7 +472,8 @@ fn handbook_json(site: &Site) -> String {
         "policies": site.policies.values().filter(|p| p.status == "current").map(policy).collect::<Vec<_>>(),
         "retired": site.policies.values().filter(|p| p.status == "retired").map(policy).collect::<Vec<_>>(),
     });
-    let mut s = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
+    // Compact: it is for programs, and large handbooks make it large.
+    let mut s = serde_json::to_string(&doc).expect("JSON values serialise");
     s.push('\n');
     s
 }

@@ -120,6 +120,20 @@ impl Templates {
             Some("html" | "htm" | "xml") => AutoEscape::Html,
             _ => AutoEscape::None,
         });
+        env.set_formatter(|out, state, value| {
+            // Strings in HTML: escape the five characters that matter in text and quoted
+            // attributes, and leave `/` alone (minijinja's own escaping writes `&#x2f;`,
+            // which is valid but makes every path unreadable in the source).
+            if *state.auto_escape() == AutoEscape::Html
+                && !value.is_safe()
+                && let Some(s) = value.as_str()
+            {
+                return out.write_str(&escape_html(s)).map_err(|_| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
+                });
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         env.set_syntax(
             minijinja::syntax::SyntaxConfig::builder()
                 .keep_trailing_newline(true)
@@ -160,6 +174,25 @@ impl Templates {
     pub fn assets(&self) -> &[(&'static str, Arc<[u8]>)] {
         &self.assets
     }
+}
+
+/// `&`, `<`, `>`, `"` and `'` as character references.
+pub fn escape_html(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Writes the built-in templates and assets into `dir` for editing; never overwrites a file.
@@ -204,7 +237,11 @@ mod tests {
                 minijinja::context! { v => "<script>alert(1)</script>" },
             )
             .unwrap();
-        assert!(!out.contains("<script>"), "{out}");
+        assert_eq!(out, "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>");
+        let out = t
+            .render("x.html", minijinja::context! { v => "a/b \"q\" 'x' & y" })
+            .unwrap();
+        assert_eq!(out, "<p>a/b &quot;q&quot; &#39;x&#39; &amp; y</p>");
     }
 
     #[test]

@@ -135,11 +135,17 @@ impl Handbook {
 
 /// Runs normsctl in `dir` with a clean environment.
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    run_in_env(dir, args, &[])
+}
+
+/// Runs normsctl in `dir` with a clean environment plus `env`.
+pub fn run_in_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let home = tempfile::tempdir().expect("home");
     let out = Command::new(env!("CARGO_BIN_EXE_normsctl"))
         .args(args)
         .current_dir(dir)
         .env_clear()
+        .envs(env.iter().copied())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home.path())
         .env("GIT_CONFIG_GLOBAL", "/dev/null")

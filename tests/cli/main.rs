@@ -7,4 +7,5 @@ mod conformance;
 mod formats;
 mod history;
 mod init;
+mod site;
 mod validate;
