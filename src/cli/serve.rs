@@ -82,12 +82,25 @@ pub fn run(global: &Global, args: ServeArgs) -> Result<(), CliError> {
     }
 
     let (tx, rx) = std::sync::mpsc::channel::<Batch>();
-    let mut debouncer = notify_debouncer_mini::new_debouncer(
+    let mut debouncer = notify_debouncer_full::new_debouncer(
         Duration::from_millis(100),
-        move |res: notify_debouncer_mini::DebounceEventResult| {
+        None,
+        move |res: notify_debouncer_full::DebounceEventResult| {
             let batch = res
-                .map(|events| events.into_iter().map(|e| e.path).collect())
-                .map_err(|e| e.to_string());
+                .map(|events| {
+                    events
+                        .into_iter()
+                        .filter(|e| watch::is_change(&e.kind))
+                        .flat_map(|e| e.event.paths)
+                        .collect()
+                })
+                .map_err(|errors| {
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                });
             let _ = tx.send(batch);
         },
     )
@@ -145,7 +158,10 @@ fn report_error(status: &Shared, text: &str) {
 /// trees such as build output): the root and the roster's folder alone, the policies and
 /// templates folders with everything below, and git's refs.
 fn watch_paths(
-    debouncer: &mut notify_debouncer_mini::Debouncer<notify::RecommendedWatcher>,
+    debouncer: &mut notify_debouncer_full::Debouncer<
+        notify::RecommendedWatcher,
+        notify_debouncer_full::RecommendedCache,
+    >,
     w: &Watched,
     watching: &mut HashSet<(PathBuf, bool)>,
 ) {
@@ -167,7 +183,7 @@ fn watch_paths(
         if watching.contains(&key) || !path.is_dir() {
             continue;
         }
-        if debouncer.watcher().watch(&path, mode).is_ok() {
+        if debouncer.watch(&path, mode).is_ok() {
             watching.insert(key);
         }
     }
@@ -381,7 +397,7 @@ fn static_file(out: &Path, url_path: &str) -> tiny_http::Response<std::io::Curso
     };
     let Some(mut bytes) = bytes else {
         let page = format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title><link rel=\"stylesheet\" href=\"/assets/style.css\"></head><body><main id=\"main\"><h1>Not found</h1><p>There is no page here. <a href=\"/index.html\">Go to the handbook</a>.</p></main>{LIVE_TAG}</body></html>"
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title><link rel=\"stylesheet\" href=\"/assets/style.css\"><link rel=\"icon\" type=\"image/svg+xml\" href=\"/assets/favicon.svg\"></head><body><main id=\"main\"><h1>Not found</h1><p>There is no page here. <a href=\"/index.html\">Go to the handbook</a>.</p></main>{LIVE_TAG}</body></html>"
         );
         return tiny_http::Response::from_data(page.into_bytes())
             .with_status_code(404)

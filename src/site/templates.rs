@@ -29,6 +29,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 pub const ASSETS: &[(&str, &str)] = &[
     ("style.css", include_str!("../../templates/style.css")),
     ("site.js", include_str!("../../templates/site.js")),
+    ("favicon.svg", include_str!("../../templates/favicon.svg")),
 ];
 
 /// A problem with a template: which one and what is wrong.

@@ -78,6 +78,12 @@ pub fn classify(path: &Path, w: &Watched) -> Option<Trigger> {
     None
 }
 
+/// Whether an event kind can change a file's content or existence (reading a file, which
+/// every rebuild does, is not a change).
+pub fn is_change(kind: &notify::EventKind) -> bool {
+    !matches!(kind, notify::EventKind::Access(_))
+}
+
 /// Files editors write beside the real one while saving.
 fn is_scratch(name: &str) -> bool {
     name.starts_with(".#")
@@ -173,6 +179,22 @@ mod tests {
 
     fn c(path: &str) -> Option<Trigger> {
         classify(Path::new(path), &watched())
+    }
+
+    #[test]
+    fn reading_is_not_a_change() {
+        use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind};
+        assert!(!is_change(&notify::EventKind::Access(AccessKind::Open(
+            AccessMode::Any
+        ))));
+        assert!(!is_change(&notify::EventKind::Access(AccessKind::Close(
+            AccessMode::Read
+        ))));
+        assert!(is_change(&notify::EventKind::Modify(ModifyKind::Any)));
+        assert!(is_change(&notify::EventKind::Create(CreateKind::File)));
+        assert!(is_change(&notify::EventKind::Remove(
+            notify::event::RemoveKind::Any
+        )));
     }
 
     #[test]

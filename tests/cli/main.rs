@@ -3,6 +3,7 @@
 mod harness;
 
 mod bad_input;
+mod browser;
 mod conformance;
 mod formats;
 mod history;

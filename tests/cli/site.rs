@@ -48,15 +48,15 @@ fn commit(repo: &Repository, message: &str, who: &str, time: i64, parents: &[Oid
     oid
 }
 
-struct History {
-    hb: Handbook,
-    repo: Repository,
-    commits: Vec<Oid>,
+pub(crate) struct History {
+    pub hb: Handbook,
+    pub repo: Repository,
+    pub commits: Vec<Oid>,
 }
 
 /// A handbook with a history: `a` added, reworded, tightened; `b` added then moved to a
 /// subfolder; `qa-score` (a metric) added; `old` added then retired, continued by `new`.
-fn history() -> History {
+pub(crate) fn history() -> History {
     let hb = Handbook::empty();
     let repo = Repository::init(hb.path()).unwrap();
     hb.write("normsctl.yaml", SETTINGS);
@@ -108,7 +108,7 @@ fn history() -> History {
     }
 }
 
-fn build(dir: &Path, extra: &[&str]) -> crate::harness::Run {
+pub(crate) fn build(dir: &Path, extra: &[&str]) -> crate::harness::Run {
     let mut args = vec!["build"];
     args.extend_from_slice(extra);
     run_in_env(dir, &args, &[("SOURCE_DATE_EPOCH", NOW)])
