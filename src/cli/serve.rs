@@ -227,6 +227,7 @@ impl State {
     /// Rebuilds what `changes` call for; returns how many files were written, or the text
     /// of what went wrong (the previous site stays).
     fn rebuild(&mut self, changes: Changes) -> Result<usize, String> {
+        let timings = build::Timings::from_env();
         let handbook = match build::load_valid(&self.loc) {
             Ok(Valid::Yes(h)) => h,
             Ok(Valid::No(text)) => return Err(text),
@@ -247,12 +248,15 @@ impl State {
         let (Some(timeline), Some(templates)) = (&self.timeline, &self.templates) else {
             unreachable!("both were just set");
         };
+        timings.mark("load, validate, history, templates");
         let now = build::now().map_err(cli_text)?;
         let new = build::assemble(&self.loc, &handbook, timeline, now, &mut self.cache);
+        timings.mark("collect");
         let full = changes.templates || changes.settings || settings_changed;
         let plan = render::plan(self.site.as_ref(), &new, templates, full);
         let files = render::render_all(&new, templates, &plan.render, &|_| {})
             .map_err(|e| cli_text(build::template_error(&e)))?;
+        timings.mark(&format!("render {} files", plan.render.len()));
         let borrowed = files.iter().map(|(p, b)| (p.path(), b.as_slice()));
         let written = match &mut self.written {
             None => {
@@ -271,6 +275,7 @@ impl State {
                 applied.written.len() + applied.removed.len()
             }
         };
+        timings.mark("write");
         self.site = Some(new);
         self.handbook = Some(*handbook);
         Ok(written)

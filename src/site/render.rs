@@ -532,7 +532,12 @@ pub fn plan(old: Option<&Site>, new: &Site, templates: &Templates, full: bool) -
         };
     };
     let mut render = Vec::new();
-    let info_changed = old.info != new.info;
+    // Whether anything every page shows changed (`uncommitted` is on the index only).
+    let info_changed = SiteInfo {
+        uncommitted: new.info.uncommitted,
+        ..old.info.clone()
+    } != new.info;
+    let dirty_changed = old.info.uncommitted != new.info.uncommitted;
     let changelog_changed =
         !Arc::ptr_eq(&old.changelog, &new.changelog) && old.changelog != new.changelog;
     let mut policies_changed = false;
@@ -553,7 +558,7 @@ pub fn plan(old: Option<&Site>, new: &Site, templates: &Templates, full: bool) -
         .collect();
     policies_changed |= !removed.is_empty();
     titles_changed |= !removed.is_empty();
-    if info_changed || policies_changed {
+    if info_changed || policies_changed || dirty_changed {
         render.extend([Page::Index, Page::Json, Page::Llms, Page::SearchIndex]);
     }
     if info_changed || changelog_changed || titles_changed {

@@ -159,7 +159,8 @@ pub struct SiteInfo {
     /// HEAD's commit, full and short.
     pub commit: Option<String>,
     pub short: Option<String>,
-    /// Some policy differs from HEAD.
+    /// Some policy differs from HEAD. Shown on the index only (each policy page marks its
+    /// own), so that starting to edit does not rewrite every page.
     pub uncommitted: bool,
     /// The feed's id: stable for a repository, with or without `base_url`.
     pub feed_id: String,
