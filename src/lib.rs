@@ -14,6 +14,7 @@ pub mod model;
 pub mod report;
 pub mod scaffold;
 pub mod schema;
+pub mod site;
 pub mod validate;
 pub mod yaml;
 

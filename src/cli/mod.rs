@@ -7,13 +7,16 @@ mod acks_evidence;
 mod acks_show;
 mod acks_sync;
 mod acks_verify;
+mod build;
 mod diff;
 mod init;
 mod log;
 mod new;
 mod repo;
 mod schema;
+mod serve;
 mod show;
+mod templates;
 mod validate;
 
 use clap::{Args, Parser, Subcommand};
@@ -57,6 +60,9 @@ enum Command {
     Show(show::ShowArgs),
     Ack(ack::AckArgs),
     Acks(acks::AcksArgs),
+    Build(build::BuildArgs),
+    Serve(serve::ServeArgs),
+    Templates(templates::TemplatesArgs),
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -70,6 +76,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Show(args) => show::run(&cli.global, args),
         Command::Ack(args) => ack::run(&cli.global, args),
         Command::Acks(args) => acks::run(&cli.global, args),
+        Command::Build(args) => build::run(&cli.global, args),
+        Command::Serve(args) => serve::run(&cli.global, args),
+        Command::Templates(args) => templates::run(&cli.global, args),
     }
 }
 

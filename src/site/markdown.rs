@@ -1,0 +1,308 @@
+//! Policy bodies from Markdown to HTML that cannot run script, and to plain text for the
+//! search index.
+//!
+//! Raw HTML (blocks and inline) is shown as text, never passed through. Links keep only
+//! `http`, `https`, `mailto` and relative targets; any other link becomes its plain text.
+//! Images load only from relative paths, since the site makes no request to any other host:
+//! an image on another host becomes a link to it. Headings move down one level, so a body's
+//! `#` never competes with the page's own title. Nothing here touches files.
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// Markdown features a body may use (CommonMark plus tables, strikethrough and task lists).
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
+}
+
+/// Renders a body to HTML that is safe to put in a page as is.
+pub fn to_html(source: &str) -> String {
+    let mut skipped_ends: Vec<bool> = Vec::new();
+    let events = Parser::new_ext(source, options()).filter_map(|event| match event {
+        Event::Html(text) | Event::InlineHtml(text) => Some(Event::Text(text)),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let keep = is_allowed_link(&dest_url);
+            skipped_ends.push(!keep);
+            keep.then_some(Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }))
+        }
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            if is_local_resource(&dest_url) {
+                skipped_ends.push(false);
+                Some(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }))
+            } else if is_allowed_link(&dest_url) {
+                // Shown as a link to the picture: following it is the reader's choice.
+                skipped_ends.push(false);
+                Some(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }))
+            } else {
+                skipped_ends.push(true);
+                None
+            }
+        }
+        Event::End(TagEnd::Link) => match skipped_ends.pop() {
+            Some(true) => None,
+            _ => Some(Event::End(TagEnd::Link)),
+        },
+        Event::End(TagEnd::Image) => match skipped_ends.pop() {
+            Some(true) => None,
+            _ => Some(Event::End(TagEnd::Image)),
+        },
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Some(Event::Start(Tag::Heading {
+            level: lower(level),
+            id,
+            classes,
+            attrs,
+        })),
+        Event::End(TagEnd::Heading(level)) => Some(Event::End(TagEnd::Heading(lower(level)))),
+        other => Some(other),
+    });
+    // An image turned into a link must close as a link: track it with a second pass.
+    let events = close_converted_images(events);
+    let mut html = String::with_capacity(source.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    html
+}
+
+/// Replaces the `End(Image)` of every image that was turned into a link with `End(Link)`.
+fn close_converted_images<'a>(events: impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
+    let mut open: Vec<bool> = Vec::new();
+    let mut out = Vec::new();
+    for event in events {
+        match &event {
+            Event::Start(Tag::Image { .. }) => open.push(false),
+            Event::Start(Tag::Link { .. }) => open.push(true),
+            Event::End(TagEnd::Image) => {
+                let was_link = open.pop().unwrap_or(false);
+                out.push(if was_link {
+                    Event::End(TagEnd::Link)
+                } else {
+                    event
+                });
+                continue;
+            }
+            Event::End(TagEnd::Link) => {
+                open.pop();
+            }
+            _ => {}
+        }
+        out.push(event);
+    }
+    out
+}
+
+fn lower(level: HeadingLevel) -> HeadingLevel {
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    }
+}
+
+/// The words of a body without markup, for the search index.
+pub fn to_text(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    for event in Parser::new_ext(source, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak | Event::End(_)
+                if !out.ends_with(' ') && !out.is_empty() =>
+            {
+                out.push(' ');
+            }
+            _ => {}
+        }
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out
+}
+
+/// Whether a link target may appear in a page: `http`, `https`, `mailto` or relative.
+pub fn is_allowed_link(url: &CowStr<'_>) -> bool {
+    match scheme(url) {
+        Scheme::None => true,
+        Scheme::Named(s) => matches!(s.as_str(), "http" | "https" | "mailto"),
+        Scheme::Malformed => false,
+    }
+}
+
+/// Whether a resource (an image) loads from the site itself: relative, and not `//host/...`.
+fn is_local_resource(url: &str) -> bool {
+    let cleaned = clean(url);
+    matches!(scheme(url), Scheme::None) && !cleaned.starts_with("//") && !cleaned.starts_with("\\")
+}
+
+enum Scheme {
+    None,
+    Named(String),
+    Malformed,
+}
+
+/// What a browser would do to a URL before reading its scheme: drop tabs and newlines
+/// anywhere, and leading control characters and spaces.
+fn clean(url: &str) -> String {
+    url.chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect::<String>()
+        .trim_start_matches(|c: char| c <= ' ')
+        .to_owned()
+}
+
+fn scheme(url: &str) -> Scheme {
+    let cleaned = clean(url);
+    let end = cleaned.find([':', '/', '?', '#', '\\']);
+    match end {
+        Some(i) if cleaned[i..].starts_with(':') => {
+            let name = &cleaned[..i];
+            let well_formed = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+            if well_formed {
+                Scheme::Named(name.to_ascii_lowercase())
+            } else {
+                // Not a scheme to a URL parser, but too odd to trust.
+                Scheme::Malformed
+            }
+        }
+        _ => Scheme::None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allowed(url: &str) -> bool {
+        is_allowed_link(&CowStr::from(url))
+    }
+
+    #[test]
+    fn link_schemes() {
+        for ok in [
+            "https://example.com/a",
+            "HTTP://example.com",
+            "mailto:team@example.com",
+            "other.html",
+            "../policies/x.html#rev",
+            "#top",
+            "?q=1",
+            "/abs/path",
+        ] {
+            assert!(allowed(ok), "{ok} should be allowed");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "java\nscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox",
+            "file:///etc/passwd",
+            "a b:c",
+        ] {
+            assert!(!allowed(bad), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn raw_html_is_text() {
+        let html = to_html(
+            "<script>alert(1)</script>\n\nHi <b onclick=\"x()\">there</b> <iframe src=\"https://evil.example\"></iframe>",
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<b "), "{html}");
+        assert!(!html.contains("<iframe"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(html.contains("&lt;iframe"), "{html}");
+    }
+
+    #[test]
+    fn bad_links_become_text() {
+        let html = to_html(
+            "[click](javascript:alert(1)) and [ok](https://example.com) and <javascript:alert(2)> and [d](data:text/html;base64,AAAA)",
+        );
+        assert_eq!(html.matches("<a ").count(), 1, "{html}");
+        assert!(!html.contains("href=\"javascript"), "{html}");
+        assert!(!html.contains("href=\"data"), "{html}");
+        assert!(html.contains("click"), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://example.com">ok</a>"#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn entity_encoded_schemes_are_decoded_before_the_check() {
+        let html = to_html("[x](jav&#x61;script:alert(1)) [y](&#106;avascript:alert(1))");
+        assert!(!html.contains("<a"), "{html}");
+    }
+
+    #[test]
+    fn images_load_only_from_the_site() {
+        let html = to_html(
+            "![chart](img/chart.png) ![remote](https://cdn.example/x.png) ![bad](javascript:x) ![pr](//cdn.example/y.png)",
+        );
+        assert!(
+            html.contains(r#"<img src="img/chart.png" alt="chart""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<a href="https://cdn.example/x.png">remote</a>"#),
+            "{html}"
+        );
+        assert!(!html.contains("javascript"), "{html}");
+        assert!(!html.contains(r#"<img src="//"#), "{html}");
+        assert_eq!(html.matches("<img").count(), 1, "{html}");
+    }
+
+    #[test]
+    fn headings_move_down_a_level() {
+        let html = to_html("# One\n\n## Two\n\n###### Six");
+        assert!(html.contains("<h2>One</h2>"));
+        assert!(html.contains("<h3>Two</h3>"));
+        assert!(html.contains("<h6>Six</h6>"));
+    }
+
+    #[test]
+    fn plain_text() {
+        assert_eq!(
+            to_text("## Leads\n\n- Hold a **one-on-one**\n- `code` here"),
+            "Leads Hold a one-on-one code here"
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! The built-in templates and assets, compiled into the binary, and a handbook's own
+//! `templates/` folder, which overrides any of them by file name.
+//!
+//! Templates are minijinja. Values are escaped by the template's extension: HTML escaping
+//! for `.html` and `.xml`, none for `.txt`. Fields named `*_html` hold HTML that
+//! [`super::markdown`] already made safe. Assets (`style.css`, `site.js`) are copied as
+//! they are. Reads the override folder once per load; never prints.
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Built-in templates: name and text.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("policy.html", include_str!("../../templates/policy.html")),
+    (
+        "changelog.html",
+        include_str!("../../templates/changelog.html"),
+    ),
+    ("feed.xml", include_str!("../../templates/feed.xml")),
+    ("llms.txt", include_str!("../../templates/llms.txt")),
+];
+
+/// Built-in assets, copied to `assets/` as they are.
+pub const ASSETS: &[(&str, &str)] = &[
+    ("style.css", include_str!("../../templates/style.css")),
+    ("site.js", include_str!("../../templates/site.js")),
+    ("favicon.svg", include_str!("../../templates/favicon.svg")),
+];
+
+/// A problem with a template: which one and what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("{path}: cannot be read: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Template(String),
+}
+
+impl TemplateError {
+    /// A minijinja error with the template and line it points at.
+    pub fn from_minijinja(e: &minijinja::Error) -> TemplateError {
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            text.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        TemplateError::Template(text)
+    }
+}
+
+/// The templates and assets one build uses.
+pub struct Templates {
+    env: Environment<'static>,
+    assets: Vec<(&'static str, Arc<[u8]>)>,
+    /// Names taken from the handbook's folder, for messages.
+    pub overridden: Vec<String>,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Templates")
+            .field("overridden", &self.overridden)
+            .finish()
+    }
+}
+
+impl Templates {
+    /// The built-in set, with overrides from `dir` when it exists. `shown` is how `dir` is
+    /// named in messages. Every template is compiled here, so a syntax error in an
+    /// override stops the build before anything is written.
+    pub fn load(dir: Option<&Path>, shown: &str) -> Result<Templates, TemplateError> {
+        let mut overrides: BTreeMap<String, String> = BTreeMap::new();
+        if let Some(dir) = dir.filter(|d| d.is_dir()) {
+            let entries = std::fs::read_dir(dir).map_err(|source| TemplateError::Read {
+                path: shown.to_owned(),
+                source,
+            })?;
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') || !entry.path().is_file() {
+                    continue;
+                }
+                let text = std::fs::read_to_string(entry.path()).map_err(|source| {
+                    TemplateError::Read {
+                        path: format!("{shown}/{name}"),
+                        source,
+                    }
+                })?;
+                overrides.insert(name, text);
+            }
+        }
+        Templates::from_overrides(overrides)
+    }
+
+    /// The built-in set with the given overrides (name to text): what tests feed.
+    pub fn from_overrides(overrides: BTreeMap<String, String>) -> Result<Templates, TemplateError> {
+        let assets = ASSETS
+            .iter()
+            .map(|(name, text)| {
+                let bytes: Arc<[u8]> = match overrides.get(*name) {
+                    Some(o) => Arc::from(o.as_bytes()),
+                    None => Arc::from(text.as_bytes()),
+                };
+                (*name, bytes)
+            })
+            .collect();
+        let overridden = overrides.keys().cloned().collect();
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_auto_escape_callback(|name| match name.rsplit('.').next() {
+            Some("html" | "htm" | "xml") => AutoEscape::Html,
+            _ => AutoEscape::None,
+        });
+        env.set_formatter(|out, state, value| {
+            // Strings in HTML: escape the five characters that matter in text and quoted
+            // attributes, and leave `/` alone (minijinja's own escaping writes `&#x2f;`,
+            // which is valid but makes every path unreadable in the source).
+            if *state.auto_escape() == AutoEscape::Html
+                && !value.is_safe()
+                && let Some(s) = value.as_str()
+            {
+                return out.write_str(&escape_html(s)).map_err(|_| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
+                });
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .keep_trailing_newline(true)
+                .trim_blocks(true)
+                .lstrip_blocks(true)
+                .build()
+                .expect("the default delimiters are valid"),
+        );
+        env.set_loader(move |name| {
+            if let Some(text) = overrides.get(name) {
+                return Ok(Some(text.clone()));
+            }
+            Ok(TEMPLATES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| (*t).to_owned()))
+        });
+        for (name, _) in TEMPLATES {
+            env.get_template(name)
+                .map_err(|e| TemplateError::from_minijinja(&e))?;
+        }
+        Ok(Templates {
+            env,
+            assets,
+            overridden,
+        })
+    }
+
+    /// Renders one template with a context.
+    pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String, TemplateError> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| TemplateError::from_minijinja(&e))
+    }
+
+    /// The assets: name and bytes.
+    pub fn assets(&self) -> &[(&'static str, Arc<[u8]>)] {
+        &self.assets
+    }
+}
+
+/// `&`, `<`, `>`, `"` and `'` as character references.
+pub fn escape_html(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Writes the built-in templates and assets into `dir` for editing; never overwrites a file.
+/// Returns the files written.
+pub fn eject(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut written = Vec::new();
+    for (name, text) in TEMPLATES.iter().chain(ASSETS) {
+        let path = dir.join(name);
+        crate::atomic::write_new(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_ins_compile() {
+        Templates::from_overrides(BTreeMap::new()).unwrap();
+    }
+
+    #[test]
+    fn an_override_replaces_one_template_and_keeps_the_rest() {
+        let mut o = BTreeMap::new();
+        o.insert("llms.txt".to_owned(), "custom {{ site.title }}".to_owned());
+        let t = Templates::from_overrides(o).unwrap();
+        let ctx = minijinja::context! { site => minijinja::context! { title => "<T>" } };
+        assert_eq!(t.render("llms.txt", ctx).unwrap(), "custom <T>");
+        assert_eq!(t.overridden, ["llms.txt"]);
+    }
+
+    #[test]
+    fn html_templates_escape_values() {
+        let mut o = BTreeMap::new();
+        o.insert("x.html".to_owned(), "<p>{{ v }}</p>".to_owned());
+        let t = Templates::from_overrides(o).unwrap();
+        let out = t
+            .render(
+                "x.html",
+                minijinja::context! { v => "<script>alert(1)</script>" },
+            )
+            .unwrap();
+        assert_eq!(out, "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>");
+        let out = t
+            .render("x.html", minijinja::context! { v => "a/b \"q\" 'x' & y" })
+            .unwrap();
+        assert_eq!(out, "<p>a/b &quot;q&quot; &#39;x&#39; &amp; y</p>");
+    }
+
+    #[test]
+    fn a_broken_override_names_the_template() {
+        let mut o = BTreeMap::new();
+        o.insert("policy.html".to_owned(), "{% if %}".to_owned());
+        let e = Templates::from_overrides(o).unwrap_err().to_string();
+        assert!(e.contains("policy.html"), "{e}");
+    }
+
+    #[test]
+    fn an_asset_override_is_copied() {
+        let mut o = BTreeMap::new();
+        o.insert("style.css".to_owned(), "body{}".to_owned());
+        let t = Templates::from_overrides(o).unwrap();
+        let css = t.assets().iter().find(|(n, _)| *n == "style.css").unwrap();
+        assert_eq!(&*css.1, b"body{}");
+    }
+}

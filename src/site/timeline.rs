@@ -1,0 +1,350 @@
+//! The committed history as the site shows it: every revision from one walk
+//! ([`crate::history::walk`]), the text of each, and each revision's diff from the one
+//! before, computed once on every core and kept while HEAD stays (so `serve` pays for it
+//! once). Reads git; never prints.
+
+use super::view::{ChunkView, DiffView, FieldView};
+use crate::diff;
+use crate::history::{self, Change, HistoryError, Revision};
+use git2::{Oid, Repository};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Everything the site needs from git, for one HEAD.
+#[derive(Debug, Default)]
+pub struct Timeline {
+    /// The commit the history ends at (`None` outside git or before the first commit).
+    pub head: Option<Oid>,
+    /// Every policy change, newest first.
+    pub revisions: Vec<Revision>,
+    /// Policy file texts by blob, for the revisions above.
+    texts: HashMap<Oid, Arc<str>>,
+    /// Diffs by (text before, text after); `None` before means "from nothing".
+    diffs: HashMap<(Option<Oid>, Oid), Arc<DiffView>>,
+}
+
+impl Timeline {
+    /// No history at all (a handbook outside git, or a repository without commits).
+    pub fn empty() -> Timeline {
+        Timeline::default()
+    }
+
+    /// Walks the first-parent line ending at `head` and computes every revision's diff.
+    pub fn read(
+        repo: &Repository,
+        head: Oid,
+        policies_dir: &str,
+    ) -> Result<Timeline, HistoryError> {
+        let revisions = history::walk(repo, head, policies_dir)?;
+        let mut texts: HashMap<Oid, Arc<str>> = HashMap::new();
+        for r in &revisions {
+            if let std::collections::hash_map::Entry::Vacant(slot) = texts.entry(r.blob) {
+                let blob = repo.find_blob(r.blob)?;
+                slot.insert(Arc::from(String::from_utf8_lossy(blob.content()).as_ref()));
+            }
+        }
+        let diffs = compute_diffs(&revisions, &texts);
+        Ok(Timeline {
+            head: Some(head),
+            revisions,
+            texts,
+            diffs,
+        })
+    }
+
+    /// The committed text of a blob the history points at.
+    pub fn text(&self, blob: Oid) -> Option<&Arc<str>> {
+        self.texts.get(&blob)
+    }
+
+    /// The diff a revision brought, when it changed the text (additions count as a diff
+    /// from nothing; moves and retirements have none).
+    pub fn diff_of(&self, before: Option<Oid>, after: Oid) -> Option<&Arc<DiffView>> {
+        self.diffs.get(&(before, after))
+    }
+
+    /// For each revision (by index in `revisions`), the blob of the same policy's revision
+    /// before it, if any.
+    pub fn previous_blobs(&self) -> Vec<Option<Oid>> {
+        previous_blobs(&self.revisions)
+    }
+}
+
+fn previous_blobs(revisions: &[Revision]) -> Vec<Option<Oid>> {
+    let mut last: HashMap<&str, Oid> = HashMap::new();
+    let mut out = vec![None; revisions.len()];
+    for (i, r) in revisions.iter().enumerate().rev() {
+        out[i] = last.get(r.id.as_str()).copied();
+        if r.change == Change::Retired {
+            last.remove(r.id.as_str());
+        } else {
+            last.insert(&r.id, r.blob);
+        }
+    }
+    out
+}
+
+/// Each policy's chain of texts, oldest first: the (before, after) pairs whose diffs the
+/// site shows, grouped by policy so each text is parsed once.
+fn chains(revisions: &[Revision]) -> Vec<Vec<(Option<Oid>, Oid)>> {
+    let previous = previous_blobs(revisions);
+    let mut by_id: HashMap<&str, Vec<(Option<Oid>, Oid)>> = HashMap::new();
+    for (r, before) in revisions.iter().zip(previous).rev() {
+        let pair = match r.change {
+            Change::Added => (None, r.blob),
+            Change::Material | Change::Editorial if before != Some(r.blob) => (before, r.blob),
+            _ => continue,
+        };
+        by_id.entry(&r.id).or_default().push(pair);
+    }
+    let mut out: Vec<_> = by_id.into_values().collect();
+    // Longest chains first, so the threads finish together.
+    out.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    out
+}
+
+/// Diffs every policy's chain of texts, on every core.
+fn compute_diffs(
+    revisions: &[Revision],
+    texts: &HashMap<Oid, Arc<str>>,
+) -> HashMap<(Option<Oid>, Oid), Arc<DiffView>> {
+    let chains = chains(revisions);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let text = |blob: Oid| texts.get(&blob).map_or("", |t| t.as_ref());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (chains, next) = (&chains, &next);
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    let empty = diff::Fields::default();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(chain) = chains.get(i) else {
+                            return out;
+                        };
+                        // Each text is parsed once: the "after" of one pair is the "before"
+                        // of the next.
+                        let mut last: Option<(Oid, diff::Fields)> = None;
+                        for &(before, after) in chain {
+                            let new = diff::Fields::of(text(after));
+                            let old = match (&last, before) {
+                                (Some((id, fields)), Some(b)) if *id == b => Some(fields),
+                                _ => None,
+                            };
+                            let parsed;
+                            let old = match (old, before) {
+                                (Some(f), _) => f,
+                                (None, Some(b)) => {
+                                    parsed = diff::Fields::of(text(b));
+                                    &parsed
+                                }
+                                (None, None) => &empty,
+                            };
+                            let view = diff_view(&compare_fields(old, &new));
+                            out.push(((before, after), Arc::new(view)));
+                            last = Some((after, new));
+                        }
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("diff thread panicked"))
+            .collect()
+    })
+}
+
+/// [`diff::compare`] on texts already parsed (the same rules: fields other than `body` by
+/// dotted path in the newer text's order, then removed ones; the body word by word).
+/// Kept here so that a history of N texts is parsed N times, not 2N.
+fn compare_fields(a: &diff::Fields, b: &diff::Fields) -> diff::PolicyDiff {
+    let mut fields = Vec::new();
+    let old = a.index();
+    for (path, value) in &b.0 {
+        if path == "body" {
+            continue;
+        }
+        match old.get(path.as_str()) {
+            Some(before) if *before == value => {}
+            before => fields.push(diff::FieldChange {
+                path: path.clone(),
+                old: before.map(|v| (*v).clone()),
+                new: Some(value.clone()),
+            }),
+        }
+    }
+    let new = b.index();
+    for (path, value) in &a.0 {
+        if path != "body" && !new.contains_key(path.as_str()) {
+            fields.push(diff::FieldChange {
+                path: path.clone(),
+                old: Some(value.clone()),
+                new: None,
+            });
+        }
+    }
+    let (body_a, body_b) = (a.text("body"), b.text("body"));
+    let body = (body_a != body_b).then(|| diff::words(body_a, body_b));
+    diff::PolicyDiff { fields, body }
+}
+
+/// A diff as the pages show it: field values as a reader reads them, body as word runs.
+pub fn diff_view(d: &diff::PolicyDiff) -> DiffView {
+    DiffView {
+        fields: d
+            .fields
+            .iter()
+            .map(|f| FieldView {
+                path: f.path.clone(),
+                old: f.old.as_ref().map(|v| diff::display(Some(v))),
+                new: f.new.as_ref().map(|v| diff::display(Some(v))),
+            })
+            .collect(),
+        body: d.body.as_deref().map(elide).unwrap_or_default(),
+    }
+}
+
+/// How much unchanged text a body diff keeps on each side of a change.
+pub const CONTEXT_CHARS: usize = 200;
+
+/// The body diff with long unchanged stretches cut to their ends next to a change (a
+/// `skip` chunk stands for the rest), so a one-word edit of a long policy shows the edit,
+/// not the whole policy again.
+fn elide(chunks: &[diff::Chunk]) -> Vec<ChunkView> {
+    let mut out = Vec::with_capacity(chunks.len() + 2);
+    let last = chunks.len().saturating_sub(1);
+    for (i, c) in chunks.iter().enumerate() {
+        let long = c.text.chars().count() > 2 * CONTEXT_CHARS + 80;
+        if c.op != diff::Op::Equal || !long {
+            out.push(ChunkView {
+                op: c.op.as_str(),
+                text: c.text.clone(),
+            });
+            continue;
+        }
+        let head = if i > 0 { head_of(&c.text) } else { "" };
+        let tail = if i < last { tail_of(&c.text) } else { "" };
+        if !head.is_empty() {
+            out.push(ChunkView {
+                op: "equal",
+                text: head.to_owned(),
+            });
+        }
+        out.push(ChunkView {
+            op: "skip",
+            text: String::new(),
+        });
+        if !tail.is_empty() {
+            out.push(ChunkView {
+                op: "equal",
+                text: tail.to_owned(),
+            });
+        }
+    }
+    out
+}
+
+/// About the first [`CONTEXT_CHARS`] characters, ending at a space.
+fn head_of(text: &str) -> &str {
+    let cut = text
+        .char_indices()
+        .nth(CONTEXT_CHARS)
+        .map_or(text.len(), |(i, _)| i);
+    let end = text[cut..]
+        .find(char::is_whitespace)
+        .map_or(text.len(), |j| cut + j);
+    &text[..end]
+}
+
+/// About the last [`CONTEXT_CHARS`] characters, starting after a space.
+fn tail_of(text: &str) -> &str {
+    let cut = text
+        .char_indices()
+        .rev()
+        .nth(CONTEXT_CHARS)
+        .map_or(0, |(i, _)| i);
+    let start = text[..cut].rfind(char::is_whitespace).map_or(0, |j| {
+        j + text[j..].chars().next().map_or(1, char::len_utf8)
+    });
+    &text[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsed_once_compares_like_diff_compare() {
+        let a = "id: p\nkind: metric\ntarget: { op: \"<=\", value: 45 }\ntags: [a, b]\nsummary: s\nbody: Reply within one hour.\n";
+        let b = "id: p\nkind: metric\ntarget: { op: \"<=\", value: 30 }\ntags: [a, b, c]\nowner: ana\nbody: Reply within thirty minutes.\n";
+        for (x, y) in [(a, b), (b, a), ("", a), (a, a), ("not: [yaml", b)] {
+            assert_eq!(
+                compare_fields(&diff::Fields::of(x), &diff::Fields::of(y)),
+                diff::compare(x, y),
+                "{x:?} -> {y:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_unchanged_text_is_cut_around_changes() {
+        let long = "word ".repeat(200);
+        let chunks = vec![
+            diff::Chunk {
+                op: diff::Op::Equal,
+                text: long.clone(),
+            },
+            diff::Chunk {
+                op: diff::Op::Delete,
+                text: "old".into(),
+            },
+            diff::Chunk {
+                op: diff::Op::Insert,
+                text: "new".into(),
+            },
+            diff::Chunk {
+                op: diff::Op::Equal,
+                text: long.clone(),
+            },
+            diff::Chunk {
+                op: diff::Op::Insert,
+                text: "more".into(),
+            },
+            diff::Chunk {
+                op: diff::Op::Equal,
+                text: long,
+            },
+        ];
+        let ops: Vec<&str> = elide(&chunks).iter().map(|c| c.op).collect();
+        assert_eq!(
+            ops,
+            [
+                "skip", "equal", "delete", "insert", "equal", "skip", "equal", "insert", "equal",
+                "skip"
+            ]
+        );
+        let kept = elide(&chunks);
+        assert!(
+            kept[1].text.len() <= CONTEXT_CHARS + 5,
+            "{:?}",
+            kept[1].text
+        );
+        assert!(kept[1].text.starts_with("word"), "{:?}", kept[1].text);
+        assert!(kept[4].text.starts_with("word"), "{:?}", kept[4].text);
+        // short stretches stay whole
+        let short = vec![
+            diff::Chunk {
+                op: diff::Op::Equal,
+                text: "a b c ".into(),
+            },
+            diff::Chunk {
+                op: diff::Op::Insert,
+                text: "d".into(),
+            },
+        ];
+        assert_eq!(elide(&short).len(), 2);
+    }
+}

@@ -1,0 +1,177 @@
+//! What the site shows, as plain serialisable data: one [`PolicyPage`] per policy (current
+//! and retired), the changelog, and facts about the build. Templates receive these values;
+//! [`super::plan`] compares two of them to decide which pages a rebuild must write.
+//!
+//! Nothing here carries an e-mail address or acknowledgement data: the site is public.
+
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A moment shown to readers, in the team's zone and in UTC.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TimeView {
+    /// RFC 3339 in the team's zone, for `<time datetime>` and feeds.
+    pub iso: String,
+    /// `2026-01-05 10:00 CET`
+    pub local: String,
+    /// `2026-01-05`, in the team's zone.
+    pub date: String,
+    /// `2026-01-05 09:00 UTC`
+    pub utc: String,
+    pub unix: i64,
+}
+
+/// A person, team or role by id, with the name the roster gives it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+/// A link to another policy's page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub id: String,
+    /// The policy's title, or its id when the site has no page for it.
+    pub title: String,
+    /// `policies/<id>.html` relative to the site root, or `None` when there is no page.
+    pub href: Option<String>,
+    pub retired: bool,
+}
+
+/// One field that changed, with values as a reader reads them (`None`: absent).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldView {
+    pub path: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// A run of body text kept (`equal`), added (`insert`) or removed (`delete`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChunkView {
+    pub op: &'static str,
+    pub text: String,
+}
+
+/// What one revision changed from the one before.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DiffView {
+    pub fields: Vec<FieldView>,
+    /// Empty when the body did not change.
+    pub body: Vec<ChunkView>,
+}
+
+/// One entry of a policy's revision history (or of the changelog).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RevisionView {
+    /// The policy's id.
+    pub id: String,
+    /// `added`, `material`, `editorial`, `moved`, `retired` or `uncommitted`.
+    pub change: &'static str,
+    /// The declared revision after the change.
+    pub revision: Option<u32>,
+    /// Full commit id (`None` for uncommitted changes).
+    pub commit: Option<String>,
+    pub short: Option<String>,
+    /// When it landed on the first-parent line.
+    pub landed: Option<TimeView>,
+    /// The author's name (never the address).
+    pub author: Option<String>,
+    pub subject: Option<String>,
+    pub path: String,
+    pub old_path: Option<String>,
+    /// The fragment this revision has on its policy's page.
+    pub anchor: String,
+    pub diff: Option<Arc<DiffView>>,
+}
+
+/// A metric's card.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricCard {
+    pub level: &'static str,
+    pub measures: String,
+    pub source: String,
+    pub unit: String,
+    pub statistic: String,
+    /// The goal in words: `at most 60 minutes`, `between 2 and 4 tickets`.
+    pub target: String,
+    pub window: String,
+    pub controllable: Option<bool>,
+    pub visibility: &'static str,
+    pub gaming_risk: Option<String>,
+    pub guardrails: Vec<Link>,
+}
+
+/// Everything one policy page shows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PolicyPage {
+    pub id: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub summary: String,
+    /// The Markdown source of the body.
+    pub body: String,
+    /// The body rendered safely (see [`super::markdown`]); templates may print it unescaped.
+    pub body_html: String,
+    pub owner: Option<Named>,
+    pub applies_to: Vec<Named>,
+    pub revision: Option<u32>,
+    /// `YYYY-MM-DD` in the team's zone.
+    pub effective: Option<String>,
+    /// The effective date is after today.
+    pub upcoming: bool,
+    /// When the current revision came (or comes) into force: the later of its landing and
+    /// its effective date.
+    pub in_force_since: Option<String>,
+    pub ack_required: bool,
+    pub ack_due_days: Option<u32>,
+    pub tags: Vec<String>,
+    pub related: Vec<Link>,
+    pub replaces: Vec<Link>,
+    pub replaced_by: Vec<Link>,
+    pub metric: Option<MetricCard>,
+    /// The file, relative to the top of the work tree.
+    pub path: String,
+    /// `current` or `retired`.
+    pub status: &'static str,
+    /// `new`, `modified` or `removed` when the working tree differs from HEAD.
+    pub uncommitted: Option<&'static str>,
+    /// The newest change to the text (a move is not a change).
+    pub last_changed: Option<RevisionView>,
+    /// When it was retired.
+    pub retired: Option<RevisionView>,
+    /// Newest first, an uncommitted change on top.
+    pub history: Arc<Vec<RevisionView>>,
+}
+
+/// Facts about the whole site.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SiteInfo {
+    pub title: String,
+    pub organization: Option<String>,
+    /// With a trailing `/`.
+    pub base_url: Option<String>,
+    pub timezone: String,
+    /// The day of this build in the team's zone (`SOURCE_DATE_EPOCH` when set). A date,
+    /// not a time, so that rebuilds within a day leave untouched pages untouched.
+    pub built: String,
+    /// HEAD's commit, full and short.
+    pub commit: Option<String>,
+    pub short: Option<String>,
+    /// Some policy differs from HEAD. Shown on the index only (each policy page marks its
+    /// own), so that starting to edit does not rewrite every page.
+    pub uncommitted: bool,
+    /// The feed's id: stable for a repository, with or without `base_url`.
+    pub feed_id: String,
+    /// Policies, by kind, for the counts on the index.
+    pub counts: Counts,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub expectation: usize,
+    pub norm: usize,
+    pub metric: usize,
+    pub retired: usize,
+}

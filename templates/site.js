@@ -1,0 +1,130 @@
+// normsctl handbook: client-side search and small conveniences. No request leaves the
+// site: the search index is a script beside the pages (browsers refuse fetch() from
+// file://), loaded the first time someone searches. Results are built with textContent,
+// never innerHTML.
+(function () {
+  "use strict";
+  var input = document.getElementById("search-input");
+  var box = document.getElementById("search-results");
+  var root = input ? input.getAttribute("data-root") || "" : "";
+  var loading = false;
+  var pending = null;
+
+  function loadIndex(then) {
+    if (window.NORMSCTL_SEARCH) { then(); return; }
+    pending = then;
+    if (loading) return;
+    loading = true;
+    var s = document.createElement("script");
+    s.src = input.getAttribute("data-index");
+    s.onload = function () { if (pending) { var p = pending; pending = null; p(); } };
+    s.onerror = function () { show([], "The search index could not be loaded."); };
+    document.head.appendChild(s);
+  }
+
+  function words(q) {
+    return q.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 0; });
+  }
+
+  function score(p, terms) {
+    var total = 0;
+    for (var i = 0; i < terms.length; i++) {
+      var t = terms[i], s = 0;
+      if (p.t.toLowerCase().indexOf(t) >= 0) s += 10;
+      if (p.id.indexOf(t) >= 0) s += 6;
+      if (p.g.join(" ").toLowerCase().indexOf(t) >= 0) s += 4;
+      if (p.s.toLowerCase().indexOf(t) >= 0) s += 3;
+      if (p.b.toLowerCase().indexOf(t) >= 0) s += 1;
+      if (s === 0) return 0;
+      total += s;
+    }
+    return total;
+  }
+
+  function search(q) {
+    var terms = words(q);
+    if (!terms.length) { hide(); return; }
+    var hits = [];
+    var all = window.NORMSCTL_SEARCH || [];
+    for (var i = 0; i < all.length; i++) {
+      var s = score(all[i], terms);
+      if (s > 0) hits.push([s, all[i]]);
+    }
+    hits.sort(function (a, b) { return b[0] - a[0] || (a[1].t < b[1].t ? -1 : 1); });
+    show(hits.slice(0, 15).map(function (h) { return h[1]; }), "No policy matches “" + q + "”.");
+  }
+
+  function show(results, emptyText) {
+    while (box.firstChild) box.removeChild(box.firstChild);
+    if (!results.length) {
+      var none = document.createElement("p");
+      none.className = "r-none";
+      none.textContent = emptyText;
+      box.appendChild(none);
+    } else {
+      var ul = document.createElement("ul");
+      results.forEach(function (p) {
+        var li = document.createElement("li");
+        var a = document.createElement("a");
+        a.href = root + "policies/" + encodeURIComponent(p.id) + ".html";
+        var title = document.createElement("span");
+        title.className = "r-title";
+        title.textContent = p.t;
+        var kind = document.createElement("span");
+        kind.className = "r-kind";
+        kind.textContent = p.k + (p.r ? " · retired" : "");
+        var summary = document.createElement("span");
+        summary.className = "r-summary";
+        summary.textContent = p.s;
+        a.appendChild(title); a.appendChild(kind); a.appendChild(summary);
+        li.appendChild(a); ul.appendChild(li);
+      });
+      box.appendChild(ul);
+    }
+    box.hidden = false;
+  }
+
+  function hide() { box.hidden = true; }
+
+  if (input && box) {
+    input.addEventListener("focus", function () { loadIndex(function () {}); });
+    input.addEventListener("input", function () {
+      var q = input.value;
+      loadIndex(function () { search(q); });
+    });
+    input.form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var first = box.querySelector("a");
+      if (first) window.location.href = first.href;
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown") {
+        var first = box.querySelector("a");
+        if (first) { first.focus(); e.preventDefault(); }
+      } else if (e.key === "Escape") { hide(); }
+    });
+    box.addEventListener("keydown", function (e) {
+      var links = Array.prototype.slice.call(box.querySelectorAll("a"));
+      var i = links.indexOf(document.activeElement);
+      if (e.key === "ArrowDown" && i < links.length - 1) { links[i + 1].focus(); e.preventDefault(); }
+      if (e.key === "ArrowUp") { (i > 0 ? links[i - 1] : input).focus(); e.preventDefault(); }
+      if (e.key === "Escape") { hide(); input.focus(); }
+    });
+    document.addEventListener("click", function (e) {
+      if (!input.form.contains(e.target)) hide();
+    });
+    var q = new URLSearchParams(window.location.search).get("q");
+    if (q) { input.value = q; loadIndex(function () { search(q); }); }
+  }
+
+  // A link to a revision (#rev-...) opens its details.
+  function openTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    if (!id) return;
+    var el = document.getElementById(id);
+    if (el && el.tagName === "DETAILS") { el.open = true; el.scrollIntoView(); }
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
+
+})();
