@@ -3,7 +3,7 @@ use clap::Args;
 use normsctl::history::HistoryError;
 use normsctl::load::{self, Location};
 use normsctl::model::Handbook;
-use normsctl::site::collect::{self, Inputs, MarkdownCache, Site};
+use normsctl::site::collect::{self, HistoryViews, Inputs, MarkdownCache, Site, WorkingFiles};
 use normsctl::site::output::{self, OutputError};
 use normsctl::site::render;
 use normsctl::site::templates::{TemplateError, Templates};
@@ -36,7 +36,7 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CliError> {
     let loc = global.location()?;
     let out = out_dir(&loc, args.out.as_deref())?;
     let now = now()?;
-    let handbook = match load_valid(&loc)? {
+    let handbook = match load_valid(&loc, &load::PolicyCache::default())? {
         Valid::Yes(h) => h,
         Valid::No(text) => {
             eprint!("{text}");
@@ -64,17 +64,19 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CliError> {
     timings.mark("history and diffs");
     let templates = templates(&loc, &handbook)?;
     progress.set("collecting pages");
+    let history = HistoryViews::new(&timeline, &handbook.settings.timezone);
     let site = assemble(
         &loc,
         &handbook,
-        &timeline,
+        (&timeline, &history),
         now,
         &mut MarkdownCache::default(),
+        None,
     );
     timings.mark("collect");
     let pages = render::pages(&site, &templates);
     let total = pages.len();
-    let files = render::render_all(&site, &templates, &pages, &|n| {
+    let files = render::render_all(&site, &templates, &pages, None, &|n| {
         progress.set(&format!("rendering pages: {n}/{total}"))
     })
     .map_err(|e| template_error(&e))?;
@@ -145,10 +147,10 @@ pub(super) enum Valid {
     No(String),
 }
 
-/// Loads and validates the handbook. Warnings are printed on stderr and the build goes on;
-/// errors stop it.
-pub(super) fn load_valid(loc: &Location) -> Result<Valid, CliError> {
-    let loaded = load::load(loc)?;
+/// Loads and validates the handbook (policy files whose text `cache` holds are not decoded
+/// again). Warnings are printed on stderr and the build goes on; errors stop it.
+pub(super) fn load_valid(loc: &Location, cache: &load::PolicyCache) -> Result<Valid, CliError> {
+    let loaded = load::load_cached(loc, cache)?;
     let mut findings = loaded.findings;
     findings.extend(validate::check(&loaded.handbook));
     findings.sort();
@@ -222,20 +224,29 @@ pub(super) fn output_error(e: &OutputError) -> CliError {
     }
 }
 
-/// The site's data from the loaded handbook, its history and the working tree.
+/// The site's data from the loaded handbook, its history (with its views) and the working
+/// tree.
 pub(super) fn assemble(
     loc: &Location,
     handbook: &Handbook,
-    timeline: &Timeline,
+    (timeline, history): (&Timeline, &HistoryViews),
     now: jiff::Timestamp,
     cache: &mut MarkdownCache,
+    working: Option<(&load::PolicyCache, &mut WorkingFiles)>,
 ) -> Site {
-    let working = site::working_files(loc, handbook);
+    let working = match working {
+        Some((texts, previous)) => {
+            *previous = site::working_files(loc, handbook, Some((texts, previous)));
+            &*previous
+        }
+        None => &site::working_files(loc, handbook, None),
+    };
     collect::collect(
         &Inputs {
             handbook,
             timeline,
-            working: &working,
+            history,
+            working,
             now,
             prefix: &loc.prefix,
         },

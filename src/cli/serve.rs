@@ -2,9 +2,10 @@ use super::build::{self, Valid};
 use super::{CliError, Global, note};
 use clap::Args;
 use normsctl::load::Location;
+use normsctl::load::PolicyCache;
 use normsctl::model::Handbook;
 use normsctl::site;
-use normsctl::site::collect::{MarkdownCache, Site};
+use normsctl::site::collect::{HistoryViews, MarkdownCache, Site, WorkingFiles};
 use normsctl::site::output::{self, Written};
 use normsctl::site::render;
 use normsctl::site::templates::Templates;
@@ -189,15 +190,20 @@ fn watch_paths(
     }
 }
 
-/// What `serve` keeps between rebuilds.
+/// What `serve` keeps between rebuilds: the decoded policy files, the history with its
+/// views, the templates, the site's data and the per-policy pieces of the site-wide files,
+/// so that one edited policy costs about one policy's work.
 struct State {
     loc: Location,
     out: PathBuf,
+    policies: PolicyCache,
     handbook: Option<Handbook>,
-    timeline: Option<Timeline>,
+    timeline: Option<(Timeline, HistoryViews)>,
     templates: Option<Templates>,
     cache: MarkdownCache,
     site: Option<Site>,
+    fragments: render::Fragments,
+    working: WorkingFiles,
     written: Option<Written>,
 }
 
@@ -206,11 +212,14 @@ impl State {
         State {
             loc,
             out,
+            policies: PolicyCache::default(),
             handbook: None,
             timeline: None,
             templates: None,
             cache: MarkdownCache::default(),
             site: None,
+            fragments: render::Fragments::default(),
+            working: WorkingFiles::default(),
             written: None,
         }
     }
@@ -228,7 +237,7 @@ impl State {
     /// of what went wrong (the previous site stays).
     fn rebuild(&mut self, changes: Changes) -> Result<usize, String> {
         let timings = build::Timings::from_env();
-        let handbook = match build::load_valid(&self.loc) {
+        let handbook = match build::load_valid(&self.loc, &self.policies) {
             Ok(Valid::Yes(h)) => h,
             Ok(Valid::No(text)) => return Err(text),
             Err(e) => return Err(cli_text(e)),
@@ -237,25 +246,41 @@ impl State {
             .handbook
             .as_ref()
             .is_none_or(|old| old.settings != handbook.settings);
+        timings.mark("load and validate");
         if changes.history || settings_changed || self.timeline.is_none() {
             let source = site::source(&self.loc);
-            self.timeline =
-                Some(build::read_timeline(&source, &self.loc, &handbook).map_err(cli_text)?);
+            let timeline = build::read_timeline(&source, &self.loc, &handbook).map_err(cli_text)?;
+            let views = HistoryViews::new(&timeline, &handbook.settings.timezone);
+            self.timeline = Some((timeline, views));
         }
         if changes.templates || settings_changed || self.templates.is_none() {
             self.templates = Some(build::templates(&self.loc, &handbook).map_err(cli_text)?);
         }
-        let (Some(timeline), Some(templates)) = (&self.timeline, &self.templates) else {
+        let (Some((timeline, views)), Some(templates)) = (&self.timeline, &self.templates) else {
             unreachable!("both were just set");
         };
-        timings.mark("load, validate, history, templates");
+        timings.mark("history, templates");
         let now = build::now().map_err(cli_text)?;
-        let new = build::assemble(&self.loc, &handbook, timeline, now, &mut self.cache);
+        let new = build::assemble(
+            &self.loc,
+            &handbook,
+            (timeline, views),
+            now,
+            &mut self.cache,
+            Some((&self.policies, &mut self.working)),
+        );
         timings.mark("collect");
         let full = changes.templates || changes.settings || settings_changed;
         let plan = render::plan(self.site.as_ref(), &new, templates, full);
-        let files = render::render_all(&new, templates, &plan.render, &|_| {})
-            .map_err(|e| cli_text(build::template_error(&e)))?;
+        self.fragments.update(self.site.as_ref(), &new);
+        let files = render::render_all(
+            &new,
+            templates,
+            &plan.render,
+            Some(&self.fragments),
+            &|_| {},
+        )
+        .map_err(|e| cli_text(build::template_error(&e)))?;
         timings.mark(&format!("render {} files", plan.render.len()));
         let borrowed = files.iter().map(|(p, b)| (p.path(), b.as_slice()));
         let written = match &mut self.written {

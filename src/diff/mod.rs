@@ -76,23 +76,41 @@ impl PolicyDiff {
 
 /// Compares two texts of one policy.
 pub fn compare(old: &str, new: &str) -> PolicyDiff {
-    let (a, b) = (Fields::of(old), Fields::of(new));
+    compare_fields(&Fields::of(old), &Fields::of(new))
+}
+
+/// [`compare`] on texts already parsed: fields other than `body` by dotted path in the
+/// newer text's order, then removed ones; the body word by word.
+pub fn compare_fields(a: &Fields, b: &Fields) -> PolicyDiff {
+    compare_fields_with(a, b, words)
+}
+
+/// [`compare_fields`], with the body's word diff made by `body` (called with the old and
+/// the new body, only when they differ): for callers that cut each body into [`Words`]
+/// once and diff it against both its neighbours.
+pub fn compare_fields_with(
+    a: &Fields,
+    b: &Fields,
+    body: impl FnOnce(&str, &str) -> Vec<Chunk>,
+) -> PolicyDiff {
     let mut fields = Vec::new();
+    let old = a.index();
     for (path, value) in &b.0 {
         if path == "body" {
             continue;
         }
-        match a.get(path) {
-            Some(before) if before == value => {}
+        match old.get(path.as_str()) {
+            Some(before) if *before == value => {}
             before => fields.push(FieldChange {
                 path: path.clone(),
-                old: before.cloned(),
+                old: before.map(|v| (*v).clone()),
                 new: Some(value.clone()),
             }),
         }
     }
+    let new = b.index();
     for (path, value) in &a.0 {
-        if path != "body" && b.get(path).is_none() {
+        if path != "body" && !new.contains_key(path.as_str()) {
             fields.push(FieldChange {
                 path: path.clone(),
                 old: Some(value.clone()),
@@ -101,30 +119,125 @@ pub fn compare(old: &str, new: &str) -> PolicyDiff {
         }
     }
     let (body_a, body_b) = (a.text("body"), b.text("body"));
-    let body = (body_a != body_b).then(|| words(body_a, body_b));
+    let body = (body_a != body_b).then(|| body(body_a, body_b));
     PolicyDiff { fields, body }
 }
 
 /// A word-level diff (words and punctuation are separate tokens; whitespace is kept).
 pub fn words(old: &str, new: &str) -> Vec<Chunk> {
+    let mut vocabulary = Vocabulary::default();
+    let (a, b) = (vocabulary.words(old), vocabulary.words(new));
+    diff_words(&a, &b)
+}
+
+/// A text cut into words (Unicode word boundaries, as `similar` cuts them), each word
+/// numbered by the [`Vocabulary`] that cut it: diffing numbers is cheaper than diffing
+/// strings, and a text cut once can be diffed against several others.
+#[derive(Debug, Default)]
+pub struct Words<'t> {
+    text: &'t str,
+    /// Where each word ends in `text` (words are contiguous and cover it).
+    ends: Vec<usize>,
+    ids: Vec<u32>,
+}
+
+impl<'t> Words<'t> {
+    /// The text of words `range`.
+    fn slice(&self, range: std::ops::Range<usize>) -> &'t str {
+        if range.is_empty() {
+            return "";
+        }
+        let start = if range.start == 0 {
+            0
+        } else {
+            self.ends[range.start - 1]
+        };
+        &self.text[start..self.ends[range.end - 1]]
+    }
+}
+
+/// Numbers words: the same word gets the same number in every text it cuts.
+#[derive(Debug, Default)]
+pub struct Vocabulary<'t>(HashMap<&'t str, u32, std::hash::BuildHasherDefault<WordHasher>>);
+
+impl<'t> Vocabulary<'t> {
+    /// Cuts `text` into numbered words.
+    pub fn words(&mut self, text: &'t str) -> Words<'t> {
+        let tokens = similar::DiffableStr::tokenize_unicode_words(text);
+        let mut out = Words {
+            text,
+            ends: Vec::with_capacity(tokens.len()),
+            ids: Vec::with_capacity(tokens.len()),
+        };
+        let mut end = 0;
+        for word in tokens {
+            end += word.len();
+            let next = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
+            out.ids.push(*self.0.entry(word).or_insert(next));
+            out.ends.push(end);
+        }
+        out
+    }
+}
+
+/// FNV-1a: words are short, and the standard hasher's start-up cost dominates for them.
+#[derive(Default)]
+pub struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The word diff of two texts cut by one [`Vocabulary`]: the same answer as [`words`].
+pub fn diff_words(old: &Words, new: &Words) -> Vec<Chunk> {
     // A deadline keeps a hostile pair of huge bodies from taking minutes: past it, the
     // diff is coarser but still correct.
-    let diff = similar::TextDiff::configure()
-        .timeout(Duration::from_millis(500))
-        .diff_unicode_words(old, new);
+    let deadline = std::time::Instant::now() + Duration::from_millis(500);
+    let ops = similar::capture_diff_deadline(
+        similar::Algorithm::Myers,
+        &old.ids[..],
+        0..old.ids.len(),
+        &new.ids[..],
+        0..new.ids.len(),
+        Some(deadline),
+    );
     let mut out: Vec<Chunk> = Vec::new();
-    for change in diff.iter_all_changes() {
-        let op = match change.tag() {
-            similar::ChangeTag::Equal => Op::Equal,
-            similar::ChangeTag::Insert => Op::Insert,
-            similar::ChangeTag::Delete => Op::Delete,
-        };
+    let mut push = |op: Op, text: &str| {
+        if text.is_empty() {
+            return;
+        }
         match out.last_mut() {
-            Some(last) if last.op == op => last.text.push_str(change.value()),
+            Some(last) if last.op == op => last.text.push_str(text),
             _ => out.push(Chunk {
                 op,
-                text: change.value().to_owned(),
+                text: text.to_owned(),
             }),
+        }
+    };
+    for op in ops {
+        let (old_range, new_range) = (op.old_range(), op.new_range());
+        match op.tag() {
+            similar::DiffTag::Equal => push(Op::Equal, old.slice(old_range)),
+            similar::DiffTag::Delete => push(Op::Delete, old.slice(old_range)),
+            similar::DiffTag::Insert => push(Op::Insert, new.slice(new_range)),
+            similar::DiffTag::Replace => {
+                push(Op::Delete, old.slice(old_range));
+                push(Op::Insert, new.slice(new_range));
+            }
         }
     }
     regroup(out)
@@ -209,9 +322,14 @@ impl Fields {
         }
     }
 
-    /// Leaves by path, for comparing many fields at once.
+    /// Leaves by path, for comparing many fields at once (the first of a repeated path,
+    /// as [`Fields::get`] finds it).
     pub fn index(&self) -> HashMap<&str, &Json> {
-        self.0.iter().map(|(p, v)| (p.as_str(), v)).collect()
+        let mut out = HashMap::with_capacity(self.0.len());
+        for (p, v) in &self.0 {
+            out.entry(p.as_str()).or_insert(v);
+        }
+        out
     }
 
     fn flatten(&mut self, path: String, node: &Node, source: &str) {
@@ -332,6 +450,58 @@ mod tests {
             marked,
             "Reply within [-one hour-]{+thirty minutes+} to every ticket."
         );
+    }
+
+    /// The word diff as `similar`'s own text diff makes it, which [`words`] must match.
+    fn words_by_text_diff(old: &str, new: &str) -> Vec<Chunk> {
+        let diff = similar::TextDiff::configure()
+            .timeout(Duration::from_millis(500))
+            .diff_unicode_words(old, new);
+        let mut out: Vec<Chunk> = Vec::new();
+        for change in diff.iter_all_changes() {
+            let op = match change.tag() {
+                similar::ChangeTag::Equal => Op::Equal,
+                similar::ChangeTag::Insert => Op::Insert,
+                similar::ChangeTag::Delete => Op::Delete,
+            };
+            match out.last_mut() {
+                Some(last) if last.op == op => last.text.push_str(change.value()),
+                _ => out.push(Chunk {
+                    op,
+                    text: change.value().to_owned(),
+                }),
+            }
+        }
+        regroup(out)
+    }
+
+    #[test]
+    fn numbered_words_diff_like_text_diff() {
+        let long_a = "Reply to every ticket within one hour, and tell the customer. ".repeat(30);
+        let long_b = long_a
+            .replace("one hour", "two hours")
+            .replacen("tell", "ask", 3);
+        let cases = [
+            ("", ""),
+            ("", "new words"),
+            ("old words", ""),
+            (OLD, NEW),
+            ("a b c", "a b c d"),
+            (
+                "Naïve café: don't stop, 3.14 e.g. x_y\n\nnext",
+                "Naive cafe: do not stop, 3.15 i.e. x_z\nnext",
+            ),
+            (long_a.as_str(), long_b.as_str()),
+            (long_b.as_str(), long_a.as_str()),
+        ];
+        for (a, b) in cases {
+            assert_eq!(words(a, b), words_by_text_diff(a, b), "{a:?} -> {b:?}");
+        }
+        // A text cut once and diffed against both neighbours gives the same answers.
+        let mut v = Vocabulary::default();
+        let (x, y, z) = (v.words(OLD), v.words(NEW), v.words(long_a.as_str()));
+        assert_eq!(diff_words(&x, &y), words(OLD, NEW));
+        assert_eq!(diff_words(&y, &z), words(NEW, &long_a));
     }
 
     #[test]

@@ -118,6 +118,31 @@ pub fn walk(
     full_walk(repo, &line, None, policies_dir.trim_end_matches('/'), None)
 }
 
+/// Policy texts by blob.
+pub type Texts = std::collections::HashMap<Oid, std::sync::Arc<str>>;
+
+/// [`walk`], with the text of every blob the revisions point at (invalid UTF-8 replaced):
+/// the walk inflates each of them once anyway, to read its declared revision.
+pub fn walk_with_texts(
+    repo: &Repository,
+    head: Oid,
+    policies_dir: &str,
+) -> Result<(Vec<Revision>, Texts), HistoryError> {
+    require_complete(repo)?;
+    let mut line = first_parent_line(repo, head)?;
+    line.reverse();
+    let mut texts = Texts::new();
+    let revisions = walk_line(
+        repo,
+        &line,
+        None,
+        policies_dir.trim_end_matches('/'),
+        None,
+        Some(&mut texts),
+    )?;
+    Ok((revisions, texts))
+}
+
 /// The changes to one policy, newest first: the same answer as filtering [`walk`], found
 /// the way `git log --follow` does. From HEAD back, only the trees along the policy's
 /// path are read; a full comparison is made only where its file appeared there (a move,
@@ -256,25 +281,42 @@ pub(crate) fn full_walk(
     dir: &str,
     only: Option<&str>,
 ) -> Result<Vec<Revision>, HistoryError> {
+    walk_line(repo, line, before, dir, only, None)
+}
+
+/// [`full_walk`], keeping the texts of the blobs read in `texts` when given.
+fn walk_line(
+    repo: &Repository,
+    line: &[git2::Commit],
+    before: Option<&git2::Commit>,
+    dir: &str,
+    only: Option<&str>,
+    texts: Option<&mut Texts>,
+) -> Result<Vec<Revision>, HistoryError> {
     // The tree walk finds what changed; the declared revisions of the changed texts are
     // read meanwhile on the other cores (inflating blobs is a third of the work).
     let (tx, rx) = std::sync::mpsc::channel::<Oid>();
     let rx = std::sync::Mutex::new(rx);
+    let keep = texts.is_some();
     let (changed, mut declared) = std::thread::scope(|scope| {
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get().saturating_sub(1))
             .max(1);
         let (path, rx) = (repo.path(), &rx);
         let handles: Vec<_> = (0..workers)
-            .map(|_| scope.spawn(move || read_declared(path, rx)))
+            .map(|_| scope.spawn(move || read_declared(path, rx, keep)))
             .collect();
         let changed = tree_changes(repo, line, before, dir, only, &tx);
         drop(tx);
         let mut declared = Declared::default();
+        let mut texts = texts;
         for handle in handles {
-            declared
-                .0
-                .extend(handle.join().expect("blob reader thread panicked"));
+            for (blob, revision, text) in handle.join().expect("blob reader thread panicked") {
+                declared.0.insert(blob, revision);
+                if let (Some(texts), Some(text)) = (texts.as_deref_mut(), text) {
+                    texts.insert(blob, text);
+                }
+            }
         }
         (changed, declared)
     });
@@ -365,21 +407,42 @@ fn tree_changes(
     Ok(out)
 }
 
-/// Reads the declared revision of every blob sent, with its own handle on the repository.
+/// A blob's declared revision, and its text when asked for.
+type ReadBlob = (Oid, Option<u32>, Option<std::sync::Arc<str>>);
+
+/// Reads the declared revision (and the text, when `keep`) of every blob sent, with its
+/// own handle on the repository.
 fn read_declared(
     git_dir: &std::path::Path,
     blobs: &std::sync::Mutex<std::sync::mpsc::Receiver<Oid>>,
-) -> Vec<(Oid, Option<u32>)> {
+    keep: bool,
+) -> Vec<ReadBlob> {
     let Ok(repo) = Repository::open(git_dir) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     loop {
         let next = blobs.lock().map(|rx| rx.recv());
-        match next {
-            Ok(Ok(blob)) => out.push((blob, declared_revision(&repo, blob))),
-            _ => return out,
+        let Ok(Ok(blob)) = next else {
+            return out;
+        };
+        if !keep {
+            out.push((blob, declared_revision(&repo, blob), None));
+            continue;
         }
+        // A blob that cannot be read is left to be read on demand (and to fail there).
+        let Ok(content) = repo.find_blob(blob) else {
+            continue;
+        };
+        let content = content.content();
+        let (revision, text) = match std::str::from_utf8(content) {
+            Ok(text) => (revision_of(text), std::sync::Arc::from(text)),
+            Err(_) => (
+                None,
+                std::sync::Arc::from(String::from_utf8_lossy(content).as_ref()),
+            ),
+        };
+        out.push((blob, revision, Some(text)));
     }
 }
 

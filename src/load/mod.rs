@@ -146,6 +146,32 @@ pub struct Loaded {
 
 /// Reads the whole handbook at `loc`.
 pub fn load(loc: &Location) -> Result<Loaded, LoadError> {
+    load_cached(loc, &PolicyCache::default())
+}
+
+/// Policy files as last decoded, by path, so that a process that loads the handbook again
+/// and again (`serve`) decodes only the files whose text changed. The answer is the same
+/// as without it: an entry is used only for the very same text at the same path.
+#[derive(Debug, Default)]
+pub struct PolicyCache(std::sync::Mutex<std::collections::HashMap<PathBuf, Decoded>>);
+
+impl PolicyCache {
+    /// The text of the policy file at `path` as the last load read it.
+    pub fn text(&self, path: &Path) -> Option<String> {
+        let cache = self.0.lock().ok()?;
+        cache.get(path).map(|d| d.source.clone())
+    }
+}
+
+#[derive(Debug)]
+struct Decoded {
+    source: String,
+    policy: Option<Policy>,
+    findings: Vec<Finding>,
+}
+
+/// [`load`], reusing (and refreshing) decoded policy files from `cache`.
+pub fn load_cached(loc: &Location, cache: &PolicyCache) -> Result<Loaded, LoadError> {
     let mut out = Loaded::default();
     let (settings, read) = load_settings(loc, &mut out.findings);
     out.handbook.settings = settings;
@@ -186,7 +212,11 @@ pub fn load(loc: &Location) -> Result<Loaded, LoadError> {
     }
     let files = policy_files(loc, &policies_root, &mut out.findings);
     out.files += files.len();
-    let (policies, unread, mut findings) = read_policies(loc, &files);
+    let (policies, unread, mut findings) = read_policies(loc, &files, cache);
+    if let Ok(mut cache) = cache.0.lock() {
+        let kept: std::collections::HashSet<&PathBuf> = files.iter().collect();
+        cache.retain(|path, _| kept.contains(path));
+    }
     out.handbook.policies = policies;
     out.handbook.unread = unread;
     out.findings.append(&mut findings);
@@ -290,13 +320,13 @@ fn is_yaml(path: &Path) -> bool {
 }
 
 /// Reads and decodes policy files on every core, keeping the given order.
-fn read_policies(loc: &Location, files: &[PathBuf]) -> Chunk {
+fn read_policies(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> Chunk {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = files.len().div_ceil(threads).max(64);
     let results: Vec<Chunk> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
-            .map(|part| scope.spawn(move || read_policy_chunk(loc, part)))
+            .map(|part| scope.spawn(move || read_policy_chunk(loc, part, cache)))
             .collect();
         handles
             .into_iter()
@@ -315,7 +345,7 @@ fn read_policies(loc: &Location, files: &[PathBuf]) -> Chunk {
 /// Policies read from some files; the stems of those that could not be read; findings.
 type Chunk = (Vec<Policy>, Vec<String>, Vec<Finding>);
 
-fn read_policy_chunk(loc: &Location, files: &[PathBuf]) -> Chunk {
+fn read_policy_chunk(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> Chunk {
     let mut policies = Vec::new();
     let mut unread = Vec::new();
     let mut findings = Vec::new();
@@ -326,17 +356,51 @@ fn read_policy_chunk(loc: &Location, files: &[PathBuf]) -> Chunk {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let Some((source, node)) = read_yaml(loc, path, &name, FileKind::Policy, &mut findings)
-        else {
-            unread.push(stem);
-            continue;
+        let source = match read_text(loc, path, &name, true) {
+            Ok(source) => source,
+            Err(finding) => {
+                findings.push(*finding);
+                unread.push(stem);
+                continue;
+            }
         };
-        let mut d = Decoder::new(&name, &source);
-        match policy::decode(&mut d, &node, &stem) {
+        let decoded = {
+            let cached = cache.0.lock().ok();
+            cached.and_then(|c| {
+                c.get(path)
+                    .filter(|d| d.source == source)
+                    .map(|d| (d.policy.clone(), d.findings.clone()))
+            })
+        };
+        let (policy, mut found) = match decoded {
+            Some(d) => d,
+            None => {
+                let mut found = Vec::new();
+                let policy =
+                    parse_document(&source, &name, FileKind::Policy, &mut found).and_then(|node| {
+                        let mut d = Decoder::new(&name, &source);
+                        let policy = policy::decode(&mut d, &node, &stem);
+                        found.append(&mut d.findings);
+                        policy
+                    });
+                if let Ok(mut c) = cache.0.lock() {
+                    c.insert(
+                        path.clone(),
+                        Decoded {
+                            source,
+                            policy: policy.clone(),
+                            findings: found.clone(),
+                        },
+                    );
+                }
+                (policy, found)
+            }
+        };
+        match policy {
             Some(policy) => policies.push(policy),
             None => unread.push(stem),
         }
-        findings.append(&mut d.findings);
+        findings.append(&mut found);
     }
     (policies, unread, findings)
 }
@@ -358,7 +422,7 @@ fn read_yaml(
     kind: FileKind,
     findings: &mut Vec<Finding>,
 ) -> Option<(String, yaml::Node)> {
-    let (may_be_empty, walked) = (kind == FileKind::Settings, kind == FileKind::Policy);
+    let walked = kind == FileKind::Policy;
     let source = match read_text(loc, path, name, walked) {
         Ok(source) => source,
         Err(finding) => {
@@ -366,13 +430,26 @@ fn read_yaml(
             return None;
         }
     };
-    match yaml::parse(&source) {
+    let node = parse_document(&source, name, kind, findings)?;
+    Some((source, node))
+}
+
+/// Parses one file's text, which must hold one mapping. Problems become findings and
+/// `None`. Settings may have no document at all (read as an empty mapping).
+fn parse_document(
+    source: &str,
+    name: &str,
+    kind: FileKind,
+    findings: &mut Vec<Finding>,
+) -> Option<yaml::Node> {
+    let may_be_empty = kind == FileKind::Settings;
+    match yaml::parse(source) {
         Ok(Some(node)) => {
             if matches!(node.value, yaml::Value::Map(_)) {
-                return Some((source, node));
+                return Some(node);
             }
             if may_be_empty && matches!(node.value, yaml::Value::Null) {
-                return Some((source, empty_map()));
+                return Some(empty_map());
             }
             findings.push(
                 Finding::new(
@@ -388,7 +465,7 @@ fn read_yaml(
             );
             None
         }
-        Ok(None) if may_be_empty => Some((source, empty_map())),
+        Ok(None) if may_be_empty => Some(empty_map()),
         Ok(None) => {
             findings.push(
                 Finding::new(&rules::DOCUMENT_SHAPE, name, Pos::START, "the file is empty")

@@ -55,10 +55,68 @@ impl MarkdownCache {
     }
 }
 
+/// The committed history as the pages show it (times in the team's zone, diffs attached),
+/// by policy and as the changelog. It depends only on the timeline and the time zone, so
+/// `serve` makes it once per HEAD, not once per edit.
+#[derive(Debug, Default)]
+pub struct HistoryViews {
+    /// The time zone the times are shown in.
+    pub timezone: String,
+    /// Each policy's committed revisions, newest first: index in the timeline's
+    /// revisions, and view.
+    by_id: HashMap<String, Vec<(usize, RevisionView)>>,
+    /// The same views, as the history a page shows when nothing is uncommitted.
+    shared: HashMap<String, Arc<Vec<RevisionView>>>,
+    changelog: Arc<Vec<RevisionView>>,
+}
+
+impl HistoryViews {
+    /// The views of `timeline`'s revisions, with times in `timezone`.
+    pub fn new(timeline: &Timeline, timezone: &str) -> HistoryViews {
+        let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let clock = Clock {
+            tz: &tz,
+            today: jiff::civil::Date::default(),
+        };
+        let previous = timeline.previous_blobs();
+        let mut by_id: HashMap<String, Vec<(usize, RevisionView)>> = HashMap::new();
+        let mut changelog = Vec::with_capacity(timeline.revisions.len());
+        for (i, (r, before)) in timeline.revisions.iter().zip(previous).enumerate() {
+            let diff = match r.change {
+                Change::Added | Change::Material | Change::Editorial => {
+                    timeline.diff_of(before, r.blob).cloned()
+                }
+                _ => None,
+            };
+            let view = revision_view(r, &clock, diff);
+            changelog.push(RevisionView {
+                diff: None,
+                ..view.clone()
+            });
+            by_id.entry(r.id.clone()).or_default().push((i, view));
+        }
+        let shared = by_id
+            .iter()
+            .map(|(id, revs)| {
+                let views = revs.iter().map(|(_, v)| v.clone()).collect();
+                (id.clone(), Arc::new(views))
+            })
+            .collect();
+        HistoryViews {
+            timezone: timezone.to_owned(),
+            by_id,
+            shared,
+            changelog: Arc::new(changelog),
+        }
+    }
+}
+
 /// What the site is made from.
 pub struct Inputs<'a> {
     pub handbook: &'a Handbook,
     pub timeline: &'a Timeline,
+    /// `timeline`'s revisions as the pages show them, in the handbook's time zone.
+    pub history: &'a HistoryViews,
     pub working: &'a WorkingFiles,
     /// "Now" (`SOURCE_DATE_EPOCH` when set): what is upcoming and recent depends on it.
     pub now: jiff::Timestamp,
@@ -77,23 +135,16 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
     let roster = inputs.handbook.roster.as_ref();
 
     // Committed history by policy, newest first.
-    let previous = inputs.timeline.previous_blobs();
-    let mut by_id: HashMap<&str, Vec<(&Revision, RevisionView)>> = HashMap::new();
-    let mut changelog = Vec::with_capacity(inputs.timeline.revisions.len());
-    for (r, before) in inputs.timeline.revisions.iter().zip(previous) {
-        let diff = match r.change {
-            Change::Added | Change::Material | Change::Editorial => {
-                inputs.timeline.diff_of(before, r.blob).cloned()
-            }
-            _ => None,
-        };
-        let view = revision_view(r, &clock, diff);
-        changelog.push(RevisionView {
-            diff: None,
-            ..view.clone()
-        });
-        by_id.entry(&r.id).or_default().push((r, view));
-    }
+    let revisions = &inputs.timeline.revisions;
+    let by_id: HashMap<&str, Vec<(&Revision, &RevisionView)>> = inputs
+        .history
+        .by_id
+        .iter()
+        .map(|(id, revs)| {
+            let revs = revs.iter().map(|(i, v)| (&revisions[*i], v)).collect();
+            (id.as_str(), revs)
+        })
+        .collect();
 
     // Titles for links, current policies first.
     let mut titles: HashMap<&str, (&str, bool)> = HashMap::new();
@@ -136,7 +187,7 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
     let mut bodies = std::collections::HashSet::new();
     for p in &inputs.handbook.policies {
         let id = p.id.value.as_str();
-        let committed: Vec<&(&Revision, RevisionView)> = by_id
+        let committed: Vec<&(&Revision, &RevisionView)> = by_id
             .get(id)
             .map(|v| v.iter().collect())
             .unwrap_or_default();
@@ -152,7 +203,7 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
             _ => None,
         };
         any_uncommitted |= uncommitted.is_some();
-        let mut history: Vec<RevisionView> = Vec::with_capacity(committed.len() + 1);
+        let mut history: Vec<RevisionView> = Vec::new();
         if uncommitted.is_some() {
             let before = latest.and_then(|r| inputs.timeline.text(r.blob));
             let after = working.map_or("", |w| w.text.as_str());
@@ -172,7 +223,6 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
                 diff: Some(Arc::new(diff_view(&d))),
             });
         }
-        history.extend(committed.iter().map(|(_, v)| v.clone()));
         let in_force_since = if uncommitted.is_some() {
             None
         } else {
@@ -183,8 +233,14 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         page.replaced_by = links.many(replaced_by.get(id).into_iter().flatten().copied());
         page.uncommitted = uncommitted;
         page.in_force_since = in_force_since;
-        page.last_changed = last_changed(committed.iter().map(|(_, v)| v));
-        page.history = Arc::new(history);
+        page.last_changed = last_changed(committed.iter().map(|(_, v)| *v));
+        page.history = if history.is_empty() {
+            // Nothing uncommitted: the committed views, shared (and cheap to compare).
+            inputs.history.shared.get(id).cloned().unwrap_or_default()
+        } else {
+            history.extend(committed.iter().map(|(_, v)| (*v).clone()));
+            Arc::new(history)
+        };
         match p.kind {
             crate::model::Kind::Expectation => counts.expectation += 1,
             crate::model::Kind::Norm => counts.norm += 1,
@@ -211,8 +267,8 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
             page.uncommitted = Some("removed");
             any_uncommitted = true;
         }
-        page.last_changed = last_changed(revs.iter().map(|(_, v)| v));
-        page.history = Arc::new(revs.iter().map(|(_, v)| v.clone()).collect());
+        page.last_changed = last_changed(revs.iter().map(|(_, v)| *v));
+        page.history = inputs.history.shared.get(*id).cloned().unwrap_or_default();
         counts.retired += 1;
         policies.insert((*id).to_owned(), page);
     }
@@ -240,7 +296,7 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
     Site {
         info,
         policies,
-        changelog: Arc::new(changelog),
+        changelog: Arc::clone(&inputs.history.changelog),
         now: inputs.now.as_second(),
     }
 }
@@ -338,7 +394,7 @@ fn last_changed<'a>(revs: impl Iterator<Item = &'a RevisionView>) -> Option<Revi
 /// declared it and its effective date.
 fn in_force(
     p: &Policy,
-    committed: &[&(&Revision, RevisionView)],
+    committed: &[&(&Revision, &RevisionView)],
     clock: &Clock<'_>,
 ) -> Option<String> {
     // The oldest committed change that declared the current revision.

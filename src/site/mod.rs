@@ -63,14 +63,30 @@ pub fn read_timeline(
 }
 
 /// The working tree's policy files (by path relative to the top of the work tree), with the
-/// blob id git would give each, to tell committed from uncommitted.
-pub fn working_files(loc: &Location, handbook: &Handbook) -> WorkingFiles {
+/// blob id git would give each, to tell committed from uncommitted. With `cache` (the texts
+/// the loader just read, and the files of the previous call), files are not read again
+/// and unchanged texts are not hashed again.
+pub fn working_files(
+    loc: &Location,
+    handbook: &Handbook,
+    cache: Option<(&crate::load::PolicyCache, &WorkingFiles)>,
+) -> WorkingFiles {
     let base = loc.work_tree.as_deref().unwrap_or(&loc.root);
     handbook
         .policies
         .iter()
         .filter_map(|p| {
-            let bytes = std::fs::read(base.join(&p.file)).ok()?;
+            let path = base.join(&p.file);
+            if let Some((texts, previous)) = cache
+                && let Some(text) = texts.text(&path)
+            {
+                if let Some(known) = previous.get(&p.file).filter(|w| w.text == text) {
+                    return Some((p.file.clone(), known.clone()));
+                }
+                let blob = git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).ok()?;
+                return Some((p.file.clone(), WorkingFile { blob, text }));
+            }
+            let bytes = std::fs::read(&path).ok()?;
             let blob = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()?;
             Some((
                 p.file.clone(),

@@ -7,7 +7,6 @@ use super::templates::{TemplateError, Templates};
 use super::view::*;
 use minijinja::Value;
 use serde::Serialize;
-use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -77,6 +76,17 @@ fn years(site: &Site) -> Vec<String> {
 
 /// Renders one file.
 pub fn render(site: &Site, templates: &Templates, page: &Page) -> Result<Vec<u8>, TemplateError> {
+    render_with(site, templates, page, None)
+}
+
+/// Renders one file, taking the policies' entries in the site-wide files from
+/// `fragments` (brought up to date with `site`) when given.
+pub fn render_with(
+    site: &Site,
+    templates: &Templates,
+    page: &Page,
+    fragments: Option<&Fragments>,
+) -> Result<Vec<u8>, TemplateError> {
     let text = match page {
         Page::Index => templates.render("index.html", index_context(site))?,
         Page::Policy(id) => {
@@ -100,8 +110,8 @@ pub fn render(site: &Site, templates: &Templates, page: &Page) -> Result<Vec<u8>
         }
         Page::Feed => templates.render("feed.xml", feed_context(site))?,
         Page::Llms => templates.render("llms.txt", llms_context(site))?,
-        Page::Json => handbook_json(site),
-        Page::SearchIndex => search_index(site),
+        Page::Json => handbook_json(site, fragments),
+        Page::SearchIndex => search_index(site, fragments),
         Page::Asset(name) => {
             return Ok(templates
                 .assets()
@@ -382,128 +392,306 @@ fn llms_context(site: &Site) -> Value {
 
 /// `search-index.js`: every policy's words, as a script (browsers refuse `fetch` from
 /// `file://`, but load scripts).
-fn search_index(site: &Site) -> String {
+fn search_index(site: &Site, fragments: Option<&Fragments>) -> String {
     let mut entries: Vec<&PolicyPage> = site.policies.values().collect();
     entries.sort_by_key(|p| (p.status == "retired", p.id.as_str()));
-    let items: Vec<serde_json::Value> = entries
-        .into_iter()
-        .map(|p| {
-            json!({
-                "id": p.id,
-                "t": p.title,
-                "k": p.kind,
-                "s": p.summary,
-                "g": p.tags,
-                "b": markdown::to_text(&p.body),
-                "r": p.status == "retired",
-            })
-        })
-        .collect();
-    let data = serde_json::to_string(&items).expect("JSON values serialise");
-    format!("window.NORMSCTL_SEARCH = {data};\n")
+    let mut out = String::from("window.NORMSCTL_SEARCH = [");
+    for (n, p) in entries.into_iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        match fragments.and_then(|f| f.get(&p.id)) {
+            Some(f) => out.push_str(&f.search),
+            None => out.push_str(&search_entry(p)),
+        }
+    }
+    out.push_str("];\n");
+    out
+}
+
+/// One policy in the search index.
+fn search_entry(p: &PolicyPage) -> String {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        id: &'a str,
+        t: &'a str,
+        k: &'a str,
+        s: &'a str,
+        g: &'a [String],
+        b: String,
+        r: bool,
+    }
+    serde_json::to_string(&Entry {
+        id: &p.id,
+        t: &p.title,
+        k: p.kind,
+        s: &p.summary,
+        g: &p.tags,
+        b: markdown::to_text(&p.body),
+        r: p.status == "retired",
+    })
+    .expect("search entries serialise")
 }
 
 /// `handbook.json`: every current policy with its history, for programs (see the README).
-fn handbook_json(site: &Site) -> String {
-    let revision = |r: &RevisionView| {
-        json!({
-            "change": r.change,
-            "revision": r.revision,
-            "commit": r.commit,
-            "landed": r.landed.as_ref().map(|t| json!({"time": t.iso, "utc": t.utc, "unix": t.unix})),
-            "author": r.author,
-            "subject": r.subject,
-            "path": r.path,
-            "old_path": r.old_path,
-            "page": format!("policies/{}.html#{}", r.id, r.anchor),
-        })
-    };
-    let named = |n: &Named| json!({"id": n.id, "name": n.name});
-    let policy = |p: &PolicyPage| {
-        json!({
-            "id": p.id,
-            "kind": p.kind,
-            "title": p.title,
-            "summary": p.summary,
-            "body": p.body,
-            "owner": p.owner.as_ref().map(named),
-            "applies_to": p.applies_to.iter().map(named).collect::<Vec<_>>(),
-            "revision": p.revision,
-            "effective": p.effective,
-            "upcoming": p.upcoming,
-            "in_force_since": p.in_force_since,
-            "ack": if p.ack_required { "required" } else { "none" },
-            "ack_due_days": p.ack_due_days,
-            "tags": p.tags,
-            "related": p.related.iter().map(|l| &l.id).collect::<Vec<_>>(),
-            "replaces": p.replaces.iter().map(|l| &l.id).collect::<Vec<_>>(),
-            "replaced_by": p.replaced_by.iter().map(|l| &l.id).collect::<Vec<_>>(),
-            "metric": p.metric.as_ref().map(|m| json!({
-                "level": m.level,
-                "measures": m.measures,
-                "source": m.source,
-                "unit": m.unit,
-                "statistic": m.statistic,
-                "target": m.target,
-                "window": m.window,
-                "controllable": m.controllable,
-                "visibility": m.visibility,
-                "gaming_risk": m.gaming_risk,
-                "guardrails": m.guardrails.iter().map(|l| &l.id).collect::<Vec<_>>(),
-            })),
-            "path": p.path,
-            "status": p.status,
-            "uncommitted": p.uncommitted,
-            "page": format!("policies/{}.html", p.id),
-            "last_changed": p.last_changed.as_ref().map(revision),
-            "history": p.history.iter().filter(|r| r.commit.is_some()).map(revision).collect::<Vec<_>>(),
-        })
-    };
+/// Compact: it is for programs, and large handbooks make it large.
+fn handbook_json(site: &Site, fragments: Option<&Fragments>) -> String {
     let info = &site.info;
-    let doc = json!({
-        "version": 1,
-        "title": info.title,
-        "organization": info.organization,
-        "base_url": info.base_url,
-        "timezone": info.timezone,
-        "commit": info.commit,
-        "uncommitted": info.uncommitted,
-        "built": info.built,
-        "policies": site.policies.values().filter(|p| p.status == "current").map(policy).collect::<Vec<_>>(),
-        "retired": site.policies.values().filter(|p| p.status == "retired").map(policy).collect::<Vec<_>>(),
-    });
-    // Compact: it is for programs, and large handbooks make it large.
-    let mut s = serde_json::to_string(&doc).expect("JSON values serialise");
-    s.push('\n');
-    s
+    let field = |out: &mut String, name: &str, value: &dyn erased::Json| {
+        out.push('"');
+        out.push_str(name);
+        out.push_str("\":");
+        out.push_str(&value.json());
+        out.push(',');
+    };
+    let mut out = String::from("{\"version\":1,");
+    field(&mut out, "title", &info.title);
+    field(&mut out, "organization", &info.organization);
+    field(&mut out, "base_url", &info.base_url);
+    field(&mut out, "timezone", &info.timezone);
+    field(&mut out, "commit", &info.commit);
+    field(&mut out, "uncommitted", &info.uncommitted);
+    field(&mut out, "built", &info.built);
+    for (name, status) in [("policies", "current"), ("retired", "retired")] {
+        if status == "retired" {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(name);
+        out.push_str("\":[");
+        let mut first = true;
+        for p in site.policies.values().filter(|p| p.status == status) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            match fragments.and_then(|f| f.get(&p.id)) {
+                Some(f) => out.push_str(&f.json),
+                None => out.push_str(&policy_json(p)),
+            }
+        }
+        out.push(']');
+    }
+    out.push_str("}\n");
+    out
 }
 
-/// Renders many files on every core, in the given order.
+/// Values written into `handbook.json` by hand.
+mod erased {
+    pub trait Json {
+        fn json(&self) -> String;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).expect("JSON values serialise")
+        }
+    }
+}
+
+/// One policy in `handbook.json`.
+fn policy_json<'a>(p: &'a PolicyPage) -> String {
+    #[derive(Serialize)]
+    struct Time<'a> {
+        time: &'a str,
+        utc: &'a str,
+        unix: i64,
+    }
+    #[derive(Serialize)]
+    struct Revision<'a> {
+        change: &'a str,
+        revision: Option<u32>,
+        commit: Option<&'a str>,
+        landed: Option<Time<'a>>,
+        author: Option<&'a str>,
+        subject: Option<&'a str>,
+        path: &'a str,
+        old_path: Option<&'a str>,
+        page: String,
+    }
+    #[derive(Serialize)]
+    struct JsonNamed<'a> {
+        id: &'a str,
+        name: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Metric<'a> {
+        level: &'a str,
+        measures: &'a str,
+        source: &'a str,
+        unit: &'a str,
+        statistic: &'a str,
+        target: &'a str,
+        window: &'a str,
+        controllable: Option<bool>,
+        visibility: &'a str,
+        gaming_risk: Option<&'a str>,
+        guardrails: Vec<&'a str>,
+    }
+    #[derive(Serialize)]
+    struct Policy<'a> {
+        id: &'a str,
+        kind: &'a str,
+        title: &'a str,
+        summary: &'a str,
+        body: &'a str,
+        owner: Option<JsonNamed<'a>>,
+        applies_to: Vec<JsonNamed<'a>>,
+        revision: Option<u32>,
+        effective: Option<&'a str>,
+        upcoming: bool,
+        in_force_since: Option<&'a str>,
+        ack: &'a str,
+        ack_due_days: Option<u32>,
+        tags: &'a [String],
+        related: Vec<&'a str>,
+        replaces: Vec<&'a str>,
+        replaced_by: Vec<&'a str>,
+        metric: Option<Metric<'a>>,
+        path: &'a str,
+        status: &'a str,
+        uncommitted: Option<&'a str>,
+        page: String,
+        last_changed: Option<Revision<'a>>,
+        history: Vec<Revision<'a>>,
+    }
+    let revision = |r: &'a RevisionView| -> Revision<'a> {
+        Revision {
+            change: r.change,
+            revision: r.revision,
+            commit: r.commit.as_deref(),
+            landed: r.landed.as_ref().map(|t| Time {
+                time: &t.iso,
+                utc: &t.utc,
+                unix: t.unix,
+            }),
+            author: r.author.as_deref(),
+            subject: r.subject.as_deref(),
+            path: &r.path,
+            old_path: r.old_path.as_deref(),
+            page: format!("policies/{}.html#{}", r.id, r.anchor),
+        }
+    };
+    let named = |n: &'a Named| JsonNamed {
+        id: &n.id,
+        name: &n.name,
+    };
+    let ids = |links: &'a [Link]| links.iter().map(|l| l.id.as_str()).collect::<Vec<_>>();
+    let policy = Policy {
+        id: &p.id,
+        kind: p.kind,
+        title: &p.title,
+        summary: &p.summary,
+        body: &p.body,
+        owner: p.owner.as_ref().map(named),
+        applies_to: p.applies_to.iter().map(named).collect(),
+        revision: p.revision,
+        effective: p.effective.as_deref(),
+        upcoming: p.upcoming,
+        in_force_since: p.in_force_since.as_deref(),
+        ack: if p.ack_required { "required" } else { "none" },
+        ack_due_days: p.ack_due_days,
+        tags: &p.tags,
+        related: ids(&p.related),
+        replaces: ids(&p.replaces),
+        replaced_by: ids(&p.replaced_by),
+        metric: p.metric.as_ref().map(|m| Metric {
+            level: m.level,
+            measures: &m.measures,
+            source: &m.source,
+            unit: &m.unit,
+            statistic: &m.statistic,
+            target: &m.target,
+            window: &m.window,
+            controllable: m.controllable,
+            visibility: m.visibility,
+            gaming_risk: m.gaming_risk.as_deref(),
+            guardrails: ids(&m.guardrails),
+        }),
+        path: &p.path,
+        status: p.status,
+        uncommitted: p.uncommitted,
+        page: format!("policies/{}.html", p.id),
+        last_changed: p.last_changed.as_ref().map(revision),
+        history: p
+            .history
+            .iter()
+            .filter(|r| r.commit.is_some())
+            .map(revision)
+            .collect(),
+    };
+    serde_json::to_string(&policy).expect("JSON values serialise")
+}
+
+/// Each policy's entries in `handbook.json` and the search index, kept between rebuilds
+/// (by `serve`) so that one changed policy does not re-serialise all the others.
+#[derive(Debug, Default)]
+pub struct Fragments(std::collections::HashMap<String, Fragment>);
+
+#[derive(Debug)]
+struct Fragment {
+    json: String,
+    search: String,
+}
+
+impl Fragments {
+    /// Brings the fragments up to `new`: those of policies whose data differ from `old`
+    /// (or that are new) are made again, those of policies gone are dropped.
+    pub fn update(&mut self, old: Option<&Site>, new: &Site) {
+        self.0.retain(|id, _| new.policies.contains_key(id));
+        for (id, page) in &new.policies {
+            let same = old.and_then(|o| o.policies.get(id)) == Some(page);
+            if !same || !self.0.contains_key(id) {
+                self.0.insert(
+                    id.clone(),
+                    Fragment {
+                        json: policy_json(page),
+                        search: search_entry(page),
+                    },
+                );
+            }
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<&Fragment> {
+        self.0.get(id)
+    }
+}
+
+/// Renders many files on every core; the result is in the given order.
 pub fn render_all(
     site: &Site,
     templates: &Templates,
     pages: &[Page],
+    fragments: Option<&Fragments>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<(Page, Vec<u8>)>, TemplateError> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = pages.len().div_ceil(threads).max(16);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(pages.len().div_ceil(16))
+        .max(1);
+    // Each thread takes the next page as it finishes one: the site-wide files take as long
+    // as hundreds of policy pages, so fixed shares would leave one core idle at the end.
+    let next = std::sync::atomic::AtomicUsize::new(0);
     let done = std::sync::atomic::AtomicUsize::new(0);
-    type Part = Result<Vec<(Page, Vec<u8>)>, TemplateError>;
+    type Part = Result<Vec<(usize, Vec<u8>)>, TemplateError>;
     let results: Vec<Part> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pages
-            .chunks(chunk.max(1))
-            .map(|part| {
-                let done = &done;
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (next, done) = (&next, &done);
                 scope.spawn(move || {
-                    let mut out = Vec::with_capacity(part.len());
-                    for page in part {
-                        out.push((page.clone(), render(site, templates, page)?));
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(page) = pages.get(i) else {
+                            return Ok(out);
+                        };
+                        out.push((i, render_with(site, templates, page, fragments)?));
                         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                         if n.is_multiple_of(64) {
                             progress(n);
                         }
                     }
-                    Ok(out)
                 })
             })
             .collect();
@@ -512,11 +700,17 @@ pub fn render_all(
             .map(|h| h.join().expect("render thread panicked"))
             .collect()
     });
-    let mut out = Vec::with_capacity(pages.len());
-    for r in results {
-        out.extend(r?);
+    let mut rendered: Vec<Option<Vec<u8>>> = vec![None; pages.len()];
+    for part in results {
+        for (i, bytes) in part? {
+            rendered[i] = Some(bytes);
+        }
     }
-    Ok(out)
+    Ok(pages
+        .iter()
+        .cloned()
+        .zip(rendered.into_iter().map(Option::unwrap_or_default))
+        .collect())
 }
 
 /// Which files a rebuild must render: everything when there is no previous site (or

@@ -35,8 +35,9 @@ impl Timeline {
         head: Oid,
         policies_dir: &str,
     ) -> Result<Timeline, HistoryError> {
-        let revisions = history::walk(repo, head, policies_dir)?;
-        let mut texts: HashMap<Oid, Arc<str>> = HashMap::new();
+        // The walk inflates every blob it meets (for the declared revision) and keeps the
+        // texts: each is read from the pack once.
+        let (revisions, mut texts) = history::walk_with_texts(repo, head, policies_dir)?;
         for r in &revisions {
             if let std::collections::hash_map::Entry::Vacant(slot) = texts.entry(r.blob) {
                 let blob = repo.find_blob(r.blob)?;
@@ -103,11 +104,14 @@ fn chains(revisions: &[Revision]) -> Vec<Vec<(Option<Oid>, Oid)>> {
     out
 }
 
+/// A diff by (text before, text after).
+type Diffs = HashMap<Pair, Arc<DiffView>>;
+
+/// Text before (`None`: nothing), text after.
+type Pair = (Option<Oid>, Oid);
+
 /// Diffs every policy's chain of texts, on every core.
-fn compute_diffs(
-    revisions: &[Revision],
-    texts: &HashMap<Oid, Arc<str>>,
-) -> HashMap<(Option<Oid>, Oid), Arc<DiffView>> {
+fn compute_diffs(revisions: &[Revision], texts: &HashMap<Oid, Arc<str>>) -> Diffs {
     let chains = chains(revisions);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -118,35 +122,12 @@ fn compute_diffs(
                 let (chains, next) = (&chains, &next);
                 scope.spawn(move || {
                     let mut out = Vec::new();
-                    let empty = diff::Fields::default();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(chain) = chains.get(i) else {
-                            return out;
-                        };
-                        // Each text is parsed once: the "after" of one pair is the "before"
-                        // of the next.
-                        let mut last: Option<(Oid, diff::Fields)> = None;
-                        for &(before, after) in chain {
-                            let new = diff::Fields::of(text(after));
-                            let old = match (&last, before) {
-                                (Some((id, fields)), Some(b)) if *id == b => Some(fields),
-                                _ => None,
-                            };
-                            let parsed;
-                            let old = match (old, before) {
-                                (Some(f), _) => f,
-                                (None, Some(b)) => {
-                                    parsed = diff::Fields::of(text(b));
-                                    &parsed
-                                }
-                                (None, None) => &empty,
-                            };
-                            let view = diff_view(&compare_fields(old, &new));
-                            out.push(((before, after), Arc::new(view)));
-                            last = Some((after, new));
-                        }
+                    while let Some(chain) =
+                        chains.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        diff_chain(chain, text, &mut out);
                     }
+                    out
                 })
             })
             .collect();
@@ -157,38 +138,42 @@ fn compute_diffs(
     })
 }
 
-/// [`diff::compare`] on texts already parsed (the same rules: fields other than `body` by
-/// dotted path in the newer text's order, then removed ones; the body word by word).
-/// Kept here so that a history of N texts is parsed N times, not 2N.
-fn compare_fields(a: &diff::Fields, b: &diff::Fields) -> diff::PolicyDiff {
-    let mut fields = Vec::new();
-    let old = a.index();
-    for (path, value) in &b.0 {
-        if path == "body" {
-            continue;
-        }
-        match old.get(path.as_str()) {
-            Some(before) if *before == value => {}
-            before => fields.push(diff::FieldChange {
-                path: path.clone(),
-                old: before.map(|v| (*v).clone()),
-                new: Some(value.clone()),
-            }),
-        }
-    }
-    let new = b.index();
-    for (path, value) in &a.0 {
-        if path != "body" && !new.contains_key(path.as_str()) {
-            fields.push(diff::FieldChange {
-                path: path.clone(),
-                old: Some(value.clone()),
-                new: None,
+/// The diffs of one policy's chain of texts. Each text is parsed once, and its body cut
+/// into words at most once, though it is the "after" of one diff and the "before" of the
+/// next; a body that did not change is not cut at all.
+fn diff_chain<'t>(
+    chain: &[(Option<Oid>, Oid)],
+    text: impl Fn(Oid) -> &'t str,
+    out: &mut Vec<(Pair, Arc<DiffView>)>,
+) {
+    let mut index: HashMap<Oid, usize> = HashMap::new();
+    let mut fields: Vec<diff::Fields> = Vec::new();
+    for &(before, after) in chain {
+        for blob in before.into_iter().chain([after]) {
+            index.entry(blob).or_insert_with(|| {
+                fields.push(diff::Fields::of(text(blob)));
+                fields.len() - 1
             });
         }
     }
-    let (body_a, body_b) = (a.text("body"), b.text("body"));
-    let body = (body_a != body_b).then(|| diff::words(body_a, body_b));
-    diff::PolicyDiff { fields, body }
+    let empty = diff::Fields::default();
+    let mut vocabulary = diff::Vocabulary::default();
+    let mut words: Vec<Option<diff::Words>> = (0..fields.len()).map(|_| None).collect();
+    for &(before, after) in chain {
+        let (i, j) = (before.map(|b| index[&b]), index[&after]);
+        let old = i.map_or(&empty, |i| &fields[i]);
+        let d = diff::compare_fields_with(old, &fields[j], |_, _| {
+            for k in i.into_iter().chain([j]) {
+                if words[k].is_none() {
+                    words[k] = Some(vocabulary.words(fields[k].text("body")));
+                }
+            }
+            let none = diff::Words::default();
+            let a = i.and_then(|i| words[i].as_ref()).unwrap_or(&none);
+            diff::diff_words(a, words[j].as_ref().unwrap_or(&none))
+        });
+        out.push(((before, after), Arc::new(diff_view(&d))));
+    }
 }
 
 /// A diff as the pages show it: field values as a reader reads them, body as word runs.
@@ -277,15 +262,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parsed_once_compares_like_diff_compare() {
+    fn a_chain_diffs_like_diff_compare() {
         let a = "id: p\nkind: metric\ntarget: { op: \"<=\", value: 45 }\ntags: [a, b]\nsummary: s\nbody: Reply within one hour.\n";
         let b = "id: p\nkind: metric\ntarget: { op: \"<=\", value: 30 }\ntags: [a, b, c]\nowner: ana\nbody: Reply within thirty minutes.\n";
-        for (x, y) in [(a, b), (b, a), ("", a), (a, a), ("not: [yaml", b)] {
-            assert_eq!(
-                compare_fields(&diff::Fields::of(x), &diff::Fields::of(y)),
-                diff::compare(x, y),
-                "{x:?} -> {y:?}"
-            );
+        let c = "id: p\nkind: metric\nbody: Reply within thirty minutes.\n";
+        let texts: HashMap<Oid, &str> = [a, b, c, "not: [yaml"]
+            .into_iter()
+            .map(|t| {
+                (
+                    Oid::hash_object(git2::ObjectType::Blob, t.as_bytes()).unwrap(),
+                    t,
+                )
+            })
+            .collect();
+        let id = |t: &str| Oid::hash_object(git2::ObjectType::Blob, t.as_bytes()).unwrap();
+        let chain = [
+            (None, id(a)),
+            (Some(id(a)), id(b)),
+            (Some(id(b)), id(c)),
+            (Some(id(c)), id("not: [yaml")),
+            (Some(id("not: [yaml")), id(a)),
+            (Some(id(b)), id(a)),
+        ];
+        let mut out = Vec::new();
+        diff_chain(&chain, |o| texts[&o], &mut out);
+        assert_eq!(out.len(), chain.len());
+        for ((before, after), view) in out {
+            let old = before.map_or("", |b| texts[&b]);
+            let expected = diff_view(&diff::compare(old, texts[&after]));
+            assert_eq!(*view, expected, "{old:?} -> {:?}", texts[&after]);
         }
     }
 
