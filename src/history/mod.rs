@@ -225,36 +225,21 @@ pub fn walk_one(
 }
 
 /// Where policy `id`'s file is in `tree` (the policy folder, at `prefix`), reading tree
-/// entries only; the first by path when several files share the stem.
+/// entries only; the first in git's order when several files share the stem.
 fn locate(
     repo: &Repository,
     tree: &Tree,
     prefix: &str,
     id: &str,
 ) -> Result<Option<String>, git2::Error> {
-    for entry in tree.iter() {
-        let Ok(name) = entry.name() else { continue };
-        if name.starts_with('.') {
-            continue;
+    let mut found = None;
+    snapshot::each_policy_file(repo, tree, prefix, &mut |path, _| {
+        if stem(&path) == id {
+            found = Some(path);
         }
-        let path = if prefix.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        match entry.kind() {
-            Some(ObjectType::Tree) => {
-                if let Some(found) = locate(repo, &repo.find_tree(entry.id())?, &path, id)? {
-                    return Ok(Some(found));
-                }
-            }
-            Some(ObjectType::Blob) if is_policy_file(name) && stem(name) == id => {
-                return Ok(Some(path));
-            }
-            _ => {}
-        }
-    }
-    Ok(None)
+        found.is_none()
+    })?;
+    Ok(found)
 }
 
 /// HEAD and its first parents, newest first.

@@ -41,32 +41,19 @@ impl Snapshot {
         tree: &Tree,
         prefix: &str,
     ) -> Result<(), git2::Error> {
-        for entry in tree.iter() {
-            let Ok(name) = entry.name() else { continue };
-            if name.starts_with('.') {
-                continue;
-            }
-            let path = if prefix.is_empty() {
-                name.to_owned()
-            } else {
-                format!("{prefix}/{name}")
-            };
-            match entry.kind() {
-                Some(ObjectType::Tree) => {
-                    self.read_tree(repo, &repo.find_tree(entry.id())?, &path)?
-                }
-                Some(ObjectType::Blob) if is_policy_file(name) => {
-                    let blob = repo.find_blob(entry.id())?;
-                    let text = String::from_utf8_lossy(blob.content()).into_owned();
-                    self.insert(PolicyFile {
-                        id: stem(&path),
-                        path,
-                        text,
-                        blob: Some(entry.id()),
-                    });
-                }
-                _ => {}
-            }
+        let mut files = Vec::new();
+        each_policy_file(repo, tree, prefix, &mut |path, blob| {
+            files.push((path, blob));
+            true
+        })?;
+        for (path, blob) in files {
+            let text = String::from_utf8_lossy(repo.find_blob(blob)?.content()).into_owned();
+            self.insert(PolicyFile {
+                id: stem(&path),
+                path,
+                text,
+                blob: Some(blob),
+            });
         }
         Ok(())
     }
@@ -104,4 +91,37 @@ impl Snapshot {
     pub fn get(&self, id: &str) -> Option<&PolicyFile> {
         self.policies.get(id)
     }
+}
+
+/// Calls `visit` with the path and blob of every policy file under `tree` (which stands at
+/// `prefix`), depth first in git's order, hidden names skipped, reading tree entries only.
+/// `visit` returns `false` to stop; the result says whether the walk ran to the end.
+pub fn each_policy_file(
+    repo: &Repository,
+    tree: &Tree,
+    prefix: &str,
+    visit: &mut dyn FnMut(String, git2::Oid) -> bool,
+) -> Result<bool, git2::Error> {
+    for entry in tree.iter() {
+        let Ok(name) = entry.name() else { continue };
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let go_on = match entry.kind() {
+            Some(ObjectType::Tree) => {
+                each_policy_file(repo, &repo.find_tree(entry.id())?, &path, visit)?
+            }
+            Some(ObjectType::Blob) if is_policy_file(name) => visit(path, entry.id()),
+            _ => true,
+        };
+        if !go_on {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
