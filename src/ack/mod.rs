@@ -11,6 +11,7 @@
 
 pub mod entry;
 pub mod ledger;
+pub mod people;
 pub mod sign;
 pub mod snapshot;
 pub mod status;
