@@ -197,7 +197,8 @@ pub fn compute<'a>(
         None => (0..members.len()).collect(),
     };
     let mut slots = vec![Slot::default(); members.len()];
-    let mut rows = Vec::new();
+    // At most one row per need and person; pages never written cost nothing.
+    let mut rows = Vec::with_capacity(needs.len() * wanted.len());
     let mut spans = Vec::with_capacity(needs.len());
     for need in needs {
         let start = rows.len();

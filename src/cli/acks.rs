@@ -3,6 +3,7 @@ use super::build::Timings;
 use super::{CliError, Global, note};
 use clap::{Args, Subcommand, ValueEnum};
 use normsctl::ack::entry::Parsed;
+use normsctl::ack::facts::{self, Facts};
 use normsctl::ack::ledger::{self, Listed};
 use normsctl::ack::people::People;
 use normsctl::ack::status::{self, Held, Need, Report, State};
@@ -120,38 +121,105 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CliError> {
         report.former.clear();
     }
     timings.mark("status");
+    // Terminal escapes are stripped from what is printed when stdout is not a terminal;
+    // only free text can hold one, so when none does the report goes straight out.
+    let plain = plain(&needs, &people, &held);
     match args.format {
         Format::Human => {
             // The whole handbook lists only who is outstanding; a filter lists everyone.
             let all = args.person.is_some() || args.policy.is_some();
-            stream(|w| human(w, &report, &needs, &ctx.tz, landed.is_none(), all))?;
+            stream(plain, |w| {
+                human(w, &report, &needs, &ctx.tz, landed.is_none(), all)
+            })?;
         }
-        Format::Json => stream(|w| json_doc(w, &report, &needs, &ctx.tz, now))?,
-        Format::Csv => stream(|w| csv_doc(w, &report, &needs, &ctx.tz))?,
+        Format::Json => stream(plain, |w| json_doc(w, &report, &needs, &ctx.tz, now))?,
+        Format::Csv => stream(plain, |w| csv_doc(w, &report, &needs, &ctx.tz))?,
     }
     timings.mark("output");
     let outstanding = report.rows.iter().any(|r| r.state != State::Current);
+    // The process ends here: freeing millions of small strings one by one would take
+    // longer than the report.
+    std::mem::forget(report);
+    std::mem::forget(held);
     if args.require_complete && outstanding {
         return Err(CliError::Findings);
     }
     Ok(())
 }
 
+/// Whether no text that a report prints holds a control character (so there is nothing
+/// for `anstream` to strip).
+fn plain(needs: &[Need], people: &People, held: &[Held]) -> bool {
+    let clean = |s: &str| !s.chars().any(char::is_control);
+    needs.iter().all(|n| {
+        clean(&n.id) && clean(&n.title) && clean(&n.path) && n.applies_to.iter().all(|g| clean(g))
+    }) && people.members().iter().all(|m| clean(&m.id))
+        && held.iter().all(|h| {
+            clean(&h.person)
+                && clean(&h.policy)
+                && clean(&h.time)
+                && clean(&h.writer_name)
+                && clean(&h.writer_email)
+        })
+}
+
 /// Writes a report to standard output as it is made (the whole handbook's can be hundreds
-/// of megabytes); a reader that stopped reading (a closed pipe) is not an error.
+/// of megabytes); a reader that stopped reading (a closed pipe) is not an error. Unless
+/// the report is `plain` it goes through `anstream`, which strips terminal escapes when
+/// stdout is not a terminal (scanning hundreds of megabytes for them takes a third of a
+/// second, so a report with nothing to strip goes straight out).
 fn stream(
+    plain: bool,
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<(), CliError> {
     use std::io::Write;
-    let stdout = anstream::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    match write(&mut out).and_then(|()| out.flush()) {
+    let done = if plain {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        write(&mut out).and_then(|()| out.flush())
+    } else {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, anstream::stdout().lock());
+        write(&mut out).and_then(|()| out.flush())
+    };
+    match done {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(CliError::env(format!(
             "cannot write to standard output: {e}"
         ))),
     }
+}
+
+/// Writes `pieces` parts made by `make` (each knowing its place) in order, making them
+/// on every core a batch at a time.
+fn in_order(
+    out: &mut dyn std::io::Write,
+    pieces: usize,
+    make: impl Fn(usize) -> std::io::Result<Vec<u8>> + Sync,
+) -> std::io::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let batch = threads * 8;
+    let make = &make;
+    for start in (0..pieces).step_by(batch) {
+        let end = (start + batch).min(pieces);
+        let per = (end - start).div_ceil(threads);
+        let made: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (start..end)
+                .step_by(per)
+                .map(|from| {
+                    let to = (from + per).min(end);
+                    scope.spawn(move || (from..to).map(make).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("report writer thread panicked"))
+                .collect()
+        });
+        for piece in made {
+            out.write_all(&piece?)?;
+        }
+    }
+    Ok(())
 }
 
 /// When each policy's current revision landed (Unix seconds), from the history index
@@ -188,21 +256,27 @@ pub(super) fn held(
     policy: Option<&str>,
 ) -> Result<Vec<Held>, CliError> {
     let tips = ctx.ledger.tips(&ctx.repo).map_err(ack_error)?;
-    let mut listed: Vec<Listed> = match person {
-        Some(p) => ledger::list_person(&ctx.repo, &tips, p),
-        None => ledger::list(&ctx.repo, &tips),
-    }
-    .map_err(ack_error)?;
-    if let Some(p) = policy {
-        listed.retain(|l| l.info.policy == p);
-    }
-    let parsed = ledger::read(ctx.repo.path(), &listed);
-    let mut out = Vec::with_capacity(parsed.len());
+    let facts = match (person, policy) {
+        // The whole ledger is large: what its trees and files say is kept between runs.
+        (None, None) => facts::whole(&ctx.repo, &ctx.ledger.name, &tips).map_err(ack_error)?,
+        _ => {
+            let mut listed: Vec<Listed> = match person {
+                Some(p) => ledger::list_person(&ctx.repo, &tips, p),
+                None => ledger::list(&ctx.repo, &tips),
+            }
+            .map_err(ack_error)?;
+            if let Some(p) = policy {
+                listed.retain(|l| l.info.policy == p);
+            }
+            facts::of(ctx.repo.path(), &listed)
+        }
+    };
+    let mut out = Vec::with_capacity(facts.len());
     let mut bad = 0;
-    for p in parsed {
-        match p {
-            Ok(p) => out.push(to_held(p, people)),
-            Err(_) => bad += 1,
+    for f in facts {
+        match f {
+            Some(f) => out.push(to_held(f, people)),
+            None => bad += 1,
         }
     }
     if bad > 0 {
@@ -223,19 +297,20 @@ pub(super) fn by_other(p: &Parsed, people: &People) -> bool {
         .is_some_and(|person| !person.has_email(&e.writer.email))
 }
 
-pub(super) fn to_held(p: Parsed, people: &People) -> Held {
-    let by_other = by_other(&p, people);
-    let seconds = p.entry.seconds().unwrap_or(0);
-    let e = p.entry;
+fn to_held(f: Facts, people: &People) -> Held {
+    let by_other = people
+        .person(&f.listed.info.person)
+        .is_some_and(|person| !person.has_email(&f.writer_email));
+    let info = f.listed.info;
     Held {
-        person: e.person,
-        policy: e.policy,
-        revision: e.revision,
-        id: p.id.to_string(),
-        time: e.time,
-        seconds,
-        writer_name: e.writer.name,
-        writer_email: e.writer.email,
+        person: info.person,
+        policy: info.policy,
+        revision: info.revision,
+        id: info.id.to_string(),
+        time: f.time,
+        seconds: f.seconds,
+        writer_name: f.writer_name,
+        writer_email: f.writer_email,
         by_other,
     }
 }
@@ -338,55 +413,141 @@ mod json {
     use serde::Serialize;
     use serde::ser::Serializer;
 
-    #[derive(Serialize)]
-    pub struct Doc<'a> {
-        pub version: u32,
-        pub now: String,
-        pub complete: bool,
-        pub policies: Policies<'a>,
-        pub former: Vec<Former<'a>>,
-    }
-
     pub struct Policies<'a> {
         pub report: &'a Report<'a>,
         pub needs: &'a [Need],
         pub tz: &'a jiff::tz::TimeZone,
     }
 
-    impl Serialize for Policies<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.collect_seq(
-                self.needs
-                    .iter()
-                    .zip(&self.report.spans)
-                    .filter(|(_, span)| !span.is_empty())
-                    .map(|(need, span)| {
-                        let rows = &self.report.rows[span.clone()];
-                        let count = |st: State| rows.iter().filter(|r| r.state == st).count();
-                        Policy {
-                            id: &need.id,
-                            title: &need.title,
-                            revision: need.revision,
-                            path: &need.path,
-                            blob: &need.blob,
-                            applies_to: &need.applies_to,
-                            due: need.due.map(|d| super::rfc3339(d, self.tz)),
-                            counts: Counts {
-                                must: rows.len(),
-                                current: count(State::Current),
-                                stale: count(State::Stale),
-                                never: count(State::Never),
-                                overdue: rows.iter().filter(|r| r.overdue).count(),
-                            },
-                            people: People(rows),
-                        }
-                    }),
-            )
+    impl<'a> Policies<'a> {
+        /// The policy of `needs[i]`, with its rows.
+        pub fn one(&self, i: usize) -> Policy<'a> {
+            let need = &self.needs[i];
+            let rows = &self.report.rows[self.report.spans[i].clone()];
+            let count = |st: State| rows.iter().filter(|r| r.state == st).count();
+            Policy {
+                id: &need.id,
+                title: &need.title,
+                revision: need.revision,
+                path: &need.path,
+                blob: &need.blob,
+                applies_to: &need.applies_to,
+                due: need.due.map(|d| super::rfc3339(d, self.tz)),
+                counts: Counts {
+                    must: rows.len(),
+                    current: count(State::Current),
+                    stale: count(State::Stale),
+                    never: count(State::Never),
+                    overdue: rows.iter().filter(|r| r.overdue).count(),
+                },
+                people: People(rows),
+            }
+        }
+    }
+
+    /// Writes `value` as `serde_json::to_writer_pretty` would at nesting depth `depth`.
+    pub fn write(buf: &mut Vec<u8>, value: &impl Serialize, depth: usize) -> std::io::Result<()> {
+        let mut ser = serde_json::Serializer::with_formatter(buf, Pretty::at(depth));
+        value.serialize(&mut ser).map_err(std::io::Error::from)
+    }
+
+    /// `serde_json::ser::PrettyFormatter` (two spaces), starting at a given depth.
+    struct Pretty {
+        depth: usize,
+        has_value: bool,
+    }
+
+    impl Pretty {
+        fn at(depth: usize) -> Pretty {
+            Pretty {
+                depth,
+                has_value: false,
+            }
+        }
+
+        fn indent<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+            for _ in 0..self.depth {
+                w.write_all(b"  ")?;
+            }
+            Ok(())
+        }
+    }
+
+    impl serde_json::ser::Formatter for Pretty {
+        fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+            self.depth += 1;
+            self.has_value = false;
+            w.write_all(b"[")
+        }
+
+        fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+            self.depth -= 1;
+            if self.has_value {
+                w.write_all(b"\n")?;
+                self.indent(w)?;
+            }
+            w.write_all(b"]")
+        }
+
+        fn begin_array_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            w.write_all(if first { b"\n" } else { b",\n" })?;
+            self.indent(w)
+        }
+
+        fn end_array_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            _: &mut W,
+        ) -> std::io::Result<()> {
+            self.has_value = true;
+            Ok(())
+        }
+
+        fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+            self.depth += 1;
+            self.has_value = false;
+            w.write_all(b"{")
+        }
+
+        fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+            self.depth -= 1;
+            if self.has_value {
+                w.write_all(b"\n")?;
+                self.indent(w)?;
+            }
+            w.write_all(b"}")
+        }
+
+        fn begin_object_key<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            w.write_all(if first { b"\n" } else { b",\n" })?;
+            self.indent(w)
+        }
+
+        fn begin_object_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+        ) -> std::io::Result<()> {
+            w.write_all(b": ")
+        }
+
+        fn end_object_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            _: &mut W,
+        ) -> std::io::Result<()> {
+            self.has_value = true;
+            Ok(())
         }
     }
 
     #[derive(Serialize)]
-    struct Policy<'a> {
+    pub struct Policy<'a> {
         id: &'a str,
         title: &'a str,
         revision: u32,
@@ -480,29 +641,50 @@ fn json_doc(
     tz: &jiff::tz::TimeZone,
     now: i64,
 ) -> std::io::Result<()> {
-    let doc = json::Doc {
-        version: 1,
-        now: rfc3339(now, tz),
-        complete: report.rows.iter().all(|r| r.state == State::Current),
-        policies: json::Policies { report, needs, tz },
-        former: report
-            .former
-            .iter()
-            .map(|f| json::Former {
-                person: &f.person,
-                acknowledgements: f
-                    .held
-                    .iter()
-                    .map(|h| json::FormerAck {
-                        ack: json::Ack::of(h),
-                        policy: &h.policy,
-                    })
-                    .collect(),
-            })
-            .collect(),
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+    // The document as `serde_json::to_writer_pretty` writes it, with each policy made
+    // apart (on every core) at the depth it has in the document.
+    let complete = report.rows.iter().all(|r| r.state == State::Current);
+    write!(
+        out,
+        "{{\n  \"version\": 1,\n  \"now\": {},\n  \"complete\": {complete},\n  \"policies\": ",
+        serde_json::to_string(&rfc3339(now, tz))?
+    )?;
+    let shown: Vec<usize> = (0..needs.len())
+        .filter(|&i| !report.spans[i].is_empty())
+        .collect();
+    if shown.is_empty() {
+        out.write_all(b"[]")?;
+    } else {
+        out.write_all(b"[")?;
+        let policies = json::Policies { report, needs, tz };
+        in_order(out, shown.len(), |k| {
+            let mut buf = Vec::with_capacity(1 << 16);
+            buf.extend_from_slice(if k == 0 { b"\n    " } else { b",\n    " });
+            json::write(&mut buf, &policies.one(shown[k]), 2)?;
+            Ok(buf)
+        })?;
+        out.write_all(b"\n  ]")?;
+    }
+    out.write_all(b",\n  \"former\": ")?;
+    let former: Vec<json::Former> = report
+        .former
+        .iter()
+        .map(|f| json::Former {
+            person: &f.person,
+            acknowledgements: f
+                .held
+                .iter()
+                .map(|h| json::FormerAck {
+                    ack: json::Ack::of(h),
+                    policy: &h.policy,
+                })
+                .collect(),
+        })
+        .collect();
+    let mut buf = Vec::new();
+    json::write(&mut buf, &former, 1)?;
+    out.write_all(&buf)?;
+    out.write_all(b"\n}\n")
 }
 
 fn csv_doc(
@@ -511,7 +693,6 @@ fn csv_doc(
     needs: &[Need],
     tz: &jiff::tz::TimeZone,
 ) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
     let io = |e: csv::Error| {
         let text = e.to_string();
         match e.into_kind() {
@@ -519,6 +700,7 @@ fn csv_doc(
             _ => std::io::Error::other(text),
         }
     };
+    let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "policy",
         "revision",
@@ -533,10 +715,14 @@ fn csv_doc(
         "written_by_other",
     ])
     .map_err(io)?;
-    for (need, span) in needs.iter().zip(&report.spans) {
+    out.write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
+    // Each policy's rows apart, on every core.
+    in_order(out, needs.len(), |i| {
+        let need = &needs[i];
         let due = need.due.map(|d| rfc3339(d, tz)).unwrap_or_default();
         let revision = need.revision.to_string();
-        for r in &report.rows[span.clone()] {
+        let mut w = csv::Writer::from_writer(Vec::with_capacity(1 << 16));
+        for r in &report.rows[report.spans[i].clone()] {
             let h = r.held;
             let held_revision = h.map(|h| h.revision.to_string()).unwrap_or_default();
             w.write_record([
@@ -558,6 +744,6 @@ fn csv_doc(
             ])
             .map_err(io)?;
         }
-    }
-    w.flush()
+        w.into_inner().map_err(|e| e.into_error())
+    })
 }
