@@ -98,6 +98,13 @@ impl People {
         self.members.iter().find(|m| m.has_email(email))
     }
 
+    /// The roster blob `blob` (at `path`) decoded, never from the cache (for `evidence`,
+    /// which trusts nothing outside the object database).
+    pub fn decode(repo: &Repository, blob: Oid, path: &str) -> Option<People> {
+        let bytes = repo.find_blob(blob).ok()?;
+        parse_roster(path, bytes.content()).map(|r| People::from_roster(&r))
+    }
+
     /// The roster blob `blob` (at `path`) decoded, from the cache when it holds it; `None`
     /// when the blob is missing or is not a roster.
     pub fn load(repo: &Repository, blob: Oid, path: &str) -> Option<People> {

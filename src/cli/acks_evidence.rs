@@ -4,6 +4,7 @@ use super::{CliError, Global, print};
 use clap::{Args, ValueEnum};
 use normsctl::ack::AckError;
 use normsctl::ack::ledger;
+use normsctl::ack::people::People;
 use normsctl::ack::verify::{self, Judge};
 use normsctl::history;
 use serde_json::json;
@@ -44,7 +45,11 @@ struct Item {
 pub fn run(global: &Global, args: EvidenceArgs) -> Result<(), CliError> {
     let ctx = Ctx::open(global)?;
     let snap = ctx.snapshot()?;
-    let people = snap.people(&ctx.repo, &ctx.layout).unwrap_or_default();
+    // Evidence trusts nothing kept outside the object database.
+    let people = snap
+        .roster
+        .and_then(|b| People::decode(&ctx.repo, b, &ctx.layout.roster))
+        .unwrap_or_default();
     let tips = ctx.ledger.tips(&ctx.repo).map_err(ack_error)?;
     let mut listed = ledger::list_person(&ctx.repo, &tips, &args.person).map_err(ack_error)?;
     listed.retain(|l| l.info.policy == args.policy);
