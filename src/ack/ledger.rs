@@ -94,7 +94,7 @@ fn tip(repo: &Repository, name: &str) -> Result<Option<Oid>, AckError> {
 }
 
 /// One entry as its path names it, and the file's blob.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listed {
     pub info: PathInfo,
     pub path: String,

@@ -10,7 +10,9 @@
 //! Nothing here prints or exits: the commands in `cli` do.
 
 pub mod entry;
+pub mod facts;
 pub mod ledger;
+pub mod people;
 pub mod sign;
 pub mod snapshot;
 pub mod status;

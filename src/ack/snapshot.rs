@@ -1,9 +1,11 @@
 //! The handbook as committed at one commit: its roster and its policy files, read from git
 //! objects (never from the work tree). Acknowledgements bind and are judged against
-//! committed text only.
+//! committed text only. Listing a commit reads trees only; a policy or the roster is
+//! decoded when a command asks for it, so a command reads no more than it needs.
 
+use super::people::People;
 use crate::load::decode::Decoder;
-use crate::model::{EVERYONE, Person, Policy, Roster};
+use crate::model::{Policy, Roster};
 use git2::{ObjectType, Oid, Repository, Tree};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -41,18 +43,24 @@ pub struct Snapshot {
     pub commit: Oid,
     /// Committer time of the commit.
     pub time: i64,
-    pub roster: Option<Roster>,
+    /// The roster file's blob, when the commit has one.
+    pub roster: Option<Oid>,
     /// Policy files by id (the file's stem). When two files share a stem, the first in
     /// path order wins (validation reports the duplicate).
     pub files: BTreeMap<String, PolicyFile>,
 }
 
 impl Snapshot {
-    /// Reads the roster and lists the policy files at `commit`.
+    /// Finds the roster and lists the policy files at `commit` (trees only: nothing is
+    /// decoded).
     pub fn at(repo: &Repository, commit: Oid, layout: &Layout) -> Result<Snapshot, git2::Error> {
         let c = repo.find_commit(commit)?;
         let tree = c.tree()?;
-        let roster = roster_at(repo, &tree, &layout.roster);
+        let roster = tree
+            .get_path(Path::new(&layout.roster))
+            .ok()
+            .filter(|e| e.kind() == Some(ObjectType::Blob))
+            .map(|e| e.id());
         let mut files = BTreeMap::new();
         if let Some(dir) = subtree(repo, &tree, &layout.policies)? {
             list(repo, &dir, &layout.policies, &mut files)?;
@@ -65,30 +73,67 @@ impl Snapshot {
         })
     }
 
-    /// Decodes one policy's committed text (`None` when it is not a valid policy).
-    pub fn policy(&self, repo: &Repository, id: &str) -> Option<Policy> {
-        let file = self.files.get(id)?;
-        parse_policy(repo, file)
+    /// The roster at this commit (from the cache of decoded rosters when it holds it);
+    /// `None` when there is none or it cannot be read.
+    pub fn people(&self, repo: &Repository, layout: &Layout) -> Option<People> {
+        People::load(repo, self.roster?, &layout.roster)
+    }
+
+    /// Decodes the committed text of every policy that `keep` selects by id, on every
+    /// core, in id order, with `None` for a file that is not a valid policy.
+    pub fn policies(
+        &self,
+        repo: &Repository,
+        keep: impl Fn(&str) -> bool,
+    ) -> Vec<(&str, &PolicyFile, Option<Policy>)> {
+        let texts: Vec<(&str, &PolicyFile, Option<Vec<u8>>)> = self
+            .files
+            .iter()
+            .filter(|(id, _)| keep(id))
+            .map(|(id, f)| {
+                let bytes = repo.find_blob(f.blob).ok().map(|b| b.content().to_vec());
+                (id.as_str(), f, bytes)
+            })
+            .collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = texts.len().div_ceil(threads).max(32);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = texts
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(id, f, bytes)| {
+                                let policy = bytes.as_deref().and_then(|b| decode_policy(f, b));
+                                (*id, *f, policy)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("policy decoder thread panicked"))
+                .collect()
+        })
     }
 }
 
 /// Decodes a policy file's blob.
 pub fn parse_policy(repo: &Repository, file: &PolicyFile) -> Option<Policy> {
     let blob = repo.find_blob(file.blob).ok()?;
-    let text = std::str::from_utf8(blob.content()).ok()?;
+    decode_policy(file, blob.content())
+}
+
+/// Decodes a policy file's bytes.
+fn decode_policy(file: &PolicyFile, bytes: &[u8]) -> Option<Policy> {
+    let text = std::str::from_utf8(bytes).ok()?;
     let node = crate::yaml::parse(text).ok()??;
     let stem = stem(&file.path);
     let mut d = Decoder::new(&file.path, text);
     let mut policy = crate::load::policy::decode(&mut d, &node, stem)?;
     policy.file = file.path.clone();
     Some(policy)
-}
-
-/// Decodes the roster file in `tree`, if present and readable.
-pub fn roster_at(repo: &Repository, tree: &Tree, path: &str) -> Option<Roster> {
-    let entry = tree.get_path(Path::new(path)).ok()?;
-    let blob = repo.find_blob(entry.id()).ok()?;
-    parse_roster(path, blob.content())
 }
 
 /// Decodes roster bytes.
@@ -146,21 +191,4 @@ fn list(
         }
     }
     Ok(())
-}
-
-/// Whether `groups` (a policy's `applies_to`) covers `person`.
-pub fn covers(groups: &[&str], person: &Person) -> bool {
-    groups.iter().any(|g| {
-        *g == EVERYONE
-            || person.teams.iter().any(|t| t.value == *g)
-            || person.roles.iter().any(|r| r.value == *g)
-    })
-}
-
-/// The person whose roster e-mail is `email` (case-insensitive).
-pub fn person_by_email<'a>(roster: &'a Roster, email: &str) -> Option<&'a Person> {
-    roster
-        .people
-        .iter()
-        .find(|p| p.emails.iter().any(|e| e.value.eq_ignore_ascii_case(email)))
 }

@@ -1,8 +1,10 @@
 //! Who must acknowledge what, who has, and what is overdue: a pure computation over the
 //! committed handbook, the roster and the ledger's entries. No I/O.
 
-use crate::model::{AckMode, Policy, Roster};
+use super::people::People;
+use crate::model::{AckMode, Policy};
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 /// A policy that needs acknowledgement, as committed at HEAD.
 #[derive(Clone, Debug)]
@@ -124,7 +126,10 @@ pub struct Former {
 /// The whole picture.
 #[derive(Clone, Debug, Default)]
 pub struct Report<'a> {
+    /// Need by need, in the order of the needs, people in roster order.
     pub rows: Vec<Row<'a>>,
+    /// `rows[spans[i].clone()]` are the rows of `needs[i]`.
+    pub spans: Vec<Range<usize>>,
     pub former: Vec<Former>,
 }
 
@@ -135,47 +140,85 @@ pub struct Filter<'f> {
     pub only_overdue: bool,
 }
 
+/// The acknowledgements one person holds of one policy that decide their state.
+#[derive(Clone, Copy, Default)]
+struct Slot<'a> {
+    /// Of the current revision (or a later one), first recorded.
+    current: Option<&'a Held>,
+    /// Of an older revision, the newest.
+    stale: Option<&'a Held>,
+}
+
+impl<'a> Slot<'a> {
+    fn add(&mut self, h: &'a Held, revision: u32) {
+        if h.revision >= revision {
+            let key = |h: &'a Held| (h.seconds, h.id.as_str());
+            if self.current.is_none_or(|c| key(h) < key(c)) {
+                self.current = Some(h);
+            }
+        } else {
+            let key = |h: &'a Held| (h.revision, h.seconds, h.id.as_str());
+            if self.stale.is_none_or(|s| key(h) >= key(s)) {
+                self.stale = Some(h);
+            }
+        }
+    }
+}
+
 /// Computes who stands where. Status is per person against the current revision, so
 /// widening `applies_to` asks only the newly covered, and an editorial change (same
 /// revision) keeps every acknowledgement current.
 pub fn compute<'a>(
     needs: &'a [Need],
-    roster: &'a Roster,
+    people: &'a People,
     held: &'a [Held],
     now: i64,
     filter: Filter<'_>,
 ) -> Report<'a> {
-    let mut by_key: HashMap<(&str, &str), Vec<&Held>> = HashMap::new();
+    let members = people.members();
+    // Each member's slot is that of the first member with the same id (a repeated id is
+    // a roster error, reported by validate; both rows then show the same entries).
+    let first: Vec<usize> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| people.position(&m.id).unwrap_or(i))
+        .collect();
+    let mut by_policy: HashMap<&str, Vec<(usize, &Held)>> = HashMap::new();
     for h in held {
-        by_key
-            .entry((h.person.as_str(), h.policy.as_str()))
-            .or_default()
-            .push(h);
+        if let Some(at) = people.position(&h.person) {
+            by_policy
+                .entry(h.policy.as_str())
+                .or_default()
+                .push((at, h));
+        }
     }
-    let mut rows = Vec::new();
+    let wanted: Vec<usize> = match filter.person {
+        Some(p) => (0..members.len()).filter(|&i| members[i].id == p).collect(),
+        None => (0..members.len()).collect(),
+    };
+    let mut slots = vec![Slot::default(); members.len()];
+    // At most one row per need and person; pages never written cost nothing.
+    let mut rows = Vec::with_capacity(needs.len() * wanted.len());
+    let mut spans = Vec::with_capacity(needs.len());
     for need in needs {
+        let start = rows.len();
         let groups: Vec<&str> = need.applies_to.iter().map(String::as_str).collect();
-        for person in &roster.people {
-            if filter.person.is_some_and(|p| p != person.id.value)
-                || !super::snapshot::covers(&groups, person)
-            {
+        let mine = by_policy
+            .get(need.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for (at, h) in mine {
+            slots[*at].add(h, need.revision);
+        }
+        for &i in &wanted {
+            let person = &members[i];
+            if !person.covered_by(&groups) {
                 continue;
             }
-            let mine = by_key
-                .get(&(person.id.value.as_str(), need.id.as_str()))
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let current = mine
-                .iter()
-                .filter(|h| h.revision >= need.revision)
-                .min_by_key(|h| (h.seconds, h.id.as_str()));
-            let stale = mine
-                .iter()
-                .filter(|h| h.revision < need.revision)
-                .max_by_key(|h| (h.revision, h.seconds, h.id.as_str()));
-            let (state, chosen) = match (current, stale) {
-                (Some(h), _) => (State::Current, Some(*h)),
-                (None, Some(h)) => (State::Stale, Some(*h)),
+            let slot = slots[first[i]];
+            let (state, chosen) = match (slot.current, slot.stale) {
+                (Some(h), _) => (State::Current, Some(h)),
+                (None, Some(h)) => (State::Stale, Some(h)),
                 (None, None) => (State::Never, None),
             };
             let overdue = state != State::Current && need.due.is_some_and(|d| now >= d);
@@ -185,22 +228,27 @@ pub fn compute<'a>(
             rows.push(Row {
                 policy: &need.id,
                 revision: need.revision,
-                person: &person.id.value,
+                person: &person.id,
                 state,
                 held: chosen,
                 due: need.due,
                 overdue,
             });
         }
+        for (at, _) in mine {
+            slots[*at] = Slot::default();
+        }
+        spans.push(start..rows.len());
     }
     let mut former: BTreeMap<&str, Vec<Held>> = BTreeMap::new();
     for h in held {
-        if roster.person(&h.person).is_none() {
+        if people.person(&h.person).is_none() {
             former.entry(&h.person).or_default().push(h.clone());
         }
     }
     Report {
         rows,
+        spans,
         former: former
             .into_iter()
             .map(|(person, mut held)| {
@@ -218,7 +266,7 @@ pub fn compute<'a>(
 mod tests {
     use super::*;
     use crate::diag::Pos;
-    use crate::model::{Located, Person};
+    use crate::model::{Located, Person, Roster};
 
     fn person(id: &str, teams: &[&str]) -> Person {
         Person {
@@ -270,7 +318,8 @@ mod tests {
         };
         let held = [held("a", 2, 5), held("b", 1, 3), held("gone", 1, 1)];
         let needs = [need];
-        let r = compute(&needs, &roster, &held, 100, Filter::default());
+        let people = People::from_roster(&roster);
+        let r = compute(&needs, &people, &held, 100, Filter::default());
         let got: Vec<_> = r
             .rows
             .iter()

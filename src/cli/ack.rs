@@ -2,10 +2,11 @@ use super::{CliError, Global, note, print};
 use clap::Args;
 use normsctl::ack::entry::{self, Entry, Writer};
 use normsctl::ack::ledger::{self, AppendOptions, Ledger, NewFile};
+use normsctl::ack::people::{Member, People};
 use normsctl::ack::snapshot::{self, Layout, Snapshot};
 use normsctl::ack::{AckError, sign};
 use normsctl::load;
-use normsctl::model::{AckMode, Person, Settings};
+use normsctl::model::{AckMode, Settings};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -133,16 +134,17 @@ pub(super) fn ack_error(e: AckError) -> CliError {
 /// The person a command acts for: `--as`, else git's user.email matched to the roster.
 pub(super) fn whoami<'a>(
     ctx: &Ctx,
-    roster: &'a normsctl::model::Roster,
+    people: &'a People,
     named: Option<&str>,
-) -> Result<&'a Person, CliError> {
+) -> Result<&'a Member, CliError> {
     if let Some(id) = named {
-        return roster
+        return people
             .person(id)
             .ok_or_else(|| ack_error(AckError::UnknownPerson(id.to_owned())));
     }
     let (_, email) = identity(ctx)?;
-    snapshot::person_by_email(roster, &email)
+    people
+        .by_email(&email)
         .ok_or_else(|| ack_error(AckError::UnknownEmail { email }))
 }
 
@@ -158,16 +160,17 @@ pub(super) fn identity(ctx: &Ctx) -> Result<(String, String), CliError> {
 }
 
 pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
+    let timings = super::build::Timings::from_env();
     let ctx = Ctx::open(global)?;
     let snap = ctx.snapshot()?;
-    let roster = snap
-        .roster
-        .as_ref()
+    let people = snap
+        .people(&ctx.repo, &ctx.layout)
         .ok_or_else(|| ack_error(AckError::NoRoster(ctx.layout.roster.clone())))?;
-    let person = whoami(&ctx, roster, args.person.as_deref())?;
+    timings.mark("roster");
+    let person = whoami(&ctx, &people, args.person.as_deref())?;
     let (writer_name, writer_email) = identity(&ctx)?;
     let tips = ctx.ledger.tips(&ctx.repo).map_err(ack_error)?;
-    let mine = ledger::list_person(&ctx.repo, &tips, &person.id.value).map_err(ack_error)?;
+    let mine = ledger::list_person(&ctx.repo, &tips, &person.id).map_err(ack_error)?;
     let held = |policy: &str, revision: u32| {
         mine.iter()
             .find(|l| l.info.policy == policy && l.info.revision >= revision)
@@ -181,19 +184,14 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
         }
     }
     if args.pending {
-        for (id, file) in &snap.files {
-            if ids.contains(id) {
-                continue;
-            }
-            let Some(p) = snapshot::parse_policy(&ctx.repo, file) else {
-                continue;
-            };
-            let groups = p.applies_to();
+        let given = ids.clone();
+        for (id, _, p) in snap.policies(&ctx.repo, |id| !given.iter().any(|g| g == id)) {
+            let Some(p) = p else { continue };
             if p.ack == AckMode::Required
-                && snapshot::covers(&groups, person)
+                && person.covered_by(&p.applies_to())
                 && held(id, p.revision.value).is_none()
             {
-                ids.push(id.clone());
+                ids.push(id.to_owned());
             }
         }
     }
@@ -234,13 +232,14 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
         }
     }
     warn_if_behind(&ctx.repo);
+    timings.mark("checks");
 
     let mut out = String::new();
     for (id, revision) in &already {
         let _ = writeln!(
             out,
             "{} had already acknowledged {id} r{revision}: nothing to record",
-            person.id.value
+            person.id
         );
     }
     if todo.is_empty() {
@@ -265,7 +264,7 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
     for (policy, file) in &todo {
         let e = Entry {
             format: entry::FORMAT,
-            person: person.id.value.clone(),
+            person: person.id.clone(),
             policy: policy.id.value.clone(),
             revision: policy.revision.value,
             path: file.path.clone(),
@@ -285,14 +284,14 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
             Some(roster_key) => {
                 let key = key.as_ref().ok_or_else(|| {
                     ack_error(AckError::KeyNeeded {
-                        person: person.id.value.clone(),
+                        person: person.id.clone(),
                     })
                 })?;
                 let sig = sign::sign(&program, key, &payload)
                     .map_err(|e| ack_error(AckError::Sign(e)))?;
-                sign::verify(&roster_key.value, &payload, &sig).map_err(|reason| {
+                sign::verify(roster_key, &payload, &sig).map_err(|reason| {
                     ack_error(AckError::WrongKey {
-                        person: person.id.value.clone(),
+                        person: person.id.clone(),
                         reason,
                     })
                 })?;
@@ -304,23 +303,15 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
             policy.id.value.clone(),
             policy.revision.value,
             NewFile {
-                path: entry::path_of(
-                    &person.id.value,
-                    &policy.id.value,
-                    policy.revision.value,
-                    id,
-                ),
+                path: entry::path_of(&person.id, &policy.id.value, policy.revision.value, id),
                 bytes: entry::file_bytes(&payload, signature.as_deref()),
             },
         ));
     }
 
-    let by_other = !person
-        .emails
-        .iter()
-        .any(|m| m.value.eq_ignore_ascii_case(&writer_email));
+    let by_other = !person.has_email(&writer_email);
     let listed: Vec<String> = files.iter().map(|(p, r, _)| format!("{p} r{r}")).collect();
-    let mut message = format!("ack: {} read {}\n", person.id.value, listed.join(", "));
+    let mut message = format!("ack: {} read {}\n", person.id, listed.join(", "));
     if by_other {
         let _ = write!(message, "\nWritten by {writer_name} <{writer_email}>.\n");
     }
@@ -335,7 +326,7 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
         signature,
         break_lock: args.break_lock,
     };
-    let person_id = person.id.value.clone();
+    let person_id = person.id.clone();
     let appended = ledger::append(&ctx.repo, &ctx.ledger, &opts, |tree| {
         // Under contention the tip moves: drop what a concurrent writer already recorded.
         let existing = existing_in(&ctx.repo, tree, &person_id)?;
@@ -346,6 +337,7 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
             .collect())
     })
     .map_err(ack_error)?;
+    timings.mark("append");
 
     for (p, r, f) in &files {
         if appended.files.contains(&f.path) {

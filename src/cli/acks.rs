@@ -1,15 +1,14 @@
 use super::ack::{Ctx, ack_error, now};
-use super::{CliError, Global, note, print};
+use super::build::Timings;
+use super::{CliError, Global, note};
 use clap::{Args, Subcommand, ValueEnum};
 use normsctl::ack::entry::Parsed;
+use normsctl::ack::facts::{self, Facts};
 use normsctl::ack::ledger::{self, Listed};
-use normsctl::ack::snapshot;
+use normsctl::ack::people::People;
 use normsctl::ack::status::{self, Held, Need, Report, State};
 use normsctl::history::{self, Change};
-use normsctl::model::Roster;
-use serde_json::json;
 use std::collections::HashMap;
-use std::fmt::Write;
 
 /// Who must acknowledge what (as committed at HEAD), who has, who holds a stale
 /// acknowledgement of an older revision, who never did, and what is overdue.
@@ -61,14 +60,15 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CliError> {
         Some(AcksCommand::Sync(a)) => return super::acks_sync::run(global, a),
         None => {}
     }
+    let timings = Timings::from_env();
     let ctx = Ctx::open(global)?;
     let snap = ctx.snapshot()?;
-    let roster = snap
-        .roster
-        .clone()
+    let people = snap
+        .people(&ctx.repo, &ctx.layout)
         .ok_or_else(|| ack_error(normsctl::ack::AckError::NoRoster(ctx.layout.roster.clone())))?;
+    timings.mark("roster");
     if let Some(p) = &args.person
-        && roster.person(p).is_none()
+        && people.person(p).is_none()
     {
         return Err(ack_error(normsctl::ack::AckError::UnknownPerson(p.clone())));
     }
@@ -81,19 +81,18 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CliError> {
         }));
     }
     let landed = landings(&ctx, snap.commit);
+    timings.mark("history");
     let mut needs = Vec::new();
-    for (id, file) in &snap.files {
-        if args.policy.as_ref().is_some_and(|p| p != id) {
-            continue;
-        }
-        let Some(policy) = snapshot::parse_policy(&ctx.repo, file) else {
+    let policies = snap.policies(&ctx.repo, |id| args.policy.as_ref().is_none_or(|p| p == id));
+    for (id, file, policy) in policies {
+        let Some(policy) = policy else {
             note(&format!(
                 "warning: {} does not read as a policy at HEAD; skipped (run `normsctl validate`)",
                 file.path
             ));
             continue;
         };
-        let when = landed.as_ref().map(|l| l.get(id.as_str()).copied());
+        let when = landed.as_ref().map(|l| l.get(id).copied());
         if let Some(need) = Need::of(
             &policy,
             file.blob.to_string(),
@@ -104,47 +103,135 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CliError> {
             needs.push(need);
         }
     }
+    timings.mark("policies");
     let held = held(
         &ctx,
-        &roster,
+        &people,
         args.person.as_deref(),
         args.policy.as_deref(),
     )?;
+    timings.mark("ledger");
     let now = now();
     let filter = status::Filter {
         person: args.person.as_deref(),
         only_overdue: args.overdue,
     };
-    let mut report = status::compute(&needs, &roster, &held, now, filter);
+    let mut report = status::compute(&needs, &people, &held, now, filter);
     if args.overdue {
         report.former.clear();
     }
-    let text = match args.format {
+    timings.mark("status");
+    // Terminal escapes are stripped from what is printed when stdout is not a terminal;
+    // only free text can hold one, so when none does the report goes straight out.
+    let plain = plain(&needs, &people, &held);
+    match args.format {
         Format::Human => {
             // The whole handbook lists only who is outstanding; a filter lists everyone.
             let all = args.person.is_some() || args.policy.is_some();
-            human(&report, &needs, &ctx.tz, landed.is_none(), all)
+            stream(plain, |w| {
+                human(w, &report, &needs, &ctx.tz, landed.is_none(), all)
+            })?;
         }
-        Format::Json => json_doc(&report, &needs, &ctx.tz, now),
-        Format::Csv => csv_doc(&report, &ctx.tz)?,
-    };
-    print(&text)?;
+        Format::Json => stream(plain, |w| json_doc(w, &report, &needs, &ctx.tz, now))?,
+        Format::Csv => stream(plain, |w| csv_doc(w, &report, &needs, &ctx.tz))?,
+    }
+    timings.mark("output");
     let outstanding = report.rows.iter().any(|r| r.state != State::Current);
+    // The process ends here: freeing millions of small strings one by one would take
+    // longer than the report.
+    std::mem::forget(report);
+    std::mem::forget(held);
     if args.require_complete && outstanding {
         return Err(CliError::Findings);
     }
     Ok(())
 }
 
-/// When each policy's current revision landed (Unix seconds), from one history walk;
+/// Whether no text that a report prints holds a control character (so there is nothing
+/// for `anstream` to strip).
+fn plain(needs: &[Need], people: &People, held: &[Held]) -> bool {
+    let clean = |s: &str| !s.chars().any(char::is_control);
+    needs.iter().all(|n| {
+        clean(&n.id) && clean(&n.title) && clean(&n.path) && n.applies_to.iter().all(|g| clean(g))
+    }) && people.members().iter().all(|m| clean(&m.id))
+        && held.iter().all(|h| {
+            clean(&h.person)
+                && clean(&h.policy)
+                && clean(&h.time)
+                && clean(&h.writer_name)
+                && clean(&h.writer_email)
+        })
+}
+
+/// Writes a report to standard output as it is made (the whole handbook's can be hundreds
+/// of megabytes); a reader that stopped reading (a closed pipe) is not an error. Unless
+/// the report is `plain` it goes through `anstream`, which strips terminal escapes when
+/// stdout is not a terminal (scanning hundreds of megabytes for them takes a third of a
+/// second, so a report with nothing to strip goes straight out).
+fn stream(
+    plain: bool,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    use std::io::Write;
+    let done = if plain {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        write(&mut out).and_then(|()| out.flush())
+    } else {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, anstream::stdout().lock());
+        write(&mut out).and_then(|()| out.flush())
+    };
+    match done {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::env(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
+}
+
+/// Writes `pieces` parts made by `make` (each knowing its place) in order, making them
+/// on every core a batch at a time.
+fn in_order(
+    out: &mut dyn std::io::Write,
+    pieces: usize,
+    make: impl Fn(usize) -> std::io::Result<Vec<u8>> + Sync,
+) -> std::io::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let batch = threads * 8;
+    let make = &make;
+    for start in (0..pieces).step_by(batch) {
+        let end = (start + batch).min(pieces);
+        let per = (end - start).div_ceil(threads);
+        let made: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (start..end)
+                .step_by(per)
+                .map(|from| {
+                    let to = (from + per).min(end);
+                    scope.spawn(move || (from..to).map(make).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("report writer thread panicked"))
+                .collect()
+        });
+        for piece in made {
+            out.write_all(&piece?)?;
+        }
+    }
+    Ok(())
+}
+
+/// When each policy's current revision landed (Unix seconds), from the history index
+/// (cached in the git directory, so only commits new since the last run are walked);
 /// `None` on a shallow clone (overdue cannot be told).
 fn landings(ctx: &Ctx, head: git2::Oid) -> Option<HashMap<String, i64>> {
     // Reading history only, in a process that verifies nothing.
     git2::opts::strict_hash_verification(false);
-    match history::walk(&ctx.repo, head, &ctx.layout.policies) {
-        Ok(revisions) => {
+    match history::cache::walk(&ctx.repo, head, &ctx.layout.policies) {
+        Ok(cached) => {
             let mut out = HashMap::new();
-            for r in revisions {
+            for r in cached.revisions {
                 if matches!(r.change, Change::Added | Change::Material) {
                     out.entry(r.id).or_insert(r.landed.seconds);
                 }
@@ -164,26 +251,32 @@ fn landings(ctx: &Ctx, head: git2::Oid) -> Option<HashMap<String, i64>> {
 /// read and parsed.
 pub(super) fn held(
     ctx: &Ctx,
-    roster: &Roster,
+    people: &People,
     person: Option<&str>,
     policy: Option<&str>,
 ) -> Result<Vec<Held>, CliError> {
     let tips = ctx.ledger.tips(&ctx.repo).map_err(ack_error)?;
-    let mut listed: Vec<Listed> = match person {
-        Some(p) => ledger::list_person(&ctx.repo, &tips, p),
-        None => ledger::list(&ctx.repo, &tips),
-    }
-    .map_err(ack_error)?;
-    if let Some(p) = policy {
-        listed.retain(|l| l.info.policy == p);
-    }
-    let parsed = ledger::read(ctx.repo.path(), &listed);
-    let mut out = Vec::with_capacity(parsed.len());
+    let facts = match (person, policy) {
+        // The whole ledger is large: what its trees and files say is kept between runs.
+        (None, None) => facts::whole(&ctx.repo, &ctx.ledger.name, &tips).map_err(ack_error)?,
+        _ => {
+            let mut listed: Vec<Listed> = match person {
+                Some(p) => ledger::list_person(&ctx.repo, &tips, p),
+                None => ledger::list(&ctx.repo, &tips),
+            }
+            .map_err(ack_error)?;
+            if let Some(p) = policy {
+                listed.retain(|l| l.info.policy == p);
+            }
+            facts::of(ctx.repo.path(), &listed)
+        }
+    };
+    let mut out = Vec::with_capacity(facts.len());
     let mut bad = 0;
-    for p in parsed {
-        match p {
-            Ok(p) => out.push(to_held(&p, roster)),
-            Err(_) => bad += 1,
+    for f in facts {
+        match f {
+            Some(f) => out.push(to_held(f, people)),
+            None => bad += 1,
         }
     }
     if bad > 0 {
@@ -195,23 +288,29 @@ pub(super) fn held(
     Ok(out)
 }
 
-pub(super) fn to_held(p: &Parsed, roster: &Roster) -> Held {
+/// Whether an entry was written by someone other than the person it names (judged by the
+/// roster at HEAD; an entry of someone no longer on it counts as their own).
+pub(super) fn by_other(p: &Parsed, people: &People) -> bool {
     let e = &p.entry;
-    let by_other = roster.person(&e.person).is_some_and(|person| {
-        !person
-            .emails
-            .iter()
-            .any(|m| m.value.eq_ignore_ascii_case(&e.writer.email))
-    });
+    people
+        .person(&e.person)
+        .is_some_and(|person| !person.has_email(&e.writer.email))
+}
+
+fn to_held(f: Facts, people: &People) -> Held {
+    let by_other = people
+        .person(&f.listed.info.person)
+        .is_some_and(|person| !person.has_email(&f.writer_email));
+    let info = f.listed.info;
     Held {
-        person: e.person.clone(),
-        policy: e.policy.clone(),
-        revision: e.revision,
-        id: p.id.to_string(),
-        time: e.time.clone(),
-        seconds: e.seconds().unwrap_or(0),
-        writer_name: e.writer.name.clone(),
-        writer_email: e.writer.email.clone(),
+        person: info.person,
+        policy: info.policy,
+        revision: info.revision,
+        id: info.id.to_string(),
+        time: f.time,
+        seconds: f.seconds,
+        writer_name: f.writer_name,
+        writer_email: f.writer_email,
         by_other,
     }
 }
@@ -233,138 +332,375 @@ fn rfc3339(seconds: i64, tz: &jiff::tz::TimeZone) -> String {
 }
 
 fn human(
+    out: &mut dyn std::io::Write,
     report: &Report,
     needs: &[Need],
     tz: &jiff::tz::TimeZone,
     no_history: bool,
     all: bool,
-) -> String {
-    let mut out = String::new();
-    for need in needs {
-        let rows: Vec<_> = report.rows.iter().filter(|r| r.policy == need.id).collect();
+) -> std::io::Result<()> {
+    let mut wrote = false;
+    // Many rows share a day: format each day once.
+    let mut dates: HashMap<i64, String> = HashMap::new();
+    for (need, span) in needs.iter().zip(&report.spans) {
+        let rows = &report.rows[span.clone()];
         if rows.is_empty() {
             continue;
         }
+        wrote = true;
         let current = rows.iter().filter(|r| r.state == State::Current).count();
         let overdue = rows.iter().filter(|r| r.overdue).count();
-        let _ = write!(
+        write!(
             out,
             "{} r{}  {}/{} acknowledged",
             need.id,
             need.revision,
             current,
             rows.len()
-        );
+        )?;
         if overdue > 0 {
-            let _ = write!(out, ", {overdue} overdue");
+            write!(out, ", {overdue} overdue")?;
         }
         if let Some(d) = need.due {
-            let _ = write!(out, "  (due {})", date(d, tz));
+            write!(out, "  (due {})", date(d, tz))?;
         }
-        out.push('\n');
+        out.write_all(b"\n")?;
         for r in rows {
             if !all && r.state == State::Current {
                 continue;
             }
-            let mut line = format!("  {:<8} {}", r.state.as_str(), r.person);
+            write!(out, "  {:<8} {}", r.state.as_str(), r.person)?;
             if let Some(h) = &r.held {
-                let _ = write!(line, "  r{} on {}", h.revision, date(h.seconds, tz));
+                let day = dates
+                    .entry(h.seconds)
+                    .or_insert_with(|| date(h.seconds, tz));
+                write!(out, "  r{} on {}", h.revision, day)?;
                 if h.by_other {
-                    let _ = write!(line, ", written by {} <{}>", h.writer_name, h.writer_email);
+                    write!(out, ", written by {} <{}>", h.writer_name, h.writer_email)?;
                 }
             }
             if r.overdue {
-                line.push_str("  OVERDUE");
+                out.write_all(b"  OVERDUE")?;
             }
-            out.push_str(&line);
-            out.push('\n');
+            out.write_all(b"\n")?;
         }
     }
     if !report.former.is_empty() {
-        out.push_str("people no longer on the roster:\n");
+        wrote = true;
+        out.write_all(b"people no longer on the roster:\n")?;
         for f in &report.former {
             let list: Vec<String> = f
                 .held
                 .iter()
                 .map(|h| format!("{} r{}", h.policy, h.revision))
                 .collect();
-            let _ = writeln!(out, "  {}  {}", f.person, list.join(", "));
+            writeln!(out, "  {}  {}", f.person, list.join(", "))?;
         }
     }
-    if out.is_empty() {
-        out.push_str("nothing to show\n");
+    if !wrote {
+        out.write_all(b"nothing to show\n")?;
     }
     if no_history {
-        out.push_str("(overdue unknown: the history is incomplete)\n");
+        out.write_all(b"(overdue unknown: the history is incomplete)\n")?;
     }
-    out
+    Ok(())
 }
 
-fn held_json(h: &Held) -> serde_json::Value {
-    json!({
-        "revision": h.revision,
-        "entry": h.id,
-        "time": h.time,
-        "writer": { "name": h.writer_name, "email": h.writer_email },
-        "written_by_other": h.by_other,
-    })
-}
+/// `acks --format json`, serialised straight from the report (one value per row would be
+/// millions of allocations for a whole handbook).
+mod json {
+    use super::{Held, Need, Report, State};
+    use serde::Serialize;
+    use serde::ser::Serializer;
 
-fn json_doc(report: &Report, needs: &[Need], tz: &jiff::tz::TimeZone, now: i64) -> String {
-    let policies: Vec<_> = needs
-        .iter()
-        .filter_map(|need| {
-            let rows: Vec<_> = report.rows.iter().filter(|r| r.policy == need.id).collect();
-            if rows.is_empty() {
-                return None;
-            }
-            let count = |s: State| rows.iter().filter(|r| r.state == s).count();
-            Some(json!({
-                "id": need.id,
-                "title": need.title,
-                "revision": need.revision,
-                "path": need.path,
-                "blob": need.blob,
-                "applies_to": need.applies_to,
-                "due": need.due.map(|d| rfc3339(d, tz)),
-                "counts": {
-                    "must": rows.len(),
-                    "current": count(State::Current),
-                    "stale": count(State::Stale),
-                    "never": count(State::Never),
-                    "overdue": rows.iter().filter(|r| r.overdue).count(),
+    pub struct Policies<'a> {
+        pub report: &'a Report<'a>,
+        pub needs: &'a [Need],
+        pub tz: &'a jiff::tz::TimeZone,
+    }
+
+    impl<'a> Policies<'a> {
+        /// The policy of `needs[i]`, with its rows.
+        pub fn one(&self, i: usize) -> Policy<'a> {
+            let need = &self.needs[i];
+            let rows = &self.report.rows[self.report.spans[i].clone()];
+            let count = |st: State| rows.iter().filter(|r| r.state == st).count();
+            Policy {
+                id: &need.id,
+                title: &need.title,
+                revision: need.revision,
+                path: &need.path,
+                blob: &need.blob,
+                applies_to: &need.applies_to,
+                due: need.due.map(|d| super::rfc3339(d, self.tz)),
+                counts: Counts {
+                    must: rows.len(),
+                    current: count(State::Current),
+                    stale: count(State::Stale),
+                    never: count(State::Never),
+                    overdue: rows.iter().filter(|r| r.overdue).count(),
                 },
-                "people": rows.iter().map(|r| json!({
-                    "person": r.person,
-                    "status": r.state.as_str(),
-                    "overdue": r.overdue,
-                    "acknowledgement": r.held.map(held_json),
-                })).collect::<Vec<_>>(),
+                people: People(rows),
+            }
+        }
+    }
+
+    /// Writes `value` as `serde_json::to_writer_pretty` would at nesting depth `depth`.
+    pub fn write(buf: &mut Vec<u8>, value: &impl Serialize, depth: usize) -> std::io::Result<()> {
+        let mut ser = serde_json::Serializer::with_formatter(buf, Pretty::at(depth));
+        value.serialize(&mut ser).map_err(std::io::Error::from)
+    }
+
+    /// `serde_json::ser::PrettyFormatter` (two spaces), starting at a given depth.
+    struct Pretty {
+        depth: usize,
+        has_value: bool,
+    }
+
+    impl Pretty {
+        fn at(depth: usize) -> Pretty {
+            Pretty {
+                depth,
+                has_value: false,
+            }
+        }
+
+        fn indent<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+            for _ in 0..self.depth {
+                w.write_all(b"  ")?;
+            }
+            Ok(())
+        }
+    }
+
+    impl serde_json::ser::Formatter for Pretty {
+        fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+            self.depth += 1;
+            self.has_value = false;
+            w.write_all(b"[")
+        }
+
+        fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+            self.depth -= 1;
+            if self.has_value {
+                w.write_all(b"\n")?;
+                self.indent(w)?;
+            }
+            w.write_all(b"]")
+        }
+
+        fn begin_array_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            w.write_all(if first { b"\n" } else { b",\n" })?;
+            self.indent(w)
+        }
+
+        fn end_array_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            _: &mut W,
+        ) -> std::io::Result<()> {
+            self.has_value = true;
+            Ok(())
+        }
+
+        fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+            self.depth += 1;
+            self.has_value = false;
+            w.write_all(b"{")
+        }
+
+        fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+            self.depth -= 1;
+            if self.has_value {
+                w.write_all(b"\n")?;
+                self.indent(w)?;
+            }
+            w.write_all(b"}")
+        }
+
+        fn begin_object_key<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            w.write_all(if first { b"\n" } else { b",\n" })?;
+            self.indent(w)
+        }
+
+        fn begin_object_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+        ) -> std::io::Result<()> {
+            w.write_all(b": ")
+        }
+
+        fn end_object_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            _: &mut W,
+        ) -> std::io::Result<()> {
+            self.has_value = true;
+            Ok(())
+        }
+    }
+
+    #[derive(Serialize)]
+    pub struct Policy<'a> {
+        id: &'a str,
+        title: &'a str,
+        revision: u32,
+        path: &'a str,
+        blob: &'a str,
+        applies_to: &'a [String],
+        due: Option<String>,
+        counts: Counts,
+        people: People<'a>,
+    }
+
+    #[derive(Serialize)]
+    struct Counts {
+        must: usize,
+        current: usize,
+        stale: usize,
+        never: usize,
+        overdue: usize,
+    }
+
+    struct People<'a>(&'a [super::status::Row<'a>]);
+
+    impl Serialize for People<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(|r| Row {
+                person: r.person,
+                status: r.state.as_str(),
+                overdue: r.overdue,
+                acknowledgement: r.held.map(Ack::of),
             }))
+        }
+    }
+
+    #[derive(Serialize)]
+    struct Row<'a> {
+        person: &'a str,
+        status: &'a str,
+        overdue: bool,
+        acknowledgement: Option<Ack<'a>>,
+    }
+
+    #[derive(Serialize)]
+    pub struct Ack<'a> {
+        revision: u32,
+        entry: &'a str,
+        time: &'a str,
+        writer: Writer<'a>,
+        written_by_other: bool,
+    }
+
+    impl Ack<'_> {
+        pub fn of(h: &Held) -> Ack<'_> {
+            Ack {
+                revision: h.revision,
+                entry: &h.id,
+                time: &h.time,
+                writer: Writer {
+                    name: &h.writer_name,
+                    email: &h.writer_email,
+                },
+                written_by_other: h.by_other,
+            }
+        }
+    }
+
+    #[derive(Serialize)]
+    struct Writer<'a> {
+        name: &'a str,
+        email: &'a str,
+    }
+
+    #[derive(Serialize)]
+    pub struct Former<'a> {
+        pub person: &'a str,
+        pub acknowledgements: Vec<FormerAck<'a>>,
+    }
+
+    /// An acknowledgement of someone no longer on the roster: the policy comes last.
+    #[derive(Serialize)]
+    pub struct FormerAck<'a> {
+        #[serde(flatten)]
+        pub ack: Ack<'a>,
+        pub policy: &'a str,
+    }
+}
+
+fn json_doc(
+    out: &mut dyn std::io::Write,
+    report: &Report,
+    needs: &[Need],
+    tz: &jiff::tz::TimeZone,
+    now: i64,
+) -> std::io::Result<()> {
+    // The document as `serde_json::to_writer_pretty` writes it, with each policy made
+    // apart (on every core) at the depth it has in the document.
+    let complete = report.rows.iter().all(|r| r.state == State::Current);
+    write!(
+        out,
+        "{{\n  \"version\": 1,\n  \"now\": {},\n  \"complete\": {complete},\n  \"policies\": ",
+        serde_json::to_string(&rfc3339(now, tz))?
+    )?;
+    let shown: Vec<usize> = (0..needs.len())
+        .filter(|&i| !report.spans[i].is_empty())
+        .collect();
+    if shown.is_empty() {
+        out.write_all(b"[]")?;
+    } else {
+        out.write_all(b"[")?;
+        let policies = json::Policies { report, needs, tz };
+        in_order(out, shown.len(), |k| {
+            let mut buf = Vec::with_capacity(1 << 16);
+            buf.extend_from_slice(if k == 0 { b"\n    " } else { b",\n    " });
+            json::write(&mut buf, &policies.one(shown[k]), 2)?;
+            Ok(buf)
+        })?;
+        out.write_all(b"\n  ]")?;
+    }
+    out.write_all(b",\n  \"former\": ")?;
+    let former: Vec<json::Former> = report
+        .former
+        .iter()
+        .map(|f| json::Former {
+            person: &f.person,
+            acknowledgements: f
+                .held
+                .iter()
+                .map(|h| json::FormerAck {
+                    ack: json::Ack::of(h),
+                    policy: &h.policy,
+                })
+                .collect(),
         })
         .collect();
-    let doc = json!({
-        "version": 1,
-        "now": rfc3339(now, tz),
-        "complete": report.rows.iter().all(|r| r.state == State::Current),
-        "policies": policies,
-        "former": report.former.iter().map(|f| json!({
-            "person": f.person,
-            "acknowledgements": f.held.iter().map(|h| {
-                let mut v = held_json(h);
-                v["policy"] = json!(h.policy);
-                v
-            }).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    });
-    let mut s = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
-    s.push('\n');
-    s
+    let mut buf = Vec::new();
+    json::write(&mut buf, &former, 1)?;
+    out.write_all(&buf)?;
+    out.write_all(b"\n}\n")
 }
 
-fn csv_doc(report: &Report, tz: &jiff::tz::TimeZone) -> Result<String, CliError> {
+fn csv_doc(
+    out: &mut dyn std::io::Write,
+    report: &Report,
+    needs: &[Need],
+    tz: &jiff::tz::TimeZone,
+) -> std::io::Result<()> {
+    let io = |e: csv::Error| {
+        let text = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(e) => e,
+            _ => std::io::Error::other(text),
+        }
+    };
     let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| CliError::env(format!("cannot write CSV: {e}"));
     w.write_record([
         "policy",
         "revision",
@@ -378,26 +714,36 @@ fn csv_doc(report: &Report, tz: &jiff::tz::TimeZone) -> Result<String, CliError>
         "writer_email",
         "written_by_other",
     ])
-    .map_err(fail)?;
-    for r in &report.rows {
-        let h = r.held;
-        w.write_record([
-            r.policy.to_owned(),
-            r.revision.to_string(),
-            r.person.to_owned(),
-            r.state.as_str().to_owned(),
-            r.overdue.to_string(),
-            r.due.map(|d| rfc3339(d, tz)).unwrap_or_default(),
-            h.map(|h| h.revision.to_string()).unwrap_or_default(),
-            h.map(|h| h.time.clone()).unwrap_or_default(),
-            h.map(|h| h.id.clone()).unwrap_or_default(),
-            h.map(|h| h.writer_email.clone()).unwrap_or_default(),
-            h.map(|h| h.by_other.to_string()).unwrap_or_default(),
-        ])
-        .map_err(fail)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| CliError::env(format!("cannot write CSV: {e}")))?;
-    Ok(String::from_utf8(bytes).expect("CSV of strings is UTF-8"))
+    .map_err(io)?;
+    out.write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
+    // Each policy's rows apart, on every core.
+    in_order(out, needs.len(), |i| {
+        let need = &needs[i];
+        let due = need.due.map(|d| rfc3339(d, tz)).unwrap_or_default();
+        let revision = need.revision.to_string();
+        let mut w = csv::Writer::from_writer(Vec::with_capacity(1 << 16));
+        for r in &report.rows[report.spans[i].clone()] {
+            let h = r.held;
+            let held_revision = h.map(|h| h.revision.to_string()).unwrap_or_default();
+            w.write_record([
+                r.policy,
+                &revision,
+                r.person,
+                r.state.as_str(),
+                if r.overdue { "true" } else { "false" },
+                &due,
+                &held_revision,
+                h.map_or("", |h| h.time.as_str()),
+                h.map_or("", |h| h.id.as_str()),
+                h.map_or("", |h| h.writer_email.as_str()),
+                match h {
+                    Some(h) if h.by_other => "true",
+                    Some(_) => "false",
+                    None => "",
+                },
+            ])
+            .map_err(io)?;
+        }
+        w.into_inner().map_err(|e| e.into_error())
+    })
 }

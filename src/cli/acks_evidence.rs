@@ -1,9 +1,10 @@
 use super::ack::{Ctx, ack_error, now};
-use super::acks::to_held;
+use super::acks::by_other;
 use super::{CliError, Global, print};
 use clap::{Args, ValueEnum};
 use normsctl::ack::AckError;
 use normsctl::ack::ledger;
+use normsctl::ack::people::People;
 use normsctl::ack::verify::{self, Judge};
 use normsctl::history;
 use serde_json::json;
@@ -44,11 +45,15 @@ struct Item {
 pub fn run(global: &Global, args: EvidenceArgs) -> Result<(), CliError> {
     let ctx = Ctx::open(global)?;
     let snap = ctx.snapshot()?;
-    let roster = snap.roster.clone().unwrap_or_default();
+    // Evidence trusts nothing kept outside the object database.
+    let people = snap
+        .roster
+        .and_then(|b| People::decode(&ctx.repo, b, &ctx.layout.roster))
+        .unwrap_or_default();
     let tips = ctx.ledger.tips(&ctx.repo).map_err(ack_error)?;
     let mut listed = ledger::list_person(&ctx.repo, &tips, &args.person).map_err(ack_error)?;
     listed.retain(|l| l.info.policy == args.policy);
-    if listed.is_empty() && roster.person(&args.person).is_none() {
+    if listed.is_empty() && people.person(&args.person).is_none() {
         return Err(ack_error(AckError::UnknownPerson(args.person)));
     }
     // Hash checks stay on in this process: it verifies.
@@ -86,7 +91,7 @@ pub fn run(global: &Global, args: EvidenceArgs) -> Result<(), CliError> {
             _ => None,
         };
         items.push(Item {
-            by_other: to_held(&p, &roster).by_other,
+            by_other: by_other(&p, &people),
             entry: p,
             text,
             landed,

@@ -1,5 +1,5 @@
 use super::ack::{Ctx, ack_error};
-use super::acks::to_held;
+use super::acks::by_other;
 use super::{CliError, Global, print};
 use clap::Args;
 use normsctl::ack::AckError;
@@ -20,13 +20,13 @@ pub struct ShowArgs {
 pub fn run(global: &Global, args: ShowArgs) -> Result<(), CliError> {
     let ctx = Ctx::open(global)?;
     let snap = ctx.snapshot()?;
-    let roster = snap.roster.clone().unwrap_or_default();
+    let people = snap.people(&ctx.repo, &ctx.layout).unwrap_or_default();
     let tips = ctx.ledger.tips(&ctx.repo).map_err(ack_error)?;
     let mut listed = ledger::list_person(&ctx.repo, &tips, &args.person).map_err(ack_error)?;
     if let Some(p) = &args.policy {
         listed.retain(|l| &l.info.policy == p);
     }
-    if listed.is_empty() && roster.person(&args.person).is_none() {
+    if listed.is_empty() && people.person(&args.person).is_none() {
         return Err(ack_error(AckError::UnknownPerson(args.person)));
     }
     let mut parsed: Vec<_> = ledger::read(ctx.repo.path(), &listed)
@@ -43,7 +43,6 @@ pub fn run(global: &Global, args: ShowArgs) -> Result<(), CliError> {
     let mut out = String::new();
     for p in &parsed {
         let e = &p.entry;
-        let h = to_held(p, &roster);
         let _ = writeln!(
             out,
             "== {} r{}, acknowledged by {} at {}",
@@ -55,7 +54,7 @@ pub fn run(global: &Global, args: ShowArgs) -> Result<(), CliError> {
             p.id, e.path, e.blob, e.commit
         );
         let _ = write!(out, "   written by {} <{}>", e.writer.name, e.writer.email);
-        if h.by_other {
+        if by_other(p, &people) {
             let _ = write!(out, " (not {} themself)", e.person);
         }
         out.push('\n');

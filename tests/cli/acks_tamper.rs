@@ -284,3 +284,53 @@ fn signed_entries_and_forgeries() {
     let bad = add_file(hb2.path(), "Unsigned", &path, &bytes);
     verify_fails_at(&hb2, bad, "unsigned, but ana had a signing key");
 }
+
+/// The whole-handbook report keeps what the ledger's trees and files say between runs
+/// (in the git directory); a kept answer must be the answer: a malformed entry stays
+/// ignored with a warning, and a new entry shows at once.
+#[test]
+fn the_kept_ledger_facts_follow_the_ledger() {
+    let hb = acked();
+    let bytes = b"not json\n";
+    let id = Oid::hash_object(ObjectType::Blob, bytes).unwrap();
+    let (path, _) = forge(&template(hb.path()).1, None);
+    let path = path.rsplit_once('/').unwrap().0.to_owned() + &format!("/qa-score.r1.{id}.ack");
+    add_file(hb.path(), "Garbage", &path, bytes);
+    let first = at(&hb, &["acks", "--format", "json"], T0 + 2 * DAY);
+    let again = at(&hb, &["acks", "--format", "json"], T0 + 2 * DAY);
+    assert!(
+        hb.path()
+            .join(".git/normsctl")
+            .read_dir()
+            .unwrap()
+            .any(|e| {
+                e.unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("ledger-")
+            })
+    );
+    for run in [&first, &again] {
+        assert!(
+            run.stderr.contains("1 ledger entry is malformed"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(first.stdout, again.stdout);
+    let bo = |run: &crate::harness::Run| {
+        run.json()["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["id"] == "stepping-away")
+            .flat_map(|p| p["people"].as_array().unwrap().iter())
+            .find(|r| r["person"] == "bo")
+            .map(|r| r["status"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(bo(&again).as_deref(), Some("never"));
+    let ack = at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + 2 * DAY);
+    assert_eq!(ack.code, 0, "{ack:?}");
+    let after = at(&hb, &["acks", "--format", "json"], T0 + 2 * DAY);
+    assert_eq!(bo(&after).as_deref(), Some("current"), "{}", after.stdout);
+}

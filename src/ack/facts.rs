@@ -1,0 +1,317 @@
+//! What the reports need from each ledger entry (where it sits, when it was recorded and
+//! who wrote it), kept between runs so that a report on the whole ledger reads each tree
+//! and each entry's file once per clone rather than once per run.
+//!
+//! Reading 200,000 entry files costs seconds in a packed repository (they are small and
+//! alike, so `git gc` stores them as long delta chains), and listing them reads thousands
+//! of trees. Both are pure functions of git objects, so both are kept in
+//! `<git dir>/normsctl/ledger-<hash of the ref>.json` by object id: the people folders of
+//! a bucket tree, the entries of a person's folder tree (under its path, which is part of
+//! what makes an entry well-formed), and what each entry's file says (or that it is
+//! malformed). An id fixes the bytes, so a kept answer is the answer: a new `ack` changes
+//! three trees, and only those and the new entry are read. Everything read is written back
+//! (through a temporary file and a rename) when anything was new. A damaged, foreign or
+//! older file is ignored and replaced; one that cannot be written only costs the next run
+//! its speed.
+//!
+//! Only the reports (`acks`) use this. `verify` and `evidence` read every entry from the
+//! object database with git's hash checks on, and never trust anything kept here.
+
+use super::AckError;
+use super::entry::{self, Parsed};
+use super::ledger::{self, Listed};
+use git2::{ObjectType, Oid, Repository};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+const FORMAT: u32 = 1;
+
+/// An entry as the reports see it: where it sits, when it was recorded and who wrote it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facts {
+    pub listed: Listed,
+    /// As recorded (RFC 3339 with the writer's offset).
+    pub time: String,
+    pub seconds: i64,
+    pub writer_name: String,
+    pub writer_email: String,
+}
+
+impl Facts {
+    fn of(listed: &Listed, p: &Parsed) -> Facts {
+        Facts {
+            listed: listed.clone(),
+            time: p.entry.time.clone(),
+            seconds: p.entry.seconds().unwrap_or(0),
+            writer_name: p.entry.writer.name.clone(),
+            writer_email: p.entry.writer.email.clone(),
+        }
+    }
+}
+
+/// The facts of `listed`, in order, read from their files; `None` for a malformed entry.
+/// For a few entries (one person's, one policy's) this is faster than loading what is kept.
+pub fn of(git_dir: &Path, listed: &[Listed]) -> Vec<Option<Facts>> {
+    ledger::read(git_dir, listed)
+        .iter()
+        .zip(listed)
+        .map(|(p, l)| p.as_ref().ok().map(|p| Facts::of(l, p)))
+        .collect()
+}
+
+/// The facts of every entry in the trees of `tips`, once each, in the order of
+/// [`ledger::list`] (`None` for a malformed entry), from what is kept for `ledger_ref`
+/// wherever it holds; what was new is kept for the next run.
+pub fn whole(
+    repo: &Repository,
+    ledger_ref: &str,
+    tips: &[Oid],
+) -> Result<Vec<Option<Facts>>, AckError> {
+    let file = path(repo.path(), ledger_ref);
+    let mut kept = load(&file).unwrap_or_default();
+    let mut used_buckets: Vec<Oid> = Vec::new();
+    let mut used_folders: Vec<(String, Oid)> = Vec::new();
+    let mut changed = false;
+    let mut seen = HashSet::new();
+    let mut listed: Vec<Listed> = Vec::new();
+    // What each listed entry's file says, where kept (`None`: not kept).
+    let mut known: Vec<Option<Option<&KeptFacts>>> = Vec::new();
+    // First every tree (reading what is not kept), then the listing by reference.
+    for tip in tips {
+        let root = repo.find_commit(*tip)?.tree()?;
+        for (bucket, bucket_id) in subtrees(&root) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = kept.buckets.entry(bucket_id) {
+                changed = true;
+                slot.insert(subtrees(&repo.find_tree(bucket_id)?));
+            }
+            for (who, folder_id) in &kept.buckets[&bucket_id] {
+                let key = (format!("{bucket}/{who}"), *folder_id);
+                if !kept.folders.contains_key(&key) {
+                    changed = true;
+                    let rows = repo
+                        .find_tree(*folder_id)?
+                        .iter()
+                        .filter_map(|e| {
+                            let name = e.name().ok()?;
+                            entry::parse_name(who, name)?;
+                            Some(KeptRow {
+                                name: name.to_owned(),
+                                blob: e.id(),
+                                facts: None,
+                            })
+                        })
+                        .collect();
+                    kept.folders.insert(key.clone(), rows);
+                }
+                used_folders.push(key);
+            }
+            used_buckets.push(bucket_id);
+        }
+    }
+    for key in &used_folders {
+        let (prefix, _) = key;
+        let who = prefix.split_once('/').map_or("", |(_, w)| w);
+        for row in &kept.folders[key] {
+            let info = entry::parse_name(who, &row.name).expect("kept rows parse");
+            if seen.insert(info.id) {
+                listed.push(Listed {
+                    path: format!("{prefix}/{}", row.name),
+                    info,
+                    blob: row.blob,
+                });
+                known.push(row.facts.as_ref().map(Option::as_ref));
+            }
+        }
+    }
+    let missing: Vec<Listed> = listed
+        .iter()
+        .zip(&known)
+        .filter(|(_, k)| k.is_none())
+        .map(|(l, _)| l.clone())
+        .collect();
+    changed |= !missing.is_empty();
+    let mut read = of(repo.path(), &missing).into_iter();
+    let mut out = Vec::with_capacity(listed.len());
+    for (l, k) in listed.iter().zip(known) {
+        out.push(match k {
+            Some(k) => k.map(|(time, seconds, w)| {
+                let (name, email) = kept.writers.get(*w).cloned().unwrap_or_default();
+                Facts {
+                    listed: l.clone(),
+                    time: time.clone(),
+                    seconds: *seconds,
+                    writer_name: name,
+                    writer_email: email,
+                }
+            }),
+            None => read.next().flatten(),
+        });
+    }
+    if changed {
+        save(&file, kept, &used_buckets, &used_folders, &listed, &out);
+    }
+    Ok(out)
+}
+
+fn subtrees(tree: &git2::Tree) -> Vec<(String, Oid)> {
+    tree.iter()
+        .filter(|e| e.kind() == Some(ObjectType::Tree))
+        .filter_map(|e| Some((e.name().ok()?.to_owned(), e.id())))
+        .collect()
+}
+
+/// Where the facts of the entries of `ledger_ref` are kept.
+pub fn path(git_dir: &Path, ledger_ref: &str) -> PathBuf {
+    // FNV-1a: stable across runs and platforms, unlike the standard hasher.
+    let hash = ledger_ref.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    git_dir
+        .join("normsctl")
+        .join(format!("ledger-{hash:016x}.json"))
+}
+
+/// `(time, seconds, writer)`, the writer an index into the writers.
+type KeptFacts = (String, i64, usize);
+
+/// An entry of a person's folder: file name, blob, and what the file says once read
+/// (`Some(None)`: malformed).
+#[derive(Clone)]
+struct KeptRow {
+    name: String,
+    blob: Oid,
+    facts: Option<Option<KeptFacts>>,
+}
+
+/// The kept file.
+#[derive(Serialize, Deserialize)]
+struct File {
+    format: u32,
+    tool: String,
+    /// `[name, email]`, each once.
+    writers: Vec<(String, String)>,
+    /// `[bucket tree, [[person, folder tree], ...]]`.
+    buckets: Vec<(String, Vec<(String, String)>)>,
+    /// `["bucket/person", folder tree, [[file name, blob, [time, seconds, writer] or null], ...]]`.
+    folders: Vec<(String, String, Vec<FileRow>)>,
+}
+
+type FileRow = (String, String, Option<KeptFacts>);
+
+/// What was kept, by object id.
+#[derive(Default)]
+struct Kept {
+    writers: Vec<(String, String)>,
+    buckets: HashMap<Oid, Vec<(String, Oid)>>,
+    folders: HashMap<(String, Oid), Vec<KeptRow>>,
+}
+
+fn load(file: &Path) -> Option<Kept> {
+    let bytes = std::fs::read(file).ok()?;
+    let f: File = serde_json::from_slice(&bytes).ok()?;
+    if f.format != FORMAT || f.tool != crate::VERSION {
+        return None;
+    }
+    let oid = |s: &str| Oid::from_str(s).ok();
+    let mut buckets = HashMap::with_capacity(f.buckets.len());
+    for (id, people) in f.buckets {
+        let people = people
+            .into_iter()
+            .map(|(who, id)| Some((who, oid(&id)?)))
+            .collect::<Option<Vec<_>>>()?;
+        buckets.insert(oid(&id)?, people);
+    }
+    let mut folders = HashMap::with_capacity(f.folders.len());
+    for (prefix, id, rows) in f.folders {
+        let rows = rows
+            .into_iter()
+            .map(|(name, blob, facts)| {
+                if facts
+                    .as_ref()
+                    .is_some_and(|(_, _, w)| *w >= f.writers.len())
+                {
+                    return None;
+                }
+                Some(KeptRow {
+                    name,
+                    blob: oid(&blob)?,
+                    facts: Some(facts),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        folders.insert((prefix, oid(&id)?), rows);
+    }
+    Some(Kept {
+        writers: f.writers,
+        buckets,
+        folders,
+    })
+}
+
+fn save(
+    file: &Path,
+    kept: Kept,
+    buckets: &[Oid],
+    folders: &[(String, Oid)],
+    listed: &[Listed],
+    facts: &[Option<Facts>],
+) {
+    let mut writers: Vec<(String, String)> = Vec::new();
+    let mut writer_at: HashMap<(&str, &str), usize> = HashMap::new();
+    // What each listed entry's file says, by path and blob.
+    let mut said: HashMap<(&str, Oid), Option<KeptFacts>> = HashMap::with_capacity(listed.len());
+    for (l, f) in listed.iter().zip(facts) {
+        let f = f.as_ref().map(|f| {
+            let key = (f.writer_name.as_str(), f.writer_email.as_str());
+            let w = *writer_at.entry(key).or_insert_with(|| {
+                writers.push((f.writer_name.clone(), f.writer_email.clone()));
+                writers.len() - 1
+            });
+            (f.time.clone(), f.seconds, w)
+        });
+        said.insert((l.path.as_str(), l.blob), f);
+    }
+    let mut file_folders = Vec::with_capacity(folders.len());
+    let mut done = HashSet::new();
+    'folders: for key in folders {
+        if !done.insert(key) {
+            continue;
+        }
+        let (prefix, id) = key;
+        let mut rows = Vec::new();
+        for row in &kept.folders[key] {
+            let path = format!("{prefix}/{}", row.name);
+            // An entry left out of the listing (its id was seen first elsewhere, which
+            // only happens in a forged ledger) has not been read: its folder is not kept.
+            let Some(f) = said.get(&(path.as_str(), row.blob)) else {
+                continue 'folders;
+            };
+            rows.push((row.name.clone(), row.blob.to_string(), f.clone()));
+        }
+        file_folders.push((prefix.clone(), id.to_string(), rows));
+    }
+    let mut done = HashSet::new();
+    let file_buckets = buckets
+        .iter()
+        .filter(|id| done.insert(**id))
+        .map(|id| {
+            let people = kept.buckets[id]
+                .iter()
+                .map(|(who, id)| (who.clone(), id.to_string()))
+                .collect();
+            (id.to_string(), people)
+        })
+        .collect();
+    let f = File {
+        format: FORMAT,
+        tool: crate::VERSION.to_owned(),
+        writers,
+        buckets: file_buckets,
+        folders: file_folders,
+    };
+    if let Ok(bytes) = serde_json::to_vec(&f) {
+        // A read-only repository, or a full disk, only costs the next run its speed.
+        let _ = crate::atomic::write(file, &bytes);
+    }
+}
