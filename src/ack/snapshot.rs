@@ -4,9 +4,10 @@
 //! decoded when a command asks for it, so a command reads no more than it needs.
 
 use super::people::People;
+use crate::history::{self, snapshot::each_policy_file, trees::subtree};
 use crate::load::decode::Decoder;
 use crate::model::{Policy, Roster};
-use git2::{ObjectType, Oid, Repository, Tree};
+use git2::{ObjectType, Oid, Repository};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -63,7 +64,12 @@ impl Snapshot {
             .map(|e| e.id());
         let mut files = BTreeMap::new();
         if let Some(dir) = subtree(repo, &tree, &layout.policies)? {
-            list(repo, &dir, &layout.policies, &mut files)?;
+            each_policy_file(repo, &dir, &layout.policies, &mut |path, blob| {
+                files
+                    .entry(history::stem(&path))
+                    .or_insert(PolicyFile { path, blob });
+                true
+            })?;
         }
         Ok(Snapshot {
             commit,
@@ -129,9 +135,9 @@ pub fn parse_policy(repo: &Repository, file: &PolicyFile) -> Option<Policy> {
 fn decode_policy(file: &PolicyFile, bytes: &[u8]) -> Option<Policy> {
     let text = std::str::from_utf8(bytes).ok()?;
     let node = crate::yaml::parse(text).ok()??;
-    let stem = stem(&file.path);
+    let stem = history::stem(&file.path);
     let mut d = Decoder::new(&file.path, text);
-    let mut policy = crate::load::policy::decode(&mut d, &node, stem)?;
+    let mut policy = crate::load::policy::decode(&mut d, &node, &stem)?;
     policy.file = file.path.clone();
     Some(policy)
 }
@@ -142,53 +148,4 @@ pub fn parse_roster(path: &str, bytes: &[u8]) -> Option<Roster> {
     let node = crate::yaml::parse(text).ok()??;
     let mut d = Decoder::new(path, text);
     crate::load::roster::decode(&mut d, &node)
-}
-
-fn stem(path: &str) -> &str {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    file.rsplit_once('.').map_or(file, |(s, _)| s)
-}
-
-fn subtree<'r>(
-    repo: &'r Repository,
-    root: &Tree<'r>,
-    dir: &str,
-) -> Result<Option<Tree<'r>>, git2::Error> {
-    if dir.is_empty() {
-        return Ok(Some(root.clone()));
-    }
-    match root.get_path(Path::new(dir)) {
-        Ok(e) if e.kind() == Some(ObjectType::Tree) => Ok(Some(repo.find_tree(e.id())?)),
-        Ok(_) => Ok(None),
-        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-fn list(
-    repo: &Repository,
-    tree: &Tree,
-    prefix: &str,
-    out: &mut BTreeMap<String, PolicyFile>,
-) -> Result<(), git2::Error> {
-    for e in tree.iter() {
-        let name = e.name().unwrap_or_default();
-        if name.starts_with('.') {
-            continue;
-        }
-        let path = if prefix.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        match e.kind() {
-            Some(ObjectType::Tree) => list(repo, &repo.find_tree(e.id())?, &path, out)?,
-            Some(ObjectType::Blob) if name.ends_with(".yaml") || name.ends_with(".yml") => {
-                out.entry(stem(name).to_owned())
-                    .or_insert(PolicyFile { path, blob: e.id() });
-            }
-            _ => {}
-        }
-    }
-    Ok(())
 }

@@ -11,7 +11,7 @@ use super::entry::{self, Parsed};
 use super::ledger::Ledger;
 use super::snapshot::{Layout, parse_roster};
 use crate::model::Roster;
-use git2::{ObjectType, Oid, Repository, Sort, Tree};
+use git2::{Oid, Repository, Sort};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
@@ -102,7 +102,14 @@ pub fn verify(repo: &Repository, ledger: &Ledger, layout: &Layout) -> Result<Out
         }
         for parent in commit.parents() {
             let mut changes = Vec::new();
-            tree_diff(repo, Some(&parent.tree()?), Some(&tree), "", &mut changes)?;
+            crate::history::trees::diff(
+                repo,
+                Some(&parent.tree()?),
+                Some(&tree),
+                "",
+                &|_, _| true,
+                &mut changes,
+            )?;
             let mut here = HashSet::new();
             for (path, old, new) in changes {
                 match (old, new) {
@@ -243,7 +250,7 @@ impl<'r> Judge<'r> {
             return Ok(check);
         };
         let text = self.text(commit, &e.path);
-        if text != Some(blob) || stem(&e.path) != e.policy {
+        if text != Some(blob) || crate::history::stem(&e.path) != e.policy {
             check.problem = Some(format!(
                 "bound to blob {} that is not policy {}'s text at {} ({})",
                 short(blob),
@@ -340,63 +347,4 @@ impl<'r> Judge<'r> {
             .entry(blob)
             .or_insert_with(|| crate::history::declared_revision(repo, blob))
     }
-}
-
-fn stem(path: &str) -> &str {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    file.rsplit_once('.').map_or(file, |(s, _)| s)
-}
-
-/// A changed file: path, blob before, blob after.
-type FileChange = (String, Option<Oid>, Option<Oid>);
-
-/// Compares two trees, descending only into subtrees whose ids differ, so the cost is the
-/// size of the change, not of the ledger (libgit2's tree diff walks both trees whole).
-fn tree_diff(
-    repo: &Repository,
-    old: Option<&Tree>,
-    new: Option<&Tree>,
-    prefix: &str,
-    out: &mut Vec<FileChange>,
-) -> Result<(), git2::Error> {
-    if let (Some(a), Some(b)) = (old, new)
-        && a.id() == b.id()
-    {
-        return Ok(());
-    }
-    type Entries = std::collections::BTreeMap<String, (Oid, Option<ObjectType>)>;
-    let entries = |t: Option<&Tree>| -> Entries {
-        t.map(|t| {
-            t.iter()
-                .map(|e| (e.name().unwrap_or_default().to_owned(), (e.id(), e.kind())))
-                .collect()
-        })
-        .unwrap_or_default()
-    };
-    let (a, b) = (entries(old), entries(new));
-    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    for name in names {
-        let (ea, eb) = (a.get(name), b.get(name));
-        if ea.map(|e| e.0) == eb.map(|e| e.0) {
-            continue;
-        }
-        let path = format!("{prefix}{name}");
-        let tree_of = |e: Option<&(Oid, Option<ObjectType>)>| match e {
-            Some((id, Some(ObjectType::Tree))) => repo.find_tree(*id).map(Some),
-            _ => Ok(None),
-        };
-        let blob_of = |e: Option<&(Oid, Option<ObjectType>)>| match e {
-            Some((_, Some(ObjectType::Tree))) | None => None,
-            Some((id, _)) => Some(*id),
-        };
-        let (ta, tb) = (tree_of(ea)?, tree_of(eb)?);
-        if ta.is_some() || tb.is_some() {
-            tree_diff(repo, ta.as_ref(), tb.as_ref(), &format!("{path}/"), out)?;
-        }
-        let (ba, bb) = (blob_of(ea), blob_of(eb));
-        if ba.is_some() || bb.is_some() {
-            out.push((path, ba, bb));
-        }
-    }
-    Ok(())
 }

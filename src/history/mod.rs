@@ -9,10 +9,11 @@
 pub mod cache;
 pub mod snapshot;
 pub mod standing;
+pub mod trees;
 
-use git2::{ObjectType, Oid, Repository, Tree, TreeEntry};
-use std::cmp::Ordering;
+use git2::{ObjectType, Oid, Repository, Tree};
 use std::collections::BTreeMap;
+use trees::{FileChange, subtree};
 
 /// What a commit did to one policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -198,7 +199,14 @@ pub fn walk_one(
                 };
                 let new_tree = subtree(repo, &commit.tree()?, dir)?;
                 let mut all = Vec::new();
-                diff(repo, old_tree.as_ref(), new_tree.as_ref(), dir, &mut all)?;
+                trees::diff(
+                    repo,
+                    old_tree.as_ref(),
+                    new_tree.as_ref(),
+                    dir,
+                    &policy_entry,
+                    &mut all,
+                )?;
                 all.retain(|(p, _, _)| stem(p) == id);
                 all
             }
@@ -373,7 +381,14 @@ fn tree_changes(
     for (index, commit) in line.iter().enumerate() {
         let tree = subtree(repo, &commit.tree()?, dir)?;
         let mut changes = Vec::new();
-        diff(repo, previous.as_ref(), tree.as_ref(), dir, &mut changes)?;
+        trees::diff(
+            repo,
+            previous.as_ref(),
+            tree.as_ref(),
+            dir,
+            &policy_entry,
+            &mut changes,
+        )?;
         previous = tree;
         if let Some(id) = only {
             changes.retain(|(p, _, _)| stem(p) == id);
@@ -485,127 +500,9 @@ fn touches(commit: &git2::Commit, path: &str, old_path: Option<&str>) -> bool {
     })
 }
 
-pub(crate) fn subtree<'r>(
-    repo: &'r Repository,
-    root: &Tree<'r>,
-    dir: &str,
-) -> Result<Option<Tree<'r>>, git2::Error> {
-    if dir.is_empty() {
-        return Ok(Some(root.clone()));
-    }
-    match root.get_path(std::path::Path::new(dir)) {
-        Ok(entry) if entry.kind() == Some(ObjectType::Tree) => {
-            Ok(Some(repo.find_tree(entry.id())?))
-        }
-        Ok(_) => Ok(None),
-        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// A changed policy file: path, blob before, blob after.
-type FileChange = (String, Option<Oid>, Option<Oid>);
-
-/// Compares two trees entry by entry, descending only into subtrees whose ids differ.
-///
-/// Both entry lists are already in git's order (names compared bytewise, a subtree's
-/// name as if it ended in `/`), so one merge pass pairs them without sorting or copying
-/// names; only a changed entry's path is built.
-fn diff(
-    repo: &Repository,
-    old: Option<&Tree>,
-    new: Option<&Tree>,
-    prefix: &str,
-    out: &mut Vec<FileChange>,
-) -> Result<(), git2::Error> {
-    if let (Some(a), Some(b)) = (old, new)
-        && a.id() == b.id()
-    {
-        return Ok(());
-    }
-    let (mut a, mut b) = (old.map(Tree::iter), new.map(Tree::iter));
-    let (mut ea, mut eb) = (
-        a.as_mut().and_then(Iterator::next),
-        b.as_mut().and_then(Iterator::next),
-    );
-    loop {
-        let order = match (&ea, &eb) {
-            (None, None) => break,
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (Some(x), Some(y)) => git_order(x, y),
-        };
-        let (left, right) = match order {
-            Ordering::Less => (ea.take(), None),
-            Ordering::Greater => (None, eb.take()),
-            Ordering::Equal => (ea.take(), eb.take()),
-        };
-        if left.as_ref().map(TreeEntry::id) != right.as_ref().map(TreeEntry::id) {
-            changed(repo, left.as_ref(), right.as_ref(), prefix, out)?;
-        }
-        if ea.is_none() {
-            ea = a.as_mut().and_then(Iterator::next);
-        }
-        if eb.is_none() {
-            eb = b.as_mut().and_then(Iterator::next);
-        }
-    }
-    Ok(())
-}
-
-/// One name whose entry differs between the two trees (either side may be absent).
-fn changed(
-    repo: &Repository,
-    old: Option<&TreeEntry>,
-    new: Option<&TreeEntry>,
-    prefix: &str,
-    out: &mut Vec<FileChange>,
-) -> Result<(), git2::Error> {
-    let name = old.or(new).map(TreeEntry::name_bytes).unwrap_or_default();
-    if name.first() == Some(&b'.') {
-        return Ok(());
-    }
-    let name = String::from_utf8_lossy(name);
-    let path = if prefix.is_empty() {
-        name.to_string()
-    } else {
-        format!("{prefix}/{name}")
-    };
-    let tree = |e: Option<&TreeEntry>| match e {
-        Some(e) if e.kind() == Some(ObjectType::Tree) => repo.find_tree(e.id()).map(Some),
-        _ => Ok(None),
-    };
-    let (ta, tb) = (tree(old)?, tree(new)?);
-    if ta.is_some() || tb.is_some() {
-        diff(repo, ta.as_ref(), tb.as_ref(), &path, out)?;
-    }
-    let blob = |e: Option<&TreeEntry>| match e {
-        Some(e) if e.kind() == Some(ObjectType::Blob) && is_policy_file(&name) => Some(e.id()),
-        _ => None,
-    };
-    let (ba, bb) = (blob(old), blob(new));
-    if (ba.is_some() || bb.is_some()) && ba != bb {
-        out.push((path, ba, bb));
-    }
-    Ok(())
-}
-
-/// Git's order of tree entries: names bytewise, a subtree's name as if followed by `/`.
-fn git_order(a: &TreeEntry, b: &TreeEntry) -> Ordering {
-    let (x, y) = (a.name_bytes(), b.name_bytes());
-    let n = x.len().min(y.len());
-    x[..n].cmp(&y[..n]).then_with(|| {
-        let next = |name: &[u8], e: &TreeEntry| {
-            name.get(n)
-                .copied()
-                .unwrap_or(if e.kind() == Some(ObjectType::Tree) {
-                    b'/'
-                } else {
-                    0
-                })
-        };
-        next(x, a).cmp(&next(y, b))
-    })
+/// Which tree entries the history follows: folders and policy files, nothing hidden.
+fn policy_entry(name: &str, is_tree: bool) -> bool {
+    !name.starts_with('.') && (is_tree || is_policy_file(name))
 }
 
 /// Whether a tree entry's name is a policy file (`.yaml`/`.yml`, not hidden).
