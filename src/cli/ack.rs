@@ -84,12 +84,9 @@ impl Ctx {
     }
 }
 
-/// "Now": `SOURCE_DATE_EPOCH` when set (reproducible output), else the clock.
-pub(super) fn now() -> i64 {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .unwrap_or_else(|| jiff::Timestamp::now().as_second())
+/// "Now" as Unix seconds: `SOURCE_DATE_EPOCH` when set (reproducible output), else the clock.
+pub(super) fn now() -> Result<i64, CliError> {
+    super::repo::now().map(|t| t.as_second())
 }
 
 /// Turns a ledger error into exit 2 with what to do.
@@ -246,7 +243,7 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
         return print(&out);
     }
 
-    let now = now();
+    let now = now()?;
     let zone = jiff::tz::TimeZone::system();
     let time = jiff::Timestamp::from_second(now)
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH)

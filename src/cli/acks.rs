@@ -1,6 +1,6 @@
-use super::ack::{Ctx, ack_error, now};
 mod json;
 
+use super::ack::{Ctx, ack_error, now};
 use super::build::Timings;
 use super::{CliError, Global, note};
 use clap::{Args, Subcommand, ValueEnum};
@@ -113,7 +113,7 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CliError> {
         args.policy.as_deref(),
     )?;
     timings.mark("ledger");
-    let now = now();
+    let now = now()?;
     let filter = status::Filter {
         person: args.person.as_deref(),
         only_overdue: args.overdue,

@@ -115,11 +115,14 @@ pub fn run(global: &Global, args: EvidenceArgs) -> Result<(), CliError> {
             p.message
         )
     });
+    let generated = jiff::Timestamp::from_second(now()?)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
     let text = match args.format {
         Format::Json => {
             let doc = json!({
                 "version": 1,
-                "generated": jiff::Timestamp::from_second(now()).map(|t| t.to_string()).unwrap_or_default(),
+                "generated": generated,
                 "person": args.person,
                 "policy": args.policy,
                 "head": snap.commit.to_string(),

@@ -21,11 +21,12 @@ pub fn run(global: &Global, _args: SyncArgs) -> Result<(), CliError> {
         );
     }
     let (name, email) = identity(&ctx)?;
+    let now = now()?;
     let offset = jiff::tz::TimeZone::system()
-        .to_offset(jiff::Timestamp::from_second(now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH))
+        .to_offset(jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH))
         .seconds()
         / 60;
-    let signature = git2::Signature::new(&name, &email, &git2::Time::new(now(), offset))
+    let signature = git2::Signature::new(&name, &email, &git2::Time::new(now, offset))
         .map_err(|e| ack_error(e.into()))?;
     let done = sync::sync(&ctx.repo, &ctx.ledger, &remote, &signature).map_err(|e| match e {
         SyncError::Ledger(e) => ack_error(e),

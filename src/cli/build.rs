@@ -137,8 +137,7 @@ fn normalize(path: &Path) -> PathBuf {
 
 /// "Now" for this build: `SOURCE_DATE_EPOCH` when set.
 pub(super) fn now() -> Result<jiff::Timestamp, CliError> {
-    let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
-    site::now(sde.as_deref()).map_err(CliError::env)
+    super::repo::now()
 }
 
 pub(super) enum Valid {

@@ -134,19 +134,8 @@ pub fn parse_time(text: &str, tz: &TimeZone, end_of_day: bool) -> Result<i64, Cl
 
 /// Now, or `SOURCE_DATE_EPOCH` when set (reproducible output).
 pub fn now() -> Result<jiff::Timestamp, CliError> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(text) => text
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .and_then(|s| jiff::Timestamp::from_second(s).ok())
-            .ok_or_else(|| {
-                CliError::env(format!(
-                    "SOURCE_DATE_EPOCH=`{text}` is not a number of seconds since 1970"
-                ))
-            }),
-        Err(_) => Ok(jiff::Timestamp::now()),
-    }
+    let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
+    normsctl::site::now(sde.as_deref()).map_err(CliError::env)
 }
 
 /// A moment in `tz`.
