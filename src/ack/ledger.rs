@@ -274,14 +274,17 @@ pub fn append(
         let moved = if forced {
             repo.reference(&ledger.name, commit, true, &log).map(|_| ())
         } else {
-            match local {
-                Some(old) => repo
-                    .reference_matching(&ledger.name, commit, true, old, &log)
-                    .map(|_| ()),
-                None => repo
-                    .reference(&ledger.name, commit, false, &log)
-                    .map(|_| ()),
-            }
+            // Creating the branch is a compare-and-swap too, against "absent" (the zero id):
+            // libgit2 checks `force = false` before taking the ref's lock, so two first
+            // writers could both "create" it and the second would erase the first's entry.
+            repo.reference_matching(
+                &ledger.name,
+                commit,
+                true,
+                local.unwrap_or(Oid::ZERO_SHA1),
+                &log,
+            )
+            .map(|_| ())
         };
         match moved {
             Ok(()) => {

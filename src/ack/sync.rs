@@ -201,10 +201,9 @@ fn set_local(
     new: Oid,
 ) -> Result<bool, SyncError> {
     let msg = "normsctl acks sync";
-    let r = match old {
-        Some(o) => repo.reference_matching(&ledger.name, new, true, o, msg),
-        None => repo.reference(&ledger.name, new, false, msg),
-    };
+    // "Absent" is the zero id: a create with `force = false` is checked outside the ref's
+    // lock in libgit2, so it is not a compare-and-swap.
+    let r = repo.reference_matching(&ledger.name, new, true, old.unwrap_or(Oid::ZERO_SHA1), msg);
     match r {
         Ok(_) => Ok(true),
         Err(e)

@@ -504,6 +504,11 @@ fn evidence_shows_the_text_read_and_the_diff_to_today() {
     );
 }
 
+thread_local! {
+    /// What each process of the last `concurrent_acks` printed, for failure messages.
+    static OUTPUTS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Spawns `n` `normsctl ack` processes at once, one per person `pNN`; returns how many
 /// reported success, and the errors of the others.
 fn concurrent_acks(hb: &Handbook, n: usize, env: &[(&str, &str)]) -> (usize, Vec<String>) {
@@ -518,7 +523,7 @@ fn concurrent_acks(hb: &Handbook, n: usize, env: &[(&str, &str)]) -> (usize, Vec
             );
             cmd.env("SOURCE_DATE_EPOCH", (T0 + DAY).to_string())
                 .envs(env.iter().copied())
-                .stdout(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped());
             cmd.spawn().unwrap()
         })
@@ -532,6 +537,13 @@ fn concurrent_acks(hb: &Handbook, n: usize, env: &[(&str, &str)]) -> (usize, Vec
         } else {
             errors.push(String::from_utf8_lossy(&out.stderr).into_owned());
         }
+        OUTPUTS.with(|o| {
+            o.borrow_mut().push(format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        });
     }
     (ok, errors)
 }
@@ -542,7 +554,12 @@ fn sixty_four_concurrent_acks_keep_every_entry() {
     let (ok, errors) = concurrent_acks(&hb, 64, &[]);
     assert_eq!(ok, 64, "{errors:?}");
     let files = entries(hb.path());
-    assert_eq!(files.len(), 64, "{files:?}");
+    assert_eq!(
+        files.len(),
+        64,
+        "{files:?}\n{:#?}",
+        OUTPUTS.with(|o| o.borrow().clone())
+    );
     for i in 0..64 {
         assert!(
             files
