@@ -225,7 +225,17 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
         let revision = policy.revision.value;
         match held(id, revision) {
             Some(h) => already.push((id.clone(), h.info.revision)),
-            None => todo.push((policy, file.clone())),
+            None => {
+                if !person.covered_by(&policy.applies_to()) {
+                    // Reading a rule one is not bound by is allowed; say it is not required.
+                    super::note(&format!(
+                        "note: {id} applies to {}, which does not include {}; recorded anyway",
+                        policy.applies_to().join(", "),
+                        person.id
+                    ));
+                }
+                todo.push((policy, file.clone()))
+            }
         }
     }
     warn_if_behind(&ctx.repo);

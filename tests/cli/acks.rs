@@ -606,3 +606,24 @@ fn control_a_forced_ref_update_loses_entries() {
         "{ok} processes reported success but {kept} entries are there: expected a loss"
     );
 }
+
+#[test]
+fn acknowledging_a_policy_one_is_not_bound_by_is_recorded_with_a_note() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    // qa-score applies to agents; ana is a lead.
+    let run = at(&hb, &["ack", "qa-score"], T0 + DAY);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("qa-score applies to agent, which does not include ana; recorded anyway"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("ana acknowledged qa-score r1"),
+        "{}",
+        run.stdout
+    );
+    let run = at(&hb, &["ack", "stepping-away"], T0 + DAY);
+    assert!(!run.stderr.contains("recorded anyway"), "{}", run.stderr);
+}
