@@ -1,6 +1,7 @@
 use super::ack::{Ctx, ack_error};
+use super::output::{Format, HumanOrJson};
 use super::{CliError, Global, note, print};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use normsctl::ack::verify;
 use serde_json::json;
 use std::fmt::Write;
@@ -11,15 +12,8 @@ use std::fmt::Write;
 /// naming the first bad commit.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Format {
-    Human,
-    Json,
+    #[command(flatten)]
+    output: HumanOrJson,
 }
 
 pub fn run(global: &Global, args: VerifyArgs) -> Result<(), CliError> {
@@ -29,7 +23,7 @@ pub fn run(global: &Global, args: VerifyArgs) -> Result<(), CliError> {
     if ok {
         verify::record_checkpoints(&ctx.repo, &outcome).map_err(ack_error)?;
     }
-    let text = match args.format {
+    let text = match args.output.format {
         Format::Human => {
             let mut out = String::new();
             if outcome.tips.is_empty() {
@@ -77,7 +71,7 @@ pub fn run(global: &Global, args: VerifyArgs) -> Result<(), CliError> {
     if ok {
         return Ok(());
     }
-    if matches!(args.format, Format::Human) {
+    if matches!(args.output.format, Format::Human) {
         let first = &outcome.problems[0];
         note(&format!(
             "error: the ledger fails verification; first bad commit {}",

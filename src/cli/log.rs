@@ -1,6 +1,7 @@
+use super::output::{Format, HumanOrJson};
 use super::repo::{self, Context, Time};
 use super::{CliError, Global, print};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use normsctl::history::Revision;
 use std::fmt::Write;
 
@@ -20,15 +21,8 @@ pub struct LogArgs {
     /// or RFC 3339 time
     #[arg(long, value_name = "DATE|TIME")]
     until: Option<String>,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Format {
-    Human,
-    Json,
+    #[command(flatten)]
+    output: HumanOrJson,
 }
 
 pub fn run(global: &Global, args: LogArgs) -> Result<(), CliError> {
@@ -52,7 +46,7 @@ pub fn run(global: &Global, args: LogArgs) -> Result<(), CliError> {
         .filter(|r| since.is_none_or(|s| r.landed.seconds >= s))
         .filter(|r| until.is_none_or(|u| r.landed.seconds <= u))
         .collect();
-    let text = match args.format {
+    let text = match args.output.format {
         Format::Human => human(&shown, &cx.tz, &cx.settings.timezone),
         Format::Json => json(&shown, &cx.tz),
     };

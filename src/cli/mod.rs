@@ -12,6 +12,7 @@ mod diff;
 mod init;
 mod log;
 mod new;
+mod output;
 mod repo;
 mod schema;
 mod serve;

@@ -1,6 +1,7 @@
+use super::output::{Format, HumanOrJson};
 use super::repo::{self, Context};
 use super::{CliError, Global, note, print};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use git2::Repository;
 use normsctl::diag::did_you_mean;
 use normsctl::diff::Fields;
@@ -25,15 +26,8 @@ pub struct ShowArgs {
     /// The text as committed at this git revision (branch, tag, commit; default HEAD)
     #[arg(long, value_name = "REV")]
     rev: Option<String>,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Format {
-    Human,
-    Json,
+    #[command(flatten)]
+    output: HumanOrJson,
 }
 
 pub fn run(global: &Global, args: ShowArgs) -> Result<(), CliError> {
@@ -103,7 +97,7 @@ pub fn run(global: &Global, args: ShowArgs) -> Result<(), CliError> {
             Standing::InForce => String::new(),
         });
     }
-    let out = match args.format {
+    let out = match args.output.format {
         Format::Human => human(&args.id, &answer, text.as_deref(), &git, &cx),
         Format::Json => json(&args.id, moment, &answer, text.as_deref(), &cx),
     };
