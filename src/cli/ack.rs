@@ -89,6 +89,32 @@ pub(super) fn now() -> Result<i64, CliError> {
     super::repo::now().map(|t| t.as_second())
 }
 
+/// When an entry (and its ledger commit) is recorded, as Unix seconds: the clock, or
+/// `GIT_COMMITTER_DATE` (`@<seconds>` or an RFC 3339 time), which git itself honours for
+/// commit times. `SOURCE_DATE_EPOCH` makes output reproducible; it never dates a record,
+/// so a build environment that sets it cannot backdate an acknowledgement by accident.
+pub(super) fn record_time() -> Result<i64, CliError> {
+    let Ok(text) = std::env::var("GIT_COMMITTER_DATE") else {
+        return Ok(jiff::Timestamp::now().as_second());
+    };
+    let trimmed = text.trim();
+    let seconds = match trimmed.strip_prefix('@') {
+        Some(rest) => rest
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<i64>().ok()),
+        None => trimmed
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .map(|t| t.as_second()),
+    };
+    seconds.ok_or_else(|| {
+        CliError::env(format!(
+            "GIT_COMMITTER_DATE=`{text}` is neither `@<seconds since 1970>` nor an RFC 3339 time"
+        ))
+    })
+}
+
 /// Turns a ledger error into exit 2 with what to do.
 pub(super) fn ack_error(e: AckError) -> CliError {
     let hint = match &e {
@@ -253,7 +279,7 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
         return print(&out);
     }
 
-    let now = now()?;
+    let now = record_time()?;
     let zone = jiff::tz::TimeZone::system();
     let time = jiff::Timestamp::from_second(now)
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH)

@@ -1,4 +1,4 @@
-use super::ack::{Ctx, ack_error, identity, now};
+use super::ack::{Ctx, ack_error, identity, record_time};
 use super::{CliError, Global, print};
 use clap::Args;
 use normsctl::ack::sync::{self, SyncError};
@@ -21,7 +21,7 @@ pub fn run(global: &Global, _args: SyncArgs) -> Result<(), CliError> {
         );
     }
     let (name, email) = identity(&ctx)?;
-    let now = now()?;
+    let now = record_time()?;
     let offset = jiff::tz::TimeZone::system()
         .to_offset(jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH))
         .seconds()

@@ -59,11 +59,16 @@ pub fn big_roster(n: usize) -> String {
     s
 }
 
+/// Runs normsctl with "now" at `epoch`: `SOURCE_DATE_EPOCH` for what reports judge,
+/// `GIT_COMMITTER_DATE` for when an `ack` records an entry.
 pub fn at(hb: &Handbook, args: &[&str], epoch: i64) -> Run {
     run_env(
         hb.path(),
         args,
-        &[("SOURCE_DATE_EPOCH", &epoch.to_string())],
+        &[
+            ("SOURCE_DATE_EPOCH", &epoch.to_string()),
+            ("GIT_COMMITTER_DATE", &format!("@{epoch} +0000")),
+        ],
     )
 }
 
@@ -521,7 +526,7 @@ fn concurrent_acks(hb: &Handbook, n: usize, env: &[(&str, &str)]) -> (usize, Vec
                 home.path(),
                 &["ack", "stepping-away", "--as", &person],
             );
-            cmd.env("SOURCE_DATE_EPOCH", (T0 + DAY).to_string())
+            cmd.env("GIT_COMMITTER_DATE", format!("@{} +0000", T0 + DAY))
                 .envs(env.iter().copied())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped());
@@ -626,4 +631,37 @@ fn acknowledging_a_policy_one_is_not_bound_by_is_recorded_with_a_note() {
     );
     let run = at(&hb, &["ack", "stepping-away"], T0 + DAY);
     assert!(!run.stderr.contains("recorded anyway"), "{}", run.stderr);
+}
+
+#[test]
+fn source_date_epoch_never_dates_a_record() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    // A reproducible-build environment sets SOURCE_DATE_EPOCH: reports follow it, but the
+    // entry is dated by the clock.
+    let run = run_env(
+        hb.path(),
+        &["ack", "stepping-away", "--as", "bo"],
+        &[("SOURCE_DATE_EPOCH", &(T0 + DAY).to_string())],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let show = run_env(
+        hb.path(),
+        &["acks", "show", "--person", "bo"],
+        &[("SOURCE_DATE_EPOCH", &(T0 + DAY).to_string())],
+    );
+    assert_eq!(show.code, 0, "{show:?}");
+    assert!(show.stdout.contains("stepping-away"), "{}", show.stdout);
+    let year = jiff::Timestamp::now().strftime("%Y-").to_string();
+    assert!(
+        !show.stdout.contains("2026-01-06T09:00:00") && show.stdout.contains(&year),
+        "{}",
+        show.stdout
+    );
+    let bad = run_env(
+        hb.path(),
+        &["ack", "qa-score", "--as", "bo"],
+        &[("GIT_COMMITTER_DATE", "yesterday")],
+    );
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(bad.stderr.contains("GIT_COMMITTER_DATE"), "{}", bad.stderr);
 }

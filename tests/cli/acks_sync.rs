@@ -50,7 +50,7 @@ fn clone(root: &Path, url: &str, name: &str, email: &str) -> PathBuf {
 fn run(dir: &Path, args: &[&str]) -> Run {
     let home = tempfile::tempdir().unwrap();
     let out = command(dir, home.path(), args)
-        .env("SOURCE_DATE_EPOCH", (T0 + DAY).to_string())
+        .env("GIT_COMMITTER_DATE", format!("@{} +0000", T0 + DAY))
         .output()
         .unwrap();
     Run {
