@@ -2,7 +2,7 @@
 //! tampering, on handbooks committed with fixed times.
 
 use crate::harness::{Handbook, METRIC, NORM, ROSTER, Run, SETTINGS, command, run_env};
-use git2::{Oid, Repository, Signature, Time};
+use git2::{Oid, Repository};
 use serde_json::Value;
 use std::path::Path;
 
@@ -11,25 +11,18 @@ pub const T0: i64 = 1_767_603_600;
 pub const DAY: i64 = 86_400;
 pub const LEDGER: &str = "refs/heads/normsctl/acks";
 
-/// Commits the work tree's current state with a fixed time.
+/// Commits the work tree's current state on `main` with a fixed time, by "Lead".
 pub fn commit(dir: &Path, message: &str, time: i64) -> Oid {
     let repo = Repository::open(dir).unwrap();
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.update_all(["*"], None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::new("Lead", "lead@example.com", &Time::new(time, 60)).unwrap();
-    let parent = repo
+    let parents: Vec<Oid> = repo
         .head()
         .ok()
         .and_then(|h| h.target())
-        .map(|p| repo.find_commit(p).unwrap());
-    let parents: Vec<_> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap()
+        .into_iter()
+        .collect();
+    let oid = crate::history::commit(&repo, message, ("Lead", time, 60), (time, 60), &parents);
+    crate::history::set_head(&repo, oid);
+    oid
 }
 
 /// A committed handbook (the harness's norm and metric) whose git identity is `email`.

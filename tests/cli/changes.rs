@@ -1,6 +1,6 @@
 //! `normsctl diff` and the change rules of `validate --base`.
 
-use crate::harness::{Handbook, ROSTER, run_in};
+use crate::harness::{Handbook, ROSTER, git_clone, run_in};
 use crate::history::{HOUR, SETTINGS, T0, commit, history, set_head};
 use git2::Repository;
 
@@ -228,15 +228,7 @@ fn diff_errors_exit_2() {
 fn history_commands_refuse_shallow_clones_but_the_work_tree_diff_works() {
     let hb = history();
     let clones = Handbook::empty();
-    let url = format!("file://{}", hb.path().display());
-    let status = std::process::Command::new("git")
-        .args(["clone", "-q", "--depth", "1", &url, "shallow"])
-        .current_dir(clones.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let dir = clones.path().join("shallow");
+    let dir = git_clone(hb.path(), clones.path(), "shallow", &["--depth", "1"]);
     for args in [
         &["diff", "HEAD", "HEAD"][..],
         &["show", "a"],
@@ -250,15 +242,8 @@ fn history_commands_refuse_shallow_clones_but_the_work_tree_diff_works() {
     assert_eq!(run_in(&dir, &["validate"]).code, 0);
 
     // A partial clone (objects filtered out) is refused the same way.
-    let status = std::process::Command::new("git")
-        .args(["clone", "-q", "--filter=blob:none", &url, "partial"])
-        .current_dir(clones.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let run = run_in(&clones.path().join("partial"), &["log"]);
+    let partial = git_clone(hb.path(), clones.path(), "partial", &["--filter=blob:none"]);
+    let run = run_in(&partial, &["log"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("partial clone"), "{}", run.stderr);
 }

@@ -183,3 +183,20 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// Clones the repository at `from` into `into/name` with `git clone FLAGS` over `file://`
+/// (so `--depth` and `--filter` apply), and returns the clone's path.
+pub fn git_clone(from: &Path, into: &Path, name: &str, flags: &[&str]) -> PathBuf {
+    let url = format!("file://{}", from.display());
+    let status = Command::new("git")
+        .args(["clone", "-q"])
+        .args(flags)
+        .args([url.as_str(), name])
+        .current_dir(into)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run git clone");
+    assert!(status.success(), "git clone {flags:?} failed");
+    into.join(name)
+}

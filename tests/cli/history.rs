@@ -1,6 +1,6 @@
 //! `normsctl log`: the revision history from one first-parent walk, with fixed times.
 
-use crate::harness::{Handbook, ROSTER, run_in};
+use crate::harness::{Handbook, ROSTER, git_clone, run_in};
 use git2::{Oid, Repository, Signature, Time};
 
 pub const SETTINGS: &str = "title: T\ntimezone: Europe/Madrid\n";
@@ -181,15 +181,8 @@ fn log_filters_by_policy_and_time() {
 fn log_refuses_shallow_clones_and_empty_repositories() {
     let hb = history();
     let clones = Handbook::empty();
-    let url = format!("file://{}", hb.path().display());
-    let status = std::process::Command::new("git")
-        .args(["clone", "-q", "--depth", "1", &url, "shallow"])
-        .current_dir(clones.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let run = run_in(&clones.path().join("shallow"), &["log"]);
+    let shallow = git_clone(hb.path(), clones.path(), "shallow", &["--depth", "1"]);
+    let run = run_in(&shallow, &["log"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
         run.stderr.contains("shallow clone") && run.stderr.contains("fetch-depth: 0"),

@@ -1,7 +1,7 @@
 //! `normsctl build` and `templates eject`: the handbook website, read as files.
 
-use crate::harness::{Handbook, METRIC, ROSTER, run_env};
-use git2::{Oid, Repository, Signature, Time};
+use crate::harness::{Handbook, METRIC, ROSTER, git_clone, run_env};
+use git2::{Oid, Repository};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,30 +21,8 @@ fn norm(id: &str, revision: u32, extra: &str, body: &str) -> String {
 
 /// Commits everything in the work tree with fixed times and moves `main` to it.
 fn commit(repo: &Repository, message: &str, who: &str, time: i64, parents: &[Oid]) -> Oid {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.update_all(["*"], None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::new(
-        who,
-        &format!("{}@example.com", who.to_lowercase()),
-        &Time::new(time, 60),
-    )
-    .unwrap();
-    let parents: Vec<_> = parents
-        .iter()
-        .map(|p| repo.find_commit(*p).unwrap())
-        .collect();
-    let refs: Vec<_> = parents.iter().collect();
-    let oid = repo
-        .commit(None, &sig, &sig, message, &tree, &refs)
-        .unwrap();
-    repo.reference("refs/heads/main", oid, true, "test")
-        .unwrap();
-    repo.set_head("refs/heads/main").unwrap();
+    let oid = crate::history::commit(repo, message, (who, time, 60), (time, 60), parents);
+    crate::history::set_head(repo, oid);
     oid
 }
 
@@ -524,15 +502,8 @@ fn a_handbook_outside_git_builds_without_history() {
 fn a_shallow_clone_is_refused() {
     let h = history();
     let clones = Handbook::empty();
-    let url = format!("file://{}", h.hb.path().display());
-    let status = std::process::Command::new("git")
-        .args(["clone", "-q", "--depth", "1", &url, "shallow"])
-        .current_dir(clones.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let run = build(&clones.path().join("shallow"), &[]);
+    let shallow = git_clone(h.hb.path(), clones.path(), "shallow", &["--depth", "1"]);
+    let run = build(&shallow, &[]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("fetch-depth: 0"), "{}", run.stderr);
 }
