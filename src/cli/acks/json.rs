@@ -37,96 +37,19 @@ impl<'a> Policies<'a> {
     }
 }
 
-/// Writes `value` as `serde_json::to_writer_pretty` would at nesting depth `depth`.
+/// Writes `value` as `serde_json::to_writer_pretty` would at nesting depth `depth`: pretty
+/// printed, then every line after the first indented (JSON strings hold no raw newline).
 pub fn write(buf: &mut Vec<u8>, value: &impl Serialize, depth: usize) -> std::io::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(buf, Pretty::at(depth));
-    value.serialize(&mut ser).map_err(std::io::Error::from)
-}
-
-/// `serde_json::ser::PrettyFormatter` (two spaces), starting at a given depth.
-struct Pretty {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Pretty {
-    fn at(depth: usize) -> Pretty {
-        Pretty {
-            depth,
-            has_value: false,
+    let text = serde_json::to_vec_pretty(value).map_err(std::io::Error::from)?;
+    let pad = "  ".repeat(depth);
+    for (n, line) in text.split(|b| *b == b'\n').enumerate() {
+        if n > 0 {
+            buf.push(b'\n');
+            buf.extend_from_slice(pad.as_bytes());
         }
+        buf.extend_from_slice(line);
     }
-
-    fn indent<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        for _ in 0..self.depth {
-            w.write_all(b"  ")?;
-        }
-        Ok(())
-    }
-}
-
-impl serde_json::ser::Formatter for Pretty {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(b"[")
-    }
-
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            w.write_all(b"\n")?;
-            self.indent(w)?;
-        }
-        w.write_all(b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(w)
-    }
-
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(b"{")
-    }
-
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            w.write_all(b"\n")?;
-            self.indent(w)?;
-        }
-        w.write_all(b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(w)
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
+    Ok(())
 }
 
 #[derive(Serialize)]
