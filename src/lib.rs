@@ -11,11 +11,12 @@ pub mod diff;
 pub mod history;
 pub mod load;
 pub mod model;
-pub mod report;
+pub mod render;
 pub mod scaffold;
 pub mod schema;
 pub mod site;
 pub mod validate;
+pub mod workspace;
 pub mod yaml;
 
 /// The tool's version, as recorded in outputs.

@@ -11,6 +11,7 @@ use super::entry::{self, Parsed};
 use super::ledger::Ledger;
 use super::snapshot::{Layout, parse_roster};
 use crate::model::Roster;
+pub use crate::model::ack::{EntryCheck, Outcome, Problem};
 use git2::{Oid, Repository, Sort};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -22,36 +23,6 @@ pub fn checkpoint_ref(name: &str) -> String {
         "refs/normsctl/verified/{}",
         name.strip_prefix("refs/").unwrap_or(name)
     )
-}
-
-/// One thing wrong, at the commit that introduced it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub commit: Oid,
-    pub path: Option<String>,
-    pub message: String,
-}
-
-/// What a verification found.
-#[derive(Clone, Debug, Default)]
-pub struct Outcome {
-    /// The refs checked and their tips.
-    pub tips: Vec<(String, Oid)>,
-    pub commits: usize,
-    pub entries: usize,
-    pub signed: usize,
-    /// Entries written by someone other than the person they name.
-    pub by_other: usize,
-    /// The first is the first bad commit in history order.
-    pub problems: Vec<Problem>,
-}
-
-/// What an entry's own check found (for `evidence`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EntryCheck {
-    pub signed: bool,
-    pub by_other: bool,
-    pub problem: Option<String>,
 }
 
 /// Verifies every ledger ref this clone has (the branch and its remote-tracking twin).

@@ -3,13 +3,14 @@ use clap::Args;
 use normsctl::history::HistoryError;
 use normsctl::load::{self, Location};
 use normsctl::model::Handbook;
+use normsctl::render::findings as report;
 use normsctl::site::collect::{self, HistoryViews, Inputs, MarkdownCache, Site, WorkingFiles};
 use normsctl::site::output::{self, OutputError};
 use normsctl::site::render;
 use normsctl::site::templates::{TemplateError, Templates};
 use normsctl::site::timeline::Timeline;
 use normsctl::site::{self, Source};
-use normsctl::{diag, report, validate};
+use normsctl::{diag, validate};
 use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -137,7 +138,8 @@ fn normalize(path: &Path) -> PathBuf {
 
 /// "Now" for this build: `SOURCE_DATE_EPOCH` when set.
 pub(super) fn now() -> Result<jiff::Timestamp, CliError> {
-    super::repo::now()
+    let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
+    normsctl::workspace::now(sde.as_deref()).map_err(CliError::env)
 }
 
 pub(super) enum Valid {
@@ -192,9 +194,6 @@ pub(super) fn read_timeline(
     loc: &Location,
     handbook: &Handbook,
 ) -> Result<Timeline, CliError> {
-    // Reading history only: skip re-hashing every object read. Never in a process that
-    // verifies the acknowledgement ledger; the option is global to the process.
-    git2::opts::strict_hash_verification(false);
     site::read_timeline(source, loc, &handbook.settings).map_err(|e| match e {
         HistoryError::Shallow => CliError::env(e.to_string()).with_hint(
             "fetch the whole history: `git fetch --unshallow` (GitHub Actions: `fetch-depth: 0` in actions/checkout)",

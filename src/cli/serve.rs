@@ -314,6 +314,9 @@ fn cli_text(e: CliError) -> String {
             None => format!("error: {message}\n"),
         },
         CliError::Findings => "error: the build failed\n".into(),
+        CliError::Settings(findings) => {
+            normsctl::render::findings::lines(&findings, normsctl::render::Palette { color: false })
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-use super::{CliError, Global, note};
+use super::{CommandError, Global, note};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -25,7 +25,7 @@ struct EjectArgs {
     dir: Option<PathBuf>,
 }
 
-pub fn run(global: &Global, args: TemplatesArgs) -> Result<(), CliError> {
+pub fn run(global: &Global, args: TemplatesArgs) -> Result<(), CommandError> {
     let TemplatesCommand::Eject(args) = args.command;
     let dir = match args.dir {
         Some(d) => d,
@@ -44,7 +44,7 @@ pub fn run(global: &Global, args: TemplatesArgs) -> Result<(), CliError> {
         .map(str::to_owned)
         .collect();
     if !existing.is_empty() {
-        return Err(CliError::env(format!(
+        return Err(CommandError::env(format!(
             "{} already holds {}",
             dir.display(),
             existing.join(", ")
@@ -54,7 +54,7 @@ pub fn run(global: &Global, args: TemplatesArgs) -> Result<(), CliError> {
         ));
     }
     let written = normsctl::site::templates::eject(&dir)
-        .map_err(|e| CliError::env(format!("cannot write into {}: {e}", dir.display())))?;
+        .map_err(|e| CommandError::env(format!("cannot write into {}: {e}", dir.display())))?;
     for path in &written {
         note(&format!("wrote {}", path.display()));
     }

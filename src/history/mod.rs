@@ -7,6 +7,7 @@
 //! whose file is removed is retired. Nothing here prints.
 
 pub mod cache;
+pub mod compare;
 pub mod snapshot;
 pub mod standing;
 pub mod trees;

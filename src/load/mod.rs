@@ -55,34 +55,51 @@ impl Location {
     /// holding `normsctl.yaml` (within the git work tree, when there is one), else the top
     /// of the git work tree.
     pub fn discover(repo: Option<&Path>, cwd: &Path) -> Result<Location, LoadError> {
-        let root = match repo {
+        Location::discover_with_repo(repo, cwd).map(|(loc, _)| loc)
+    }
+
+    /// [`Location::discover`], also giving the git repository holding the handbook (if
+    /// any), so that a command discovers it once.
+    pub fn discover_with_repo(
+        repo: Option<&Path>,
+        cwd: &Path,
+    ) -> Result<(Location, Option<git2::Repository>), LoadError> {
+        let (root, git) = match repo {
             Some(dir) => {
                 let dir = cwd.join(dir);
                 if !dir.is_dir() {
                     return Err(LoadError::NoSuchDir { path: dir });
                 }
-                canonical(&dir)?
+                let root = canonical(&dir)?;
+                let git = git2::Repository::discover(&root).ok();
+                (root, git)
             }
             None => {
                 let start = canonical(cwd)?;
-                let top = work_tree_of(&start);
+                let git = git2::Repository::discover(&start).ok();
+                let top = git.as_ref().and_then(work_tree);
                 let found = start
                     .ancestors()
                     .take_while(|dir| top.as_ref().is_none_or(|top| dir.starts_with(top)))
                     .find(|dir| dir.join(SETTINGS_FILE).is_file())
                     .map(Path::to_path_buf);
                 match found.or(top) {
-                    Some(root) => root,
+                    Some(root) => (root, git),
                     None => return Err(LoadError::NotFound { start }),
                 }
             }
         };
-        Ok(Location::at(root))
+        let work_tree = git.as_ref().and_then(work_tree);
+        Ok((Location::with_work_tree(root, work_tree), git))
     }
 
     /// A location for a known root folder (canonical).
     pub fn at(root: PathBuf) -> Location {
         let work_tree = work_tree_of(&root);
+        Location::with_work_tree(root, work_tree)
+    }
+
+    fn with_work_tree(root: PathBuf, work_tree: Option<PathBuf>) -> Location {
         let prefix = work_tree
             .as_ref()
             .and_then(|top| root.strip_prefix(top).ok())
@@ -115,7 +132,10 @@ fn canonical(path: &Path) -> Result<PathBuf, LoadError> {
 }
 
 fn work_tree_of(dir: &Path) -> Option<PathBuf> {
-    let repo = git2::Repository::discover(dir).ok()?;
+    work_tree(&git2::Repository::discover(dir).ok()?)
+}
+
+fn work_tree(repo: &git2::Repository) -> Option<PathBuf> {
     repo.workdir()?.canonicalize().ok()
 }
 
@@ -172,8 +192,22 @@ struct Decoded {
 
 /// [`load`], reusing (and refreshing) decoded policy files from `cache`.
 pub fn load_cached(loc: &Location, cache: &PolicyCache) -> Result<Loaded, LoadError> {
-    let mut out = Loaded::default();
-    let (settings, read) = load_settings(loc, &mut out.findings);
+    let mut findings = Vec::new();
+    let (settings, read) = load_settings(loc, &mut findings);
+    load_with_settings(loc, (settings, findings, read), cache)
+}
+
+/// [`load_cached`] with the settings already read: `(settings, their findings, whether
+/// a file was read)`, as [`load_settings`] gives them.
+pub fn load_with_settings(
+    loc: &Location,
+    (settings, findings, read): (Settings, Vec<Finding>, bool),
+    cache: &PolicyCache,
+) -> Result<Loaded, LoadError> {
+    let mut out = Loaded {
+        findings,
+        ..Loaded::default()
+    };
     out.handbook.settings = settings;
     out.files += usize::from(read);
     let Settings {

@@ -37,21 +37,6 @@ impl<'a> Policies<'a> {
     }
 }
 
-/// Writes `value` as `serde_json::to_writer_pretty` would at nesting depth `depth`: pretty
-/// printed, then every line after the first indented (JSON strings hold no raw newline).
-pub fn write(buf: &mut Vec<u8>, value: &impl Serialize, depth: usize) -> std::io::Result<()> {
-    let text = serde_json::to_vec_pretty(value).map_err(std::io::Error::from)?;
-    let pad = "  ".repeat(depth);
-    for (n, line) in text.split(|b| *b == b'\n').enumerate() {
-        if n > 0 {
-            buf.push(b'\n');
-            buf.extend_from_slice(pad.as_bytes());
-        }
-        buf.extend_from_slice(line);
-    }
-    Ok(())
-}
-
 #[derive(Serialize)]
 pub struct Policy<'a> {
     id: &'a str,
@@ -74,7 +59,7 @@ struct Counts {
     overdue: usize,
 }
 
-struct People<'a>(&'a [super::status::Row<'a>]);
+struct People<'a>(&'a [crate::model::ack::Row<'a>]);
 
 impl Serialize for People<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

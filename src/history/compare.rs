@@ -1,9 +1,9 @@
 //! What changed between two states of the handbook: policies added, retired, moved and
 //! changed, each changed one with its field and body diff.
 
-use super::{PolicyDiff, compare};
-use crate::history::Change;
-use crate::history::snapshot::{PolicyFile, Snapshot};
+use super::Change;
+use super::snapshot::{PolicyFile, Snapshot};
+use crate::diff::{PolicyDiff, compare};
 
 /// One policy that differs between the two states.
 #[derive(Clone, Debug, PartialEq)]

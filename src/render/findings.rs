@@ -1,5 +1,5 @@
-//! Rendering findings for people and machines: human text, JSON, GitHub workflow
-//! commands and SARIF 2.1.0. Each renderer returns a string; the CLI writes it.
+//! Findings for people and machines: human text, JSON, GitHub workflow commands and
+//! SARIF 2.1.0. Each renderer returns a string; the CLI writes it.
 
 use crate::diag::{Counts, Finding, Severity};
 use crate::validate::ALL_RULES;
@@ -13,6 +13,15 @@ pub struct Palette {
 }
 
 impl Palette {
+    /// `style` when colour is on, else the empty style (which prints nothing).
+    pub fn style(&self, style: anstyle::Style) -> anstyle::Style {
+        if self.color {
+            style
+        } else {
+            anstyle::Style::new()
+        }
+    }
+
     fn paint(&self, style: anstyle::Style, text: &str) -> String {
         if self.color {
             format!("{}{text}{}", style.render(), style.render_reset())
@@ -24,6 +33,23 @@ impl Palette {
 
 /// `path:line:col: error[rule]: message` lines, each with its hint, then a summary.
 pub fn human(findings: &[Finding], files: usize, palette: Palette) -> String {
+    let mut out = lines(findings, palette);
+    let counts = Counts::of(findings);
+    let verdict = match (counts.errors, counts.warnings) {
+        (0, 0) => format!("ok: {} checked, no problems", plural(files, "file")),
+        (e, w) => format!(
+            "{}, {} in {} checked",
+            plural(e, "error"),
+            plural(w, "warning"),
+            plural(files, "file")
+        ),
+    };
+    let _ = writeln!(out, "{verdict}");
+    out
+}
+
+/// `path:line:col: error[rule]: message` lines, each with its hint (no summary).
+pub fn lines(findings: &[Finding], palette: Palette) -> String {
     use anstyle::{AnsiColor, Style};
     let mut out = String::new();
     for f in findings {
@@ -48,17 +74,6 @@ pub fn human(findings: &[Finding], files: usize, palette: Palette) -> String {
             f.help()
         );
     }
-    let counts = Counts::of(findings);
-    let verdict = match (counts.errors, counts.warnings) {
-        (0, 0) => format!("ok: {} checked, no problems", plural(files, "file")),
-        (e, w) => format!(
-            "{}, {} in {} checked",
-            plural(e, "error"),
-            plural(w, "warning"),
-            plural(files, "file")
-        ),
-    };
-    let _ = writeln!(out, "{verdict}");
     out
 }
 
