@@ -13,6 +13,7 @@ mod fixtures;
 mod formats;
 mod history;
 mod init;
+mod security;
 mod show;
 mod site;
 mod validate;
