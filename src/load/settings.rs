@@ -75,10 +75,14 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
                 d.report(
                     &INVALID_VALUE,
                     path.pos,
-                    format!("`{key}: {}` leaves the handbook folder", path.value),
+                    format!(
+                        "`{key}: {}` leaves the handbook folder or points into .git",
+                        path.value
+                    ),
                 )
                 .hint = Some(
-                    "give a path relative to the folder of normsctl.yaml, without `..`".into(),
+                    "give a path relative to the folder of normsctl.yaml, without `..` or `.git`"
+                        .into(),
                 );
             }
         }

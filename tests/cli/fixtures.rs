@@ -92,6 +92,7 @@ fn validate_fixtures() {
     // and the change rules of --base need a file system or a history: see the other tests).
     let elsewhere = [
         "outside-handbook",
+        "template-link",
         "unreadable",
         "revision-not-raised",
         "body-changed",

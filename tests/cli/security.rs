@@ -2,8 +2,8 @@
 //! beside it: `serve` hands out only its own site to its own pages, templates are never read
 //! through links, and a due-days setting cannot make `acks` panic.
 
-use crate::acks::handbook;
-use crate::harness::{ROSTER, command};
+use crate::acks::{T0, at, handbook};
+use crate::harness::{Handbook, ROSTER, command};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -152,5 +152,95 @@ fn serve_hands_out_only_its_own_site_to_its_own_pages() {
         assert_eq!(code, 403, "Origin {origin}: {text}");
         assert!(!text.contains("\"version\""), "{text}");
     }
+}
+
+fn validate_strict(hb: &Handbook) -> Vec<String> {
+    let run = hb.validate(&["--strict"]);
+    run.findings()
+}
+
+#[test]
+fn template_links_are_findings_and_never_published() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    std::fs::create_dir_all(hb.path().join("templates")).unwrap();
+    hb.write("templates/llms.txt", "{% include \"notes.txt\" %}\n");
+    std::os::unix::fs::symlink("/proc/self/environ", hb.path().join("templates/style.css"))
+        .unwrap();
+    std::os::unix::fs::symlink("../.git/config", hb.path().join("templates/notes.txt")).unwrap();
+    let findings = validate_strict(&hb);
+    assert!(
+        findings.contains(&"templates/style.css:1:1 template-link".to_owned()),
+        "{findings:?}"
+    );
+    assert!(
+        findings.contains(&"templates/notes.txt:1:1 template-link".to_owned()),
+        "{findings:?}"
+    );
+
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let run = at(&hb, &["build", "--out", site.to_str().unwrap()], T0 + 60);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("template-link"), "{run:?}");
+    assert!(
+        !site.exists(),
+        "nothing is written when templates hold links"
+    );
+
+    // A link to a file inside the handbook is refused too (it could be anything tomorrow).
+    std::fs::remove_file(hb.path().join("templates/notes.txt")).unwrap();
+    std::fs::remove_file(hb.path().join("templates/style.css")).unwrap();
+    std::os::unix::fs::symlink("../people.yaml", hb.path().join("templates/notes.txt")).unwrap();
+    assert!(validate_strict(&hb).contains(&"templates/notes.txt:1:1 template-link".to_owned()));
+
+    // Positive control: an ordinary override that includes an ordinary file.
+    std::fs::remove_file(hb.path().join("templates/notes.txt")).unwrap();
+    hb.write("templates/notes.txt", "Our own notes for assistants.\n");
+    hb.write("templates/style.css", "body { color: teal }\n");
+    assert_eq!(validate_strict(&hb), Vec::<String>::new());
+    let run = at(&hb, &["build", "--out", site.to_str().unwrap()], T0 + 60);
+    assert_eq!(run.code, 0, "{run:?}");
+    let llms = std::fs::read_to_string(site.join("llms.txt")).unwrap();
+    assert!(llms.contains("Our own notes for assistants."), "{llms}");
+    let css = std::fs::read_to_string(site.join("assets/style.css")).unwrap();
+    assert_eq!(css, "body { color: teal }\n");
+}
+
+#[test]
+fn a_templates_folder_that_is_a_link_is_refused() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    std::os::unix::fs::symlink("/etc", hb.path().join("templates")).unwrap();
+    let findings = validate_strict(&hb);
+    assert_eq!(findings, ["templates:1:1 template-link"]);
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let run = at(&hb, &["build", "--out", site.to_str().unwrap()], T0 + 60);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!site.exists());
+
+    // A settings path into git's own folder is refused as well.
+    std::fs::remove_file(hb.path().join("templates")).unwrap();
+    hb.write(
+        "normsctl.yaml",
+        "title: T\ntimezone: Europe/Madrid\ntemplates: .git\n",
+    );
+    let run = hb.validate(&["--strict"]);
+    assert!(
+        run.findings()
+            .contains(&"normsctl.yaml:3:12 invalid-value".to_owned()),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains(".git"), "{}", run.stdout);
+}
+
+#[test]
+fn a_policy_link_into_the_git_folder_is_not_read() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    std::os::unix::fs::symlink("../.git/config", hb.path().join("policies/config.yaml")).unwrap();
+    let findings = validate_strict(&hb);
+    assert!(
+        findings.contains(&"policies/config.yaml:1:1 outside-handbook".to_owned()),
+        "{findings:?}"
+    );
 }
 
