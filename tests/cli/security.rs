@@ -2,7 +2,7 @@
 //! beside it: `serve` hands out only its own site to its own pages, templates are never read
 //! through links, and a due-days setting cannot make `acks` panic.
 
-use crate::acks::{T0, at, handbook};
+use crate::acks::{T0, at, commit, handbook};
 use crate::harness::{Handbook, ROSTER, command};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -244,3 +244,54 @@ fn a_policy_link_into_the_git_folder_is_not_read() {
     );
 }
 
+#[test]
+fn due_days_have_a_bound_and_acks_never_panics() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    // Over the bound: a finding at the value, in settings and in a policy.
+    hb.write(
+        "normsctl.yaml",
+        "title: T\ntimezone: Europe/Madrid\nacks:\n  due_days: 7304485\n",
+    );
+    let policy = hb.read("policies/norms/stepping-away.yaml");
+    hb.write(
+        "policies/norms/stepping-away.yaml",
+        format!("{policy}ack_due_days: 3651\n"),
+    );
+    let run = hb.validate(&["--strict"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let findings = run.findings();
+    assert!(
+        findings.contains(&"normsctl.yaml:4:13 invalid-value".to_owned()),
+        "{findings:?}"
+    );
+    assert!(
+        findings.contains(&"policies/norms/stepping-away.yaml:8:15 invalid-value".to_owned()),
+        "{findings:?}"
+    );
+    assert!(run.stdout.contains("from 1 to 3650"), "{}", run.stdout);
+
+    // At the bound: valid, and every report runs.
+    hb.write(
+        "normsctl.yaml",
+        "title: T\ntimezone: Europe/Madrid\nacks:\n  due_days: 3650\n",
+    );
+    hb.write(
+        "policies/norms/stepping-away.yaml",
+        format!("{policy}ack_due_days: 3650\n"),
+    );
+    assert_eq!(validate_strict(&hb), Vec::<String>::new());
+    commit(hb.path(), "Ten years to acknowledge", T0 + 60);
+    for args in [
+        &["acks"][..],
+        &["acks", "--overdue"],
+        &["acks", "--format", "json"],
+        &["acks", "--format", "csv"],
+    ] {
+        let run = at(&hb, args, T0 + 120);
+        assert!(run.code == 0 || run.code == 1, "{args:?}: {run:?}");
+        assert!(!run.stderr.contains("panicked"), "{run:?}");
+    }
+    let doc = at(&hb, &["acks", "--format", "json"], T0 + 120).json();
+    let due = doc["policies"][0]["due"].as_str().unwrap().to_owned();
+    assert!(due.starts_with("2036-01-0"), "ten years on: {due}");
+}
