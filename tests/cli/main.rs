@@ -16,4 +16,5 @@ mod init;
 mod security;
 mod show;
 mod site;
+mod snapshots;
 mod validate;
