@@ -8,7 +8,7 @@ use crate::load::policy::{
     ACK_MODES, KINDS, LEVELS, POLICY_FIELDS, STATISTICS, VISIBILITIES, WINDOWS,
 };
 use crate::load::{roster, settings};
-use crate::model::Kind;
+use crate::model::{Kind, MAX_DUE_DAYS};
 use serde_json::{Value, json};
 
 const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
@@ -72,8 +72,11 @@ fn policy_property(name: &str, doc: &str) -> Value {
             v
         }
         "kind" => one_of(KINDS, doc),
-        "revision" | "ack_due_days" => {
+        "revision" => {
             json!({ "type": "integer", "minimum": 1, "description": doc })
+        }
+        "ack_due_days" => {
+            json!({ "type": "integer", "minimum": 1, "maximum": MAX_DUE_DAYS, "description": doc })
         }
         "effective" => {
             json!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": doc })
@@ -222,7 +225,7 @@ fn settings() -> Value {
             "acks": object(settings::ACKS_KEYS, json!({
                 "ref": { "type": "string", "description": "Branch holding the acknowledgement ledger (default refs/heads/normsctl/acks)." },
                 "remote": { "type": "string", "description": "Remote `acks sync` exchanges the ledger with (default origin)." },
-                "due_days": { "type": "integer", "minimum": 1, "description": "Days until a missing acknowledgement is overdue (default 14)." }
+                "due_days": { "type": "integer", "minimum": 1, "maximum": MAX_DUE_DAYS, "description": "Days until a missing acknowledgement is overdue (default 14, at most 3650)." }
             }), &[])
         }),
         &[],

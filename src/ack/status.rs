@@ -25,7 +25,7 @@ impl Need {
             .and_then(|d| d.value.to_zoned(tz.clone()).ok())
             .map(|z| z.timestamp().as_second());
         let due_days = policy.ack_due_days.unwrap_or(default_due_days);
-        let due = landed.map(|l| {
+        let due = landed.and_then(|l| {
             let in_force = effective.map_or(l, |e| e.max(l));
             add_days(in_force, due_days, tz)
         });
@@ -41,14 +41,14 @@ impl Need {
     }
 }
 
-/// `days` calendar days after `t` in `tz` (a day may have 23 or 25 hours).
-fn add_days(t: i64, days: u32, tz: &jiff::tz::TimeZone) -> i64 {
-    let Ok(ts) = jiff::Timestamp::from_second(t) else {
-        return t;
-    };
-    ts.to_zoned(tz.clone())
-        .checked_add(jiff::Span::new().days(i64::from(days)))
-        .map_or(t + i64::from(days) * 86_400, |z| z.timestamp().as_second())
+/// `days` calendar days after `t` in `tz` (a day may have 23 or 25 hours); `None` when the
+/// result falls outside what a calendar can represent (the due date is then unknown, never
+/// a panic or a wrapped number).
+fn add_days(t: i64, days: u32, tz: &jiff::tz::TimeZone) -> Option<i64> {
+    let ts = jiff::Timestamp::from_second(t).ok()?;
+    let span = jiff::Span::new().try_days(i64::from(days)).ok()?;
+    let zoned = ts.to_zoned(tz.clone()).checked_add(span).ok()?;
+    Some(zoned.timestamp().as_second())
 }
 
 impl State {
@@ -195,6 +195,19 @@ mod tests {
     use super::*;
     use crate::diag::Pos;
     use crate::model::{Located, Person, Roster};
+
+    #[test]
+    fn due_dates_beyond_the_calendar_are_unknown_not_a_panic() {
+        let tz = jiff::tz::TimeZone::get("Europe/Madrid").unwrap();
+        // 2026-01-05 09:00 UTC plus 14 calendar days.
+        assert_eq!(
+            add_days(1_767_603_600, 14, &tz),
+            Some(1_767_603_600 + 14 * 86_400)
+        );
+        assert_eq!(add_days(1_767_603_600, u32::MAX, &tz), None);
+        assert_eq!(add_days(1_767_603_600, 7_304_485, &tz), None);
+        assert_eq!(add_days(i64::MAX, 1, &tz), None);
+    }
 
     fn person(id: &str, teams: &[&str]) -> Person {
         Person {

@@ -187,21 +187,31 @@ impl<'a> Decoder<'a> {
 
     /// A whole number no smaller than `min`.
     pub fn int(&mut self, key: &str, node: &Node, min: i128) -> Option<Located<u32>> {
+        self.int_in(key, node, min, u32::MAX)
+    }
+
+    /// A whole number from `min` to `max`.
+    pub fn int_in(&mut self, key: &str, node: &Node, min: i128, max: u32) -> Option<Located<u32>> {
+        let range = if max == u32::MAX {
+            format!("a whole number from {min}")
+        } else {
+            format!("a whole number from {min} to {max}")
+        };
         match node.value {
-            Value::Int(i) if i >= min && i <= u32::MAX as i128 => {
+            Value::Int(i) if i >= min && i <= i128::from(max) => {
                 Some(Located::new(i as u32, node.pos))
             }
             Value::Int(i) => {
                 self.report(
                     &INVALID_VALUE,
                     node.pos,
-                    format!("`{key}` is {i}; it must be a whole number from {min}"),
+                    format!("`{key}` is {i}; it must be {range}"),
                 )
-                .hint = Some(format!("write a whole number from {min}"));
+                .hint = Some(format!("write {range}"));
                 None
             }
             _ => {
-                self.wrong_type(key, &format!("a whole number from {min}"), node);
+                self.wrong_type(key, &range, node);
                 None
             }
         }

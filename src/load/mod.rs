@@ -8,6 +8,7 @@ pub mod decode;
 pub mod policy;
 pub mod roster;
 pub mod settings;
+pub mod templates;
 
 use crate::diag::{Finding, Pos};
 use crate::model::{Handbook, Policy, Settings};
@@ -147,12 +148,24 @@ pub fn slash_path(path: &Path) -> String {
         .join("/")
 }
 
-/// Whether a configured path stays inside the handbook (relative, no `..`).
+/// Whether a configured path stays inside the handbook (relative, no `..`) and out of git's
+/// own folder (`.git` holds the remote's credentials in CI checkouts).
 pub fn is_safe_relative(path: &str) -> bool {
     let p = Path::new(path);
     !path.is_empty()
-        && p.components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        && p.components().all(|c| match c {
+            Component::Normal(part) => !part.eq_ignore_ascii_case(".git"),
+            Component::CurDir => true,
+            _ => false,
+        })
+}
+
+/// Whether a canonical path lies inside the handbook root and not under a `.git` folder.
+fn is_inside(loc: &Location, real: &Path) -> bool {
+    real.strip_prefix(&loc.root).is_ok_and(|rel| {
+        !rel.components()
+            .any(|c| c.as_os_str().eq_ignore_ascii_case(".git"))
+    })
 }
 
 /// A loaded handbook and everything found wrong while reading it.
@@ -238,6 +251,8 @@ pub fn load_with_settings(
         );
     }
 
+    templates::template_files(loc, &out.handbook.settings, &mut out.findings);
+
     let policies_root = loc.root.join(policies_dir);
     if !policies_root.is_dir() {
         return Err(LoadError::NoPolicies {
@@ -302,7 +317,7 @@ fn policy_files(loc: &Location, dir: &Path, findings: &mut Vec<Finding>) -> Vec<
             // Only links need resolving; everything else below `dir` is inside the handbook.
             if e.path_is_symlink()
                 && let Ok(target) = e.path().canonicalize()
-                && !target.starts_with(&loc.root)
+                && !is_inside(loc, &target)
             {
                 escaping.push((e.path().to_path_buf(), target));
                 return false;
@@ -342,7 +357,7 @@ fn policy_files(loc: &Location, dir: &Path, findings: &mut Vec<Finding>) -> Vec<
 }
 
 fn outside_handbook(name: &str, target: &Path) -> Finding {
-    Finding::new(&rules::OUTSIDE_HANDBOOK, name, Pos::START, format!("a symbolic link to {}, outside the handbook", target.display()))
+    Finding::new(&rules::OUTSIDE_HANDBOOK, name, Pos::START, format!("a symbolic link to {}, outside the handbook or inside its .git folder", target.display()))
         .hint("copy the file into the handbook, or remove the link: everything a handbook says must be in its repository")
 }
 
@@ -585,7 +600,7 @@ fn read_text(
     };
     if !walked {
         let real = path.canonicalize().map_err(unreadable)?;
-        if !real.starts_with(&loc.root) {
+        if !is_inside(loc, &real) {
             return Err(Box::new(outside_handbook(name, &real)));
         }
         // A pipe or device would block the read forever.

@@ -256,7 +256,7 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node, stem: &str) -> Option<Policy> {
     };
     let ack_due_days = fields
         .get("ack_due_days")
-        .and_then(|e| d.int("ack_due_days", e.value, 1))
+        .and_then(|e| d.int_in("ack_due_days", e.value, 1, MAX_DUE_DAYS))
         .map(|l| l.value);
     let tags = fields
         .get("tags")

@@ -1,7 +1,7 @@
 //! Reading `normsctl.yaml` into [`Settings`]; every key has a default.
 
 use super::decode::{Decoder, INVALID_VALUE};
-use crate::model::Settings;
+use crate::model::{MAX_DUE_DAYS, Settings};
 use crate::yaml::Node;
 
 pub const SETTINGS_KEYS: &[&str] = &[
@@ -75,10 +75,14 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
                 d.report(
                     &INVALID_VALUE,
                     path.pos,
-                    format!("`{key}: {}` leaves the handbook folder", path.value),
+                    format!(
+                        "`{key}: {}` leaves the handbook folder or points into .git",
+                        path.value
+                    ),
                 )
                 .hint = Some(
-                    "give a path relative to the folder of normsctl.yaml, without `..`".into(),
+                    "give a path relative to the folder of normsctl.yaml, without `..` or `.git`"
+                        .into(),
                 );
             }
         }
@@ -125,7 +129,7 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
         }
         if let Some(n) = f
             .get("due_days")
-            .and_then(|e| d.int("due_days", e.value, 1))
+            .and_then(|e| d.int_in("due_days", e.value, 1, MAX_DUE_DAYS))
         {
             s.acks.due_days = n.value;
         }

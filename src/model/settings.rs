@@ -33,6 +33,10 @@ pub struct Fairness {
     pub outside_individual_control: Vec<String>,
 }
 
+/// The largest `acks.due_days` and `ack_due_days` accepted: ten years. Larger values mean
+/// nothing to a team and would take due dates past what calendars can represent.
+pub const MAX_DUE_DAYS: u32 = 3650;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct AckSettings {
     pub git_ref: String,

@@ -104,9 +104,13 @@ pub fn load_templates(
     loc: &Location,
     settings: &Settings,
 ) -> Result<templates::Templates, templates::TemplateError> {
-    let dir = loc.root.join(&settings.templates);
+    let mut refused = Vec::new();
+    let files = crate::load::templates::template_files(loc, settings, &mut refused);
+    if !refused.is_empty() {
+        return Err(templates::TemplateError::Refused(refused));
+    }
     let shown = loc.display(Path::new(&settings.templates));
-    templates::Templates::load(Some(&dir), &shown)
+    templates::Templates::load(&files, &shown)
 }
 
 /// Handbook files (settings, roster, policies, templates) that differ from HEAD, including

@@ -6,9 +6,10 @@
 //! [`super::markdown`] already made safe. Assets (`style.css`, `site.js`) are copied as
 //! they are. Reads the override folder once per load; never prints.
 
+use crate::load::templates::read_regular;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Built-in templates: name and text.
@@ -43,6 +44,9 @@ pub enum TemplateError {
     },
     #[error("{0}")]
     Template(String),
+    /// The templates folder holds links or other files a build must not read.
+    #[error("{}", .0.iter().map(|f| format!("{}: {}", f.file, f.message)).collect::<Vec<_>>().join("\n"))]
+    Refused(Vec<crate::diag::Finding>),
 }
 
 impl TemplateError {
@@ -75,29 +79,19 @@ impl std::fmt::Debug for Templates {
 }
 
 impl Templates {
-    /// The built-in set, with overrides from `dir` when it exists. `shown` is how `dir` is
-    /// named in messages. Every template is compiled here, so a syntax error in an
-    /// override stops the build before anything is written.
-    pub fn load(dir: Option<&Path>, shown: &str) -> Result<Templates, TemplateError> {
+    /// The built-in set, with overrides read from `files` (name and path, as
+    /// [`crate::load::templates::template_files`] lists them: regular files only, never
+    /// through a link). `shown` is how the folder is named in messages. Every template is
+    /// compiled here, so a syntax error in an override stops the build before anything is
+    /// written.
+    pub fn load(files: &[(String, PathBuf)], shown: &str) -> Result<Templates, TemplateError> {
         let mut overrides: BTreeMap<String, String> = BTreeMap::new();
-        if let Some(dir) = dir.filter(|d| d.is_dir()) {
-            let entries = std::fs::read_dir(dir).map_err(|source| TemplateError::Read {
-                path: shown.to_owned(),
+        for (name, path) in files {
+            let text = read_regular(path).map_err(|source| TemplateError::Read {
+                path: format!("{shown}/{name}"),
                 source,
             })?;
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.') || !entry.path().is_file() {
-                    continue;
-                }
-                let text = std::fs::read_to_string(entry.path()).map_err(|source| {
-                    TemplateError::Read {
-                        path: format!("{shown}/{name}"),
-                        source,
-                    }
-                })?;
-                overrides.insert(name, text);
-            }
+            overrides.insert(name.clone(), text);
         }
         Templates::from_overrides(overrides)
     }

@@ -38,6 +38,12 @@ pub static OUTSIDE_HANDBOOK: Rule = Rule {
     summary: "a symbolic link leads outside the handbook",
     help: "copy the file into the handbook, or remove the link",
 };
+pub static TEMPLATE_LINK: Rule = Rule {
+    name: "template-link",
+    severity: Error,
+    summary: "a symbolic link in (or to) the templates folder",
+    help: "copy the file into the templates folder: templates are never read through links",
+};
 pub static UNREADABLE: Rule = Rule {
     name: "unreadable",
     severity: Error,

@@ -25,6 +25,7 @@ pub static ALL_RULES: &[&Rule] = &[
     &file::FILE_LIMIT,
     &file::DOCUMENT_SHAPE,
     &file::OUTSIDE_HANDBOOK,
+    &file::TEMPLATE_LINK,
     &file::UNREADABLE,
     &file::MISSING_FILE,
     &decode::UNKNOWN_KEY,
