@@ -10,6 +10,7 @@ use normsctl::history::HistoryError;
 use normsctl::load::LoadError;
 use normsctl::scaffold::ScaffoldError;
 use normsctl::site::output::OutputError;
+use normsctl::site::session::SiteError;
 use normsctl::site::templates::TemplateError;
 use normsctl::workspace::WorkspaceError;
 use std::process::ExitCode;
@@ -239,6 +240,24 @@ impl From<OutputError> for CommandError {
                 err.with_hint("remove it, or choose another folder with --out")
             }
             OutputError::Io { .. } => err,
+        }
+    }
+}
+
+impl From<SiteError> for CommandError {
+    fn from(e: SiteError) -> CommandError {
+        match e {
+            SiteError::Load(e) => e.into(),
+            SiteError::History(e) => e.into(),
+            SiteError::Template(e) => e.into(),
+            SiteError::Output(e) => e.into(),
+            SiteError::Workspace(e) => e.into(),
+            SiteError::Git(e) => git(&e),
+            SiteError::OutReplacesHandbook(_) => CommandError::env(e.to_string())
+                .with_hint("choose a folder of its own, such as site/"),
+            SiteError::Invalid(_) | SiteError::OutInsideGit | SiteError::CleanNeedsCommits => {
+                CommandError::env(e.to_string())
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ mod init;
 mod log;
 mod new;
 mod output;
+mod progress;
 mod schema;
 mod serve;
 mod show;
@@ -28,9 +29,6 @@ use normsctl::render::findings::{self, Palette};
 use normsctl::workspace::Workspace;
 use normsctl::workspace::git::{self as git_switches, Trust};
 use std::path::PathBuf;
-
-/// The name the commands not yet moved use for [`CommandError`].
-pub type CliError = CommandError;
 
 /// Keep a support team's expectations, norms and metrics as YAML in git: validate them,
 /// render a handbook, show history, and record acknowledgements.
@@ -109,11 +107,6 @@ impl Global {
             eprint_text(&findings::lines(&warnings, Palette { color: true }));
         }
         Ok(ws)
-    }
-
-    /// Finds the handbook these flags point at (for `serve`, until it opens a workspace).
-    fn location(&self) -> Result<normsctl::load::Location, CommandError> {
-        Ok(self.open_reporting()?.loc)
     }
 
     /// Opens the handbook for a command that reports the settings' findings with the

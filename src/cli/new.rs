@@ -28,8 +28,9 @@ pub fn run(global: &Global, args: NewArgs) -> Result<(), CommandError> {
                 .with_hint(normsctl::validate::ids::ID_SHAPE_HINT),
         );
     }
-    let loc = global.location()?;
-    let loaded = load::load(&loc)?;
+    let ws = global.open()?;
+    let loc = &ws.loc;
+    let loaded = ws.load(&load::PolicyCache::default())?;
     let handbook = &loaded.handbook;
     if let Some(existing) = handbook.policies.iter().find(|p| p.id.value == args.id) {
         return Err(CommandError::env(format!(

@@ -30,10 +30,8 @@ pub fn run(global: &Global, args: TemplatesArgs) -> Result<(), CommandError> {
     let dir = match args.dir {
         Some(d) => d,
         None => {
-            let loc = global.location()?;
-            let mut findings = Vec::new();
-            let (settings, _) = normsctl::load::load_settings(&loc, &mut findings);
-            loc.root.join(settings.templates)
+            let ws = global.open()?;
+            ws.loc.root.join(&ws.settings.templates)
         }
     };
     let existing: Vec<String> = normsctl::site::templates::TEMPLATES

@@ -50,7 +50,8 @@ pub struct Workspace {
     /// The team's time zone (`timezone:`).
     pub tz: TimeZone,
     repo: Option<Repository>,
-    now: Result<jiff::Timestamp, String>,
+    /// `SOURCE_DATE_EPOCH`, read once: `Ok(None)` when unset (the clock tells now).
+    fixed_now: Result<Option<jiff::Timestamp>, String>,
 }
 
 impl Workspace {
@@ -78,7 +79,7 @@ impl Workspace {
             settings_read,
             tz,
             repo,
-            now: now(source_date_epoch),
+            fixed_now: fixed_now(source_date_epoch),
         })
     }
 
@@ -161,9 +162,13 @@ impl Workspace {
         })
     }
 
-    /// Now, or `SOURCE_DATE_EPOCH` when set (reproducible output); read once at opening.
+    /// Now, or `SOURCE_DATE_EPOCH` when set (reproducible output; read once at opening).
     pub fn now(&self) -> Result<jiff::Timestamp, WorkspaceError> {
-        self.now.clone().map_err(WorkspaceError::SourceDateEpoch)
+        match &self.fixed_now {
+            Ok(Some(t)) => Ok(*t),
+            Ok(None) => Ok(jiff::Timestamp::now()),
+            Err(e) => Err(WorkspaceError::SourceDateEpoch(e.clone())),
+        }
     }
 
     /// Lets the process end without tearing down the repository's object cache: after a
@@ -182,13 +187,19 @@ pub fn head_of(repo: &Repository) -> Option<Oid> {
 
 /// "Now" for a run: `SOURCE_DATE_EPOCH` (Unix seconds) when given, else the clock.
 pub fn now(source_date_epoch: Option<&str>) -> Result<jiff::Timestamp, String> {
+    Ok(fixed_now(source_date_epoch)?.unwrap_or_else(jiff::Timestamp::now))
+}
+
+/// `SOURCE_DATE_EPOCH` (Unix seconds) when given and not empty.
+fn fixed_now(source_date_epoch: Option<&str>) -> Result<Option<jiff::Timestamp>, String> {
     match source_date_epoch.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => s
             .parse::<i64>()
             .ok()
             .and_then(|n| jiff::Timestamp::from_second(n).ok())
+            .map(Some)
             .ok_or_else(|| format!("SOURCE_DATE_EPOCH={s} is not a number of seconds since 1970")),
-        None => Ok(jiff::Timestamp::now()),
+        None => Ok(None),
     }
 }
 
