@@ -12,6 +12,7 @@ pub mod history;
 pub mod load;
 pub mod model;
 pub mod render;
+pub mod rules;
 pub mod scaffold;
 pub mod schema;
 pub mod site;

@@ -68,7 +68,7 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
     timings.mark("status");
     // Terminal escapes are stripped from what is printed when stdout is not a terminal;
     // only free text can hold one, so when none does the report goes straight out.
-    let plain = acks::plain(&inputs.needs, &inputs.people, &inputs.held);
+    let plain = inputs.plain();
     let (needs, tz) = (&inputs.needs, &ws.tz);
     match args.format {
         Format::Human => {

@@ -12,7 +12,7 @@ pub mod templates;
 
 use crate::diag::{Finding, Pos};
 use crate::model::{Handbook, Policy, Settings};
-use crate::validate::file as rules;
+use crate::rules::file as rules;
 use crate::yaml::{self, ParseError};
 use decode::Decoder;
 use std::io::Read;

@@ -199,7 +199,7 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node, stem: &str) -> Option<Policy> {
             && !field.kinds.contains(&kind)
         {
             d.report(
-                &crate::validate::schema::FIELD_NOT_FOR_KIND,
+                &crate::rules::decode::FIELD_NOT_FOR_KIND,
                 entry.key_pos,
                 format!(
                     "`{}` is only for metrics; this policy is a {}",

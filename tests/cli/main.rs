@@ -13,6 +13,7 @@ mod fixtures;
 mod formats;
 mod history;
 mod init;
+mod layering;
 mod security;
 mod settings;
 mod show;

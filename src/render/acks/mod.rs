@@ -6,7 +6,6 @@ mod json;
 
 use super::json as json_text;
 use super::time::{date, rfc3339};
-use crate::ack::people::People;
 use crate::model::ack::{Held, Need, Report, State};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -27,22 +26,6 @@ fn in_order(
         }
     }
     Ok(())
-}
-
-/// Whether no text that a report prints holds a control character (so there is nothing
-/// for `anstream` to strip).
-pub fn plain(needs: &[Need], people: &People, held: &[Held]) -> bool {
-    let clean = |s: &str| !s.chars().any(char::is_control);
-    needs.iter().all(|n| {
-        clean(&n.id) && clean(&n.title) && clean(&n.path) && n.applies_to.iter().all(|g| clean(g))
-    }) && people.members().iter().all(|m| clean(&m.id))
-        && held.iter().all(|h| {
-            clean(&h.person)
-                && clean(&h.policy)
-                && clean(&h.time)
-                && clean(&h.writer_name)
-                && clean(&h.writer_email)
-        })
 }
 
 pub fn human(
