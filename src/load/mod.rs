@@ -370,18 +370,12 @@ fn is_yaml(path: &Path) -> bool {
 
 /// Reads and decodes policy files on every core, keeping the given order.
 fn read_policies(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> Chunk {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = files.len().div_ceil(threads).max(64);
-    let results: Vec<Chunk> = std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || read_policy_chunk(loc, part, cache)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("policy reader thread panicked"))
-            .collect()
-    });
+    use rayon::prelude::*;
+    let chunk = files.len().div_ceil(rayon::current_num_threads()).max(64);
+    let results: Vec<Chunk> = files
+        .par_chunks(chunk)
+        .map(|part| read_policy_chunk(loc, part, cache))
+        .collect();
     let mut all: Chunk = (Vec::with_capacity(files.len()), Vec::new(), Vec::new());
     for (mut p, mut u, mut f) in results {
         all.0.append(&mut p);

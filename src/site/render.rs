@@ -666,51 +666,21 @@ pub fn render_all(
     fragments: Option<&Fragments>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<(Page, Vec<u8>)>, TemplateError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(pages.len().div_ceil(16))
-        .max(1);
-    // Each thread takes the next page as it finishes one: the site-wide files take as long
-    // as hundreds of policy pages, so fixed shares would leave one core idle at the end.
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    use rayon::prelude::*;
+    // Work stealing: the site-wide files take as long as hundreds of policy pages, so
+    // fixed shares would leave one core idle at the end.
     let done = std::sync::atomic::AtomicUsize::new(0);
-    type Part = Result<Vec<(usize, Vec<u8>)>, TemplateError>;
-    let results: Vec<Part> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let (next, done) = (&next, &done);
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(page) = pages.get(i) else {
-                            return Ok(out);
-                        };
-                        out.push((i, render_with(site, templates, page, fragments)?));
-                        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                        if n.is_multiple_of(64) {
-                            progress(n);
-                        }
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("render thread panicked"))
-            .collect()
-    });
-    let mut rendered: Vec<Option<Vec<u8>>> = vec![None; pages.len()];
-    for part in results {
-        for (i, bytes) in part? {
-            rendered[i] = Some(bytes);
-        }
-    }
-    Ok(pages
-        .iter()
-        .cloned()
-        .zip(rendered.into_iter().map(Option::unwrap_or_default))
-        .collect())
+    pages
+        .par_iter()
+        .map(|page| {
+            let bytes = render_with(site, templates, page, fragments)?;
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if n.is_multiple_of(64) {
+                progress(n);
+            }
+            Ok((page.clone(), bytes))
+        })
+        .collect()
 }
 
 /// Which files a rebuild must render: everything when there is no previous site (or
