@@ -6,6 +6,7 @@
 
 pub mod ack;
 pub mod atomic;
+pub mod cache;
 pub mod diag;
 pub mod diff;
 pub mod history;

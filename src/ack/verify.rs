@@ -27,6 +27,10 @@ pub fn checkpoint_ref(name: &str) -> String {
 
 /// Verifies every ledger ref this clone has (the branch and its remote-tracking twin).
 pub fn verify(repo: &Repository, ledger: &Ledger, layout: &Layout) -> Result<Outcome, AckError> {
+    debug_assert!(
+        crate::workspace::git::hash_checks_on(),
+        "verification judges ledger entries: git's hash checks must be on in this process"
+    );
     let mut out = Outcome::default();
     let mut refs = vec![ledger.name.clone()];
     refs.extend(ledger.tracking.clone());
@@ -181,6 +185,10 @@ pub struct Judge<'r> {
 
 impl<'r> Judge<'r> {
     pub fn new(repo: &'r Repository, layout: &'r Layout) -> Judge<'r> {
+        debug_assert!(
+            crate::workspace::git::hash_checks_on(),
+            "a judge of ledger entries needs git's hash checks on in this process"
+        );
         Judge {
             repo,
             layout,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Args)]
 pub struct NewArgs {
     /// expectation, norm or metric
-    #[arg(value_parser = ["expectation", "norm", "metric"])]
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(Kind::NAMES))]
     kind: String,
     /// The new policy's id (also its file name)
     id: String,

@@ -166,7 +166,7 @@ pub const WINDOWS: &[&str] = &["day", "week", "month", "quarter", "year"];
 pub const LEVELS: &[&str] = &["individual", "team"];
 pub const VISIBILITIES: &[&str] = &["private", "team", "public"];
 pub const ACK_MODES: &[&str] = &["required", "none"];
-pub const KINDS: &[&str] = &["expectation", "norm", "metric"];
+pub const KINDS: &[&str] = &crate::model::Kind::NAMES;
 
 /// Decodes a policy; findings go to the decoder. `None` when the kind is unknown, since
 /// nothing else can be judged then.

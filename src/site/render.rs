@@ -185,7 +185,7 @@ fn of_kind<'a>(site: &'a Site, kind: &str) -> Vec<&'a PolicyPage> {
     list
 }
 
-const KINDS: [&str; 3] = ["expectation", "norm", "metric"];
+const KINDS: [&str; 3] = crate::model::Kind::NAMES;
 
 fn index_context(site: &Site) -> Value {
     #[derive(Serialize)]

@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["history", "diff"],
     &["load"],
     &["model", "rules"],
-    &["diag", "atomic", "yaml"],
+    &["diag", "atomic", "cache", "yaml"],
 ];
 
 fn layer(module: &str) -> Option<usize> {
