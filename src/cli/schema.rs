@@ -39,7 +39,5 @@ pub fn run(_global: &Global, args: SchemaArgs) -> Result<(), CommandError> {
 }
 
 fn pretty(value: &serde_json::Value) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(value).expect("JSON values serialise");
-    bytes.push(b'\n');
-    bytes
+    normsctl::render::json::pretty_bytes(value)
 }

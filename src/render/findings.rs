@@ -103,9 +103,7 @@ pub fn json(findings: &[Finding], files: usize) -> String {
             "hint": f.help(),
         })).collect::<Vec<_>>(),
     });
-    let mut s = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
-    s.push('\n');
-    s
+    super::json::pretty(&doc)
 }
 
 /// GitHub Actions workflow commands (`::error file=…,line=…::message`).
@@ -180,9 +178,7 @@ pub fn sarif(findings: &[Finding]) -> String {
             "results": results,
         }],
     });
-    let mut s = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
-    s.push('\n');
-    s
+    super::json::pretty(&doc)
 }
 
 #[cfg(test)]
