@@ -451,3 +451,106 @@ fn read_policy_chunk(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> 
     }
     (policies, unread, findings)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROSTER: &str = "teams:\n  - { id: tier1, name: Tier 1, lead: ana }\npeople:\n  - { id: ana, name: Ana, email: ana@example.com, teams: [tier1] }\n";
+    const NORM: &str =
+        "id: handover\nkind: norm\ntitle: T\nsummary: S\nowner: tier1\nrevision: 1\nbody: B\n";
+
+    fn handbook(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    fn rules(loaded: &Loaded) -> Vec<String> {
+        loaded
+            .findings
+            .iter()
+            .map(|f| format!("{}:{}:{} {}", f.file, f.pos.line, f.pos.column, f.rule.name))
+            .collect()
+    }
+
+    #[test]
+    fn a_handbook_loads_whole_and_every_problem_is_a_finding() {
+        let dir = handbook(&[
+            ("normsctl.yaml", "title: T\n"),
+            ("people.yaml", ROSTER),
+            ("policies/norms/handover.yaml", NORM),
+            ("policies/bad.yaml", "id: bad\n\tkind: norm\n"),
+            ("policies/empty.yml", ""),
+            ("policies/notes.txt", "not a policy"),
+        ]);
+        let loc = Location::discover(Some(dir.path()), dir.path()).unwrap();
+        let loaded = load(&loc).unwrap();
+        assert_eq!(loaded.files, 5, "settings, roster and three policy files");
+        assert_eq!(loaded.handbook.settings.title, "T");
+        assert_eq!(loaded.handbook.policies.len(), 1);
+        assert_eq!(
+            loaded.handbook.policies[0].file,
+            "policies/norms/handover.yaml"
+        );
+        let mut unread = loaded.handbook.unread.clone();
+        unread.sort();
+        assert_eq!(unread, ["bad", "empty"]);
+        assert_eq!(
+            rules(&loaded),
+            [
+                "policies/bad.yaml:2:1 yaml-syntax",
+                "policies/empty.yml:1:1 document-shape"
+            ]
+        );
+    }
+
+    #[test]
+    fn settings_default_and_a_missing_folder_is_an_error() {
+        let dir = handbook(&[("people.yaml", ROSTER)]);
+        let loc = Location::discover(Some(dir.path()), dir.path()).unwrap();
+        let mut findings = Vec::new();
+        let (settings, read) = load_settings(&loc, &mut findings);
+        assert!(!read && findings.is_empty());
+        assert_eq!(settings.policies, "policies");
+        assert!(matches!(load(&loc), Err(LoadError::NoPolicies { .. })));
+    }
+
+    #[test]
+    fn the_root_is_found_upwards_and_paths_stay_inside() {
+        let dir = handbook(&[("normsctl.yaml", ""), ("policies/x/.keep", "")]);
+        let deep = dir.path().join("policies/x");
+        let loc = Location::discover(None, &deep).unwrap();
+        assert_eq!(loc.root, dir.path().canonicalize().unwrap());
+        assert_eq!(loc.prefix, "");
+        assert_eq!(loc.display(Path::new("policies/a.yaml")), "policies/a.yaml");
+        assert!(matches!(
+            Location::discover(Some(Path::new("nope")), dir.path()),
+            Err(LoadError::NoSuchDir { .. })
+        ));
+        assert!(is_safe_relative("policies/norms"));
+        assert!(!is_safe_relative("../elsewhere"));
+        assert!(!is_safe_relative("/etc"));
+        assert!(!is_safe_relative(""));
+    }
+
+    #[test]
+    fn a_second_load_reuses_unchanged_files() {
+        let dir = handbook(&[("people.yaml", ROSTER), ("policies/handover.yaml", NORM)]);
+        let loc = Location::discover(Some(dir.path()), dir.path()).unwrap();
+        let cache = PolicyCache::default();
+        let first = load_cached(&loc, &cache).unwrap();
+        let path = dir
+            .path()
+            .canonicalize()
+            .unwrap()
+            .join("policies/handover.yaml");
+        assert_eq!(cache.text(&path).as_deref(), Some(NORM));
+        let again = load_cached(&loc, &cache).unwrap();
+        assert_eq!(again.handbook.policies, first.handbook.policies);
+    }
+}

@@ -191,3 +191,55 @@ mod tests {
         assert_eq!(escape_data("x\ny"), "x%0Ay");
     }
 }
+
+#[cfg(test)]
+mod renders {
+    use super::*;
+    use crate::diag::Pos;
+    use crate::rules::decode::UNKNOWN_KEY;
+
+    fn findings() -> Vec<Finding> {
+        vec![
+            Finding::new(
+                &UNKNOWN_KEY,
+                "policies/a.yaml",
+                Pos { line: 3, column: 1 },
+                "unknown key `titel` in a policy",
+            )
+            .hint("did you mean `title`?"),
+        ]
+    }
+
+    #[test]
+    fn human_lines_and_verdict() {
+        insta::assert_snapshot!(human(&findings(), 4, Palette::default()), @r"
+        policies/a.yaml:3:1: error[unknown-key]: unknown key `titel` in a policy
+          help: did you mean `title`?
+        1 error, 0 warnings in 4 files checked
+        ");
+        assert_eq!(
+            human(&[], 1, Palette::default()),
+            "ok: 1 file checked, no problems\n"
+        );
+    }
+
+    #[test]
+    fn machine_formats() {
+        let doc: serde_json::Value = serde_json::from_str(&json(&findings(), 4)).unwrap();
+        assert_eq!(doc["ok"], false);
+        assert_eq!(doc["findings"][0]["rule"], "unknown-key");
+        assert_eq!(
+            github(&findings()),
+            "::error file=policies/a.yaml,line=3,col=1,title=normsctl unknown-key::unknown key `titel` in a policy (did you mean `title`?)\n"
+        );
+        let sarif: serde_json::Value = serde_json::from_str(&sarif(&findings())).unwrap();
+        assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "unknown-key");
+        assert!(
+            sarif["runs"][0]["tool"]["driver"]["rules"]
+                .as_array()
+                .unwrap()
+                .len()
+                > 20
+        );
+    }
+}

@@ -216,3 +216,117 @@ pub fn csv(
         w.into_inner().map_err(|e| e.into_error())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ack::{Former, Row};
+
+    const T0: i64 = 1_767_603_600;
+
+    fn needs() -> Vec<Need> {
+        vec![Need {
+            id: "handover".into(),
+            title: "Handover".into(),
+            revision: 2,
+            path: "policies/handover.yaml".into(),
+            blob: "1111111111111111111111111111111111111111".into(),
+            applies_to: vec!["everyone".into()],
+            due: Some(T0),
+        }]
+    }
+
+    fn held() -> Vec<Held> {
+        vec![Held {
+            person: "bo".into(),
+            policy: "handover".into(),
+            revision: 1,
+            id: "4444444444444444444444444444444444444444".into(),
+            time: "2026-01-04T10:00:00+01:00".into(),
+            seconds: T0 - 86_400,
+            writer_name: "Ana Diaz".into(),
+            writer_email: "ana@example.com".into(),
+            by_other: true,
+        }]
+    }
+
+    fn report<'a>(held: &'a [Held]) -> Report<'a> {
+        let row = |person, state, h| Row {
+            policy: "handover",
+            revision: 2,
+            person,
+            state,
+            held: h,
+            due: Some(T0),
+            overdue: state != State::Current,
+        };
+        Report {
+            rows: vec![
+                row("ana", State::Current, None),
+                row("bo", State::Stale, Some(&held[0])),
+                row("cy", State::Never, None),
+            ],
+            spans: vec![0..3],
+            former: vec![Former {
+                person: "dee".into(),
+                held: held.to_vec(),
+            }],
+        }
+    }
+
+    fn text(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
+        let mut out = Vec::new();
+        write(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn human_lists_who_is_outstanding() {
+        let (needs, held) = (needs(), held());
+        let r = report(&held);
+        let tz = jiff::tz::TimeZone::UTC;
+        insta::assert_snapshot!(text(|w| human(w, &r, &needs, &tz, false, false)), @r"
+        handover r2  1/3 acknowledged, 2 overdue  (due 2026-01-05)
+          stale    bo  r1 on 2026-01-04, written by Ana Diaz <ana@example.com>  OVERDUE
+          never    cy  OVERDUE
+        people no longer on the roster:
+          dee  handover r1
+        ");
+        let all = text(|w| human(w, &r, &needs, &tz, true, true));
+        assert!(all.contains("  current  ana\n"), "{all}");
+        assert!(
+            all.ends_with("(overdue unknown: the history is incomplete)\n"),
+            "{all}"
+        );
+        let empty = Report {
+            rows: vec![],
+            spans: vec![0..0],
+            former: vec![],
+        };
+        assert_eq!(
+            text(|w| human(w, &empty, &needs, &tz, false, false)),
+            "nothing to show\n"
+        );
+    }
+
+    #[test]
+    fn json_and_csv_hold_every_row() {
+        let (needs, held) = (needs(), held());
+        let r = report(&held);
+        let tz = jiff::tz::TimeZone::UTC;
+        let doc: serde_json::Value =
+            serde_json::from_str(&text(|w| json(w, &r, &needs, &tz, T0))).unwrap();
+        assert_eq!(doc["complete"], false);
+        assert_eq!(doc["now"], "2026-01-05T09:00:00+00:00");
+        assert_eq!(doc["policies"][0]["counts"]["must"], 3);
+        assert_eq!(doc["former"][0]["person"], "dee");
+        let csv = text(|w| csv(w, &r, &needs, &tz));
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 4, "{csv}");
+        assert!(lines[0].starts_with("policy,revision,person,status,overdue,due"));
+        assert_eq!(
+            lines[2],
+            "handover,2,bo,stale,true,2026-01-05T09:00:00+00:00,1,2026-01-04T10:00:00+01:00,4444444444444444444444444444444444444444,ana@example.com,true"
+        );
+    }
+}
