@@ -266,7 +266,7 @@ mod tests {
                 row("bo", State::Stale, Some(&held[0])),
                 row("cy", State::Never, None),
             ],
-            spans: vec![0..3],
+            spans: std::iter::once(0..3).collect(),
             former: vec![Former {
                 person: "dee".into(),
                 held: held.to_vec(),
@@ -300,7 +300,7 @@ mod tests {
         );
         let empty = Report {
             rows: vec![],
-            spans: vec![0..0],
+            spans: std::iter::once(0..0).collect(),
             former: vec![],
         };
         assert_eq!(
