@@ -57,3 +57,16 @@ fn validate_and_build_report_it_as_a_finding() {
         run.stderr
     );
 }
+
+#[test]
+fn the_stop_as_a_person_reads_it() {
+    let hb = broken();
+    let run = at(&hb, &["log"], T0 + 3600);
+    insta::assert_snapshot!(
+        "log_timezone_typo",
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            run.code, run.stdout, run.stderr
+        )
+    );
+}
