@@ -2,8 +2,6 @@ use super::{CommandError, Global, print};
 use clap::{Args, ValueEnum};
 use normsctl::diag::did_you_mean;
 use normsctl::history::compare::{Entry, compare_handbooks};
-use normsctl::history::snapshot::Snapshot;
-use normsctl::load;
 use normsctl::render::diff::{self, Side};
 
 /// What changed between two states of the handbook: policies added, retired and moved,
@@ -39,40 +37,39 @@ enum Format {
 
 pub fn run(global: &Global, args: DiffArgs) -> Result<(), CommandError> {
     let ws = global.open()?;
-    let git = ws.repo()?;
-    let dir = ws.policies_dir();
     if args.from.is_some() {
         // Comparing with anything but HEAD reads past it.
         ws.require_complete()?;
-    }
-    let from_rev = args.from.as_deref().unwrap_or("HEAD");
-    if args.from.is_none() {
+    } else {
         ws.head()?;
     }
-    let from_commit = ws.commit(from_rev)?;
-    let old = Snapshot::at_tree(git, &from_commit.tree()?, &dir)?;
+    let from_rev = args.from.as_deref().unwrap_or("HEAD");
+    let (old, from_commit) = ws.snapshot_at(from_rev)?;
     let from = Side {
         label: from_rev.to_owned(),
-        commit: Some(from_commit.id().to_string()),
+        commit: Some(from_commit.to_string()),
     };
     let (new, to) = match &args.to {
         Some(rev) => {
-            let c = ws.commit(rev)?;
-            let snap = Snapshot::at_tree(git, &c.tree()?, &dir)?;
-            let side = Side {
-                label: rev.clone(),
-                commit: Some(c.id().to_string()),
-            };
-            (snap, side)
+            let (snap, commit) = ws.snapshot_at(rev)?;
+            let label = rev.clone();
+            (
+                snap,
+                Side {
+                    label,
+                    commit: Some(commit.to_string()),
+                },
+            )
         }
         None => {
-            let files = load::policy_paths(&ws.loc, &ws.settings)?;
-            let snap = Snapshot::from_files(&ws.loc.root, &ws.loc.prefix, &files);
-            let side = Side {
-                label: "working tree".into(),
-                commit: None,
-            };
-            (snap, side)
+            let label = "working tree".into();
+            (
+                ws.working_snapshot()?,
+                Side {
+                    label,
+                    commit: None,
+                },
+            )
         }
     };
     if let Some(id) = &args.policy

@@ -9,6 +9,7 @@
 pub mod git;
 
 use crate::diag::{Finding, Severity};
+use crate::history::snapshot::Snapshot;
 use crate::history::{self, HistoryError, Revision};
 use crate::load::{self, LoadError, Location};
 use crate::model::Settings;
@@ -134,6 +135,23 @@ impl Workspace {
             .revparse_single(rev)
             .and_then(|o| o.peel_to_commit())
             .map_err(|_| WorkspaceError::UnknownRevision(rev.to_owned()))
+    }
+
+    /// The policy files as committed at `rev`, and the commit's id.
+    pub fn snapshot_at(&self, rev: &str) -> Result<(Snapshot, Oid), WorkspaceError> {
+        let commit = self.commit(rev)?;
+        let snapshot = Snapshot::at_tree(self.repo()?, &commit.tree()?, &self.policies_dir())?;
+        Ok((snapshot, commit.id()))
+    }
+
+    /// The policy files of the working tree (uncommitted edits included).
+    pub fn working_snapshot(&self) -> Result<Snapshot, WorkspaceError> {
+        let files = load::policy_paths(&self.loc, &self.settings)?;
+        Ok(Snapshot::from_files(
+            &self.loc.root,
+            &self.loc.prefix,
+            &files,
+        ))
     }
 
     /// Refuses shallow and partial clones, for commands that read past HEAD.
