@@ -1,5 +1,5 @@
 use super::{CommandError, Global, note};
-use normsctl::scaffold::{self, ScaffoldError};
+use normsctl::scaffold;
 use std::path::PathBuf;
 
 /// Write a small working handbook (settings, roster, one policy of each kind, JSON Schemas
@@ -17,11 +17,7 @@ pub fn run(global: &Global, args: InitArgs) -> Result<(), CommandError> {
         .dir
         .or_else(|| global.repo.clone())
         .unwrap_or_else(|| PathBuf::from("."));
-    let report = scaffold::init(&dir).map_err(|e| match e {
-        ScaffoldError::Exists(_) => CommandError::env(e.to_string())
-            .with_hint("init never overwrites: move those paths away, or pick another folder"),
-        other => CommandError::env(other.to_string()),
-    })?;
+    let report = scaffold::init(&dir)?;
     for file in &report.written {
         note(&format!("created {}", dir.join(file).display()));
     }

@@ -106,10 +106,13 @@ pub fn uncommitted_files(
 }
 
 /// The paths `serve` watches for a handbook, and where its output goes.
-pub fn watched(loc: &Location, settings: &Settings, out: &Path) -> watch::Watched {
-    let git_dir = git2::Repository::discover(&loc.root)
-        .ok()
-        .and_then(|r| r.path().canonicalize().ok());
+pub fn watched(
+    loc: &Location,
+    repo: Option<&git2::Repository>,
+    settings: &Settings,
+    out: &Path,
+) -> watch::Watched {
+    let git_dir = repo.and_then(|r| r.path().canonicalize().ok());
     watch::Watched {
         settings: loc.root.join(crate::load::SETTINGS_FILE),
         roster: loc.root.join(&settings.roster),

@@ -228,7 +228,7 @@ impl<'w> Session<'w> {
             .as_ref()
             .map(|h| h.settings.clone())
             .unwrap_or_default();
-        super::watched(&self.ws.loc, &settings, &self.out)
+        super::watched(&self.ws.loc, self.ws.git(), &settings, &self.out)
     }
 
     /// Rebuilds what `changes` call for (the first call builds everything); on an error
