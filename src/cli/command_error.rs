@@ -9,6 +9,7 @@ use normsctl::diag::Finding;
 use normsctl::history::HistoryError;
 use normsctl::load::LoadError;
 use normsctl::scaffold::ScaffoldError;
+use normsctl::scaffold::new::NewError;
 use normsctl::site::output::OutputError;
 use normsctl::site::session::SiteError;
 use normsctl::site::templates::TemplateError;
@@ -256,6 +257,32 @@ impl From<SiteError> for CommandError {
             SiteError::OutReplacesHandbook(_) => CommandError::env(e.to_string())
                 .with_hint("choose a folder of its own, such as site/"),
             SiteError::Invalid(_) | SiteError::OutInsideGit | SiteError::CleanNeedsCommits => {
+                CommandError::env(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<NewError> for CommandError {
+    fn from(e: NewError) -> CommandError {
+        match e {
+            NewError::Load(e) => e.into(),
+            NewError::BadId(_) => {
+                CommandError::env(e.to_string()).with_hint(normsctl::rules::decode::ID_SHAPE_HINT)
+            }
+            NewError::UnknownOwner {
+                ref near,
+                ref roster,
+                ..
+            } => {
+                let hint = match near {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("name a person or team of {roster}"),
+                };
+                CommandError::env(e.to_string()).with_hint(hint)
+            }
+            NewError::NoOwner => CommandError::env(e.to_string()).with_hint("pass --owner ID"),
+            NewError::Exists { .. } | NewError::DirLeaves(_) | NewError::Write { .. } => {
                 CommandError::env(e.to_string())
             }
         }

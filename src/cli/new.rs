@@ -1,7 +1,7 @@
 use super::{CommandError, Global, note, print};
-use normsctl::model::{Kind, is_valid_id};
-use normsctl::{load, scaffold};
-use std::path::{Path, PathBuf};
+use normsctl::model::Kind;
+use normsctl::scaffold::new::{self, Request};
+use std::path::PathBuf;
 
 /// Write a skeleton policy that validates as it is, ready to fill in. It goes into
 /// policies/<kind>s/ when that folder exists, else into the policies folder.
@@ -22,102 +22,23 @@ pub struct NewArgs {
 
 pub fn run(global: &Global, args: NewArgs) -> Result<(), CommandError> {
     let kind = Kind::parse(&args.kind).expect("clap checked the kind");
-    if !is_valid_id(&args.id) {
-        return Err(
-            CommandError::env(format!("`{}` is not a valid id", args.id))
-                .with_hint(normsctl::validate::ids::ID_SHAPE_HINT),
-        );
+    if !normsctl::model::is_valid_id(&args.id) {
+        // Before opening the handbook, as ever: a bad id needs no handbook to be wrong.
+        return Err(new::NewError::BadId(args.id).into());
     }
     let ws = global.open()?;
-    let loc = &ws.loc;
-    let loaded = ws.load(&load::PolicyCache::default())?;
-    let handbook = &loaded.handbook;
-    if let Some(existing) = handbook.policies.iter().find(|p| p.id.value == args.id) {
-        return Err(CommandError::env(format!(
-            "a policy `{}` already exists in {}",
-            args.id, existing.file
-        )));
-    }
-    let owner = match args.owner {
-        Some(owner) => {
-            if let Some(roster) = &handbook.roster
-                && roster.person(&owner).is_none()
-                && roster.team(&owner).is_none()
-            {
-                let ids = roster
-                    .people
-                    .iter()
-                    .map(|p| p.id.value.as_str())
-                    .chain(roster.teams.iter().map(|t| t.id.value.as_str()));
-                let hint = match normsctl::diag::did_you_mean(&owner, ids) {
-                    Some(near) => format!("did you mean `{near}`?"),
-                    None => format!("name a person or team of {}", roster.file),
-                };
-                return Err(CommandError::env(format!(
-                    "--owner `{owner}` is not a person or team on the roster"
-                ))
-                .with_hint(hint));
-            }
-            owner
-        }
-        None => handbook
-            .roster
-            .as_ref()
-            .and_then(|r| {
-                r.teams
-                    .first()
-                    .map(|t| &t.id)
-                    .or(r.people.first().map(|p| &p.id))
-            })
-            .map(|id| id.value.clone())
-            .ok_or_else(|| {
-                CommandError::env("the roster has no teams or people to own the policy")
-                    .with_hint("pass --owner ID")
-            })?,
-    };
-    let policies = loc.root.join(&handbook.settings.policies);
-    let folder = match args.dir {
-        Some(dir) if load::is_safe_relative(&dir.to_string_lossy()) => policies.join(dir),
-        Some(dir) => {
-            return Err(CommandError::env(format!(
-                "--dir {} leaves the policies folder",
-                dir.display()
-            )));
-        }
-        None => {
-            let by_kind = policies.join(format!("{}s", kind.as_str()));
-            if by_kind.is_dir() { by_kind } else { policies }
-        }
-    };
-    let path = folder.join(format!("{}.yaml", args.id));
-    let schema_file = loc
-        .root
-        .join("schema")
-        .join(normsctl::schema::SchemaKind::Policy.file_name());
-    let schema = schema_file
-        .is_file()
-        .then(|| relative(&folder, &schema_file));
-    let text = scaffold::skeleton(kind, &args.id, &owner, schema.as_deref());
-    normsctl::atomic::write_new(&path, text.as_bytes())
-        .map_err(|e| CommandError::env(format!("{}: {e}", path.display())))?;
-    let shown = loc.display(path.strip_prefix(&loc.root).unwrap_or(&path));
+    let shown = new::new_policy(
+        &ws,
+        &Request {
+            kind,
+            id: &args.id,
+            dir: args.dir.as_deref(),
+            owner: args.owner.as_deref(),
+        },
+    )?;
     print(&format!("{shown}\n"))?;
     note(&format!(
         "created {shown}: fill in the title, summary and body, then `normsctl validate`"
     ));
     Ok(())
-}
-
-/// The path from folder `from` to file `to`, both under the same root, with `/`.
-fn relative(from: &Path, to: &Path) -> String {
-    let from: Vec<_> = from.components().collect();
-    let to: Vec<_> = to.components().collect();
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = vec!["..".into(); from.len() - common];
-    parts.extend(
-        to[common..]
-            .iter()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
-    );
-    parts.join("/")
 }

@@ -3,6 +3,8 @@
 //! Nothing is ever overwritten: every target is checked before the first file is written,
 //! and each file is written atomically.
 
+pub mod new;
+
 use crate::model::Kind;
 use crate::schema::SchemaKind;
 use std::path::{Path, PathBuf};
