@@ -291,7 +291,9 @@ fn walk_line(
     texts: Option<&mut Texts>,
 ) -> Result<Vec<Revision>, HistoryError> {
     // The tree walk finds what changed; the declared revisions of the changed texts are
-    // read meanwhile on the other cores (inflating blobs is a third of the work).
+    // read meanwhile on the other cores (inflating blobs is a third of the work). A
+    // pipeline, not a parallel map: the walk runs on this thread's repository handle,
+    // which cannot be shared, while each reader opens its own, so rayon does not fit.
     let (tx, rx) = std::sync::mpsc::channel::<Oid>();
     let rx = std::sync::Mutex::new(rx);
     let keep = texts.is_some();
