@@ -2,8 +2,6 @@ use super::output::{Format, HumanOrJson};
 use super::{CommandError, Global, note, parse_time, print};
 use clap::Args;
 use normsctl::diag::did_you_mean;
-use normsctl::history::Revision;
-use normsctl::history::snapshot::Snapshot;
 use normsctl::history::standing;
 use normsctl::render::show;
 
@@ -33,66 +31,43 @@ pub fn run(global: &Global, args: ShowArgs) -> Result<(), CommandError> {
         .as_deref()
         .map(|t| parse_time(t, &ws.tz, true))
         .transpose()?;
-    let git = ws.repo()?;
     let tip = match &args.rev {
         Some(rev) => ws.commit(rev)?.id(),
         None => ws.head()?,
     };
     let history = ws.walk(tip, Some(&args.id))?;
     if history.is_empty() {
-        let tree = git
-            .find_commit(tip)
-            .and_then(|c| c.tree())
-            .and_then(|t| Snapshot::at_tree(git, &t, &ws.policies_dir()))
-            .unwrap_or_default();
-        let ids = tree.policies.keys().map(String::as_str);
+        let ids = ws.ids_at(tip);
+        let upto = args.rev.as_deref().map(|r| format!(" up to `{r}`"));
         let mut err = CommandError::env(format!(
             "no policy `{}` in the handbook's history{}",
             args.id,
-            args.rev
-                .as_deref()
-                .map(|r| format!(" up to `{r}`"))
-                .unwrap_or_default()
+            upto.unwrap_or_default()
         ));
-        if let Some(near) = did_you_mean(&args.id, ids) {
+        if let Some(near) = did_you_mean(&args.id, ids.iter().map(String::as_str)) {
             err = err.with_hint(format!("did you mean `{near}`?"));
         }
         return Err(err);
     }
-    let effective = |r: &Revision| standing::effective_of(git, r);
     // Without --at: the text at the tip, judged now (it may be upcoming).
     let moment = match at {
         Some(t) => t,
         None => ws.now()?.as_second(),
     };
-    let answer = if at.is_some() {
-        standing::at(&history, &args.id, moment, &ws.tz, effective)
-    } else {
-        standing::latest(&history, &args.id, moment, &ws.tz, effective)
-    };
-    let text = answer
-        .revision
-        .and_then(|r| git.find_blob(r.blob).ok())
-        .map(|b| String::from_utf8_lossy(b.content()).into_owned());
+    let (answer, text, summary) =
+        standing::shown(ws.repo()?, &history, &args.id, at, moment, &ws.tz);
     if let Some(n) = show::standing_note(&args.id, &answer, &ws.tz, &ws.settings.timezone) {
         note(&n);
     }
     let out = match args.output.format {
-        Format::Human => {
-            let summary = answer
-                .revision
-                .and_then(|r| git.find_commit(r.commit).ok())
-                .and_then(|c| c.summary().ok().flatten().map(str::to_owned))
-                .unwrap_or_default();
-            show::human(
-                &args.id,
-                &answer,
-                text.as_deref(),
-                &summary,
-                &ws.tz,
-                &ws.settings.timezone,
-            )
-        }
+        Format::Human => show::human(
+            &args.id,
+            &answer,
+            text.as_deref(),
+            &summary,
+            &ws.tz,
+            &ws.settings.timezone,
+        ),
         Format::Json => show::json(&args.id, moment, &answer, text.as_deref(), &ws.tz),
     };
     print(&out)

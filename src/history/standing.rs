@@ -143,6 +143,34 @@ pub fn latest<'h>(
     answer
 }
 
+/// What `show` shows of one policy's `history`: the text in force at `at` (`Some`), or
+/// without it the newest text at the tip judged at `now` (it may be upcoming), with that
+/// text and the subject of the commit that landed it.
+pub fn shown<'h>(
+    git: &git2::Repository,
+    history: &'h [Revision],
+    id: &str,
+    at_time: Option<i64>,
+    now: i64,
+    tz: &jiff::tz::TimeZone,
+) -> (At<'h>, Option<String>, String) {
+    let effective = |r: &Revision| effective_of(git, r);
+    let answer = match at_time {
+        Some(t) => at(history, id, t, tz, effective),
+        None => latest(history, id, now, tz, effective),
+    };
+    let text = answer
+        .revision
+        .and_then(|r| git.find_blob(r.blob).ok())
+        .map(|b| String::from_utf8_lossy(b.content()).into_owned());
+    let summary = answer
+        .revision
+        .and_then(|r| git.find_commit(r.commit).ok())
+        .and_then(|c| c.summary().ok().flatten().map(str::to_owned))
+        .unwrap_or_default();
+    (answer, text, summary)
+}
+
 /// The `effective` date a revision's text declares (none for a retirement).
 pub fn effective_of(git: &git2::Repository, r: &Revision) -> Option<jiff::civil::Date> {
     if r.change == Change::Retired {

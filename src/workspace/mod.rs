@@ -144,6 +144,18 @@ impl Workspace {
         Ok((snapshot, commit.id()))
     }
 
+    /// The ids of the policies committed at `tip` (none when it cannot be read).
+    pub fn ids_at(&self, tip: Oid) -> Vec<String> {
+        let Ok(repo) = self.repo() else {
+            return Vec::new();
+        };
+        repo.find_commit(tip)
+            .and_then(|c| c.tree())
+            .and_then(|t| Snapshot::at_tree(repo, &t, &self.policies_dir()))
+            .map(|s| s.policies.into_keys().collect())
+            .unwrap_or_default()
+    }
+
     /// The policy files of the working tree (uncommitted edits included).
     pub fn working_snapshot(&self) -> Result<Snapshot, WorkspaceError> {
         let files = load::policy_paths(&self.loc, &self.settings)?;
