@@ -5,11 +5,10 @@ use clap::Args;
 use normsctl::site::output;
 use normsctl::site::server::{self, Live};
 use normsctl::site::session::{Session, SiteError};
-use normsctl::site::watch::{self, Batch, Changes, Watched};
-use std::collections::HashSet;
+use normsctl::site::watch::{self, Changes, Watcher};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Build the site, serve it on 127.0.0.1, and rebuild when the handbook changes: only
 /// the pages that changed are written, and open pages reload. An invalid edit is shown in
@@ -61,32 +60,9 @@ pub fn run(global: &Global, args: ServeArgs) -> Result<(), CommandError> {
     }
     server::spawn(Arc::new(server), &out, &live, port, 2);
 
-    let (tx, rx) = std::sync::mpsc::channel::<Batch>();
-    let mut debouncer = notify_debouncer_full::new_debouncer(
-        Duration::from_millis(100),
-        None,
-        move |res: notify_debouncer_full::DebounceEventResult| {
-            let batch = res
-                .map(|events| {
-                    events
-                        .into_iter()
-                        .filter(|e| watch::is_change(&e.kind))
-                        .flat_map(|e| e.event.paths)
-                        .collect()
-                })
-                .map_err(|errors| {
-                    errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                });
-            let _ = tx.send(batch);
-        },
-    )
-    .map_err(|e| CommandError::env(format!("cannot watch the handbook: {e}")))?;
-    let mut watching = HashSet::new();
-    watch_paths(&mut debouncer, &session.watched(), &mut watching);
+    let (mut watcher, rx) =
+        Watcher::new().map_err(|e| CommandError::env(format!("cannot watch the handbook: {e}")))?;
+    watcher.watch(&session.watched());
 
     let session = std::cell::RefCell::new(session);
     watch::run(
@@ -107,7 +83,7 @@ pub fn run(global: &Global, args: ServeArgs) -> Result<(), CommandError> {
                 Err(text) => report_error(&live, &text),
             }
             // Folders created since (a new templates folder, a new kind of policy folder).
-            watch_paths(&mut debouncer, &s.watched(), &mut watching);
+            watcher.watch(&s.watched());
         },
         |e| note(&format!("watch error: {e}")),
     );
@@ -144,33 +120,6 @@ fn report_error(live: &Live, text: &str) {
     }
     note("the server keeps serving the last good site; fix the error and save again");
     live.failed(text);
-}
-
-/// Watches the handbook's parts (not the folder as a whole, which may hold large unrelated
-/// trees such as build output): the root and the roster's folder alone, the policies and
-/// templates folders with everything below, and git's refs.
-fn watch_paths(
-    debouncer: &mut notify_debouncer_full::Debouncer<
-        notify::RecommendedWatcher,
-        notify_debouncer_full::RecommendedCache,
-    >,
-    w: &Watched,
-    watching: &mut HashSet<(PathBuf, bool)>,
-) {
-    for (path, recursive) in watch::paths(w) {
-        let key = (path.clone(), recursive);
-        if watching.contains(&key) || !path.is_dir() {
-            continue;
-        }
-        let mode = if recursive {
-            notify::RecursiveMode::Recursive
-        } else {
-            notify::RecursiveMode::NonRecursive
-        };
-        if debouncer.watch(&path, mode).is_ok() {
-            watching.insert(key);
-        }
-    }
 }
 
 /// Opens `url` in the desktop's browser; a failure is a note, not an error.

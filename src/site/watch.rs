@@ -181,6 +181,71 @@ pub fn run(
     }
 }
 
+/// The file system watcher of a handbook: batches of changed paths, debounced, on a
+/// channel that [`run`] reads.
+pub struct Watcher {
+    debouncer: notify_debouncer_full::Debouncer<
+        notify::RecommendedWatcher,
+        notify_debouncer_full::RecommendedCache,
+    >,
+    watching: std::collections::HashSet<(PathBuf, bool)>,
+}
+
+impl Watcher {
+    /// A watcher that sends each debounced batch of changes to the returned receiver.
+    pub fn new() -> Result<(Watcher, Receiver<Batch>), notify::Error> {
+        let (tx, rx) = std::sync::mpsc::channel::<Batch>();
+        let debouncer = notify_debouncer_full::new_debouncer(
+            std::time::Duration::from_millis(100),
+            None,
+            move |res: notify_debouncer_full::DebounceEventResult| {
+                let batch = res
+                    .map(|events| {
+                        events
+                            .into_iter()
+                            .filter(|e| is_change(&e.kind))
+                            .flat_map(|e| e.event.paths)
+                            .collect()
+                    })
+                    .map_err(|errors| {
+                        errors
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    });
+                let _ = tx.send(batch);
+            },
+        )?;
+        Ok((
+            Watcher {
+                debouncer,
+                watching: Default::default(),
+            },
+            rx,
+        ))
+    }
+
+    /// Watches the [`paths`] of `w` not watched yet (folders created since, such as a new
+    /// templates folder or a new kind of policy folder, join on the next call).
+    pub fn watch(&mut self, w: &Watched) {
+        for (path, recursive) in paths(w) {
+            let key = (path.clone(), recursive);
+            if self.watching.contains(&key) || !path.is_dir() {
+                continue;
+            }
+            let mode = if recursive {
+                notify::RecursiveMode::Recursive
+            } else {
+                notify::RecursiveMode::NonRecursive
+            };
+            if self.debouncer.watch(&path, mode).is_ok() {
+                self.watching.insert(key);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
