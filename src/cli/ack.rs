@@ -1,3 +1,5 @@
+//! `normsctl ack`: parse, open, record (ack::record), print what was recorded.
+
 use super::{CommandError, Global, note, print};
 use clap::Args;
 use normsctl::ack::record::{self, Request};

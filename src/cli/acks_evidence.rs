@@ -1,3 +1,5 @@
+//! `normsctl acks evidence`: parse, open, gather (ack::evidence), print the bundle.
+
 use super::{CommandError, Global, print};
 use clap::{Args, ValueEnum};
 use normsctl::ack::evidence;

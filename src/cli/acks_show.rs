@@ -1,3 +1,5 @@
+//! `normsctl acks show`: parse, open, read the entries (ack::report), print them with their texts.
+
 use super::{CommandError, Global, print};
 use clap::Args;
 use normsctl::ack::report;

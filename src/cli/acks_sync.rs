@@ -1,3 +1,5 @@
+//! `normsctl acks sync`: parse, open, sync (ack::sync), print what it did.
+
 use super::{CommandError, Global, print};
 use clap::Args;
 use normsctl::ack::sync;

@@ -1,3 +1,5 @@
+//! `normsctl acks verify`: parse, open, verify (ack::verify), print the verdict.
+
 use super::output::{Format, HumanOrJson};
 use super::{CommandError, Global, eprint_text, print};
 use clap::Args;

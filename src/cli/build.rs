@@ -1,3 +1,5 @@
+//! `normsctl build`: parse, open, build once (site::session), print progress and the result.
+
 use super::progress::Progress;
 use super::timings::Timings;
 use super::{CommandError, Global, eprint_text, note};

@@ -1,3 +1,5 @@
+//! `normsctl diff`: parse, open, compare two states (history::compare), print.
+
 use super::{CommandError, Global, print};
 use clap::{Args, ValueEnum};
 use normsctl::diag::did_you_mean;

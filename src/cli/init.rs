@@ -1,3 +1,5 @@
+//! `normsctl init`: parse, scaffold (scaffold::init), print what was written.
+
 use super::{CommandError, Global, note};
 use normsctl::scaffold;
 use std::path::PathBuf;

@@ -1,3 +1,5 @@
+//! `normsctl log`: parse, open, walk (Workspace::walk), print.
+
 use super::output::{Format, HumanOrJson};
 use super::{CommandError, Global, parse_time, print};
 use clap::Args;

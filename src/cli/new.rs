@@ -1,3 +1,5 @@
+//! `normsctl new`: parse, open, write the skeleton (scaffold::new), print its path.
+
 use super::{CommandError, Global, note, print};
 use normsctl::model::Kind;
 use normsctl::scaffold::new::{self, Request};

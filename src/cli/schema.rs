@@ -1,3 +1,5 @@
+//! `normsctl schema`: parse, print or write the JSON Schemas.
+
 use super::{CommandError, Global, note, print};
 use clap::Args;
 use normsctl::schema::SchemaKind;

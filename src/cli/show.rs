@@ -1,3 +1,5 @@
+//! `normsctl show`: parse, open, find the text at a moment (history::standing), print.
+
 use super::output::{Format, HumanOrJson};
 use super::{CommandError, Global, note, parse_time, print};
 use clap::Args;

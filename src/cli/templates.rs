@@ -1,3 +1,5 @@
+//! `normsctl templates eject`: parse, open, copy the built-in templates out.
+
 use super::{CommandError, Global, note};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;

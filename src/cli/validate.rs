@@ -1,3 +1,5 @@
+//! `normsctl validate`: parse, open, load and check (validate), print the findings.
+
 use super::{CommandError, Global, print};
 use clap::{Args, ValueEnum};
 use normsctl::render::findings::{self, Palette};
