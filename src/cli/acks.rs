@@ -1,4 +1,5 @@
-//! `normsctl acks` and its subcommands: parse, open, gather and judge (ack::report), stream the report.
+//! `normsctl acks` and its subcommands: parse, open, gather and judge (ack::report),
+//! stream the report.
 
 use super::timings::Timings;
 use super::{CommandError, Global, note};

@@ -1,4 +1,5 @@
-//! `normsctl serve`: parse, open, keep a build session (site::session), serve it (site::server), rebuild on change (site::watch); print what happens.
+//! `normsctl serve`: parse, open, keep a build session (site::session), serve it
+//! (site::server), rebuild on change (site::watch); print what happens.
 
 use super::build::out_dir;
 use super::timings::Timings;
