@@ -63,7 +63,7 @@ pub enum AckError {
     Collision { path: String },
     #[error(transparent)]
     History(#[from] crate::history::HistoryError),
-    #[error("git: {0}")]
+    #[error("git: {}", .0.message())]
     Git(#[from] git2::Error),
     #[error("{0}")]
     Io(String),

@@ -107,7 +107,7 @@ pub enum HistoryError {
         "this is a partial clone (objects were filtered out): the handbook's history may be incomplete"
     )]
     Partial,
-    #[error("git: {0}")]
+    #[error("git: {}", .0.message())]
     Git(#[from] git2::Error),
 }
 

@@ -20,7 +20,7 @@ pub enum ScaffoldError {
         #[source]
         source: std::io::Error,
     },
-    #[error("git: {0}")]
+    #[error("git: {}", .0.message())]
     Git(#[from] git2::Error),
 }
 
