@@ -288,3 +288,48 @@ impl From<NewError> for CommandError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(e: CommandError) -> (String, Option<String>) {
+        match e {
+            CommandError::Env { message, hint } => (message, hint),
+            other => panic!("not an environment error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn git_errors_show_their_message_alone() {
+        let git = || {
+            git2::Error::new(
+                git2::ErrorCode::NotFound,
+                git2::ErrorClass::Odb,
+                "object not found",
+            )
+        };
+        for e in [
+            CommandError::from(git()),
+            CommandError::from(AckError::Git(git())),
+            CommandError::from(HistoryError::Git(git())),
+            CommandError::from(WorkspaceError::Git(git())),
+            CommandError::from(SiteError::Git(git())),
+        ] {
+            assert_eq!(message(e).0, "git: object not found");
+        }
+        assert!(!AckError::Git(git()).to_string().contains("class="));
+    }
+
+    #[test]
+    fn the_whole_history_hint_is_attached_once_for_every_path() {
+        for e in [
+            CommandError::from(HistoryError::Shallow),
+            CommandError::from(AckError::History(HistoryError::Shallow)),
+            CommandError::from(WorkspaceError::History(HistoryError::Shallow)),
+            CommandError::from(SiteError::History(HistoryError::Shallow)),
+        ] {
+            assert_eq!(message(e).1.as_deref(), Some(FETCH_WHOLE_HISTORY));
+        }
+    }
+}
