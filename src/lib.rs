@@ -1,8 +1,11 @@
 //! normsctl: a team's expectations, norms and metrics as YAML in git.
 //!
 //! The library loads, validates and describes a handbook; the `normsctl` binary's `cli`
-//! module is the only place that prints or exits. Data flows one way:
-//! `load` (files -> `yaml` nodes -> `model`) -> `validate` -> `report`.
+//! module is the only place that prints or exits. Data flows one way, each layer using
+//! only those below it (`tests/cli/layering.rs` checks it):
+//! `site`, `ack`, `scaffold`, `schema` (use cases) -> `render` -> `validate` ->
+//! `workspace` -> `history`, `diff` -> `load` -> `model`, `rules` -> `diag`, `atomic`,
+//! `cache`, `yaml`.
 
 pub mod ack;
 pub mod atomic;
