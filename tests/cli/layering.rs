@@ -118,3 +118,19 @@ fn the_reader_sees_the_arrows() {
     assert!(all.iter().any(|(f, t, _)| f == "load" && t == "rules"));
     assert!(all.iter().any(|(f, t, _)| f == "validate" && t == "load"));
 }
+
+/// A file past a few hundred lines is a sign that it holds two things (STYLE.md).
+#[test]
+fn no_source_file_is_over_600_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let lines = std::fs::read_to_string(f).unwrap().lines().count();
+            (lines > 600).then(|| format!("{}: {lines} lines", f.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "{}", long.join("\n"));
+}
