@@ -16,3 +16,4 @@ mod init;
 mod show;
 mod site;
 mod validate;
+mod yaml_scaling;
