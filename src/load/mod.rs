@@ -319,22 +319,35 @@ fn is_yaml(path: &Path) -> bool {
     )
 }
 
-/// Reads and decodes policy files on every core, keeping the given order.
+/// Reads and decodes policy files on every core, keeping the given order. Files go to the
+/// threads one at a time, so that a few large files are spread over the cores as well as
+/// many small ones.
 fn read_policies(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> Chunk {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = files.len().div_ceil(threads).max(64);
-    let results: Vec<Chunk> = std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || read_policy_chunk(loc, part, cache)))
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, Chunk)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.min(files.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(file) = files.get(i) else {
+                            return done;
+                        };
+                        done.push((i, read_policy_chunk(loc, std::slice::from_ref(file), cache)));
+                    }
+                })
+            })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().expect("policy reader thread panicked"))
+            .flat_map(|h| h.join().expect("policy reader thread panicked"))
             .collect()
     });
+    results.sort_unstable_by_key(|(i, _)| *i);
     let mut all: Chunk = (Vec::with_capacity(files.len()), Vec::new(), Vec::new());
-    for (mut p, mut u, mut f) in results {
+    for (_, (mut p, mut u, mut f)) in results {
         all.0.append(&mut p);
         all.1.append(&mut u);
         all.2.append(&mut f);
