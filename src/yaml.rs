@@ -144,6 +144,11 @@ pub fn parse(source: &str) -> Result<Option<Node>, ParseError> {
     budget.max_depth = MAX_DEPTH;
     budget.max_nodes = MAX_NODES;
     budget.max_aliases = MAX_ALIASES;
+    // The limits are the ones above and no others: every node may carry an anchor, and
+    // with at most MAX_ALIASES aliases and MAX_NODES values counted after expansion, the
+    // parser's alias-to-anchor ratio heuristic would only refuse files within them.
+    budget.max_anchors = MAX_NODES;
+    budget.enforce_alias_anchor_ratio = false;
     budget.max_documents = 2;
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);

@@ -136,3 +136,38 @@ fn quoted_continuations_are_still_checked_after_a_long_line() {
         &out[..out.len().min(2000)]
     );
 }
+
+#[test]
+fn anchors_and_aliases_within_the_limits_are_accepted() {
+    // An anchor on each of 60,000 values (the parser's own default stops at 50,000).
+    let anchored: Vec<String> = tags(60_000)
+        .into_iter()
+        .map(|t| format!("&{t} {t}"))
+        .collect();
+    let text = format!("{NORM}tags: [{}]\n", anchored.join(", "));
+    let (code, findings, out) = validate_policy(&text);
+    assert_eq!(
+        (code, findings),
+        (0, vec![]),
+        "{}",
+        &out[..out.len().min(2000)]
+    );
+
+    // 100 aliases of one anchor are "at most 100 aliases"; the 101st is refused.
+    let aliases = |n: usize| {
+        format!(
+            "{NORM}tags: &t [a, b]\nrelated: [{}]\n",
+            vec!["*t"; n].join(", ")
+        )
+    };
+    let (_, findings, out) = validate_policy(&aliases(100));
+    assert!(
+        !findings.iter().any(|f| f.ends_with("file-limit")),
+        "{findings:?}\n{out}"
+    );
+    let (code, findings, out) = validate_policy(&aliases(101));
+    assert_eq!(code, 1);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(findings[0].ends_with("file-limit"), "{findings:?}");
+    assert!(out.contains("at most 100 aliases"), "{out}");
+}
