@@ -144,6 +144,11 @@ pub fn parse(source: &str) -> Result<Option<Node>, ParseError> {
     budget.max_depth = MAX_DEPTH;
     budget.max_nodes = MAX_NODES;
     budget.max_aliases = MAX_ALIASES;
+    // The limits are the ones above and no others: every node may carry an anchor, and
+    // with at most MAX_ALIASES aliases and MAX_NODES values counted after expansion, the
+    // parser's alias-to-anchor ratio heuristic would only refuse files within them.
+    budget.max_anchors = MAX_NODES;
+    budget.enforce_alias_anchor_ratio = false;
     budget.max_documents = 2;
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
@@ -156,7 +161,8 @@ pub fn parse(source: &str) -> Result<Option<Node>, ParseError> {
         Ok(None) => Ok(None),
         Ok(Some(raw)) => {
             let node = into_node(raw);
-            if let Some(pos) = quoted_scalar_indentation(&node, source, None) {
+            let lines = LineStarts::new(source);
+            if let Some(pos) = quoted_scalar_indentation(&node, &lines, None) {
                 return Err(ParseError::Syntax {
                     pos,
                     message:
@@ -265,22 +271,22 @@ fn strip_location(text: &str) -> String {
 /// Returns the position of the first offending line.
 fn quoted_scalar_indentation(
     node: &Node,
-    source: &str,
+    lines: &LineStarts,
     block_indent: Option<usize>,
 ) -> Option<Pos> {
     match &node.value {
         Value::Map(entries) => entries.iter().find_map(|(k, v)| {
-            quoted_scalar_indentation(k, source, block_indent)
-                .or_else(|| quoted_scalar_indentation(v, source, Some(k.pos.column as usize - 1)))
+            quoted_scalar_indentation(k, lines, block_indent)
+                .or_else(|| quoted_scalar_indentation(v, lines, Some(k.pos.column as usize - 1)))
         }),
         Value::Seq(items) => items.iter().find_map(|item| {
-            let indent = line_indent_before(source, item.span.map(|s| s.0)?);
-            quoted_scalar_indentation(item, source, indent.or(block_indent))
+            let indent = lines.dash_before(item.span.map(|s| s.0)?);
+            quoted_scalar_indentation(item, lines, indent.or(block_indent))
         }),
         Value::Str(_) => {
             let indent = block_indent?;
             let (start, len) = node.span?;
-            let text = source.get(start..start + len)?;
+            let text = lines.source.get(start..start + len)?;
             if !(text.starts_with('"') || text.starts_with('\'')) {
                 return None;
             }
@@ -299,13 +305,31 @@ fn quoted_scalar_indentation(
     }
 }
 
-/// For a block sequence item, the indentation of its `-` indicator.
-fn line_indent_before(source: &str, offset: usize) -> Option<usize> {
-    let before = source.get(..offset)?;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line = &before[line_start..];
-    let dash = line.rfind('-')?;
-    line[dash + 1..].trim().is_empty().then_some(dash)
+/// The source with the offset of the start of every line, found in one pass, so that
+/// looking back from a node to the start of its line costs a binary search rather than a
+/// scan of the line (which made a long one-line flow list quadratic).
+struct LineStarts<'a> {
+    source: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineStarts<'a> {
+    fn new(source: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineStarts { source, starts }
+    }
+
+    /// For a block sequence item, the indentation of its `-` indicator: the column of a `-`
+    /// followed by nothing but white space up to `offset` on the same line.
+    fn dash_before(&self, offset: usize) -> Option<usize> {
+        let line_start = self.starts[self.starts.partition_point(|&s| s <= offset) - 1];
+        let line = self.source.get(line_start..offset)?;
+        // Only the white space just before the item is looked at, not the whole line.
+        let line = line.trim_end();
+        line.ends_with('-').then(|| line.len() - 1)
+    }
 }
 
 /// The tree exactly as serde-saphyr hands it over.

@@ -372,13 +372,15 @@ fn is_yaml(path: &Path) -> bool {
     )
 }
 
-/// Reads and decodes policy files on every core, keeping the given order.
+/// Reads and decodes policy files on every core, keeping the given order. Files go to the
+/// threads one at a time, so that a few large files are spread over the cores as well as
+/// many small ones.
 fn read_policies(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> Chunk {
     use rayon::prelude::*;
-    let chunk = files.len().div_ceil(rayon::current_num_threads()).max(64);
     let results: Vec<Chunk> = files
-        .par_chunks(chunk)
-        .map(|part| read_policy_chunk(loc, part, cache))
+        .par_iter()
+        .with_max_len(1)
+        .map(|file| read_policy_chunk(loc, std::slice::from_ref(file), cache))
         .collect();
     let mut all: Chunk = (Vec::with_capacity(files.len()), Vec::new(), Vec::new());
     for (mut p, mut u, mut f) in results {

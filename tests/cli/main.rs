@@ -20,3 +20,4 @@ mod show;
 mod site;
 mod snapshots;
 mod validate;
+mod yaml_scaling;
