@@ -19,6 +19,7 @@ mod serve;
 mod show;
 mod templates;
 mod validate;
+mod validate_forge;
 
 use clap::{Args, Parser, Subcommand};
 use normsctl::load::{LoadError, Location};

@@ -1,5 +1,5 @@
 use super::repo::{self, Context};
-use super::{CliError, Global, print};
+use super::{CliError, Global, print, validate_forge};
 use clap::{Args, ValueEnum};
 use normsctl::history::{self, snapshot::Snapshot};
 use normsctl::{diag, load, report, validate};
@@ -31,6 +31,10 @@ enum Format {
     Github,
     /// SARIF 2.1.0 for code-scanning tools
     Sarif,
+    /// JUnit XML: a test case per file, a failure per finding (Jenkins, GitLab, Azure)
+    Junit,
+    /// GitLab Code Quality JSON for merge requests
+    Gitlab,
 }
 
 pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CliError> {
@@ -49,7 +53,15 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CliError> {
         Format::Human => report::human(&findings, loaded.files, report::Palette { color: true }),
         Format::Json => report::json(&findings, loaded.files),
         Format::Github => report::github(&findings),
-        Format::Sarif => report::sarif(&findings),
+        Format::Sarif => report::sarif(&findings, loc.work_tree.as_deref().unwrap_or(&loc.root)),
+        Format::Junit => report::junit::junit(
+            &findings,
+            &validate_forge::checked_files(&loc, &loaded.handbook),
+        ),
+        Format::Gitlab => report::gitlab::gitlab(
+            &findings,
+            &validate_forge::anchors(&loc, &loaded.handbook, &findings),
+        ),
     };
     print(&text)?;
     if diag::Counts::of(&findings).errors > 0 {

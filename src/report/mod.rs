@@ -1,8 +1,14 @@
 //! Rendering findings for people and machines: human text, JSON, GitHub workflow
-//! commands and SARIF 2.1.0. Each renderer returns a string; the CLI writes it.
+//! commands, SARIF 2.1.0, JUnit XML and GitLab Code Quality. Each renderer returns a
+//! string; the CLI writes it.
+
+pub mod gitlab;
+pub mod junit;
+pub mod rules_doc;
+mod sarif;
+pub use sarif::{SRCROOT, sarif, uri_path};
 
 use crate::diag::{Counts, Finding, Severity};
-use crate::validate::ALL_RULES;
 use serde_json::json;
 use std::fmt::Write;
 
@@ -119,55 +125,6 @@ fn escape_data(s: &str) -> String {
 
 fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
-/// SARIF 2.1.0, as code-scanning tools accept it.
-pub fn sarif(findings: &[Finding]) -> String {
-    let rules: Vec<_> = ALL_RULES
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.name,
-                "name": r.name,
-                "shortDescription": { "text": r.summary },
-                "help": { "text": r.help },
-                "defaultConfiguration": { "level": r.severity.as_str() },
-            })
-        })
-        .collect();
-    let results: Vec<_> = findings
-        .iter()
-        .map(|f| {
-            json!({
-                "ruleId": f.rule.name,
-                "ruleIndex": ALL_RULES.iter().position(|r| r.name == f.rule.name).unwrap_or(0),
-                "level": f.severity.as_str(),
-                "message": { "text": format!("{} ({})", f.message, f.help()) },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": f.file, "uriBaseId": "%SRCROOT%" },
-                        "region": { "startLine": f.pos.line, "startColumn": f.pos.column },
-                    }
-                }],
-            })
-        })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "normsctl",
-                "version": crate::VERSION,
-                "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    });
-    let mut s = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
-    s.push('\n');
-    s
 }
 
 #[cfg(test)]

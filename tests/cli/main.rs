@@ -10,6 +10,8 @@ mod browser;
 mod changes;
 mod conformance;
 mod fixtures;
+mod forge_reports;
+mod forge_sarif;
 mod formats;
 mod history;
 mod init;
