@@ -10,6 +10,7 @@ mod browser;
 mod changes;
 mod conformance;
 mod fixtures;
+mod forge_action;
 mod forge_precommit;
 mod forge_reports;
 mod forge_sarif;
