@@ -14,6 +14,7 @@ mod forge_action;
 mod forge_precommit;
 mod forge_reports;
 mod forge_sarif;
+mod forge_schema_agreement;
 mod formats;
 mod history;
 mod init;
