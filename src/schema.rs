@@ -2,7 +2,11 @@
 //! (yaml-language-server) complete and check fields as authors type.
 //!
 //! The key lists come from the loaders' own tables, so the schema and the validator cannot
-//! drift apart; the schema is a convenience for editors, and `validate` stays the judge.
+//! drift apart, and each value's schema says what the loader accepts: any scalar where it
+//! reads text, one value where it takes a list, real calendar dates, the bundled time zone
+//! names. `tests/cli/forge_schema_agreement.rs` holds them to that on every `validate`
+//! fixture, with ajv (as editors run it) and the `jsonschema` crate, and lists what a
+//! draft-07 schema cannot say. `validate` stays the judge (references, uniqueness, fairness).
 
 use crate::load::policy::{
     ACK_MODES, KINDS, LEVELS, POLICY_FIELDS, STATISTICS, VISIBILITIES, WINDOWS,
@@ -51,20 +55,52 @@ impl SchemaKind {
     }
 }
 
+/// What the loaders read as text: any scalar, since YAML's `title: 2024` or `id: 7` is read
+/// as the text the author wrote (not null, a list or a mapping).
+const SCALAR: [&str; 3] = ["string", "number", "boolean"];
+
+/// Text that must not be blank.
+fn text(doc: &str) -> Value {
+    json!({ "type": SCALAR, "pattern": "\\S", "description": doc })
+}
+
+/// An id: lower-case letters, digits and hyphens (a number or `true` reads as its digits or
+/// letters, so they pass as well).
 fn id() -> Value {
-    json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$", "maxLength": 64 })
+    json!({ "anyOf": [
+        { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$", "maxLength": 64 },
+        { "type": "integer", "minimum": 0 },
+        { "type": "boolean" }
+    ] })
+}
+
+/// A list, or one value standing for a list of one (`tags: onboarding`).
+fn list_of(item: Value, doc: &str) -> Value {
+    json!({ "description": doc, "anyOf": [item.clone(), { "type": "array", "items": item }] })
 }
 
 fn ids(doc: &str) -> Value {
-    json!({ "description": doc, "anyOf": [id(), { "type": "array", "items": id() }] })
+    list_of(id(), doc)
 }
 
 fn one_of(values: &[&str], doc: &str) -> Value {
     json!({ "description": doc, "type": "string", "enum": values })
 }
 
+fn whole_number(min: u32, max: u32, doc: &str) -> Value {
+    json!({ "type": "integer", "minimum": min, "maximum": max, "description": doc })
+}
+
+/// A key this kind of policy does not have: fails with a message naming the kind
+/// (`errorMessage` is what yaml-language-server shows; other validators ignore it).
+fn not_for_kind(key: &str, kind: Kind) -> Value {
+    json!({
+        "not": {},
+        "errorMessage": format!("`{key}` is only for metrics; this policy is a {}", kind.as_str()),
+    })
+}
+
 fn policy_property(name: &str, doc: &str) -> Value {
-    let text = json!({ "type": "string", "minLength": 1, "description": doc });
     match name {
         "id" | "owner" => {
             let mut v = id();
@@ -72,18 +108,17 @@ fn policy_property(name: &str, doc: &str) -> Value {
             v
         }
         "kind" => one_of(KINDS, doc),
-        "revision" => {
-            json!({ "type": "integer", "minimum": 1, "description": doc })
-        }
-        "ack_due_days" => {
-            json!({ "type": "integer", "minimum": 1, "maximum": MAX_DUE_DAYS, "description": doc })
-        }
-        "effective" => {
-            json!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": doc })
-        }
+        "revision" => whole_number(1, u32::MAX, doc),
+        "ack_due_days" => whole_number(1, MAX_DUE_DAYS, doc),
+        "effective" => json!({
+            "type": "string",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "format": "date",
+            "description": doc
+        }),
         "ack" => one_of(ACK_MODES, doc),
         "applies_to" | "related" | "replaces" | "guardrails" => ids(doc),
-        "tags" => json!({ "type": "array", "items": { "type": "string" }, "description": doc }),
+        "tags" => list_of(json!({ "type": SCALAR }), doc),
         "level" => one_of(LEVELS, doc),
         "statistic" => one_of(STATISTICS, doc),
         "window" => one_of(WINDOWS, doc),
@@ -109,7 +144,7 @@ fn policy_property(name: &str, doc: &str) -> Value {
                 }
             ]
         }),
-        _ => text,
+        _ => text(doc),
     }
 }
 
@@ -135,7 +170,12 @@ fn policy() -> Value {
         .map(|&kind| {
             let mut then = json!({ "required": required_for(kind) });
             if kind != Kind::Metric {
-                then["not"] = json!({ "anyOf": metric_only.iter().map(|k| json!({ "required": [k] })).collect::<Vec<_>>() });
+                // Per key, so that an editor marks the key itself and names the kind.
+                then["properties"] = metric_only
+                    .iter()
+                    .map(|k| (k.to_string(), not_for_kind(k, kind)))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
             }
             json!({ "if": { "properties": { "kind": { "const": kind.as_str() } }, "required": ["kind"] }, "then": then })
         })
@@ -145,9 +185,8 @@ fn policy() -> Value {
         "if": { "properties": { "level": { "const": "individual" } }, "required": ["level"] },
         "then": { "required": ["controllable"] }
     }));
-    all_of.push(
-        json!({ "if": { "required": ["gaming_risk"] }, "then": { "required": ["guardrails"] } }),
-    );
+    // `gaming_risk` without `guardrails` is a fairness warning, which `validate` reports and
+    // a schema cannot (it has no warnings): the schema accepts it.
     json!({
         "$schema": DRAFT,
         "$id": "https://normsctl.invalid/schema/policy.schema.json",
@@ -166,37 +205,50 @@ fn object(keys: &[&str], props: Value, required: &[&str]) -> Value {
     json!({ "type": "object", "properties": props, "required": required, "additionalProperties": false })
 }
 
+/// A list of entries, or nothing (`teams:` with no value).
+fn entries(item: Value) -> Value {
+    json!({ "type": ["array", "null"], "items": item })
+}
+
 fn roster() -> Value {
-    let text = json!({ "type": "string", "minLength": 1 });
     let team = object(
         roster::TEAM_KEYS,
-        json!({ "id": id(), "name": text, "lead": id() }),
+        json!({
+            "id": id(),
+            "name": text("Shown in place of the id (default: the id)."),
+            "lead": { "type": SCALAR, "description": "The person who leads the team." }
+        }),
         &["id"],
     );
     let role = object(
         roster::ROLE_KEYS,
-        json!({ "id": id(), "name": text }),
+        json!({ "id": id(), "name": text("Shown in place of the id (default: the id).") }),
         &["id"],
     );
-    let email = json!({ "type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$" });
+    // As `validate` reads an address: something, `@`, something, no spaces inside.
+    let email = json!({ "type": "string", "pattern": "^\\s*[^@\\s]+@\\S+\\s*$" });
     let person = object(
         roster::PERSON_KEYS,
         json!({
             "id": id(),
-            "name": text,
-            "email": { "anyOf": [email, { "type": "array", "items": email }], "description": "Matched against git identities." },
+            "name": text("Shown in place of the id (default: the id)."),
+            "email": list_of(email, "Matched against git identities: one address or a list."),
             "teams": ids("Team ids."),
             "roles": ids("Role ids."),
-            "signing_key": { "type": "string", "description": "An SSH public key: from then on this person's acknowledgements must be signed with it." }
+            "signing_key": {
+                "type": "string",
+                "pattern": "^\\s*(ssh-|ecdsa-sha2-|sk-)\\S*\\s+\\S",
+                "description": "An SSH public key (one line of a .pub file): from then on this person's acknowledgements must be signed with it."
+            }
         }),
-        &["id", "name"],
+        &["id"],
     );
     let mut doc = object(
         roster::ROSTER_KEYS,
         json!({
-            "teams": { "type": "array", "items": team },
-            "roles": { "type": "array", "items": role },
-            "people": { "type": "array", "items": person }
+            "teams": entries(team),
+            "roles": entries(role),
+            "people": entries(person)
         }),
         &[],
     );
@@ -206,26 +258,50 @@ fn roster() -> Value {
     doc
 }
 
+/// A path inside the handbook: relative, without `..`, never into `.git` (any case).
+fn inside_path(doc: &str) -> Value {
+    json!({
+        "type": SCALAR,
+        "pattern": "^(?!/)(?!(.*/)?\\.\\.(/|$))(?!(.*/)?\\.[gG][iI][tT](/|$)).*\\S",
+        "description": doc
+    })
+}
+
+/// The IANA time zone names normsctl knows (its bundled database), sorted.
+fn time_zones() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|name| name.as_str().to_owned())
+        .filter(|name| jiff::tz::TimeZone::get(name).is_ok())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 fn settings() -> Value {
-    let text = json!({ "type": "string", "minLength": 1 });
     let mut doc = object(
         settings::SETTINGS_KEYS,
         json!({
-            "title": { "type": "string", "description": "Site title." },
-            "organization": text,
+            "title": text("Site title."),
+            "organization": text("The organisation's name."),
             "base_url": { "type": "string", "pattern": "^https?://", "description": "Optional; absolute links in the feed." },
-            "timezone": { "type": "string", "description": "The team's IANA time zone for dates (default UTC)." },
-            "policies": { "type": "string", "description": "Folder of policy documents (default `policies`)." },
-            "roster": { "type": "string", "description": "Roster file (default `people.yaml`)." },
-            "templates": { "type": "string", "description": "Template override folder (default `templates`)." },
+            "timezone": {
+                "type": "string",
+                "enum": time_zones(),
+                "description": "The team's IANA time zone for dates (default UTC)."
+            },
+            "policies": inside_path("Folder of policy documents (default `policies`)."),
+            "roster": inside_path("Roster file (default `people.yaml`)."),
+            "templates": inside_path("Template override folder (default `templates`)."),
             "fairness": object(settings::FAIRNESS_KEYS, json!({
-                "outside_individual_control": { "type": "array", "items": { "type": "string" },
-                    "description": "Terms that mark a measure no individual controls." }
+                "outside_individual_control": list_of(json!({ "type": SCALAR }),
+                    "Terms that mark a measure no individual controls: one term or a list.")
             }), &[]),
             "acks": object(settings::ACKS_KEYS, json!({
-                "ref": { "type": "string", "description": "Branch holding the acknowledgement ledger (default refs/heads/normsctl/acks)." },
-                "remote": { "type": "string", "description": "Remote `acks sync` exchanges the ledger with (default origin)." },
-                "due_days": { "type": "integer", "minimum": 1, "maximum": MAX_DUE_DAYS, "description": "Days until a missing acknowledgement is overdue (default 14, at most 3650)." }
+                "ref": text("Branch holding the acknowledgement ledger (default refs/heads/normsctl/acks)."),
+                "remote": text("Remote `acks sync` exchanges the ledger with (default origin)."),
+                "due_days": whole_number(1, MAX_DUE_DAYS, "Days until a missing acknowledgement is overdue (default 14, at most 3650).")
             }), &[])
         }),
         &[],

@@ -22,6 +22,7 @@ mod show;
 mod templates;
 mod timings;
 mod validate;
+mod validate_forge;
 
 use clap::{Args, Parser, Subcommand};
 pub use command_error::CommandError;

@@ -1,8 +1,9 @@
 //! `normsctl validate`: parse, open, load and check (validate), print the findings.
 
-use super::{CommandError, Global, print};
+use super::{CommandError, Global, print, validate_forge};
 use clap::{Args, ValueEnum};
 use normsctl::render::findings::{self, Palette};
+use normsctl::render::{gitlab, junit, sarif};
 use normsctl::{diag, load, validate};
 
 /// Check the handbook: YAML, keys and types, ids, references, the roster and the fairness
@@ -32,6 +33,10 @@ enum Format {
     Github,
     /// SARIF 2.1.0 for code-scanning tools
     Sarif,
+    /// JUnit XML: a test case per file, a failure per finding (Jenkins, GitLab, Azure)
+    Junit,
+    /// GitLab Code Quality JSON for merge requests
+    Gitlab,
 }
 
 pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CommandError> {
@@ -50,7 +55,18 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CommandError> {
         Format::Human => findings::human(&findings, loaded.files, Palette { color: true }),
         Format::Json => findings::json(&findings, loaded.files),
         Format::Github => findings::github(&findings),
-        Format::Sarif => findings::sarif(&findings),
+        Format::Sarif => sarif::sarif(
+            &findings,
+            ws.loc.work_tree.as_deref().unwrap_or(&ws.loc.root),
+        ),
+        Format::Junit => junit::junit(
+            &findings,
+            &validate_forge::checked_files(&ws.loc, &loaded.handbook),
+        ),
+        Format::Gitlab => gitlab::gitlab(
+            &findings,
+            &validate_forge::anchors(&ws.loc, &loaded.handbook, &findings),
+        ),
     };
     print(&text)?;
     if diag::Counts::of(&findings).errors > 0 {

@@ -1,8 +1,9 @@
-//! Findings for people and machines: human text, JSON, GitHub workflow commands and
-//! SARIF 2.1.0. Each renderer returns a string; the CLI writes it.
+//! Findings for people and machines: human text, JSON and GitHub workflow commands. SARIF
+//! 2.1.0, JUnit XML and GitLab Code Quality are their own modules beside this one
+//! ([`super::sarif`], [`super::junit`], [`super::gitlab`]). Each renderer returns a
+//! string; the CLI writes it.
 
 use crate::diag::{Counts, Finding, Severity};
-use crate::validate::ALL_RULES;
 use serde_json::json;
 use std::fmt::Write;
 
@@ -134,53 +135,6 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// SARIF 2.1.0, as code-scanning tools accept it.
-pub fn sarif(findings: &[Finding]) -> String {
-    let rules: Vec<_> = ALL_RULES
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.name,
-                "name": r.name,
-                "shortDescription": { "text": r.summary },
-                "help": { "text": r.help },
-                "defaultConfiguration": { "level": r.severity.as_str() },
-            })
-        })
-        .collect();
-    let results: Vec<_> = findings
-        .iter()
-        .map(|f| {
-            json!({
-                "ruleId": f.rule.name,
-                "ruleIndex": ALL_RULES.iter().position(|r| r.name == f.rule.name).unwrap_or(0),
-                "level": f.severity.as_str(),
-                "message": { "text": format!("{} ({})", f.message, f.help()) },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": f.file, "uriBaseId": "%SRCROOT%" },
-                        "region": { "startLine": f.pos.line, "startColumn": f.pos.column },
-                    }
-                }],
-            })
-        })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "normsctl",
-                "version": crate::VERSION,
-                "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    });
-    super::json::pretty(&doc)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,7 +186,11 @@ mod renders {
             github(&findings()),
             "::error file=policies/a.yaml,line=3,col=1,title=normsctl unknown-key::unknown key `titel` in a policy (did you mean `title`?)\n"
         );
-        let sarif: serde_json::Value = serde_json::from_str(&sarif(&findings())).unwrap();
+        let sarif: serde_json::Value = serde_json::from_str(&super::super::sarif::sarif(
+            &findings(),
+            std::path::Path::new("/repo"),
+        ))
+        .unwrap();
         assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "unknown-key");
         assert!(
             sarif["runs"][0]["tool"]["driver"]["rules"]
