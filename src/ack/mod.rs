@@ -12,6 +12,7 @@
 pub mod entry;
 pub mod facts;
 pub mod ledger;
+pub mod line;
 pub mod people;
 pub mod sign;
 pub mod snapshot;
@@ -53,6 +54,10 @@ pub enum AckError {
     StaleLock { path: String, age_secs: u64 },
     #[error("{path} stayed locked for {waited_secs} s")]
     Busy { path: String, waited_secs: u64 },
+    #[error(
+        "there is no handbook line: neither refs/remotes/{remote}/{branch} nor refs/heads/{branch} exists"
+    )]
+    NoLine { branch: String, remote: String },
     #[error("the ledger ref {0} does not point at a commit")]
     BadRef(String),
     #[error("the ledger's entry {path} exists with different content")]

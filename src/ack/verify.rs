@@ -1,6 +1,7 @@
 //! Checking the whole ledger: append-only history, well-formed entries bound to policy
-//! texts that exist, signatures where the roster had a key, and a tip that descends from
-//! the last tip this clone verified.
+//! texts on the handbook line (see [`super::line`]) with exactly the revision each text
+//! declares, signatures where the roster had a key, and a tip that descends from the last
+//! tip this clone verified.
 //!
 //! Objects are read with libgit2's hash checks on; this module never turns them off, and
 //! the process that runs it must not either (`git2::opts::strict_hash_verification` is
@@ -9,6 +10,7 @@
 use super::AckError;
 use super::entry::{self, Parsed};
 use super::ledger::Ledger;
+use super::line::Line;
 use super::snapshot::{Layout, parse_roster};
 use crate::model::Roster;
 use git2::{Oid, Repository, Sort};
@@ -55,7 +57,12 @@ pub struct EntryCheck {
 }
 
 /// Verifies every ledger ref this clone has (the branch and its remote-tracking twin).
-pub fn verify(repo: &Repository, ledger: &Ledger, layout: &Layout) -> Result<Outcome, AckError> {
+pub fn verify(
+    repo: &Repository,
+    ledger: &Ledger,
+    layout: &Layout,
+    line: &Line,
+) -> Result<Outcome, AckError> {
     let mut out = Outcome::default();
     let mut refs = vec![ledger.name.clone()];
     refs.extend(ledger.tracking.clone());
@@ -83,7 +90,7 @@ pub fn verify(repo: &Repository, ledger: &Ledger, layout: &Layout) -> Result<Out
     if out.tips.is_empty() {
         return Ok(out);
     }
-    let mut judge = Judge::new(repo, layout);
+    let mut judge = Judge::new(repo, layout, line);
     for oid in walk {
         let oid = oid?;
         out.commits += 1;
@@ -201,6 +208,7 @@ fn short(oid: Oid) -> String {
 pub struct Judge<'r> {
     repo: &'r Repository,
     layout: &'r Layout,
+    line: &'r Line,
     /// The blob at a path in a handbook commit.
     texts: HashMap<(Oid, String), Option<Oid>>,
     revisions: HashMap<Oid, Option<u32>>,
@@ -209,10 +217,11 @@ pub struct Judge<'r> {
 }
 
 impl<'r> Judge<'r> {
-    pub fn new(repo: &'r Repository, layout: &'r Layout) -> Judge<'r> {
+    pub fn new(repo: &'r Repository, layout: &'r Layout, line: &'r Line) -> Judge<'r> {
         Judge {
             repo,
             layout,
+            line,
             texts: HashMap::new(),
             revisions: HashMap::new(),
             rosters: HashMap::new(),
@@ -249,6 +258,14 @@ impl<'r> Judge<'r> {
             ));
             return Ok(check);
         };
+        if !self.line.contains(commit) {
+            check.problem = Some(format!(
+                "bound to handbook commit {}, which is not on the handbook line ({}): a side branch, an unpublished commit or a stray object never makes an acknowledgement valid",
+                short(commit),
+                self.line.name
+            ));
+            return Ok(check);
+        }
         let text = self.text(commit, &e.path);
         if text != Some(blob) || crate::history::stem(&e.path) != e.policy {
             check.problem = Some(format!(

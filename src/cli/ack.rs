@@ -78,6 +78,12 @@ impl Ctx {
             .ok_or_else(|| ack_error(AckError::NoCommits))
     }
 
+    /// The handbook line acknowledgements are judged against.
+    pub fn line(&self) -> Result<normsctl::ack::line::Line, CliError> {
+        normsctl::ack::line::Line::open(&self.repo, &self.settings.acks, &self.layout.policies)
+            .map_err(ack_error)
+    }
+
     pub fn snapshot(&self) -> Result<Snapshot, CliError> {
         let head = self.head()?;
         Snapshot::at(&self.repo, head, &self.layout).map_err(|e| ack_error(e.into()))
@@ -120,6 +126,9 @@ pub(super) fn ack_error(e: AckError) -> CliError {
     let hint = match &e {
         AckError::NotGit => Some("acknowledgements live in git: run `git init` and commit the handbook".to_owned()),
         AckError::NoCommits => Some("commit the handbook first".to_owned()),
+        AckError::NoLine { .. } => Some(
+            "set `acks.branch` in normsctl.yaml to the handbook's published branch (and `acks.remote` to its remote)".to_owned(),
+        ),
         AckError::UnknownPerson(_) => Some("use a person id from the roster (people.yaml)".to_owned()),
         AckError::UnknownEmail { .. } => Some(
             "pass --as PERSON, or set git's user.email to an address the roster gives you".to_owned(),

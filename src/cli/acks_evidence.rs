@@ -63,8 +63,10 @@ pub fn run(global: &Global, args: EvidenceArgs) -> Result<(), CliError> {
     let current_text = current_file.and_then(|f| text_of(&ctx.repo, &f.blob.to_string()));
     let current_revision = current_text.as_deref().and_then(history::revision_of);
 
-    let ledger_outcome = verify::verify(&ctx.repo, &ctx.ledger, &ctx.layout).map_err(ack_error)?;
-    let mut judge = Judge::new(&ctx.repo, &ctx.layout);
+    let line = ctx.line()?;
+    let ledger_outcome =
+        verify::verify(&ctx.repo, &ctx.ledger, &ctx.layout, &line).map_err(ack_error)?;
+    let mut judge = Judge::new(&ctx.repo, &ctx.layout, &line);
     let mut items = Vec::new();
     for l in &listed {
         let blob = ctx

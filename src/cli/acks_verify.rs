@@ -18,7 +18,8 @@ pub struct VerifyArgs {
 
 pub fn run(global: &Global, args: VerifyArgs) -> Result<(), CliError> {
     let ctx = Ctx::open(global)?;
-    let outcome = verify::verify(&ctx.repo, &ctx.ledger, &ctx.layout).map_err(ack_error)?;
+    let line = ctx.line()?;
+    let outcome = verify::verify(&ctx.repo, &ctx.ledger, &ctx.layout, &line).map_err(ack_error)?;
     let ok = outcome.problems.is_empty();
     if ok {
         verify::record_checkpoints(&ctx.repo, &outcome).map_err(ack_error)?;

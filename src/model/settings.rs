@@ -41,6 +41,9 @@ pub const MAX_DUE_DAYS: u32 = 3650;
 pub struct AckSettings {
     pub git_ref: String,
     pub remote: String,
+    /// The handbook's published branch: acknowledgements are bound to the first-parent line
+    /// of `refs/remotes/<remote>/<branch>` (the local branch where there is no remote).
+    pub branch: String,
     pub due_days: u32,
 }
 
@@ -63,6 +66,7 @@ impl Default for Settings {
             acks: AckSettings {
                 git_ref: "refs/heads/normsctl/acks".into(),
                 remote: "origin".into(),
+                branch: "main".into(),
                 due_days: 14,
             },
         }

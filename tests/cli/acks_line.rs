@@ -1,0 +1,190 @@
+//! The handbook line (issue 11): an acknowledgement counts only when it is bound to a
+//! commit on the first-parent line of the published branch, to that policy's very text
+//! there, with exactly the revision that text declares. Built with the plumbing an
+//! attacker with push access would use; the auditor is `acks verify` and `acks evidence`.
+
+use crate::acks::{DAY, T0, at, commit, handbook};
+use crate::acks_tamper::{add_file, forge, keygen, template, with_key};
+use crate::harness::{NORM, ROSTER};
+use git2::{Oid, Repository};
+use std::path::Path;
+
+/// A commit on a side branch `name` (never merged) whose tree is HEAD's with `edits`
+/// applied, made with the same calls `git commit` makes; HEAD stays where it was.
+fn side_commit(dir: &Path, name: &str, edits: &[(&str, &str)]) -> Oid {
+    let repo = Repository::open(dir).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let mut builder = git2::build::TreeUpdateBuilder::new();
+    for (path, text) in edits {
+        let blob = repo.blob(text.as_bytes()).unwrap();
+        builder.upsert(*path, blob, git2::FileMode::Blob);
+    }
+    let tree = builder
+        .create_updated(&repo, &head.tree().unwrap())
+        .unwrap();
+    let tree = repo.find_tree(tree).unwrap();
+    let sig = git2::Signature::new(
+        "Mallory",
+        "mallory@example.com",
+        &git2::Time::new(T0 + 6 * DAY, 0),
+    )
+    .unwrap();
+    repo.commit(
+        Some(&format!("refs/heads/{name}")),
+        &sig,
+        &sig,
+        "side",
+        &tree,
+        &[&head],
+    )
+    .unwrap()
+}
+
+/// The blob of `path` at `commit`.
+fn blob_at(dir: &Path, commit: Oid, path: &str) -> Oid {
+    let repo = Repository::open(dir).unwrap();
+    let tree = repo.find_commit(commit).unwrap().tree().unwrap();
+    tree.get_path(Path::new(path)).unwrap().id()
+}
+
+const NORM_PATH: &str = "policies/norms/stepping-away.yaml";
+
+#[test]
+fn a_side_branch_roster_cannot_drop_a_signing_key() {
+    let keys = tempfile::tempdir().unwrap();
+    let (_, ana_pub) = keygen(keys.path(), "ana");
+    let hb = handbook(&with_key(&ana_pub), "ana@example.com");
+    // Positive control: an honest, signed-free entry of bo (no key) verifies.
+    assert_eq!(
+        at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY).code,
+        0
+    );
+    assert_eq!(at(&hb, &["acks", "verify"], T0 + DAY).code, 0);
+
+    // Mallory commits a roster without ana's key on a side branch and writes an unsigned
+    // entry for ana bound to that commit.
+    let side = side_commit(hb.path(), "side", &[("people.yaml", ROSTER)]);
+    let (_, mut entry) = template(hb.path());
+    entry["person"] = "ana".into();
+    entry["commit"] = side.to_string().into();
+    entry["blob"] = blob_at(hb.path(), side, NORM_PATH).to_string().into();
+    entry["writer"]["email"] = "ana@example.com".into();
+    let (path, bytes) = forge(&entry, None);
+    let bad = add_file(hb.path(), "forged", &path, &bytes);
+
+    let run = at(&hb, &["acks", "verify", "--format", "json"], T0 + 7 * DAY);
+    assert_eq!(run.code, 1, "{run:?}");
+    let doc = run.json();
+    assert_eq!(doc["first_bad_commit"], bad.to_string());
+    let problem = &doc["problems"][0];
+    assert_eq!(problem["path"], path.as_str());
+    let message = problem["message"].as_str().unwrap();
+    assert!(
+        message.contains(&side.to_string()[..10])
+            && message.contains("not on the handbook line (refs/heads/main)"),
+        "{message}"
+    );
+
+    // The evidence bundle for ana says why the entry does not count.
+    let run = at(
+        &hb,
+        &[
+            "acks",
+            "evidence",
+            "--person",
+            "ana",
+            "--policy",
+            "stepping-away",
+            "--format",
+            "json",
+        ],
+        T0 + 7 * DAY,
+    );
+    assert!(run.stdout.contains("not on the handbook line"), "{run:?}");
+}
+
+#[test]
+fn a_side_branch_text_with_a_huge_revision_exempts_nobody() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    let huge = NORM.replace("revision: 1", "revision: 4294967295");
+    let side = side_commit(hb.path(), "huge", &[(NORM_PATH, &huge)]);
+    assert_eq!(
+        at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY).code,
+        0
+    );
+    let (_, mut entry) = template(hb.path());
+    entry["commit"] = side.to_string().into();
+    entry["blob"] = blob_at(hb.path(), side, NORM_PATH).to_string().into();
+    entry["revision"] = 4_294_967_295_u32.into();
+    let (path, bytes) = forge(&entry, None);
+    let bad = add_file(hb.path(), "huge revision", &path, &bytes);
+    let run = at(&hb, &["acks", "verify", "--format", "json"], T0 + 7 * DAY);
+    assert_eq!(run.code, 1, "{run:?}");
+    let doc = run.json();
+    assert_eq!(doc["first_bad_commit"], bad.to_string());
+    assert!(
+        doc["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not on the handbook line"),
+        "{doc}"
+    );
+}
+
+#[test]
+fn an_entry_naming_another_revision_of_a_line_text_is_rejected() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    assert_eq!(
+        at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY).code,
+        0
+    );
+    let (_, mut entry) = template(hb.path());
+    entry["revision"] = 99.into();
+    let (path, bytes) = forge(&entry, None);
+    let bad = add_file(hb.path(), "r99", &path, &bytes);
+    let run = at(&hb, &["acks", "verify", "--format", "json"], T0 + 7 * DAY);
+    assert_eq!(run.code, 1, "{run:?}");
+    let doc = run.json();
+    assert_eq!(doc["first_bad_commit"], bad.to_string());
+    assert!(
+        doc["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("says revision 99"),
+        "{doc}"
+    );
+}
+
+#[test]
+fn the_line_is_the_remote_branch_where_there_is_one() {
+    // A published handbook and a clone; a commit only in the clone is not on the line.
+    let origin = handbook(ROSTER, "ana@example.com");
+    let dir = tempfile::tempdir().unwrap();
+    let clone = crate::harness::git_clone(origin.path(), dir.path(), "clone", &[]);
+    let repo = Repository::open(&clone).unwrap();
+    let mut config = repo.config().unwrap();
+    config.set_str("user.name", "Bo").unwrap();
+    config.set_str("user.email", "bo@example.com").unwrap();
+    let line =
+        normsctl::ack::line::Line::tip_ref(&repo, &normsctl::model::Settings::default().acks)
+            .unwrap()
+            .unwrap();
+    assert_eq!(line.0, "refs/remotes/origin/main");
+    std::fs::write(
+        clone.join(NORM_PATH),
+        NORM.replace("Tell the channel.", "Tell the channel, kindly."),
+    )
+    .unwrap();
+    let local = commit(&clone, "Unpublished edit", T0 + 2 * DAY);
+    let run = crate::harness::run_env(
+        &clone,
+        &["acks", "verify"],
+        &[("SOURCE_DATE_EPOCH", &(T0 + 3 * DAY).to_string())],
+    );
+    assert_eq!(run.code, 0, "no ledger yet: {run:?}");
+    let tip = normsctl::ack::line::Line::tip_ref(&repo, &normsctl::model::Settings::default().acks)
+        .unwrap()
+        .unwrap()
+        .1;
+    assert_ne!(tip, local, "the line stays at the published tip");
+}
