@@ -173,6 +173,11 @@ pub enum Malformed {
     Json(String),
     #[error("format {0} is not one this version reads")]
     Format(u32),
+    /// Written by a newer normsctl: not wrong, only unreadable here.
+    #[error(
+        "entry format {0} is newer than this normsctl reads ({FORMAT}): upgrade normsctl to check it"
+    )]
+    Newer(u32),
     #[error("the file name's id is not the hash of the entry's JSON: the entry was edited")]
     Id,
     #[error("the path says {what} `{path}`, the entry says `{entry}`")]
@@ -208,6 +213,17 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> Result<(Parsed, Vec<u8>), Malform
     }
     if bytes.len() > parts.payload.len() && parts.signature.is_none() {
         return Err(Malformed::Signature);
+    }
+    // The format first: a newer one may add fields this version does not know.
+    #[derive(Deserialize)]
+    struct FormatOnly {
+        format: u32,
+    }
+    let format = serde_json::from_slice::<FormatOnly>(parts.payload)
+        .map_err(|e| Malformed::Json(e.to_string()))?
+        .format;
+    if format > FORMAT {
+        return Err(Malformed::Newer(format));
     }
     let entry: Entry =
         serde_json::from_slice(parts.payload).map_err(|e| Malformed::Json(e.to_string()))?;
@@ -296,6 +312,22 @@ mod tests {
         let parts = split_file(&file);
         assert_eq!(parts.payload, &payload[..]);
         assert_eq!(parts.signature, Some(sig));
+    }
+
+    #[test]
+    fn a_newer_format_asks_for_an_upgrade() {
+        let payload = b"{\n  \"format\": 2,\n  \"person\": \"ana\",\n  \"kind\": \"new\"\n}\n";
+        let id = entry_id(payload);
+        let path = path_of("ana", "stepping-away", 2, id);
+        let e = parse_file(&path, payload).unwrap_err();
+        assert_eq!(e, Malformed::Newer(2));
+        assert!(e.to_string().contains("upgrade normsctl"));
+        let old = b"{\n  \"format\": 0\n}\n";
+        let path = path_of("ana", "stepping-away", 2, entry_id(old));
+        assert!(matches!(
+            parse_file(&path, old).unwrap_err(),
+            Malformed::Json(_)
+        ));
     }
 
     #[test]

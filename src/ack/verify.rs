@@ -46,6 +46,9 @@ pub struct Outcome {
     pub by_other: usize,
     /// The first is the first bad commit in history order.
     pub problems: Vec<Problem>,
+    /// Entries written in a newer entry format than this version reads: not judged here
+    /// (upgrade normsctl), never counted as tampering.
+    pub newer: Vec<Problem>,
 }
 
 /// What an entry's own check found (for `evidence`).
@@ -54,6 +57,8 @@ pub struct EntryCheck {
     pub signed: bool,
     pub by_other: bool,
     pub problem: Option<String>,
+    /// The entry is in a newer format than this version reads.
+    pub newer: bool,
 }
 
 /// Verifies every ledger ref this clone has (the branch and its remote-tracking twin).
@@ -150,16 +155,22 @@ pub fn verify(
                     signed: false,
                     by_other: false,
                     problem: Some(format!("cannot be read: {}", e.message())),
+                    newer: false,
                 },
             };
             out.signed += usize::from(check.signed);
             out.by_other += usize::from(check.by_other);
             if let Some(message) = check.problem {
-                out.problems.push(Problem {
+                let problem = Problem {
                     commit: oid,
                     path: Some(path),
                     message,
-                });
+                };
+                if check.newer {
+                    out.newer.push(problem);
+                } else {
+                    out.problems.push(problem);
+                }
             }
         }
     }
@@ -233,10 +244,17 @@ impl<'r> Judge<'r> {
     pub fn file(&mut self, path: &str, bytes: &[u8]) -> Result<EntryCheck, AckError> {
         match entry::parse_file(path, bytes) {
             Ok((parsed, payload)) => self.entry(&parsed, &payload),
+            Err(e @ entry::Malformed::Newer(_)) => Ok(EntryCheck {
+                signed: false,
+                by_other: false,
+                problem: Some(e.to_string()),
+                newer: true,
+            }),
             Err(e) => Ok(EntryCheck {
                 signed: false,
                 by_other: false,
                 problem: Some(format!("malformed entry: {e}")),
+                newer: false,
             }),
         }
     }
@@ -248,6 +266,7 @@ impl<'r> Judge<'r> {
             signed: parsed.signature.is_some(),
             by_other: false,
             problem: None,
+            newer: false,
         };
         let commit = Oid::from_str(&e.commit).expect("checked when parsed");
         let blob = Oid::from_str(&e.blob).expect("checked when parsed");

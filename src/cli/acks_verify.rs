@@ -21,6 +21,21 @@ pub fn run(global: &Global, args: VerifyArgs) -> Result<(), CliError> {
     let line = ctx.line()?;
     let outcome = verify::verify(&ctx.repo, &ctx.ledger, &ctx.layout, &line).map_err(ack_error)?;
     let ok = outcome.problems.is_empty();
+    if ok && !outcome.newer.is_empty() {
+        for p in outcome.newer.iter().take(20) {
+            note(&format!(
+                "  {}{}: {}",
+                &p.commit.to_string()[..10],
+                p.path.as_ref().map(|p| format!(" {p}")).unwrap_or_default(),
+                p.message
+            ));
+        }
+        return Err(CliError::env(format!(
+            "{} entries were written by a newer normsctl and cannot be checked by this one",
+            outcome.newer.len()
+        ))
+        .with_hint("upgrade normsctl (cargo install --locked normsctl, or your distribution's package), then run `normsctl acks verify` again"));
+    }
     if ok {
         verify::record_checkpoints(&ctx.repo, &outcome).map_err(ack_error)?;
     }

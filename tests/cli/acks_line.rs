@@ -188,3 +188,23 @@ fn the_line_is_the_remote_branch_where_there_is_one() {
         .1;
     assert_ne!(tip, local, "the line stays at the published tip");
 }
+
+#[test]
+fn a_newer_entry_format_asks_for_an_upgrade_not_tampering() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    assert_eq!(
+        at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY).code,
+        0
+    );
+    assert_eq!(at(&hb, &["acks", "verify"], T0 + DAY).code, 0);
+    let (_, mut entry) = template(hb.path());
+    entry["format"] = 2.into();
+    entry["via"] = serde_json::json!({ "kind": "something new" });
+    let (path, bytes) = forge(&entry, None);
+    add_file(hb.path(), "a future entry", &path, &bytes);
+    let run = at(&hb, &["acks", "verify"], T0 + 2 * DAY);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("upgrade normsctl"), "{}", run.stderr);
+    assert!(run.stderr.contains(&path), "{}", run.stderr);
+    assert!(!run.stderr.contains("fails verification"), "{}", run.stderr);
+}
