@@ -71,6 +71,32 @@ pub fn bucket(person: &str) -> String {
     h.to_string()[..2].to_owned()
 }
 
+/// How many alternative bucket folders (`xx-1` .. `xx-9`) a person's entries may use when
+/// something that is not a folder occupies `xx` or `xx/person` (a file committed there by
+/// hand must not stop that person from acknowledging ever again).
+pub const SPARE_BUCKETS: u32 = 9;
+
+/// The folders a person's entries may sit in, in the order an append tries them.
+pub fn bucket_names(person: &str) -> Vec<String> {
+    let b = bucket(person);
+    std::iter::once(b.clone())
+        .chain((1..=SPARE_BUCKETS).map(|n| format!("{b}-{n}")))
+        .collect()
+}
+
+/// Whether `dir` is one of `person`'s bucket folders.
+pub fn is_bucket_of(dir: &str, person: &str) -> bool {
+    let b = bucket(person);
+    match dir.strip_prefix(b.as_str()) {
+        Some("") => true,
+        Some(rest) => rest
+            .strip_prefix('-')
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| (1..=SPARE_BUCKETS).contains(&n) && !rest.starts_with("-0")),
+        None => false,
+    }
+}
+
 /// The file name of an entry inside its person's folder.
 pub fn file_name(policy: &str, revision: u32, id: Oid) -> String {
     format!("{policy}.r{revision}.{id}.ack")
@@ -103,7 +129,7 @@ pub fn parse_path(path: &str) -> Option<PathInfo> {
         return None;
     }
     let info = parse_name(person, name)?;
-    (bucket_dir == bucket(person)).then_some(info)
+    is_bucket_of(bucket_dir, person).then_some(info)
 }
 
 /// Reads a file name `policy.rN.id.ack` inside `person`'s folder.
@@ -312,6 +338,19 @@ mod tests {
         let parts = split_file(&file);
         assert_eq!(parts.payload, &payload[..]);
         assert_eq!(parts.signature, Some(sig));
+    }
+
+    #[test]
+    fn spare_buckets() {
+        let b = bucket("ana");
+        assert!(is_bucket_of(&b, "ana"));
+        assert!(is_bucket_of(&format!("{b}-1"), "ana"));
+        assert!(is_bucket_of(&format!("{b}-9"), "ana"));
+        assert!(!is_bucket_of(&format!("{b}-10"), "ana"));
+        assert!(!is_bucket_of(&format!("{b}-01"), "ana"));
+        assert!(!is_bucket_of(&format!("{b}-"), "ana"));
+        assert!(!is_bucket_of(&format!("{b}x"), "ana"));
+        assert_eq!(bucket_names("ana").len(), 10);
     }
 
     #[test]

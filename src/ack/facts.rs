@@ -113,10 +113,15 @@ pub fn whole(
         let (prefix, _) = key;
         let who = prefix.split_once('/').map_or("", |(_, w)| w);
         for row in &kept.folders[key] {
-            let info = entry::parse_name(who, &row.name).expect("kept rows parse");
-            if seen.insert(info.id) {
+            let Some(info) = entry::parse_name(who, &row.name) else {
+                continue;
+            };
+            let path = format!("{prefix}/{}", row.name);
+            // By path, not by id: a decoy elsewhere that borrows a real entry's id must not
+            // hide it.
+            if seen.insert((path.clone(), row.blob)) {
                 listed.push(Listed {
-                    path: format!("{prefix}/{}", row.name),
+                    path,
                     info,
                     blob: row.blob,
                 });

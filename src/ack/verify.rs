@@ -103,14 +103,15 @@ pub fn verify(
         let tree = commit.tree()?;
         let mut added: Option<HashSet<(String, Oid)>> = None;
         if commit.parent_count() == 0 {
-            let mut all = HashSet::new();
-            tree.walk(git2::TreeWalkMode::PreOrder, |dir, e| {
-                if e.kind() == Some(git2::ObjectType::Blob) {
-                    all.insert((format!("{dir}{}", e.name().unwrap_or_default()), e.id()));
-                }
-                git2::TreeWalkResult::Ok
-            })?;
-            added = Some(all);
+            // Compared with nothing: bounded in depth, unlike libgit2's recursive walk.
+            let mut changes = Vec::new();
+            crate::history::trees::diff(repo, None, Some(&tree), "", &|_, _| true, &mut changes)?;
+            added = Some(
+                changes
+                    .into_iter()
+                    .filter_map(|(path, _, new)| Some((path, new?)))
+                    .collect(),
+            );
         }
         for parent in commit.parents() {
             let mut changes = Vec::new();

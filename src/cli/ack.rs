@@ -345,7 +345,8 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
             policy.id.value.clone(),
             policy.revision.value,
             NewFile {
-                path: entry::path_of(&person.id, &policy.id.value, policy.revision.value, id),
+                // The file's name; its folder is chosen against the tip the append builds on.
+                path: entry::file_name(&policy.id.value, policy.revision.value, id),
                 bytes: entry::file_bytes(&payload, signature.as_deref()),
             },
         ));
@@ -372,17 +373,26 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
     let appended = ledger::append(&ctx.repo, &ctx.ledger, &opts, |tree| {
         // Under contention the tip moves: drop what a concurrent writer already recorded.
         let existing = existing_in(&ctx.repo, tree, &person_id)?;
-        Ok(files
+        files
             .iter()
-            .filter(|(p, r, _)| !existing.iter().any(|(ep, er)| ep == p && er >= r))
-            .map(|(_, _, f)| f.clone())
-            .collect())
+            .filter(|(p, r, _)| !existing.iter().any(|(ep, er)| ep == p && er == r))
+            .map(|(_, _, f)| {
+                Ok(NewFile {
+                    path: ledger::entry_path(&ctx.repo, tree, &person_id, &f.path)?,
+                    bytes: f.bytes.clone(),
+                })
+            })
+            .collect()
     })
     .map_err(ack_error)?;
     timings.mark("append");
 
     for (p, r, f) in &files {
-        if appended.files.contains(&f.path) {
+        if appended
+            .files
+            .iter()
+            .any(|p| p.ends_with(&format!("/{}", f.path)))
+        {
             let _ = write!(out, "{person_id} acknowledged {p} r{r}");
             if by_other {
                 let _ = write!(out, " (written by {writer_name} <{writer_email}>)");
@@ -408,7 +418,9 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CliError> {
     print(&out)
 }
 
-/// `(policy, revision)` of the person's entries in a ledger tree.
+/// `(policy, revision)` of the person's well-formed entries in a ledger tree (in every one
+/// of their bucket folders; a file that is not a folder, or a decoy that does not parse, is
+/// skipped, so neither can stop an acknowledgement).
 fn existing_in(
     repo: &git2::Repository,
     tree: Option<&git2::Tree>,
@@ -416,17 +428,36 @@ fn existing_in(
 ) -> Result<BTreeSet<(String, u32)>, AckError> {
     let mut out = BTreeSet::new();
     let Some(tree) = tree else { return Ok(out) };
-    let path = format!("{}/{person}", entry::bucket(person));
-    let Ok(e) = tree.get_path(std::path::Path::new(&path)) else {
-        return Ok(out);
-    };
-    let folder = repo.find_tree(e.id())?;
-    for e in folder.iter() {
-        if let Some(info) = e.name().ok().and_then(|n| entry::parse_name(person, n)) {
-            out.insert((info.policy, info.revision));
+    for (path, blob) in person_files(repo, tree, person)? {
+        let Ok(b) = repo.find_blob(blob) else {
+            continue;
+        };
+        if let Ok((parsed, _)) = entry::parse_file(&path, b.content()) {
+            out.insert((parsed.entry.policy, parsed.entry.revision));
         }
     }
     Ok(out)
+}
+
+/// The files in `person`'s folders of a ledger tree: `(path, blob)`.
+fn person_files(
+    repo: &git2::Repository,
+    tree: &git2::Tree,
+    person: &str,
+) -> Result<Vec<(String, git2::Oid)>, AckError> {
+    let mut files = Vec::new();
+    for bucket in entry::bucket_names(person) {
+        let folder = match tree.get_path(std::path::Path::new(&format!("{bucket}/{person}"))) {
+            Ok(e) if e.kind() == Some(git2::ObjectType::Tree) => repo.find_tree(e.id())?,
+            _ => continue,
+        };
+        for e in folder.iter() {
+            if let Ok(name) = e.name() {
+                files.push((format!("{bucket}/{person}/{name}"), e.id()));
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// Whether the file differs from HEAD in the index or the work tree.

@@ -208,3 +208,113 @@ fn a_newer_entry_format_asks_for_an_upgrade_not_tampering() {
     assert!(run.stderr.contains(&path), "{}", run.stderr);
     assert!(!run.stderr.contains("fails verification"), "{}", run.stderr);
 }
+
+/// bo's bucket folder name in the ledger.
+fn bo_bucket() -> String {
+    Oid::hash_object(git2::ObjectType::Blob, b"bo")
+        .unwrap()
+        .to_string()[..2]
+        .to_owned()
+}
+
+fn state_of(hb: &crate::harness::Handbook, policy: &str, person: &str, epoch: i64) -> String {
+    let doc = at(hb, &["acks", "--format", "json"], epoch).json();
+    for p in doc["policies"].as_array().unwrap() {
+        if p["id"] == policy {
+            for r in p["people"].as_array().unwrap() {
+                if r["person"] == person {
+                    return r["status"].as_str().unwrap().to_owned();
+                }
+            }
+        }
+    }
+    "-".into()
+}
+
+#[test]
+fn no_file_in_the_ledger_can_jam_an_acknowledgement() {
+    // A file where bo's bucket folder goes (on a ledger ana already wrote to).
+    let hb = handbook(ROSTER, "ana@example.com");
+    assert_eq!(at(&hb, &["ack", "stepping-away"], T0 + DAY).code, 0);
+    add_file(hb.path(), "junk bucket", &bo_bucket(), b"junk\n");
+    let run = at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(state_of(&hb, "stepping-away", "bo", T0 + DAY), "current");
+    let run = at(&hb, &["acks", "verify", "--format", "json"], T0 + DAY);
+    assert_eq!(run.code, 1, "the junk file is reported: {run:?}");
+    let doc = run.json();
+    assert_eq!(doc["problems"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(doc["problems"][0]["path"], bo_bucket().as_str());
+
+    // A file where bo's own folder goes.
+    let hb = handbook(ROSTER, "ana@example.com");
+    assert_eq!(at(&hb, &["ack", "qa-score"], T0 + DAY).code, 0);
+    add_file(
+        hb.path(),
+        "junk folder",
+        &format!("{}/bo", bo_bucket()),
+        b"junk\n",
+    );
+    let run = at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(state_of(&hb, "stepping-away", "bo", T0 + DAY), "current");
+    // Positive control: ana, whose folders are free, is unaffected.
+    assert_eq!(at(&hb, &["ack", "stepping-away"], T0 + DAY).code, 0, "ana");
+    assert_eq!(state_of(&hb, "stepping-away", "ana", T0 + DAY), "current");
+}
+
+#[test]
+fn a_decoy_borrowing_a_real_entrys_id_hides_nothing() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    assert_eq!(
+        at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY).code,
+        0
+    );
+    assert_eq!(state_of(&hb, "stepping-away", "bo", T0 + DAY), "current");
+    let (real, _) = template(hb.path());
+    let name = real.rsplit('/').next().unwrap();
+    let id = name.split('.').nth(2).unwrap();
+    // Sorts before the real file, carries its id, and is junk.
+    let decoy = format!("{}/bo/stepping-away.r0.{id}.ack", bo_bucket());
+    add_file(hb.path(), "decoy", &decoy, b"{}\n");
+    assert_eq!(state_of(&hb, "stepping-away", "bo", T0 + DAY), "current");
+    // A re-ack is still a no-op: the decoy does not stand in for the real entry either.
+    let run = at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY);
+    assert!(run.stdout.contains("had already acknowledged"), "{run:?}");
+    let run = at(&hb, &["acks", "verify", "--format", "json"], T0 + DAY);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.json()["problems"][0]["path"], decoy.as_str());
+}
+
+#[test]
+fn a_ledger_tree_thousands_of_levels_deep_is_reported_not_a_crash() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    assert_eq!(
+        at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY).code,
+        0
+    );
+    let repo = Repository::open(hb.path()).unwrap();
+    let mut id = repo.blob(b"deep\n").unwrap();
+    let mut mode = git2::FileMode::Blob;
+    for _ in 0..32_768 {
+        let mut b = repo.treebuilder(None).unwrap();
+        b.insert("a", id, mode.into()).unwrap();
+        id = b.write().unwrap();
+        mode = git2::FileMode::Tree;
+    }
+    crate::acks_tamper::tamper(hb.path(), "deep", |_, u| {
+        u.upsert("zz", id, git2::FileMode::Tree);
+    });
+    let run = at(&hb, &["acks", "verify", "--format", "json"], T0 + DAY);
+    assert_eq!(run.code, 1, "{run:?}");
+    let doc = run.json();
+    assert!(
+        doc["problems"][0]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("zz/a/a/"),
+        "{doc}"
+    );
+    assert_eq!(state_of(&hb, "stepping-away", "bo", T0 + DAY), "current");
+    assert_eq!(at(&hb, &["ack", "stepping-away"], T0 + DAY).code, 0);
+}
