@@ -225,6 +225,7 @@ fn settings() -> Value {
             "acks": object(settings::ACKS_KEYS, json!({
                 "ref": { "type": "string", "description": "Branch holding the acknowledgement ledger (default refs/heads/normsctl/acks)." },
                 "remote": { "type": "string", "description": "Remote `acks sync` exchanges the ledger with (default origin)." },
+                "sync_timeout": { "type": "integer", "minimum": 1, "maximum": 3600, "description": "Seconds a git process of `acks sync` may show no sign of life before it is stopped (default 60)." },
                 "branch": { "type": "string", "description": "The handbook's published branch: acknowledgements are judged against the first-parent line of <remote>/<branch> (default main)." },
                 "due_days": { "type": "integer", "minimum": 1, "maximum": MAX_DUE_DAYS, "description": "Days until a missing acknowledgement is overdue (default 14, at most 3650)." }
             }), &[])

@@ -28,9 +28,13 @@ pub fn run(global: &Global, _args: SyncArgs) -> Result<(), CliError> {
         / 60;
     let signature = git2::Signature::new(&name, &email, &git2::Time::new(now, offset))
         .map_err(|e| ack_error(e.into()))?;
-    let done = sync::sync(&ctx.repo, &ctx.ledger, &remote, &signature).map_err(|e| match e {
+    let idle = std::time::Duration::from_secs(u64::from(ctx.settings.acks.sync_timeout));
+    let done = sync::sync(&ctx.repo, &ctx.ledger, &remote, &signature, idle).map_err(|e| match e {
         SyncError::Ledger(e) => ack_error(e),
-        SyncError::RemoteRewritten => CliError::env(e.to_string()).with_hint(
+        SyncError::Stalled { .. } => CliError::env(e.to_string()).with_hint(
+            "check the network and the remote's address (`git remote -v`); raise `acks.sync_timeout` for a slow link",
+        ),
+        SyncError::RemoteRewritten(_) => CliError::env(e.to_string()).with_hint(
             "the remote's ledger must only grow: find out who rewrote it; protect the branch (see README, Acknowledgements)",
         ),
         other => CliError::env(other.to_string()),

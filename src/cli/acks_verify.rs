@@ -36,8 +36,11 @@ pub fn run(global: &Global, args: VerifyArgs) -> Result<(), CliError> {
         ))
         .with_hint("upgrade normsctl (cargo install --locked normsctl, or your distribution's package), then run `normsctl acks verify` again"));
     }
-    if ok {
-        verify::record_checkpoints(&ctx.repo, &outcome).map_err(ack_error)?;
+    if ok && let Err(e) = verify::record_checkpoints(&ctx.repo, &outcome) {
+        // A read-only clone (an auditor's mount) still gets the verdict.
+        note(&format!(
+            "warning: the checkpoint of this verification cannot be written ({e}); the next run will not know this tip was verified"
+        ));
     }
     let text = match args.output.format {
         Format::Human => {

@@ -44,6 +44,8 @@ pub struct AckSettings {
     /// The handbook's published branch: acknowledgements are bound to the first-parent line
     /// of `refs/remotes/<remote>/<branch>` (the local branch where there is no remote).
     pub branch: String,
+    /// Seconds a git process of `acks sync` may show no sign of life before it is stopped.
+    pub sync_timeout: u32,
     pub due_days: u32,
 }
 
@@ -67,6 +69,7 @@ impl Default for Settings {
                 git_ref: "refs/heads/normsctl/acks".into(),
                 remote: "origin".into(),
                 branch: "main".into(),
+                sync_timeout: 60,
                 due_days: 14,
             },
         }

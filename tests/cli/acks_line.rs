@@ -318,3 +318,104 @@ fn a_ledger_tree_thousands_of_levels_deep_is_reported_not_a_crash() {
     assert_eq!(state_of(&hb, "stepping-away", "bo", T0 + DAY), "current");
     assert_eq!(at(&hb, &["ack", "stepping-away"], T0 + DAY).code, 0);
 }
+
+#[test]
+fn sync_stops_a_server_that_never_answers() {
+    let root = tempfile::tempdir().unwrap();
+    let bare = crate::acks_sync::remote(root.path());
+    let dir = crate::acks_sync::clone(root.path(), bare.to_str().unwrap(), "a", "p00@example.com");
+    assert_eq!(
+        crate::acks_sync::run(&dir, &["ack", "stepping-away"]).code,
+        0
+    );
+    // A server that accepts connections and never says a word.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for s in listener.incoming().take(4).flatten() {
+            open.push(s);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(20));
+    });
+    crate::acks_sync::git(
+        &dir,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            &format!("git://127.0.0.1:{port}/remote.git"),
+        ],
+    );
+    let settings = std::fs::read_to_string(dir.join("normsctl.yaml")).unwrap();
+    std::fs::write(
+        dir.join("normsctl.yaml"),
+        format!("{settings}acks:\n  sync_timeout: 2\n"),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let run = crate::acks_sync::run(&dir, &["acks", "sync"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("git fetch made no progress for 2 s and was stopped"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("acks.sync_timeout"), "{}", run.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    drop(held);
+}
+
+#[test]
+fn sync_against_a_rewritten_remote_says_what_git_said() {
+    let root = tempfile::tempdir().unwrap();
+    let bare = crate::acks_sync::remote(root.path());
+    let url = bare.to_str().unwrap();
+    let a = crate::acks_sync::clone(root.path(), url, "a", "p00@example.com");
+    assert_eq!(crate::acks_sync::run(&a, &["ack", "stepping-away"]).code, 0);
+    assert_eq!(crate::acks_sync::run(&a, &["acks", "sync"]).code, 0);
+    // Someone force-pushes a different ledger history to the remote.
+    let b = crate::acks_sync::clone(root.path(), url, "b", "p01@example.com");
+    crate::acks_sync::git(&b, &["update-ref", "-d", "refs/remotes/origin/normsctl/acks"]);
+    assert_eq!(crate::acks_sync::run(&b, &["ack", "stepping-away"]).code, 0);
+    crate::acks_sync::git(
+        &b,
+        &[
+            "push",
+            "--quiet",
+            "--force",
+            "origin",
+            "normsctl/acks:normsctl/acks",
+        ],
+    );
+    let run = crate::acks_sync::run(&a, &["acks", "sync"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("the remote's ledger was rewritten"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("non-fast-forward") || run.stderr.contains("rejected"),
+        "git's own words: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn verify_where_the_checkpoint_cannot_be_written_still_gives_its_verdict() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    assert_eq!(at(&hb, &["ack", "stepping-away"], T0 + DAY).code, 0);
+    // The checkpoint ref (refs/normsctl/verified/...) cannot be created: a file stands
+    // where its folder goes (as on a read-only mount, but also for root).
+    std::fs::write(hb.path().join(".git/refs/normsctl"), "not a folder\n").unwrap();
+    let run = at(&hb, &["acks", "verify"], T0 + DAY);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("ledger ok"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("warning: the checkpoint of this verification cannot be written"),
+        "{run:?}"
+    );
+}
