@@ -377,7 +377,10 @@ fn sync_against_a_rewritten_remote_says_what_git_said() {
     assert_eq!(crate::acks_sync::run(&a, &["acks", "sync"]).code, 0);
     // Someone force-pushes a different ledger history to the remote.
     let b = crate::acks_sync::clone(root.path(), url, "b", "p01@example.com");
-    crate::acks_sync::git(&b, &["update-ref", "-d", "refs/remotes/origin/normsctl/acks"]);
+    crate::acks_sync::git(
+        &b,
+        &["update-ref", "-d", "refs/remotes/origin/normsctl/acks"],
+    );
     assert_eq!(crate::acks_sync::run(&b, &["ack", "stepping-away"]).code, 0);
     crate::acks_sync::git(
         &b,
