@@ -19,6 +19,7 @@ pub mod snapshot;
 pub mod status;
 pub mod sync;
 pub mod verify;
+pub mod walk;
 pub mod witness;
 
 /// Commands that read the whole handbook history need it whole.

@@ -13,8 +13,8 @@ use super::ledger::Ledger;
 use super::line::Line;
 use super::snapshot::{Layout, parse_roster};
 use crate::model::Roster;
-use git2::{Oid, Repository, Sort};
-use std::collections::{HashMap, HashSet};
+use git2::{Oid, Repository};
+use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -71,8 +71,6 @@ pub fn verify(
     let mut out = Outcome::default();
     let mut refs = vec![ledger.name.clone()];
     refs.extend(ledger.tracking.clone());
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     for name in refs {
         let Ok(r) = repo.find_reference(&name) else {
             continue;
@@ -89,92 +87,64 @@ pub fn verify(
         if let Some(problem) = check_checkpoint(repo, &name, tip) {
             out.problems.push(problem);
         }
-        walk.push(tip)?;
         out.tips.push((name, tip));
     }
     if out.tips.is_empty() {
         return Ok(out);
     }
+    let tips: Vec<Oid> = out.tips.iter().map(|(_, t)| *t).collect();
+    let walked = super::walk::walk(repo, &tips, &[])?;
+    out.commits = walked.commits.len();
+    let position: HashMap<Oid, usize> = walked
+        .commits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (*c, i))
+        .collect();
+    // (commit position, 0 for an alteration and 1 for an entry's verdict, problem): sorted,
+    // the first is the first bad commit in history order.
+    let mut found: Vec<(usize, u8, Problem)> = Vec::new();
+    for a in &walked.alterations {
+        let message = match a.new {
+            None => format!("removes an entry that {} holds", short(a.parent)),
+            Some(_) => format!("changes an entry that {} holds", short(a.parent)),
+        };
+        let problem = Problem {
+            commit: a.commit,
+            path: Some(a.path.clone()),
+            message,
+        };
+        found.push((position[&a.commit], 0, problem));
+    }
     let mut judge = Judge::new(repo, layout, line);
-    for oid in walk {
-        let oid = oid?;
-        out.commits += 1;
-        let commit = repo.find_commit(oid)?;
-        let tree = commit.tree()?;
-        let mut added: Option<HashSet<(String, Oid)>> = None;
-        if commit.parent_count() == 0 {
-            // Compared with nothing: bounded in depth, unlike libgit2's recursive walk.
-            let mut changes = Vec::new();
-            crate::history::trees::diff(repo, None, Some(&tree), "", &|_, _| true, &mut changes)?;
-            added = Some(
-                changes
-                    .into_iter()
-                    .filter_map(|(path, _, new)| Some((path, new?)))
-                    .collect(),
-            );
-        }
-        for parent in commit.parents() {
-            let mut changes = Vec::new();
-            crate::history::trees::diff(
-                repo,
-                Some(&parent.tree()?),
-                Some(&tree),
-                "",
-                &|_, _| true,
-                &mut changes,
-            )?;
-            let mut here = HashSet::new();
-            for (path, old, new) in changes {
-                match (old, new) {
-                    (None, Some(new)) => {
-                        here.insert((path, new));
-                    }
-                    (Some(_), None) => out.problems.push(Problem {
-                        commit: oid,
-                        path: Some(path),
-                        message: format!("removes an entry that {} holds", short(parent.id())),
-                    }),
-                    _ => out.problems.push(Problem {
-                        commit: oid,
-                        path: Some(path),
-                        message: format!("changes an entry that {} holds", short(parent.id())),
-                    }),
-                }
-            }
-            added = Some(match added {
-                None => here,
-                Some(before) => before.intersection(&here).cloned().collect(),
-            });
-        }
-        let mut added: Vec<_> = added.unwrap_or_default().into_iter().collect();
-        added.sort();
-        for (path, blob) in added {
-            out.entries += 1;
-            let check = match repo.find_blob(blob) {
-                Ok(b) => judge.file(&path, b.content())?,
-                Err(e) => EntryCheck {
-                    signed: false,
-                    by_other: false,
-                    problem: Some(format!("cannot be read: {}", e.message())),
-                    newer: false,
-                },
+    for add in walked.additions {
+        out.entries += 1;
+        let check = match repo.find_blob(add.blob) {
+            Ok(b) => judge.file(&add.path, b.content())?,
+            Err(e) => EntryCheck {
+                signed: false,
+                by_other: false,
+                problem: Some(format!("cannot be read: {}", e.message())),
+                newer: false,
+            },
+        };
+        out.signed += usize::from(check.signed);
+        out.by_other += usize::from(check.by_other);
+        if let Some(message) = check.problem {
+            let problem = Problem {
+                commit: add.commit,
+                path: Some(add.path),
+                message,
             };
-            out.signed += usize::from(check.signed);
-            out.by_other += usize::from(check.by_other);
-            if let Some(message) = check.problem {
-                let problem = Problem {
-                    commit: oid,
-                    path: Some(path),
-                    message,
-                };
-                if check.newer {
-                    out.newer.push(problem);
-                } else {
-                    out.problems.push(problem);
-                }
+            if check.newer {
+                out.newer.push(problem);
+            } else {
+                found.push((position[&add.commit], 1, problem));
             }
         }
     }
+    found.sort_by_key(|(at, kind, _)| (*at, *kind));
+    out.problems.extend(found.into_iter().map(|(_, _, p)| p));
     Ok(out)
 }
 
