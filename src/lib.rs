@@ -6,16 +6,19 @@
 
 pub mod ack;
 pub mod atomic;
+pub mod cache;
 pub mod diag;
 pub mod diff;
 pub mod history;
 pub mod load;
 pub mod model;
-pub mod report;
+pub mod render;
+pub mod rules;
 pub mod scaffold;
 pub mod schema;
 pub mod site;
 pub mod validate;
+pub mod workspace;
 pub mod yaml;
 
 /// The tool's version, as recorded in outputs.

@@ -1,8 +1,8 @@
 //! One ledger entry: its JSON, the file that carries it (with an optional SSH signature of
 //! the JSON's exact bytes), and where it sits in the ledger's tree. Pure functions, no I/O.
 
+pub use crate::model::ack::{Entry, Parsed, Writer};
 use git2::{ObjectType, Oid};
-use serde::{Deserialize, Serialize};
 
 /// The SSH signature namespace of entries (`ssh-keygen -Y sign -n normsctl-ack`).
 pub const NAMESPACE: &str = "normsctl-ack";
@@ -10,38 +10,6 @@ pub const NAMESPACE: &str = "normsctl-ack";
 pub const FORMAT: u32 = 1;
 /// The line that starts an armored SSH signature after the JSON.
 const SIG_START: &str = "-----BEGIN SSH SIGNATURE-----\n";
-
-/// Who wrote an entry: the git identity of the writer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Writer {
-    pub name: String,
-    pub email: String,
-}
-
-/// An acknowledgement: `person` read revision `revision` of `policy`, whose text was the
-/// blob `blob` at `path` in handbook commit `commit`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Entry {
-    pub format: u32,
-    pub person: String,
-    pub policy: String,
-    pub revision: u32,
-    /// The policy file's path at `commit`, relative to the top of the work tree.
-    pub path: String,
-    /// The policy file's git blob id: the exact text read.
-    pub blob: String,
-    /// The handbook commit the text was read at.
-    pub commit: String,
-    /// When it was recorded, RFC 3339 with the writer's offset.
-    pub time: String,
-    pub writer: Writer,
-    /// `normsctl <version>`.
-    pub tool: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
 
 impl Entry {
     /// The JSON bytes that are stored, hashed and signed.
@@ -220,15 +188,6 @@ pub enum Malformed {
     Signature,
 }
 
-/// A well-formed entry read from the ledger.
-#[derive(Clone, Debug)]
-pub struct Parsed {
-    pub entry: Entry,
-    pub id: Oid,
-    pub payload_len: usize,
-    pub signature: Option<String>,
-}
-
 /// Parses and checks one entry file at `path`: shape, JSON, id = hash of the JSON, and
 /// that the path agrees with what the entry says.
 pub fn parse_file(path: &str, bytes: &[u8]) -> Result<(Parsed, Vec<u8>), Malformed> {
@@ -241,7 +200,7 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> Result<(Parsed, Vec<u8>), Malform
         return Err(Malformed::Signature);
     }
     // The format first: a newer one may add fields this version does not know.
-    #[derive(Deserialize)]
+    #[derive(serde::Deserialize)]
     struct FormatOnly {
         format: u32,
     }

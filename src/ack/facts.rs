@@ -113,6 +113,7 @@ pub fn whole(
         let (prefix, _) = key;
         let who = prefix.split_once('/').map_or("", |(_, w)| w);
         for row in &kept.folders[key] {
+            // Rows are checked when read (`load`) and made from names that parse.
             let Some(info) = entry::parse_name(who, &row.name) else {
                 continue;
             };
@@ -168,13 +169,7 @@ fn subtrees(tree: &git2::Tree) -> Vec<(String, Oid)> {
 
 /// Where the facts of the entries of `ledger_ref` are kept.
 pub fn path(git_dir: &Path, ledger_ref: &str) -> PathBuf {
-    // FNV-1a: stable across runs and platforms, unlike the standard hasher.
-    let hash = ledger_ref.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    git_dir
-        .join("normsctl")
-        .join(format!("ledger-{hash:016x}.json"))
+    crate::cache::path(git_dir, "ledger", ledger_ref)
 }
 
 /// `(time, seconds, writer)`, the writer an index into the writers.
@@ -212,9 +207,10 @@ struct Kept {
     folders: HashMap<(String, Oid), Vec<KeptRow>>,
 }
 
+/// What `file` keeps; `None` (a miss, so everything is read again) when it is absent,
+/// damaged, foreign or older, or holds a row that is not an entry of its folder.
 fn load(file: &Path) -> Option<Kept> {
-    let bytes = std::fs::read(file).ok()?;
-    let f: File = serde_json::from_slice(&bytes).ok()?;
+    let f: File = crate::cache::read(file)?;
     if f.format != FORMAT || f.tool != crate::VERSION {
         return None;
     }
@@ -229,6 +225,13 @@ fn load(file: &Path) -> Option<Kept> {
     }
     let mut folders = HashMap::with_capacity(f.folders.len());
     for (prefix, id, rows) in f.folders {
+        let who = prefix.split_once('/').map(|(_, w)| w.to_owned())?;
+        if rows
+            .iter()
+            .any(|(name, _, _)| entry::parse_name(&who, name).is_none())
+        {
+            return None;
+        }
         let rows = rows
             .into_iter()
             .map(|(name, blob, facts)| {
@@ -315,8 +318,46 @@ fn save(
         buckets: file_buckets,
         folders: file_folders,
     };
-    if let Ok(bytes) = serde_json::to_vec(&f) {
-        // A read-only repository, or a full disk, only costs the next run its speed.
-        let _ = crate::atomic::write(file, &bytes);
+    crate::cache::write(file, &f);
+}
+
+#[cfg(test)]
+mod damaged {
+    use super::*;
+
+    /// A kept file whose one folder row is `name`.
+    fn kept_with_row(dir: &Path, name: &str) -> PathBuf {
+        let file = dir.join("ledger.json");
+        let f = File {
+            format: FORMAT,
+            tool: crate::VERSION.to_owned(),
+            writers: vec![("W".into(), "w@example.com".into())],
+            buckets: vec![],
+            folders: vec![(
+                "ab/bo".into(),
+                "1111111111111111111111111111111111111111".into(),
+                vec![(
+                    name.into(),
+                    "2222222222222222222222222222222222222222".into(),
+                    None,
+                )],
+            )],
+        };
+        crate::cache::write(&file, &f);
+        file
+    }
+
+    #[test]
+    fn a_damaged_cache_is_a_miss_not_a_crash() {
+        let tmp = tempfile::tempdir().unwrap();
+        let id = "3333333333333333333333333333333333333333";
+        let good = kept_with_row(tmp.path(), &format!("qa.r1.{id}.ack"));
+        assert!(load(&good).is_some());
+        for bad in ["not-an-entry", "qa.rX.ack", ""] {
+            let file = kept_with_row(tmp.path(), bad);
+            assert!(load(&file).is_none(), "{bad}");
+        }
+        std::fs::write(&good, b"{\"format\": 1, \"tool\"").unwrap();
+        assert!(load(&good).is_none());
     }
 }

@@ -17,9 +17,15 @@ pub const STALE_LOCK: Duration = Duration::from_secs(60);
 /// How long an append keeps retrying a contended ref.
 const DEADLINE: Duration = Duration::from_secs(45);
 
-/// Set only by the test that proves the concurrency test can see a lost entry: replaces the
-/// compare-and-swap with a forced ref update. Never set it otherwise.
-pub const FORCE_FOR_TESTS: &str = "NORMSCTL_TEST_ONLY_UNSAFE_FORCED_REF_UPDATE";
+/// How an append moves the ledger ref. Only the compare-and-swap exists outside this
+/// module's own tests: the forced update is the control experiment that shows the
+/// concurrency test can see a lost entry, and no build a user runs contains it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Move {
+    CompareAndSwap,
+    #[cfg(test)]
+    Forced,
+}
 
 /// The ledger branch of one repository and its remote-tracking twin.
 #[derive(Clone, Debug)]
@@ -205,33 +211,24 @@ fn trees(tree: &Tree) -> Vec<(String, Oid)> {
 /// Reads and parses the files of `listed`, on every core, keeping the order. Each thread
 /// opens its own handle on the repository at `git_dir`.
 pub fn read(git_dir: &Path, listed: &[Listed]) -> Vec<Result<entry::Parsed, entry::Malformed>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = listed.len().div_ceil(threads).max(256);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = listed
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let repo = Repository::open(git_dir).ok();
-                    part.iter()
-                        .map(|l| {
-                            let blob = repo
-                                .as_ref()
-                                .and_then(|r| r.find_blob(l.blob).ok())
-                                .ok_or_else(|| {
-                                    entry::Malformed::Json("the file cannot be read".into())
-                                })?;
-                            entry::parse_file(&l.path, blob.content()).map(|(p, _)| p)
-                        })
-                        .collect::<Vec<_>>()
+    use rayon::prelude::*;
+    let chunk = listed.len().div_ceil(rayon::current_num_threads()).max(256);
+    let parts: Vec<Vec<_>> = listed
+        .par_chunks(chunk)
+        .map(|part| {
+            let repo = Repository::open(git_dir).ok();
+            part.iter()
+                .map(|l| {
+                    let blob = repo
+                        .as_ref()
+                        .and_then(|r| r.find_blob(l.blob).ok())
+                        .ok_or_else(|| entry::Malformed::Json("the file cannot be read".into()))?;
+                    entry::parse_file(&l.path, blob.content()).map(|(p, _)| p)
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("ledger reader thread panicked"))
-            .collect()
-    })
+                .collect()
+        })
+        .collect();
+    parts.into_iter().flatten().collect()
 }
 
 /// A file to add to the ledger.
@@ -269,9 +266,18 @@ pub fn append(
     repo: &Repository,
     ledger: &Ledger,
     opts: &AppendOptions,
-    mut make: impl FnMut(Option<&Tree>) -> Result<Vec<NewFile>, AckError>,
+    make: impl FnMut(Option<&Tree>) -> Result<Vec<NewFile>, AckError>,
 ) -> Result<Appended, AckError> {
-    let forced = std::env::var_os(FORCE_FOR_TESTS).is_some();
+    append_moving(repo, ledger, opts, make, Move::CompareAndSwap)
+}
+
+fn append_moving(
+    repo: &Repository,
+    ledger: &Ledger,
+    opts: &AppendOptions,
+    mut make: impl FnMut(Option<&Tree>) -> Result<Vec<NewFile>, AckError>,
+    how: Move,
+) -> Result<Appended, AckError> {
     let started = Instant::now();
     let mut attempts = 0;
     let mut pause = Duration::from_millis(2);
@@ -307,7 +313,7 @@ pub fn append(
             "normsctl ack: {}",
             opts.message.lines().next().unwrap_or("")
         );
-        let moved = if forced {
+        let moved = if how != Move::CompareAndSwap {
             repo.reference(&ledger.name, commit, true, &log).map(|_| ())
         } else {
             // Creating the branch is a compare-and-swap too, against "absent" (the zero id):
@@ -441,4 +447,86 @@ fn insert(
     let id = builder.write()?;
     *bytes += repo.odb()?.read_header(id)?.0;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Barrier};
+
+    /// Two writers that both read the same tip before either moves the ref, then move it
+    /// one after the other (a barrier and a signal make the race certain, on any machine);
+    /// returns how many entries the ledger keeps.
+    fn two_racing_writers(how: Move) -> usize {
+        let dir = tempfile::tempdir().unwrap();
+        Repository::init(dir.path()).unwrap();
+        let ledger = Ledger {
+            name: "refs/heads/normsctl/acks".into(),
+            tracking: None,
+        };
+        let both_read = Arc::new(Barrier::new(2));
+        let (first_moved, wait_first) = std::sync::mpsc::channel::<()>();
+        let write = |who: &'static str, before_moving: Box<dyn FnOnce() + Send>| {
+            let (path, ledger, both_read) = (
+                dir.path().to_path_buf(),
+                ledger.clone(),
+                Arc::clone(&both_read),
+            );
+            std::thread::spawn(move || {
+                let repo = Repository::open(&path).unwrap();
+                let opts = AppendOptions {
+                    message: format!("ack: {who}\n"),
+                    signature: Signature::new("T", "t@example.com", &git2::Time::new(0, 0))
+                        .unwrap(),
+                    break_lock: false,
+                };
+                let mut first = Some(before_moving);
+                append_moving(
+                    &repo,
+                    &ledger,
+                    &opts,
+                    |_| {
+                        // Called after the tip was read, before the ref moves.
+                        if let Some(hook) = first.take() {
+                            both_read.wait();
+                            hook();
+                        }
+                        Ok(vec![NewFile {
+                            path: format!("00/{who}/x.r1.ack"),
+                            bytes: who.as_bytes().to_vec(),
+                        }])
+                    },
+                    how,
+                )
+                .unwrap();
+            })
+        };
+        let a = write("a", Box::new(|| {}));
+        let b = write("b", Box::new(move || wait_first.recv().unwrap()));
+        a.join().unwrap();
+        first_moved.send(()).unwrap();
+        b.join().unwrap();
+        let repo = Repository::open(dir.path()).unwrap();
+        let tip = ledger.local(&repo).unwrap().unwrap();
+        let tree = repo.find_commit(tip).unwrap().tree().unwrap();
+        let mut files = 0;
+        tree.walk(git2::TreeWalkMode::PreOrder, |_, e| {
+            files += usize::from(e.kind() == Some(ObjectType::Blob));
+            git2::TreeWalkResult::Ok
+        })
+        .unwrap();
+        files
+    }
+
+    #[test]
+    fn compare_and_swap_keeps_both_racing_entries() {
+        assert_eq!(two_racing_writers(Move::CompareAndSwap), 2);
+    }
+
+    /// The control: the concurrency tests can see a lost entry, because a forced update
+    /// loses one every time two writers race.
+    #[test]
+    fn control_a_forced_ref_update_loses_an_entry() {
+        assert_eq!(two_racing_writers(Move::Forced), 1);
+    }
 }

@@ -9,11 +9,15 @@
 //!
 //! Nothing here prints or exits: the commands in `cli` do.
 
+pub mod context;
 pub mod entry;
+pub mod evidence;
 pub mod facts;
 pub mod ledger;
 pub mod line;
 pub mod people;
+pub mod record;
+pub mod report;
 pub mod sign;
 pub mod snapshot;
 pub mod status;
@@ -70,4 +74,12 @@ pub enum AckError {
     Git(#[from] git2::Error),
     #[error("{0}")]
     Io(String),
+    #[error("{path} does not read as a policy at HEAD")]
+    NotAPolicy { path: String },
+    #[error("no git remote named `{remote}`")]
+    NoRemote { remote: String },
+    #[error("GIT_COMMITTER_DATE=`{0}` is neither `@<seconds since 1970>` nor an RFC 3339 time")]
+    BadCommitterDate(String),
 }
+
+pub use context::Context;

@@ -122,10 +122,7 @@ impl People {
             blob: blob.to_string(),
             members: &people.members,
         };
-        if let Ok(bytes) = serde_json::to_vec(&saved) {
-            // A read-only repository, or a full disk, only costs the next run its speed.
-            let _ = crate::atomic::write(&file, &bytes);
-        }
+        crate::cache::write(&file, &saved);
         Some(people)
     }
 }
@@ -149,14 +146,11 @@ struct Cache {
 }
 
 fn cache_path(repo: &Repository, blob: Oid) -> PathBuf {
-    repo.path()
-        .join("normsctl")
-        .join(format!("roster-{blob}.json"))
+    crate::cache::path_of_object(repo.path(), "roster", blob)
 }
 
 fn read_cache(file: &std::path::Path, blob: Oid, path: &str) -> Option<Vec<Member>> {
-    let bytes = std::fs::read(file).ok()?;
-    let c: Cache = serde_json::from_slice(&bytes).ok()?;
+    let c: Cache = crate::cache::read(file)?;
     (c.format == FORMAT && c.tool == crate::VERSION && c.path == path && c.blob == blob.to_string())
         .then_some(c.members)
 }

@@ -101,27 +101,15 @@ impl Snapshot {
                 (id.as_str(), f, bytes)
             })
             .collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = texts.len().div_ceil(threads).max(32);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = texts
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|(id, f, bytes)| {
-                                let policy = bytes.as_deref().and_then(|b| decode_policy(f, b));
-                                (*id, *f, policy)
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("policy decoder thread panicked"))
-                .collect()
-        })
+        use rayon::prelude::*;
+        texts
+            .par_iter()
+            .with_min_len(32)
+            .map(|(id, f, bytes)| {
+                let policy = bytes.as_deref().and_then(|b| decode_policy(f, b));
+                (*id, *f, policy)
+            })
+            .collect()
     }
 }
 

@@ -2,23 +2,9 @@
 //! committed handbook, the roster and the ledger's entries. No I/O.
 
 use super::people::People;
+pub use crate::model::ack::{Former, Held, Need, Report, Row, State};
 use crate::model::{AckMode, Policy};
 use std::collections::{BTreeMap, HashMap};
-use std::ops::Range;
-
-/// A policy that needs acknowledgement, as committed at HEAD.
-#[derive(Clone, Debug)]
-pub struct Need {
-    pub id: String,
-    pub title: String,
-    pub revision: u32,
-    pub path: String,
-    pub blob: String,
-    pub applies_to: Vec<String>,
-    /// Unix seconds from which a missing acknowledgement is overdue (`None` when the
-    /// revision's landing is unknown, as in a shallow clone).
-    pub due: Option<i64>,
-}
 
 impl Need {
     /// The need for `policy` (`None` for `ack: none`). `landed` is when its current revision
@@ -65,33 +51,6 @@ fn add_days(t: i64, days: u32, tz: &jiff::tz::TimeZone) -> Option<i64> {
     Some(zoned.timestamp().as_second())
 }
 
-/// An acknowledgement held in the ledger, as `acks` needs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Held {
-    pub person: String,
-    pub policy: String,
-    pub revision: u32,
-    /// The entry's id (blob id of its JSON).
-    pub id: String,
-    pub time: String,
-    pub seconds: i64,
-    pub writer_name: String,
-    pub writer_email: String,
-    /// The writer is not the person the entry names.
-    pub by_other: bool,
-}
-
-/// Where one person stands with one policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
-    /// Acknowledged the current revision.
-    Current,
-    /// Acknowledged an older revision only.
-    Stale,
-    /// Never acknowledged any revision.
-    Never,
-}
-
 impl State {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -100,37 +59,6 @@ impl State {
             State::Never => "never",
         }
     }
-}
-
-/// One person who must acknowledge one policy.
-#[derive(Clone, Debug)]
-pub struct Row<'a> {
-    pub policy: &'a str,
-    pub revision: u32,
-    pub person: &'a str,
-    pub state: State,
-    /// The acknowledgement of the current revision (first recorded), or the newest stale
-    /// one.
-    pub held: Option<&'a Held>,
-    pub due: Option<i64>,
-    pub overdue: bool,
-}
-
-/// Entries of people no longer on the roster.
-#[derive(Clone, Debug)]
-pub struct Former {
-    pub person: String,
-    pub held: Vec<Held>,
-}
-
-/// The whole picture.
-#[derive(Clone, Debug, Default)]
-pub struct Report<'a> {
-    /// Need by need, in the order of the needs, people in roster order.
-    pub rows: Vec<Row<'a>>,
-    /// `rows[spans[i].clone()]` are the rows of `needs[i]`.
-    pub spans: Vec<Range<usize>>,
-    pub former: Vec<Former>,
 }
 
 /// Which rows to keep.

@@ -8,6 +8,7 @@
 
 use super::AckError;
 use super::ledger::Ledger;
+pub use crate::model::ack::Synced;
 use git2::{ErrorCode, ObjectType, Oid, Repository, Signature, Tree};
 use std::process::Command;
 use std::time::Duration;
@@ -39,18 +40,19 @@ impl From<git2::Error> for SyncError {
     }
 }
 
-/// What a sync did.
-#[derive(Clone, Debug, Default)]
-pub struct Synced {
-    pub rounds: u32,
-    /// Merge commits recorded.
-    pub merges: Vec<Oid>,
-    /// The tip the remote holds afterwards (`None`: neither side has a ledger).
-    pub tip: Option<Oid>,
-    /// Whether this sync pushed anything.
-    pub pushed: bool,
-    /// Whether the local ledger moved forward to the remote's.
-    pub fast_forwarded: bool,
+/// Syncs the ledger of `cx` with `remote`, merge commits signed by git's identity now.
+pub fn sync_as_me(cx: &super::Context, remote: &str) -> Result<Synced, SyncError> {
+    if cx.repo.find_remote(remote).is_err() {
+        return Err(AckError::NoRemote {
+            remote: remote.to_owned(),
+        }
+        .into());
+    }
+    let (name, email) = cx.identity()?;
+    let now = super::context::record_time()?;
+    let (signature, _) = super::context::signature(&name, &email, now)?;
+    let idle = Duration::from_secs(u64::from(cx.ws.settings.acks.sync_timeout));
+    sync(cx.repo, &cx.ledger, remote, &signature, idle)
 }
 
 /// Syncs `ledger` with `remote`. Every git process is stopped when it shows no sign of

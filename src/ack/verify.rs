@@ -13,6 +13,7 @@ use super::ledger::Ledger;
 use super::line::Line;
 use super::snapshot::{Layout, parse_roster};
 use crate::model::Roster;
+pub use crate::model::ack::{EntryCheck, Outcome, Problem};
 use git2::{Oid, Repository};
 use std::collections::HashMap;
 use std::path::Path;
@@ -26,41 +27,6 @@ pub fn checkpoint_ref(name: &str) -> String {
     )
 }
 
-/// One thing wrong, at the commit that introduced it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub commit: Oid,
-    pub path: Option<String>,
-    pub message: String,
-}
-
-/// What a verification found.
-#[derive(Clone, Debug, Default)]
-pub struct Outcome {
-    /// The refs checked and their tips.
-    pub tips: Vec<(String, Oid)>,
-    pub commits: usize,
-    pub entries: usize,
-    pub signed: usize,
-    /// Entries written by someone other than the person they name.
-    pub by_other: usize,
-    /// The first is the first bad commit in history order.
-    pub problems: Vec<Problem>,
-    /// Entries written in a newer entry format than this version reads: not judged here
-    /// (upgrade normsctl), never counted as tampering.
-    pub newer: Vec<Problem>,
-}
-
-/// What an entry's own check found (for `evidence`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EntryCheck {
-    pub signed: bool,
-    pub by_other: bool,
-    pub problem: Option<String>,
-    /// The entry is in a newer format than this version reads.
-    pub newer: bool,
-}
-
 /// Verifies every ledger ref this clone has (the branch and its remote-tracking twin).
 pub fn verify(
     repo: &Repository,
@@ -68,6 +34,10 @@ pub fn verify(
     layout: &Layout,
     line: &Line,
 ) -> Result<Outcome, AckError> {
+    debug_assert!(
+        crate::workspace::git::hash_checks_on(),
+        "verification judges ledger entries: git's hash checks must be on in this process"
+    );
     let mut out = Outcome::default();
     let mut refs = vec![ledger.name.clone()];
     refs.extend(ledger.tracking.clone());
@@ -200,6 +170,10 @@ pub struct Judge<'r> {
 
 impl<'r> Judge<'r> {
     pub fn new(repo: &'r Repository, layout: &'r Layout, line: &'r Line) -> Judge<'r> {
+        debug_assert!(
+            crate::workspace::git::hash_checks_on(),
+            "a judge of ledger entries needs git's hash checks on in this process"
+        );
         Judge {
             repo,
             layout,

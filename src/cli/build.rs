@@ -1,19 +1,14 @@
-use super::{CliError, Global, note};
+use super::progress::Progress;
+use super::timings::Timings;
+use super::{CommandError, Global, eprint_text, note};
 use clap::Args;
-use normsctl::history::HistoryError;
-use normsctl::load::{self, Location};
-use normsctl::model::Handbook;
-use normsctl::site::collect::{self, HistoryViews, Inputs, MarkdownCache, Site, WorkingFiles};
-use normsctl::site::output::{self, OutputError};
-use normsctl::site::render;
-use normsctl::site::templates::{TemplateError, Templates};
-use normsctl::site::timeline::Timeline;
-use normsctl::site::{self, Source};
-use normsctl::{diag, report, validate};
+use normsctl::load::PolicyCache;
+use normsctl::site::collect::{HistoryViews, MarkdownCache};
+use normsctl::site::session::{self, HistoryState, SiteError, Valid};
+use normsctl::site::{self, output, render};
 use std::io::IsTerminal;
-use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Instant;
 
 /// Validate the handbook, then render it into a static website: an index, a page per
 /// policy with its full revision history and diffs, a changelog and its Atom feed,
@@ -30,43 +25,60 @@ pub struct BuildArgs {
     require_clean: bool,
 }
 
-pub fn run(global: &Global, args: BuildArgs) -> Result<(), CliError> {
+pub fn run(global: &Global, args: BuildArgs) -> Result<(), CommandError> {
     let started = Instant::now();
     let timings = Timings::from_env();
-    let loc = global.location()?;
-    let out = out_dir(&loc, args.out.as_deref())?;
-    let now = now()?;
-    let handbook = match load_valid(&loc, &load::PolicyCache::default())? {
-        Valid::Yes(h) => h,
-        Valid::No(text) => {
-            eprint!("{text}");
-            note("the site was not built: fix the errors above first");
-            return Err(CliError::Findings);
+    let ws = global.open_reporting()?;
+    let out = out_dir(&ws, args.out.as_deref())?;
+    let now = ws.now()?;
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let handbook = match session::load_valid(&ws.loc, &PolicyCache::default(), color) {
+        Ok(Valid { handbook, warnings }) => {
+            if let Some(w) = warnings {
+                eprint!("{w}");
+            }
+            handbook
         }
+        Err(SiteError::Invalid(report)) => {
+            eprint!("{report}");
+            note("the site was not built: fix the errors above first");
+            return Err(CommandError::Findings);
+        }
+        Err(e) => return Err(e.into()),
     };
-    let source = site::source(&loc);
     if args.require_clean {
-        require_clean(&source, &loc, &handbook)?;
+        let dirty = session::uncommitted(&ws, &handbook.settings)?;
+        if !dirty.is_empty() {
+            let mut text = String::from("error: the handbook has uncommitted changes:\n");
+            for f in &dirty {
+                text.push_str(&format!("  {f}\n"));
+            }
+            text.push_str(
+                "  help: commit them (or build without --require-clean to preview them)\n",
+            );
+            eprint_text(&text);
+            return Err(CommandError::Findings);
+        }
     }
     let progress = Progress::start(std::io::stderr().is_terminal());
     timings.mark("load and validate");
     progress.set("reading history");
-    let timeline = read_timeline(&source, &loc, &handbook)?;
-    match source {
-        Source::NoGit => {
+    let timeline = session::read_timeline(&ws, &handbook.settings)?;
+    match HistoryState::of(&ws) {
+        HistoryState::NoGit => {
             note("note: the handbook is not in a git repository, so the site has no history")
         }
-        Source::NoCommits => {
+        HistoryState::NoCommits => {
             note("note: the repository has no commits yet, so the site has no history")
         }
-        Source::Git { .. } => {}
+        HistoryState::Commits => {}
     }
     timings.mark("history and diffs");
-    let templates = templates(&loc, &handbook)?;
+    let templates = site::load_templates(&ws.loc, &handbook.settings)?;
     progress.set("collecting pages");
     let history = HistoryViews::new(&timeline, &handbook.settings.timezone);
-    let site = assemble(
-        &loc,
+    let site = session::assemble(
+        &ws.loc,
         &handbook,
         (&timeline, &history),
         now,
@@ -78,12 +90,10 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CliError> {
     let total = pages.len();
     let files = render::render_all(&site, &templates, &pages, None, &|n| {
         progress.set(&format!("rendering pages: {n}/{total}"))
-    })
-    .map_err(|e| template_error(&e))?;
+    })?;
     timings.mark("render");
     progress.set("writing");
-    output::publish(&out, files.iter().map(|(p, b)| (p.path(), b.as_slice())))
-        .map_err(|e| output_error(&e))?;
+    output::publish(&out, files.iter().map(|(p, b)| (p.path(), b.as_slice())))?;
     timings.mark("write");
     progress.finish();
     note(&format!(
@@ -97,249 +107,12 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CliError> {
 }
 
 /// The output folder: `--out` (relative to the current folder) or `site/` in the handbook
-/// root. Never the handbook itself or a folder holding it.
-pub(super) fn out_dir(loc: &Location, out: Option<&Path>) -> Result<PathBuf, CliError> {
+/// root.
+pub(super) fn out_dir(
+    ws: &normsctl::workspace::Workspace,
+    out: Option<&std::path::Path>,
+) -> Result<PathBuf, CommandError> {
     let cwd = std::env::current_dir()
-        .map_err(|e| CliError::env(format!("cannot read the current folder: {e}")))?;
-    let path = match out {
-        Some(p) => normalize(&cwd.join(p)),
-        None => loc.root.join("site"),
-    };
-    if loc.root.starts_with(&path) {
-        return Err(CliError::env(format!(
-            "--out {} would replace the handbook itself",
-            path.display()
-        ))
-        .with_hint("choose a folder of its own, such as site/"));
-    }
-    if let Some(top) = &loc.work_tree
-        && path.starts_with(top.join(".git"))
-    {
-        return Err(CliError::env("--out points inside the .git folder"));
-    }
-    Ok(path)
-}
-
-/// `a/./b/../c` as `a/c`, without touching the disk (the folder may not exist yet).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// "Now" for this build: `SOURCE_DATE_EPOCH` when set.
-pub(super) fn now() -> Result<jiff::Timestamp, CliError> {
-    super::repo::now()
-}
-
-pub(super) enum Valid {
-    Yes(Box<Handbook>),
-    /// The report of the errors (and warnings) found.
-    No(String),
-}
-
-/// Loads and validates the handbook (policy files whose text `cache` holds are not decoded
-/// again). Warnings are printed on stderr and the build goes on; errors stop it.
-pub(super) fn load_valid(loc: &Location, cache: &load::PolicyCache) -> Result<Valid, CliError> {
-    let loaded = load::load_cached(loc, cache)?;
-    let mut findings = loaded.findings;
-    findings.extend(validate::check(&loaded.handbook));
-    findings.sort();
-    let counts = diag::Counts::of(&findings);
-    if counts.errors > 0 {
-        let palette = report::Palette {
-            color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        };
-        return Ok(Valid::No(report::human(&findings, loaded.files, palette)));
-    }
-    if counts.warnings > 0 {
-        let text = report::human(&findings, loaded.files, report::Palette { color: false });
-        eprint!("{text}");
-    }
-    Ok(Valid::Yes(Box::new(loaded.handbook)))
-}
-
-fn require_clean(source: &Source, loc: &Location, handbook: &Handbook) -> Result<(), CliError> {
-    let Source::Git { repo, .. } = source else {
-        return Err(CliError::env(
-            "--require-clean needs the handbook in a git repository with commits",
-        ));
-    };
-    let dirty = site::uncommitted_files(repo, loc, &handbook.settings)
-        .map_err(|e| CliError::env(format!("git: {}", e.message())))?;
-    if dirty.is_empty() {
-        return Ok(());
-    }
-    let mut text = String::from("error: the handbook has uncommitted changes:\n");
-    for f in &dirty {
-        text.push_str(&format!("  {f}\n"));
-    }
-    text.push_str("  help: commit them (or build without --require-clean to preview them)\n");
-    eprint!("{text}");
-    Err(CliError::Findings)
-}
-
-pub(super) fn read_timeline(
-    source: &Source,
-    loc: &Location,
-    handbook: &Handbook,
-) -> Result<Timeline, CliError> {
-    // Reading history only: skip re-hashing every object read. Never in a process that
-    // verifies the acknowledgement ledger; the option is global to the process.
-    git2::opts::strict_hash_verification(false);
-    site::read_timeline(source, loc, &handbook.settings).map_err(|e| match e {
-        HistoryError::Shallow => CliError::env(e.to_string()).with_hint(
-            "fetch the whole history: `git fetch --unshallow` (GitHub Actions: `fetch-depth: 0` in actions/checkout)",
-        ),
-        other => CliError::env(other.to_string()),
-    })
-}
-
-pub(super) fn templates(loc: &Location, handbook: &Handbook) -> Result<Templates, CliError> {
-    site::load_templates(loc, &handbook.settings).map_err(|e| template_error(&e))
-}
-
-pub(super) fn template_error(e: &TemplateError) -> CliError {
-    CliError::env(format!("template: {e}")).with_hint(
-        "fix the template in the handbook's templates folder, or remove it to use the built-in one",
-    )
-}
-
-pub(super) fn output_error(e: &OutputError) -> CliError {
-    let err = CliError::env(e.to_string());
-    match e {
-        OutputError::NotASite { .. } | OutputError::NotADir { .. } => {
-            err.with_hint("remove it, or choose another folder with --out")
-        }
-        OutputError::Io { .. } => err,
-    }
-}
-
-/// The site's data from the loaded handbook, its history (with its views) and the working
-/// tree.
-pub(super) fn assemble(
-    loc: &Location,
-    handbook: &Handbook,
-    (timeline, history): (&Timeline, &HistoryViews),
-    now: jiff::Timestamp,
-    cache: &mut MarkdownCache,
-    working: Option<(&load::PolicyCache, &mut WorkingFiles)>,
-) -> Site {
-    let working = match working {
-        Some((texts, previous)) => {
-            *previous = site::working_files(loc, handbook, Some((texts, previous)));
-            &*previous
-        }
-        None => &site::working_files(loc, handbook, None),
-    };
-    collect::collect(
-        &Inputs {
-            handbook,
-            timeline,
-            history,
-            working,
-            now,
-            prefix: &loc.prefix,
-        },
-        cache,
-    )
-}
-
-/// Phase times on stderr when `NORMSCTL_TIMINGS` is set (for the benchmarks).
-pub(super) struct Timings(Option<std::cell::Cell<Instant>>);
-
-impl Timings {
-    pub(super) fn from_env() -> Timings {
-        Timings(std::env::var_os("NORMSCTL_TIMINGS").map(|_| std::cell::Cell::new(Instant::now())))
-    }
-
-    pub(super) fn mark(&self, phase: &str) {
-        if let Some(last) = &self.0 {
-            let now = Instant::now();
-            note(&format!(
-                "timing: {phase}: {} ms",
-                now.duration_since(last.get()).as_millis()
-            ));
-            last.set(now);
-        }
-    }
-}
-
-/// A one-line progress indicator on stderr, shown only on a terminal and only once the
-/// work has taken longer than a moment.
-pub(super) struct Progress {
-    state: Option<Arc<Mutex<(String, bool)>>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Progress {
-    pub(super) fn start(enabled: bool) -> Progress {
-        if !enabled {
-            return Progress {
-                state: None,
-                thread: None,
-            };
-        }
-        let state = Arc::new(Mutex::new((String::new(), false)));
-        let shared = Arc::clone(&state);
-        let thread = std::thread::spawn(move || {
-            let started = Instant::now();
-            let mut shown = String::new();
-            loop {
-                std::thread::sleep(Duration::from_millis(100));
-                let (text, done) = shared.lock().map(|s| s.clone()).unwrap_or_default();
-                if done {
-                    if !shown.is_empty() {
-                        eprint!("\r\x1b[K");
-                    }
-                    return;
-                }
-                if started.elapsed() > Duration::from_millis(400) && text != shown {
-                    eprint!("\r\x1b[K{text}…");
-                    shown = text;
-                }
-            }
-        });
-        Progress {
-            state: Some(state),
-            thread: Some(thread),
-        }
-    }
-
-    pub(super) fn set(&self, text: &str) {
-        if let Some(s) = &self.state
-            && let Ok(mut s) = s.lock()
-        {
-            s.0 = text.to_owned();
-        }
-    }
-
-    pub(super) fn finish(mut self) {
-        self.stop();
-    }
-
-    fn stop(&mut self) {
-        if let Some(s) = &self.state
-            && let Ok(mut s) = s.lock()
-        {
-            s.1 = true;
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        self.stop();
-    }
+        .map_err(|e| CommandError::env(format!("cannot read the current folder: {e}")))?;
+    Ok(session::out_dir(&ws.loc, &cwd, out)?)
 }

@@ -1,5 +1,5 @@
-use super::{CliError, Global, note};
-use normsctl::scaffold::{self, ScaffoldError};
+use super::{CommandError, Global, note};
+use normsctl::scaffold;
 use std::path::PathBuf;
 
 /// Write a small working handbook (settings, roster, one policy of each kind, JSON Schemas
@@ -12,16 +12,12 @@ pub struct InitArgs {
     dir: Option<PathBuf>,
 }
 
-pub fn run(global: &Global, args: InitArgs) -> Result<(), CliError> {
+pub fn run(global: &Global, args: InitArgs) -> Result<(), CommandError> {
     let dir = args
         .dir
         .or_else(|| global.repo.clone())
         .unwrap_or_else(|| PathBuf::from("."));
-    let report = scaffold::init(&dir).map_err(|e| match e {
-        ScaffoldError::Exists(_) => CliError::env(e.to_string())
-            .with_hint("init never overwrites: move those paths away, or pick another folder"),
-        other => CliError::env(other.to_string()),
-    })?;
+    let report = scaffold::init(&dir)?;
     for file in &report.written {
         note(&format!("created {}", dir.join(file).display()));
     }

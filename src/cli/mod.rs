@@ -1,5 +1,6 @@
 //! Command-line parsing and the commands. This is the only layer that prints; `main` turns
-//! its result into an exit code.
+//! its result into an exit code. Each command file parses its `Args`, opens the
+//! [`Workspace`], calls the library and prints; errors cross [`command_error`] once.
 
 mod ack;
 mod acks;
@@ -8,22 +9,26 @@ mod acks_show;
 mod acks_sync;
 mod acks_verify;
 mod build;
+mod command_error;
 mod diff;
 mod init;
 mod log;
 mod new;
 mod output;
-mod repo;
+mod progress;
 mod schema;
 mod serve;
 mod show;
 mod templates;
+mod timings;
 mod validate;
 
 use clap::{Args, Parser, Subcommand};
-use normsctl::load::{LoadError, Location};
+pub use command_error::CommandError;
+use normsctl::render::findings::{self, Palette};
+use normsctl::workspace::Workspace;
+use normsctl::workspace::git::{self as git_switches, Trust};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 /// Keep a support team's expectations, norms and metrics as YAML in git: validate them,
 /// render a handbook, show history, and record acknowledgements.
@@ -66,7 +71,12 @@ enum Command {
     Templates(templates::TemplatesArgs),
 }
 
-pub fn run(cli: Cli) -> Result<(), CliError> {
+pub fn run(cli: Cli) -> Result<(), CommandError> {
+    // Hash checks stay on in every process that judges ledger entries.
+    git_switches::configure(match cli.command {
+        Command::Ack(_) | Command::Acks(_) => Trust::Judges,
+        _ => Trust::ReadsHistory,
+    });
     match cli.command {
         Command::Init(args) => init::run(&cli.global, args),
         Command::New(args) => new::run(&cli.global, args),
@@ -84,93 +94,69 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 impl Global {
-    /// Finds the handbook these flags point at.
-    fn location(&self) -> Result<Location, CliError> {
-        let cwd = std::env::current_dir()
-            .map_err(|e| CliError::env(format!("cannot read the current folder: {e}")))?;
-        Location::discover(self.repo.as_deref(), &cwd).map_err(CliError::from)
+    /// Opens the handbook for a command that must not run on defaults in place of broken
+    /// settings: warnings are printed, an error stops the command (exit 2).
+    fn open(&self) -> Result<Workspace, CommandError> {
+        let ws = self.open_reporting()?;
+        let errors: Vec<_> = ws.settings_errors().cloned().collect();
+        if !errors.is_empty() {
+            return Err(CommandError::Settings(errors));
+        }
+        let warnings: Vec<_> = ws.settings_warnings().cloned().collect();
+        if !warnings.is_empty() {
+            eprint_text(&findings::lines(&warnings, Palette { color: true }));
+        }
+        Ok(ws)
+    }
+
+    /// Opens the handbook for a command that reports the settings' findings with the
+    /// rest (`validate`, `build`, `serve`).
+    fn open_reporting(&self) -> Result<Workspace, CommandError> {
+        Ok(Workspace::open(self.repo.as_deref())?)
     }
 }
 
-/// Why a command did not succeed.
-#[derive(Debug)]
-pub enum CliError {
-    /// The command ran and found problems (already reported): exit 1.
-    Findings,
-    /// Bad arguments or a broken environment: exit 2, with a message and an optional hint.
-    Env {
-        message: String,
-        hint: Option<String>,
-    },
-}
-
-impl CliError {
-    pub fn env(message: impl Into<String>) -> CliError {
-        CliError::Env {
-            message: message.into(),
-            hint: None,
-        }
+/// A date (start or end of that day in `tz`) or an RFC 3339 time, as Unix seconds.
+fn parse_time(text: &str, tz: &jiff::tz::TimeZone, end_of_day: bool) -> Result<i64, CommandError> {
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        return Ok(ts.as_second());
     }
-
-    pub fn with_hint(self, hint: impl Into<String>) -> CliError {
-        match self {
-            CliError::Env { message, .. } => CliError::Env {
-                message,
-                hint: Some(hint.into()),
-            },
-            other => other,
-        }
-    }
-
-    /// Prints the error (if any is left to print) and gives the exit code.
-    pub fn report(self) -> ExitCode {
-        match self {
-            CliError::Findings => ExitCode::from(1),
-            CliError::Env { message, hint } => {
-                use std::io::Write;
-                let style = anstyle::Style::new()
-                    .fg_color(Some(anstyle::AnsiColor::Red.into()))
-                    .bold();
-                let mut err = anstream::stderr();
-                let _ = writeln!(err, "{style}error{style:#}: {message}");
-                if let Some(hint) = hint {
-                    let _ = writeln!(err, "  help: {hint}");
-                }
-                ExitCode::from(2)
-            }
-        }
-    }
-}
-
-impl From<LoadError> for CliError {
-    fn from(e: LoadError) -> CliError {
-        let hint = match &e {
-            LoadError::NotFound { .. } => {
-                Some("run `normsctl init` to start a handbook here, or pass --repo DIR")
-            }
-            LoadError::NoPolicies { .. } => {
-                Some("create the folder, or set `policies:` in normsctl.yaml")
-            }
-            _ => None,
-        };
-        CliError::Env {
-            message: e.to_string(),
-            hint: hint.map(str::to_owned),
-        }
-    }
+    let bad = || {
+        CommandError::env(format!(
+            "`{text}` is neither a date (YYYY-MM-DD) nor an RFC 3339 time (2026-03-01T09:00:00+01:00)"
+        ))
+    };
+    let date: jiff::civil::Date = text.parse().map_err(|_| bad())?;
+    let day = if end_of_day {
+        date.tomorrow().map_err(|_| bad())?
+    } else {
+        date
+    };
+    let start = day
+        .to_zoned(tz.clone())
+        .map_err(|_| bad())?
+        .timestamp()
+        .as_second();
+    Ok(if end_of_day { start - 1 } else { start })
 }
 
 /// Writes to stdout, stripping colour when stdout is not a terminal or NO_COLOR is set.
-fn print(text: &str) -> Result<(), CliError> {
+fn print(text: &str) -> Result<(), CommandError> {
     use std::io::Write;
     let mut out = anstream::stdout();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::env(format!(
+        Err(e) => Err(CommandError::env(format!(
             "cannot write to standard output: {e}"
         ))),
     }
+}
+
+/// Text for people on stderr, as it is (colour stripped where stderr is no terminal).
+fn eprint_text(text: &str) {
+    use std::io::Write;
+    let _ = anstream::stderr().write_all(text.as_bytes());
 }
 
 /// A note for people on stderr (never on stdout, which may be a machine's document).

@@ -1,4 +1,4 @@
-use super::{CliError, Global, note, print};
+use super::{CommandError, Global, note, print};
 use normsctl::model::{Kind, is_valid_id};
 use normsctl::{load, scaffold};
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Args)]
 pub struct NewArgs {
     /// expectation, norm or metric
-    #[arg(value_parser = ["expectation", "norm", "metric"])]
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(Kind::NAMES))]
     kind: String,
     /// The new policy's id (also its file name)
     id: String,
@@ -20,17 +20,20 @@ pub struct NewArgs {
     owner: Option<String>,
 }
 
-pub fn run(global: &Global, args: NewArgs) -> Result<(), CliError> {
+pub fn run(global: &Global, args: NewArgs) -> Result<(), CommandError> {
     let kind = Kind::parse(&args.kind).expect("clap checked the kind");
     if !is_valid_id(&args.id) {
-        return Err(CliError::env(format!("`{}` is not a valid id", args.id))
-            .with_hint(normsctl::validate::ids::ID_SHAPE_HINT));
+        return Err(
+            CommandError::env(format!("`{}` is not a valid id", args.id))
+                .with_hint(normsctl::validate::ids::ID_SHAPE_HINT),
+        );
     }
-    let loc = global.location()?;
-    let loaded = load::load(&loc)?;
+    let ws = global.open()?;
+    let loc = &ws.loc;
+    let loaded = ws.load(&load::PolicyCache::default())?;
     let handbook = &loaded.handbook;
     if let Some(existing) = handbook.policies.iter().find(|p| p.id.value == args.id) {
-        return Err(CliError::env(format!(
+        return Err(CommandError::env(format!(
             "a policy `{}` already exists in {}",
             args.id, existing.file
         )));
@@ -50,7 +53,7 @@ pub fn run(global: &Global, args: NewArgs) -> Result<(), CliError> {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => format!("name a person or team of {}", roster.file),
                 };
-                return Err(CliError::env(format!(
+                return Err(CommandError::env(format!(
                     "--owner `{owner}` is not a person or team on the roster"
                 ))
                 .with_hint(hint));
@@ -68,7 +71,7 @@ pub fn run(global: &Global, args: NewArgs) -> Result<(), CliError> {
             })
             .map(|id| id.value.clone())
             .ok_or_else(|| {
-                CliError::env("the roster has no teams or people to own the policy")
+                CommandError::env("the roster has no teams or people to own the policy")
                     .with_hint("pass --owner ID")
             })?,
     };
@@ -76,7 +79,7 @@ pub fn run(global: &Global, args: NewArgs) -> Result<(), CliError> {
     let folder = match args.dir {
         Some(dir) if load::is_safe_relative(&dir.to_string_lossy()) => policies.join(dir),
         Some(dir) => {
-            return Err(CliError::env(format!(
+            return Err(CommandError::env(format!(
                 "--dir {} leaves the policies folder",
                 dir.display()
             )));
@@ -96,7 +99,7 @@ pub fn run(global: &Global, args: NewArgs) -> Result<(), CliError> {
         .then(|| relative(&folder, &schema_file));
     let text = scaffold::skeleton(kind, &args.id, &owner, schema.as_deref());
     normsctl::atomic::write_new(&path, text.as_bytes())
-        .map_err(|e| CliError::env(format!("{}: {e}", path.display())))?;
+        .map_err(|e| CommandError::env(format!("{}: {e}", path.display())))?;
     let shown = loc.display(path.strip_prefix(&loc.root).unwrap_or(&path));
     print(&format!("{shown}\n"))?;
     note(&format!(

@@ -1,4 +1,4 @@
-use super::{CliError, Global, note, print};
+use super::{CommandError, Global, note, print};
 use clap::Args;
 use normsctl::schema::SchemaKind;
 use std::path::PathBuf;
@@ -16,12 +16,12 @@ pub struct SchemaArgs {
     out: Option<PathBuf>,
 }
 
-pub fn run(_global: &Global, args: SchemaArgs) -> Result<(), CliError> {
+pub fn run(_global: &Global, args: SchemaArgs) -> Result<(), CommandError> {
     if let Some(dir) = args.out {
         for kind in SchemaKind::ALL {
             let path = dir.join(kind.file_name());
             normsctl::atomic::write(&path, &pretty(&kind.schema()))
-                .map_err(|e| CliError::env(format!("{}: {e}", path.display())))?;
+                .map_err(|e| CommandError::env(format!("{}: {e}", path.display())))?;
             note(&format!("wrote {}", path.display()));
         }
         return Ok(());
@@ -39,7 +39,5 @@ pub fn run(_global: &Global, args: SchemaArgs) -> Result<(), CliError> {
 }
 
 fn pretty(value: &serde_json::Value) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(value).expect("JSON values serialise");
-    bytes.push(b'\n');
-    bytes
+    normsctl::render::json::pretty_bytes(value)
 }

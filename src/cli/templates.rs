@@ -1,4 +1,4 @@
-use super::{CliError, Global, note};
+use super::{CommandError, Global, note};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -25,15 +25,13 @@ struct EjectArgs {
     dir: Option<PathBuf>,
 }
 
-pub fn run(global: &Global, args: TemplatesArgs) -> Result<(), CliError> {
+pub fn run(global: &Global, args: TemplatesArgs) -> Result<(), CommandError> {
     let TemplatesCommand::Eject(args) = args.command;
     let dir = match args.dir {
         Some(d) => d,
         None => {
-            let loc = global.location()?;
-            let mut findings = Vec::new();
-            let (settings, _) = normsctl::load::load_settings(&loc, &mut findings);
-            loc.root.join(settings.templates)
+            let ws = global.open()?;
+            ws.loc.root.join(&ws.settings.templates)
         }
     };
     let existing: Vec<String> = normsctl::site::templates::TEMPLATES
@@ -44,7 +42,7 @@ pub fn run(global: &Global, args: TemplatesArgs) -> Result<(), CliError> {
         .map(str::to_owned)
         .collect();
     if !existing.is_empty() {
-        return Err(CliError::env(format!(
+        return Err(CommandError::env(format!(
             "{} already holds {}",
             dir.display(),
             existing.join(", ")
@@ -54,7 +52,7 @@ pub fn run(global: &Global, args: TemplatesArgs) -> Result<(), CliError> {
         ));
     }
     let written = normsctl::site::templates::eject(&dir)
-        .map_err(|e| CliError::env(format!("cannot write into {}: {e}", dir.display())))?;
+        .map_err(|e| CommandError::env(format!("cannot write into {}: {e}", dir.display())))?;
     for path in &written {
         note(&format!("wrote {}", path.display()));
     }

@@ -1,8 +1,7 @@
-use super::repo::{self, Context};
-use super::{CliError, Global, print};
+use super::{CommandError, Global, print};
 use clap::{Args, ValueEnum};
-use normsctl::history::{self, snapshot::Snapshot};
-use normsctl::{diag, load, report, validate};
+use normsctl::render::findings::{self, Palette};
+use normsctl::{diag, load, validate};
 
 /// Check the handbook: YAML, keys and types, ids, references, the roster and the fairness
 /// of metrics. Exit 0 when clean (warnings alone are fine), 1 on errors (or warnings with
@@ -33,70 +32,28 @@ enum Format {
     Sarif,
 }
 
-pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CliError> {
-    let loc = global.location()?;
-    let loaded = load::load(&loc)?;
+pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CommandError> {
+    let ws = global.open_reporting()?;
+    let loaded = ws.load(&load::PolicyCache::default())?;
     let mut findings = loaded.findings;
     findings.extend(validate::check(&loaded.handbook));
     if let Some(rev) = &args.base {
-        check_changes(global, rev, &loaded.handbook, &mut findings)?;
+        validate::change::against(&ws, rev, &loaded.handbook, &mut findings)?;
     }
     if args.strict {
         diag::make_strict(&mut findings);
     }
     findings.sort();
     let text = match args.format {
-        Format::Human => report::human(&findings, loaded.files, report::Palette { color: true }),
-        Format::Json => report::json(&findings, loaded.files),
-        Format::Github => report::github(&findings),
-        Format::Sarif => report::sarif(&findings),
+        Format::Human => findings::human(&findings, loaded.files, Palette { color: true }),
+        Format::Json => findings::json(&findings, loaded.files),
+        Format::Github => findings::github(&findings),
+        Format::Sarif => findings::sarif(&findings),
     };
     print(&text)?;
     if diag::Counts::of(&findings).errors > 0 {
-        Err(CliError::Findings)
+        Err(CommandError::Findings)
     } else {
         Ok(())
     }
-}
-
-/// The change rules: each policy of the working tree against its text at `rev`.
-fn check_changes(
-    global: &Global,
-    rev: &str,
-    handbook: &normsctl::model::Handbook,
-    findings: &mut Vec<diag::Finding>,
-) -> Result<(), CliError> {
-    let cx = Context::new(global)?;
-    let git = cx.repo()?;
-    repo::require_complete(&git)?;
-    let base = repo::commit(&git, rev)?;
-    let tree = base
-        .tree()
-        .map_err(|e| CliError::env(format!("git: {}", e.message())))?;
-    let snapshot = Snapshot::at_tree(&git, &tree, &cx.policies_dir())
-        .map_err(|e| CliError::env(format!("git: {}", e.message())))?;
-    // `replaces` names retired policies: with history at hand, they must have existed.
-    if let Ok(head) = repo::head(&git) {
-        let history = repo::walk(&git, head, &cx.policies_dir(), None)?;
-        let ever: std::collections::HashSet<&str> = history
-            .iter()
-            .map(|r| r.id.as_str())
-            .chain(snapshot.policies.keys().map(String::as_str))
-            .collect();
-        validate::references::check_replaces_history(handbook, &ever, findings);
-    }
-    for policy in &handbook.policies {
-        let rel = policy
-            .file
-            .strip_prefix(&cx.loc.prefix)
-            .unwrap_or(&policy.file);
-        let Ok(source) = std::fs::read_to_string(cx.loc.root.join(rel)) else {
-            continue;
-        };
-        let before = snapshot
-            .get(&history::stem(&policy.file))
-            .map(|f| f.text.as_str());
-        validate::change::check(before, policy, &source, findings);
-    }
-    Ok(())
 }

@@ -5,10 +5,6 @@
 //! nothing here prints. A text that does not parse still compares (as one opaque field), so
 //! a diff never fails because one side is broken.
 
-mod handbook;
-
-pub use handbook::{Entry, compare_handbooks};
-
 use crate::yaml::{self, Node, Value};
 use serde_json::Value as Json;
 use std::collections::HashMap;

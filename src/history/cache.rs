@@ -41,13 +41,7 @@ pub struct Cached {
 
 /// Where the cache for `dir` lives: `<git dir>/normsctl/history-<hash of dir>.json`.
 pub fn path(repo: &Repository, dir: &str) -> PathBuf {
-    // FNV-1a: stable across runs and platforms, unlike the standard hasher.
-    let hash = dir.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    repo.path()
-        .join("normsctl")
-        .join(format!("history-{hash:016x}.json"))
+    crate::cache::path(repo.path(), "history", dir)
 }
 
 /// [`super::walk`], answered from the cache where it still holds, and the cache brought
@@ -56,8 +50,8 @@ pub fn walk(repo: &Repository, head: Oid, policies_dir: &str) -> Result<Cached, 
     require_complete(repo)?;
     let dir = policies_dir.trim_end_matches('/');
     let file = path(repo, dir);
-    let cached =
-        read(&file).filter(|c| c.format == FORMAT && c.tool == crate::VERSION && c.dir == dir);
+    let cached = crate::cache::read::<File>(&file)
+        .filter(|c| c.format == FORMAT && c.tool == crate::VERSION && c.dir == dir);
     // Back from HEAD along first parents until the cache's tip (or the root).
     let tip = cached.as_ref().map(|c| c.tip);
     let mut line = Vec::new();
@@ -93,10 +87,7 @@ pub fn walk(repo: &Repository, head: Oid, policies_dir: &str) -> Result<Cached, 
             tip: head,
             revisions: newer,
         };
-        if let Ok(bytes) = serde_json::to_vec(&saved) {
-            // A read-only repository, or a full disk, only costs the next run its speed.
-            let _ = crate::atomic::write(&file, &bytes);
-        }
+        crate::cache::write(&file, &saved);
         newer = saved.revisions;
     }
     Ok(Cached {
@@ -104,11 +95,6 @@ pub fn walk(repo: &Repository, head: Oid, policies_dir: &str) -> Result<Cached, 
         reused,
         walked,
     })
-}
-
-fn read(file: &std::path::Path) -> Option<File> {
-    let bytes = std::fs::read(file).ok()?;
-    serde_json::from_slice(&bytes).ok()
 }
 
 /// Object ids as hex strings.

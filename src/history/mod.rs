@@ -7,6 +7,7 @@
 //! whose file is removed is retired. Nothing here prints.
 
 pub mod cache;
+pub mod compare;
 pub mod snapshot;
 pub mod standing;
 pub mod trees;
@@ -14,6 +15,9 @@ pub mod trees;
 use git2::{ObjectType, Oid, Repository, Tree};
 use std::collections::BTreeMap;
 use trees::{FileChange, subtree};
+mod classify;
+use classify::*;
+pub use classify::{declared_revision, revision_of, stem};
 
 /// What a commit did to one policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -467,161 +471,155 @@ pub fn require_complete(repo: &Repository) -> Result<(), HistoryError> {
     Ok(())
 }
 
-/// The commits a merge brings in (reachable from its other parents, not its first), newest
-/// first; empty for an ordinary commit.
-fn merged_side<'r>(
-    repo: &'r Repository,
-    commit: &git2::Commit<'r>,
-) -> Result<Vec<git2::Commit<'r>>, git2::Error> {
-    if commit.parent_count() < 2 {
-        return Ok(Vec::new());
-    }
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)?;
-    for parent in commit.parent_ids().skip(1) {
-        walk.push(parent)?;
-    }
-    walk.hide(commit.parent_id(0)?)?;
-    walk.map(|oid| repo.find_commit(oid?)).collect()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
 
-/// Whether `commit` changed the file at `path` (or at `old_path`) against its first parent.
-fn touches(commit: &git2::Commit, path: &str, old_path: Option<&str>) -> bool {
-    let blob_at = |c: &git2::Commit, p: &str| {
-        c.tree()
+    fn policy(id: &str, revision: u32, body: &str) -> String {
+        format!(
+            "id: {id}\nkind: norm\ntitle: T\nsummary: S\nowner: ana\nrevision: {revision}\nbody: {body}\n"
+        )
+    }
+
+    /// Makes the files of the work tree exactly `files` and commits them at `time`.
+    fn commit(repo: &Repository, files: &[(&str, String)], time: i64) -> Oid {
+        let root = repo.workdir().unwrap().to_path_buf();
+        let _ = std::fs::remove_dir_all(root.join("policies"));
+        for (path, text) in files {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let mut index = repo.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        index.update_all(["*"], None).unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig =
+            git2::Signature::new("Ana", "ana@example.com", &git2::Time::new(time, 60)).unwrap();
+        let parents: Vec<_> = repo
+            .head()
             .ok()
-            .and_then(|t| t.get_path(std::path::Path::new(p)).ok())
-            .map(|e| e.id())
-    };
-    let parent = commit.parent(0).ok();
-    [Some(path), old_path].into_iter().flatten().any(|p| {
-        let before = parent.as_ref().and_then(|c| blob_at(c, p));
-        before != blob_at(commit, p)
-    })
-}
-
-/// Which tree entries the history follows: folders and policy files, nothing hidden.
-fn policy_entry(name: &str, is_tree: bool) -> bool {
-    !name.starts_with('.') && (is_tree || is_policy_file(name))
-}
-
-/// Whether a tree entry's name is a policy file (`.yaml`/`.yml`, not hidden).
-pub(crate) fn is_policy_file(name: &str) -> bool {
-    !name.starts_with('.') && (name.ends_with(".yaml") || name.ends_with(".yml"))
-}
-
-/// A policy's id as its file names it: the file name without its extension.
-pub fn stem(path: &str) -> String {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    file.rsplit_once('.').map_or(file, |(s, _)| s).to_owned()
-}
-
-/// One id's files in one commit: removed (path, blob), added (path, blob), edited in place
-/// (path, old blob, new blob).
-type IdChanges = (
-    Vec<(String, Oid)>,
-    Vec<(String, Oid)>,
-    Vec<(String, Oid, Oid)>,
-);
-
-/// Groups one commit's file changes by policy id and names each change.
-fn classify(
-    repo: &Repository,
-    changes: Vec<FileChange>,
-    declared: &mut Declared,
-) -> Vec<(String, Change, String, Option<String>, Oid)> {
-    let mut by_id: BTreeMap<String, IdChanges> = BTreeMap::new();
-    for (path, old, new) in changes {
-        let slot = by_id.entry(stem(&path)).or_default();
-        match (old, new) {
-            (Some(o), None) => slot.0.push((path, o)),
-            (None, Some(n)) => slot.1.push((path, n)),
-            (Some(o), Some(n)) => slot.2.push((path, o, n)),
-            (None, None) => {}
-        }
+            .and_then(|h| h.target())
+            .map(|h| repo.find_commit(h).unwrap())
+            .into_iter()
+            .collect();
+        let refs: Vec<_> = parents.iter().collect();
+        repo.commit(
+            Some("HEAD"),
+            &sig,
+            &sig,
+            &format!("at {time}"),
+            &tree,
+            &refs,
+        )
+        .unwrap()
     }
-    let mut out = Vec::new();
-    for (id, (removed, added, modified)) in by_id {
-        for (path, old, new) in modified {
-            out.push((
-                id.clone(),
-                edit_kind(repo, declared, old, new),
-                path,
-                None,
-                new,
-            ));
-        }
-        let mut removed = removed.into_iter();
-        for (path, new) in added {
-            match removed.next() {
-                Some((old_path, old)) if old == new => {
-                    out.push((id.clone(), Change::Moved, path, Some(old_path), new))
-                }
-                Some((old_path, old)) => out.push((
-                    id.clone(),
-                    edit_kind(repo, declared, old, new),
-                    path,
-                    Some(old_path),
-                    new,
-                )),
-                None => out.push((id.clone(), Change::Added, path, None, new)),
-            }
-        }
-        for (path, old) in removed {
-            out.push((id.clone(), Change::Retired, path, None, old));
-        }
+
+    /// `a` added, reworded, made stricter and moved; `b` added then retired.
+    fn history(dir: &Path) -> (Repository, Oid) {
+        let repo = Repository::init(dir).unwrap();
+        let a = |r, body| ("policies/a.yaml", policy("a", r, body));
+        let b = ("policies/b.yaml", policy("b", 1, "B"));
+        commit(&repo, &[a(1, "Be kind."), b.clone()], 1000);
+        commit(&repo, &[a(1, "Be kind, always."), b.clone()], 2000);
+        commit(&repo, &[a(2, "Be kind, always, and quick."), b], 3000);
+        let moved = (
+            "policies/norms/a.yaml",
+            policy("a", 2, "Be kind, always, and quick."),
+        );
+        let head = commit(&repo, &[moved], 4000);
+        (repo, head)
     }
-    out
-}
 
-fn edit_kind(repo: &Repository, declared: &mut Declared, old: Oid, new: Oid) -> Change {
-    match (declared.get(repo, old), declared.get(repo, new)) {
-        (Some(a), Some(b)) if b > a => Change::Material,
-        _ => Change::Editorial,
+    fn changes(revisions: &[Revision]) -> Vec<(String, &'static str, Option<u32>, i64)> {
+        revisions
+            .iter()
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    r.change.as_str(),
+                    r.revision,
+                    r.landed.seconds,
+                )
+            })
+            .collect()
     }
-}
 
-/// Declared revisions by blob: each blob is read once per walk (the new text of one change
-/// is the old text of the next).
-#[derive(Default)]
-struct Declared(std::collections::HashMap<Oid, Option<u32>>);
-
-impl Declared {
-    fn get(&mut self, repo: &Repository, blob: Oid) -> Option<u32> {
-        *self
-            .0
-            .entry(blob)
-            .or_insert_with(|| declared_revision(repo, blob))
+    #[test]
+    fn the_walk_classifies_every_change_newest_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (repo, head) = history(tmp.path());
+        let all = walk(&repo, head, "policies").unwrap();
+        let s = |x: &str| x.to_owned();
+        assert_eq!(
+            changes(&all),
+            vec![
+                (s("a"), "moved", Some(2), 4000),
+                (s("b"), "retired", None, 4000),
+                (s("a"), "material", Some(2), 3000),
+                (s("a"), "editorial", Some(1), 2000),
+                (s("a"), "added", Some(1), 1000),
+                (s("b"), "added", Some(1), 1000),
+            ]
+        );
+        let moved = &all[0];
+        assert_eq!(moved.path, "policies/norms/a.yaml");
+        assert_eq!(moved.old_path.as_deref(), Some("policies/a.yaml"));
+        assert_eq!(moved.author_name, "Ana");
     }
-}
 
-/// The `revision` a policy blob declares, if it can be read.
-pub fn declared_revision(repo: &Repository, blob: Oid) -> Option<u32> {
-    let blob = repo.find_blob(blob).ok()?;
-    let text = std::str::from_utf8(blob.content()).ok()?;
-    revision_of(text)
-}
-
-/// The `revision` a policy text declares. A block-style `revision: N` line at the top level
-/// is read directly; anything else goes through the YAML parser.
-pub fn revision_of(text: &str) -> Option<u32> {
-    let mut candidates = text.lines().filter_map(|l| l.strip_prefix("revision:"));
-    if let (Some(value), None) = (candidates.next(), candidates.next()) {
-        let value = value.split(" #").next().unwrap_or_default().trim();
-        if let Ok(n) = value.parse::<u32>() {
-            return Some(n);
-        }
+    #[test]
+    fn one_policy_s_walk_is_the_whole_walk_filtered() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (repo, head) = history(tmp.path());
+        let mut all = walk(&repo, head, "policies").unwrap();
+        all.retain(|r| r.id == "a");
+        assert_eq!(
+            changes(&walk_one(&repo, head, "policies", "a").unwrap()),
+            changes(&all)
+        );
+        assert!(walk_one(&repo, head, "policies", "zzz").unwrap().is_empty());
     }
-    let node = crate::yaml::parse(text).ok()??;
-    let crate::yaml::Value::Map(entries) = node.value else {
-        return None;
-    };
-    entries
-        .iter()
-        .find_map(|(k, v)| match (&k.value, &v.value) {
-            (crate::yaml::Value::Str(k), crate::yaml::Value::Int(i)) if k == "revision" => {
-                u32::try_from(*i).ok()
-            }
-            _ => None,
-        })
+
+    #[test]
+    fn the_cache_answers_as_the_walk_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (repo, head) = history(tmp.path());
+        let walked = walk(&repo, head, "policies").unwrap();
+        let first = cache::walk(&repo, head, "policies").unwrap();
+        assert!(!first.reused);
+        let again = cache::walk(&repo, head, "policies").unwrap();
+        assert!(again.reused);
+        assert_eq!(again.walked, 0);
+        assert_eq!(changes(&again.revisions), changes(&walked));
+        // A damaged cache is a miss: the walk is made again.
+        std::fs::write(cache::path(&repo, "policies"), b"{damaged").unwrap();
+        let rebuilt = cache::walk(&repo, head, "policies").unwrap();
+        assert!(!rebuilt.reused);
+        assert_eq!(changes(&rebuilt.revisions), changes(&walked));
+    }
+
+    #[test]
+    fn stems_and_declared_revisions() {
+        assert_eq!(stem("policies/norms/a.yaml"), "a");
+        assert_eq!(stem("b.yml"), "b");
+        assert_eq!(revision_of("id: a\nrevision: 3\n"), Some(3));
+        assert_eq!(revision_of("id: a\n"), None);
+        assert_eq!(revision_of(": not yaml ["), None);
+    }
+
+    #[test]
+    fn shallow_clones_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (repo, head) = history(tmp.path());
+        std::fs::write(repo.path().join("shallow"), format!("{head}\n")).unwrap();
+        let repo = Repository::open(tmp.path()).unwrap();
+        assert!(matches!(
+            require_complete(&repo),
+            Err(HistoryError::Shallow)
+        ));
+    }
 }

@@ -127,3 +127,28 @@ pub fn at<'h>(
     }
     answer
 }
+
+/// The newest text at the tip, in force now or upcoming (or its last text, if retired).
+pub fn latest<'h>(
+    history: &'h [Revision],
+    id: &str,
+    now: i64,
+    tz: &jiff::tz::TimeZone,
+    effective: impl Fn(&Revision) -> Option<jiff::civil::Date>,
+) -> At<'h> {
+    let mut answer = at(history, id, i64::MAX, tz, effective);
+    if answer.standing == Standing::InForce && answer.in_force_from.is_some_and(|f| f > now) {
+        answer.standing = Standing::Upcoming;
+    }
+    answer
+}
+
+/// The `effective` date a revision's text declares (none for a retirement).
+pub fn effective_of(git: &git2::Repository, r: &Revision) -> Option<jiff::civil::Date> {
+    if r.change == Change::Retired {
+        return None;
+    }
+    let blob = git.find_blob(r.blob).ok()?;
+    let text = std::str::from_utf8(blob.content()).ok()?;
+    crate::diff::Fields::of(text).text("effective").parse().ok()
+}

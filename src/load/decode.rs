@@ -5,34 +5,10 @@
 //! records a finding at the value's position and returns `None`, so one run reports every
 //! mistake in the file.
 
-use crate::diag::{Finding, Pos, Rule, Severity, did_you_mean};
+use crate::diag::{Finding, Pos, Rule, did_you_mean};
 use crate::model::Located;
+pub use crate::rules::decode::{INVALID_VALUE, MISSING_KEY, UNKNOWN_KEY, WRONG_TYPE};
 use crate::yaml::{Node, Value};
-
-pub static UNKNOWN_KEY: Rule = Rule {
-    name: "unknown-key",
-    severity: Severity::Error,
-    summary: "a key that this kind of file does not have",
-    help: "remove the key or correct its spelling",
-};
-pub static MISSING_KEY: Rule = Rule {
-    name: "missing-key",
-    severity: Severity::Error,
-    summary: "a required key is missing",
-    help: "add the key",
-};
-pub static WRONG_TYPE: Rule = Rule {
-    name: "wrong-type",
-    severity: Severity::Error,
-    summary: "a value of the wrong type (text, number, list, mapping)",
-    help: "write the value in the type the key takes (see `normsctl schema`)",
-};
-pub static INVALID_VALUE: Rule = Rule {
-    name: "invalid-value",
-    severity: Severity::Error,
-    summary: "a value outside what the key allows",
-    help: "use one of the allowed values",
-};
 
 /// One key of a mapping and its value.
 pub struct Entry<'n> {
@@ -269,11 +245,11 @@ impl<'a> Decoder<'a> {
             return true;
         }
         self.report(
-            &crate::validate::ids::BAD_ID,
+            &crate::rules::decode::BAD_ID,
             id.pos,
             format!("`{}` is not a valid id in `{key}`", id.value),
         )
-        .hint = Some(crate::validate::ids::ID_SHAPE_HINT.to_owned());
+        .hint = Some(crate::rules::decode::ID_SHAPE_HINT.to_owned());
         false
     }
 
@@ -300,7 +276,7 @@ impl<'a> Decoder<'a> {
                     "is not a date in the form YYYY-MM-DD"
                 };
                 self.report(
-                    &crate::validate::dates::BAD_DATE,
+                    &crate::rules::decode::BAD_DATE,
                     node.pos,
                     format!("`{key}: {}` {why}", text.value),
                 )

@@ -12,11 +12,15 @@ pub mod templates;
 
 use crate::diag::{Finding, Pos};
 use crate::model::{Handbook, Policy, Settings};
-use crate::validate::file as rules;
+use crate::rules::file as rules;
 use crate::yaml::{self, ParseError};
 use decode::Decoder;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+
+mod read;
+pub use read::parse_finding;
+use read::*;
 
 /// The settings file that marks a handbook root.
 pub const SETTINGS_FILE: &str = "normsctl.yaml";
@@ -56,34 +60,51 @@ impl Location {
     /// holding `normsctl.yaml` (within the git work tree, when there is one), else the top
     /// of the git work tree.
     pub fn discover(repo: Option<&Path>, cwd: &Path) -> Result<Location, LoadError> {
-        let root = match repo {
+        Location::discover_with_repo(repo, cwd).map(|(loc, _)| loc)
+    }
+
+    /// [`Location::discover`], also giving the git repository holding the handbook (if
+    /// any), so that a command discovers it once.
+    pub fn discover_with_repo(
+        repo: Option<&Path>,
+        cwd: &Path,
+    ) -> Result<(Location, Option<git2::Repository>), LoadError> {
+        let (root, git) = match repo {
             Some(dir) => {
                 let dir = cwd.join(dir);
                 if !dir.is_dir() {
                     return Err(LoadError::NoSuchDir { path: dir });
                 }
-                canonical(&dir)?
+                let root = canonical(&dir)?;
+                let git = git2::Repository::discover(&root).ok();
+                (root, git)
             }
             None => {
                 let start = canonical(cwd)?;
-                let top = work_tree_of(&start);
+                let git = git2::Repository::discover(&start).ok();
+                let top = git.as_ref().and_then(work_tree);
                 let found = start
                     .ancestors()
                     .take_while(|dir| top.as_ref().is_none_or(|top| dir.starts_with(top)))
                     .find(|dir| dir.join(SETTINGS_FILE).is_file())
                     .map(Path::to_path_buf);
                 match found.or(top) {
-                    Some(root) => root,
+                    Some(root) => (root, git),
                     None => return Err(LoadError::NotFound { start }),
                 }
             }
         };
-        Ok(Location::at(root))
+        let work_tree = git.as_ref().and_then(work_tree);
+        Ok((Location::with_work_tree(root, work_tree), git))
     }
 
     /// A location for a known root folder (canonical).
     pub fn at(root: PathBuf) -> Location {
         let work_tree = work_tree_of(&root);
+        Location::with_work_tree(root, work_tree)
+    }
+
+    fn with_work_tree(root: PathBuf, work_tree: Option<PathBuf>) -> Location {
         let prefix = work_tree
             .as_ref()
             .and_then(|top| root.strip_prefix(top).ok())
@@ -116,7 +137,10 @@ fn canonical(path: &Path) -> Result<PathBuf, LoadError> {
 }
 
 fn work_tree_of(dir: &Path) -> Option<PathBuf> {
-    let repo = git2::Repository::discover(dir).ok()?;
+    work_tree(&git2::Repository::discover(dir).ok()?)
+}
+
+fn work_tree(repo: &git2::Repository) -> Option<PathBuf> {
     repo.workdir()?.canonicalize().ok()
 }
 
@@ -185,8 +209,22 @@ struct Decoded {
 
 /// [`load`], reusing (and refreshing) decoded policy files from `cache`.
 pub fn load_cached(loc: &Location, cache: &PolicyCache) -> Result<Loaded, LoadError> {
-    let mut out = Loaded::default();
-    let (settings, read) = load_settings(loc, &mut out.findings);
+    let mut findings = Vec::new();
+    let (settings, read) = load_settings(loc, &mut findings);
+    load_with_settings(loc, (settings, findings, read), cache)
+}
+
+/// [`load_cached`] with the settings already read: `(settings, their findings, whether
+/// a file was read)`, as [`load_settings`] gives them.
+pub fn load_with_settings(
+    loc: &Location,
+    (settings, findings, read): (Settings, Vec<Finding>, bool),
+    cache: &PolicyCache,
+) -> Result<Loaded, LoadError> {
+    let mut out = Loaded {
+        findings,
+        ..Loaded::default()
+    };
     out.handbook.settings = settings;
     out.files += usize::from(read);
     let Settings {
@@ -336,18 +374,12 @@ fn is_yaml(path: &Path) -> bool {
 
 /// Reads and decodes policy files on every core, keeping the given order.
 fn read_policies(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> Chunk {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = files.len().div_ceil(threads).max(64);
-    let results: Vec<Chunk> = std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || read_policy_chunk(loc, part, cache)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("policy reader thread panicked"))
-            .collect()
-    });
+    use rayon::prelude::*;
+    let chunk = files.len().div_ceil(rayon::current_num_threads()).max(64);
+    let results: Vec<Chunk> = files
+        .par_chunks(chunk)
+        .map(|part| read_policy_chunk(loc, part, cache))
+        .collect();
     let mut all: Chunk = (Vec::with_capacity(files.len()), Vec::new(), Vec::new());
     for (mut p, mut u, mut f) in results {
         all.0.append(&mut p);
@@ -420,185 +452,105 @@ fn read_policy_chunk(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> 
     (policies, unread, findings)
 }
 
-/// Which file `read_yaml` reads: settings may be empty; policies come from the walker.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum FileKind {
-    Settings,
-    Roster,
-    Policy,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Reads one YAML file that must hold one mapping. Problems become findings and `None`.
-/// Settings may have no document at all (read as an empty mapping).
-fn read_yaml(
-    loc: &Location,
-    path: &Path,
-    name: &str,
-    kind: FileKind,
-    findings: &mut Vec<Finding>,
-) -> Option<(String, yaml::Node)> {
-    let walked = kind == FileKind::Policy;
-    let source = match read_text(loc, path, name, walked) {
-        Ok(source) => source,
-        Err(finding) => {
-            findings.push(*finding);
-            return None;
-        }
-    };
-    let node = parse_document(&source, name, kind, findings)?;
-    Some((source, node))
-}
+    const ROSTER: &str = "teams:\n  - { id: tier1, name: Tier 1, lead: ana }\npeople:\n  - { id: ana, name: Ana, email: ana@example.com, teams: [tier1] }\n";
+    const NORM: &str =
+        "id: handover\nkind: norm\ntitle: T\nsummary: S\nowner: tier1\nrevision: 1\nbody: B\n";
 
-/// Parses one file's text, which must hold one mapping. Problems become findings and
-/// `None`. Settings may have no document at all (read as an empty mapping).
-fn parse_document(
-    source: &str,
-    name: &str,
-    kind: FileKind,
-    findings: &mut Vec<Finding>,
-) -> Option<yaml::Node> {
-    let may_be_empty = kind == FileKind::Settings;
-    match yaml::parse(source) {
-        Ok(Some(node)) => {
-            if matches!(node.value, yaml::Value::Map(_)) {
-                return Some(node);
-            }
-            if may_be_empty && matches!(node.value, yaml::Value::Null) {
-                return Some(empty_map());
-            }
-            findings.push(
-                Finding::new(
-                    &rules::DOCUMENT_SHAPE,
-                    name,
-                    node.pos,
-                    format!(
-                        "the file holds {}; it must be one mapping of keys to values",
-                        node.type_name()
-                    ),
-                )
-                .hint("write `key: value` lines at the top level, like `id: working-hours`"),
-            );
-            None
+    fn handbook(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
         }
-        Ok(None) if may_be_empty => Some(empty_map()),
-        Ok(None) => {
-            findings.push(
-                Finding::new(&rules::DOCUMENT_SHAPE, name, Pos::START, "the file is empty")
-                    .hint("write the document's keys, or delete the file (`normsctl new` writes a skeleton)"),
-            );
-            None
-        }
-        Err(e) => {
-            findings.push(parse_finding(name, &e));
-            None
-        }
+        dir
     }
-}
 
-fn empty_map() -> yaml::Node {
-    yaml::Node {
-        value: yaml::Value::Map(Vec::new()),
-        pos: Pos::START,
-        span: None,
+    fn rules(loaded: &Loaded) -> Vec<String> {
+        loaded
+            .findings
+            .iter()
+            .map(|f| format!("{}:{}:{} {}", f.file, f.pos.line, f.pos.column, f.rule.name))
+            .collect()
     }
-}
 
-/// Turns a parse error into a finding under the right rule.
-pub fn parse_finding(name: &str, e: &ParseError) -> Finding {
-    match e {
-        ParseError::Syntax { pos, message } => Finding::new(
-            &rules::YAML_SYNTAX,
-            name,
-            *pos,
-            format!("YAML syntax: {message}"),
-        )
-        .hint(if message.contains("tab") {
-            "indent with spaces: YAML does not allow tabs for indentation"
-        } else {
-            "fix the YAML at this place (check indentation, quotes and brackets)"
-        }),
-        ParseError::DuplicateKey { pos, key } => Finding::new(
-            &rules::DUPLICATE_KEY,
-            name,
-            *pos,
-            format!("the key `{key}` appears twice in the same mapping"),
-        )
-        .hint("keep one of them: a later value would silently win in other tools"),
-        ParseError::Limit { pos, message } => {
-            Finding::new(&rules::FILE_LIMIT, name, *pos, message.clone())
-        }
-        ParseError::Encoding { pos, message } => {
-            Finding::new(&rules::ENCODING, name, *pos, message.clone())
-                .hint("save the file as UTF-8")
-        }
-        ParseError::MultipleDocuments { pos } => Finding::new(
-            &rules::DOCUMENT_SHAPE,
-            name,
-            *pos,
-            "a second YAML document starts here; a file holds exactly one",
-        )
-        .hint("remove the `---` line and what follows, or move it to its own file"),
-        ParseError::NonFinite { pos, text } => Finding::new(
-            &decode::INVALID_VALUE,
-            name,
-            *pos,
-            format!("`{text}` is not a finite number"),
-        )
-        .hint("write an ordinary number, such as 90 or 0.5"),
+    #[test]
+    fn a_handbook_loads_whole_and_every_problem_is_a_finding() {
+        let dir = handbook(&[
+            ("normsctl.yaml", "title: T\n"),
+            ("people.yaml", ROSTER),
+            ("policies/norms/handover.yaml", NORM),
+            ("policies/bad.yaml", "id: bad\n\tkind: norm\n"),
+            ("policies/empty.yml", ""),
+            ("policies/notes.txt", "not a policy"),
+        ]);
+        let loc = Location::discover(Some(dir.path()), dir.path()).unwrap();
+        let loaded = load(&loc).unwrap();
+        assert_eq!(loaded.files, 5, "settings, roster and three policy files");
+        assert_eq!(loaded.handbook.settings.title, "T");
+        assert_eq!(loaded.handbook.policies.len(), 1);
+        assert_eq!(
+            loaded.handbook.policies[0].file,
+            "policies/norms/handover.yaml"
+        );
+        let mut unread = loaded.handbook.unread.clone();
+        unread.sort();
+        assert_eq!(unread, ["bad", "empty"]);
+        assert_eq!(
+            rules(&loaded),
+            [
+                "policies/bad.yaml:2:1 yaml-syntax",
+                "policies/empty.yml:1:1 document-shape"
+            ]
+        );
     }
-}
 
-/// Reads a file as text, refusing links out of the handbook, huge files and non-UTF-8.
-/// `walked` files came from [`policy_files`], which already pruned links that leave.
-fn read_text(
-    loc: &Location,
-    path: &Path,
-    name: &str,
-    walked: bool,
-) -> Result<String, Box<Finding>> {
-    let unreadable = |e: std::io::Error| {
-        Box::new(Finding::new(
-            &rules::UNREADABLE,
-            name,
-            Pos::START,
-            format!("cannot be read: {e}"),
-        ))
-    };
-    if !walked {
-        let real = path.canonicalize().map_err(unreadable)?;
-        if !is_inside(loc, &real) {
-            return Err(Box::new(outside_handbook(name, &real)));
-        }
-        // A pipe or device would block the read forever.
-        if !std::fs::metadata(&real).map_err(unreadable)?.is_file() {
-            return Err(Box::new(
-                Finding::new(&rules::UNREADABLE, name, Pos::START, "not a regular file")
-                    .hint("replace it with a YAML file"),
-            ));
-        }
+    #[test]
+    fn settings_default_and_a_missing_folder_is_an_error() {
+        let dir = handbook(&[("people.yaml", ROSTER)]);
+        let loc = Location::discover(Some(dir.path()), dir.path()).unwrap();
+        let mut findings = Vec::new();
+        let (settings, read) = load_settings(&loc, &mut findings);
+        assert!(!read && findings.is_empty());
+        assert_eq!(settings.policies, "policies");
+        assert!(matches!(load(&loc), Err(LoadError::NoPolicies { .. })));
     }
-    // Read at most one byte past the limit: a 50 MB file costs no more than a 1 MB one.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(yaml::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > yaml::MAX_FILE_BYTES {
-        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
-        return Err(Box::new(
-            Finding::new(
-                &rules::FILE_LIMIT,
-                name,
-                Pos::START,
-                format!(
-                    "the file is {size} bytes; YAML files here are limited to {} bytes",
-                    yaml::MAX_FILE_BYTES
-                ),
-            )
-            .hint("a policy is a page of text: split it, or move data out of the handbook"),
+
+    #[test]
+    fn the_root_is_found_upwards_and_paths_stay_inside() {
+        let dir = handbook(&[("normsctl.yaml", ""), ("policies/x/.keep", "")]);
+        let deep = dir.path().join("policies/x");
+        let loc = Location::discover(None, &deep).unwrap();
+        assert_eq!(loc.root, dir.path().canonicalize().unwrap());
+        assert_eq!(loc.prefix, "");
+        assert_eq!(loc.display(Path::new("policies/a.yaml")), "policies/a.yaml");
+        assert!(matches!(
+            Location::discover(Some(Path::new("nope")), dir.path()),
+            Err(LoadError::NoSuchDir { .. })
         ));
+        assert!(is_safe_relative("policies/norms"));
+        assert!(!is_safe_relative("../elsewhere"));
+        assert!(!is_safe_relative("/etc"));
+        assert!(!is_safe_relative(""));
     }
-    match yaml::decode_utf8(&bytes) {
-        Ok(text) => Ok(text.to_owned()),
-        Err(e) => Err(Box::new(parse_finding(name, &e))),
+
+    #[test]
+    fn a_second_load_reuses_unchanged_files() {
+        let dir = handbook(&[("people.yaml", ROSTER), ("policies/handover.yaml", NORM)]);
+        let loc = Location::discover(Some(dir.path()), dir.path()).unwrap();
+        let cache = PolicyCache::default();
+        let first = load_cached(&loc, &cache).unwrap();
+        let path = dir
+            .path()
+            .canonicalize()
+            .unwrap()
+            .join("policies/handover.yaml");
+        assert_eq!(cache.text(&path).as_deref(), Some(NORM));
+        let again = load_cached(&loc, &cache).unwrap();
+        assert_eq!(again.handbook.policies, first.handbook.policies);
     }
 }

@@ -166,7 +166,7 @@ pub const WINDOWS: &[&str] = &["day", "week", "month", "quarter", "year"];
 pub const LEVELS: &[&str] = &["individual", "team"];
 pub const VISIBILITIES: &[&str] = &["private", "team", "public"];
 pub const ACK_MODES: &[&str] = &["required", "none"];
-pub const KINDS: &[&str] = &["expectation", "norm", "metric"];
+pub const KINDS: &[&str] = &crate::model::Kind::NAMES;
 
 /// Decodes a policy; findings go to the decoder. `None` when the kind is unknown, since
 /// nothing else can be judged then.
@@ -199,7 +199,7 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node, stem: &str) -> Option<Policy> {
             && !field.kinds.contains(&kind)
         {
             d.report(
-                &crate::validate::schema::FIELD_NOT_FOR_KIND,
+                &crate::rules::decode::FIELD_NOT_FOR_KIND,
                 entry.key_pos,
                 format!(
                     "`{}` is only for metrics; this policy is a {}",

@@ -10,7 +10,7 @@
 use super::Location;
 use crate::diag::{Finding, Pos};
 use crate::model::Settings;
-use crate::validate::file as rules;
+use crate::rules::file as rules;
 use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};

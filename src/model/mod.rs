@@ -1,6 +1,7 @@
 //! The handbook as plain data: settings, roster and policies, with the positions that
 //! validation points at. No I/O happens here.
 
+pub mod ack;
 mod policy;
 mod roster;
 mod settings;

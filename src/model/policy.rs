@@ -11,14 +11,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order the handbook lists them.
     pub const ALL: [Kind; 3] = [Kind::Expectation, Kind::Norm, Kind::Metric];
+    /// Their names, in the same order: the one list of kinds (the loader, the schema, the
+    /// site and `normsctl new` take it from here).
+    pub const NAMES: [&'static str; 3] = ["expectation", "norm", "metric"];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Expectation => "expectation",
-            Kind::Norm => "norm",
-            Kind::Metric => "metric",
-        }
+        Kind::NAMES[self as usize]
     }
 
     pub fn parse(s: &str) -> Option<Kind> {

@@ -73,8 +73,7 @@ pub fn init_files() -> Vec<(String, String)> {
         (".gitignore".into(), "/site/\n".into()),
     ];
     for kind in SchemaKind::ALL {
-        let mut text = serde_json::to_string_pretty(&kind.schema()).expect("schemas serialise");
-        text.push('\n');
+        let text = crate::render::json::pretty(&kind.schema());
         files.push((format!("schema/{}", kind.file_name()), text));
     }
     files

@@ -4,63 +4,25 @@
 //! revision's diff), [`collect`] joins it with the loaded handbook and the working tree
 //! into plain page data ([`view`]), [`render`] turns that into bytes with the
 //! [`templates`], and [`output`] writes them (a whole new folder swapped in, or only the
-//! changed files when serving). [`watch`] decides what a file change means for `serve`.
-//! Nothing here prints; the commands in `cli` do.
+//! changed files when serving). [`session`] runs that flow once for `build` and keeps it
+//! between rebuilds for `serve`; [`watch`] decides what a file change means, and
+//! [`server`] answers HTTP with live reload. Nothing here prints; the commands in `cli` do.
 
 pub mod collect;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod server;
+pub mod session;
 pub mod templates;
 pub mod timeline;
 pub mod view;
 pub mod watch;
 
-use crate::history::HistoryError;
 use crate::load::Location;
 use crate::model::{Handbook, Settings};
 use collect::{WorkingFile, WorkingFiles};
 use std::path::{Path, PathBuf};
-use timeline::Timeline;
-
-/// Where a handbook's history stands.
-pub enum Source {
-    /// A repository with commits.
-    Git {
-        repo: git2::Repository,
-        head: git2::Oid,
-    },
-    /// A repository without commits yet.
-    NoCommits,
-    /// Not inside a git repository.
-    NoGit,
-}
-
-/// Finds the handbook's repository and HEAD.
-pub fn source(loc: &Location) -> Source {
-    let Ok(repo) = git2::Repository::discover(&loc.root) else {
-        return Source::NoGit;
-    };
-    match repo.head().ok().and_then(|h| h.target()) {
-        Some(head) => Source::Git { repo, head },
-        None => Source::NoCommits,
-    }
-}
-
-/// The committed history the site shows (empty without commits).
-pub fn read_timeline(
-    source: &Source,
-    loc: &Location,
-    settings: &Settings,
-) -> Result<Timeline, HistoryError> {
-    match source {
-        Source::Git { repo, head } => {
-            let dir = format!("{}{}", loc.prefix, settings.policies);
-            Timeline::read(repo, *head, &dir)
-        }
-        _ => Ok(Timeline::empty()),
-    }
-}
 
 /// The working tree's policy files (by path relative to the top of the work tree), with the
 /// blob id git would give each, to tell committed from uncommitted. With `cache` (the texts
@@ -143,23 +105,14 @@ pub fn uncommitted_files(
     Ok(out)
 }
 
-/// "Now" for a build: `SOURCE_DATE_EPOCH` (Unix seconds) when given, else the clock.
-pub fn now(source_date_epoch: Option<&str>) -> Result<jiff::Timestamp, String> {
-    match source_date_epoch.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .and_then(|n| jiff::Timestamp::from_second(n).ok())
-            .ok_or_else(|| format!("SOURCE_DATE_EPOCH={s} is not a number of seconds since 1970")),
-        None => Ok(jiff::Timestamp::now()),
-    }
-}
-
 /// The paths `serve` watches for a handbook, and where its output goes.
-pub fn watched(loc: &Location, settings: &Settings, out: &Path) -> watch::Watched {
-    let git_dir = git2::Repository::discover(&loc.root)
-        .ok()
-        .and_then(|r| r.path().canonicalize().ok());
+pub fn watched(
+    loc: &Location,
+    repo: Option<&git2::Repository>,
+    settings: &Settings,
+    out: &Path,
+) -> watch::Watched {
+    let git_dir = repo.and_then(|r| r.path().canonicalize().ok());
     watch::Watched {
         settings: loc.root.join(crate::load::SETTINGS_FILE),
         roster: loc.root.join(&settings.roster),
@@ -167,19 +120,5 @@ pub fn watched(loc: &Location, settings: &Settings, out: &Path) -> watch::Watche
         templates: loc.root.join(&settings.templates),
         git_dir,
         out: out.canonicalize().unwrap_or_else(|_| PathBuf::from(out)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn source_date_epoch() {
-        assert_eq!(super::now(Some("0")).unwrap().as_second(), 0);
-        assert_eq!(
-            super::now(Some(" 1767603600 ")).unwrap().as_second(),
-            1_767_603_600
-        );
-        assert!(super::now(Some("yesterday")).is_err());
-        assert!(super::now(Some("")).is_ok());
     }
 }

@@ -112,30 +112,17 @@ type Pair = (Option<Oid>, Oid);
 
 /// Diffs every policy's chain of texts, on every core.
 fn compute_diffs(revisions: &[Revision], texts: &HashMap<Oid, Arc<str>>) -> Diffs {
+    use rayon::prelude::*;
     let chains = chains(revisions);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let next = std::sync::atomic::AtomicUsize::new(0);
     let text = |blob: Oid| texts.get(&blob).map_or("", |t| t.as_ref());
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let (chains, next) = (&chains, &next);
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    while let Some(chain) =
-                        chains.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                    {
-                        diff_chain(chain, text, &mut out);
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("diff thread panicked"))
-            .collect()
-    })
+    chains
+        .par_iter()
+        .flat_map_iter(|chain| {
+            let mut out = Vec::new();
+            diff_chain(chain, text, &mut out);
+            out
+        })
+        .collect()
 }
 
 /// The diffs of one policy's chain of texts. Each text is parsed once, and its body cut

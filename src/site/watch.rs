@@ -129,6 +129,25 @@ pub type Batch = Result<Vec<PathBuf>, String>;
 
 /// Runs until `events` closes: for each batch, works out the changes (with the current
 /// `watched` paths, which a rebuild may move) and calls `rebuild`; a watcher error goes to
+/// The folders to watch, and whether each is watched with everything below: the root and
+/// the roster's folder alone (not the whole folder, which may hold large unrelated trees
+/// such as build output), the policies and templates folders whole, and git's refs.
+pub fn paths(w: &Watched) -> Vec<(PathBuf, bool)> {
+    let mut wanted = Vec::new();
+    for file in [&w.settings, &w.roster] {
+        if let Some(dir) = file.parent() {
+            wanted.push((dir.to_path_buf(), false));
+        }
+    }
+    wanted.push((w.policies.clone(), true));
+    wanted.push((w.templates.clone(), true));
+    if let Some(git) = &w.git_dir {
+        wanted.push((git.clone(), false));
+        wanted.push((git.join("refs"), true));
+    }
+    wanted
+}
+
 /// `on_error`, and the loop goes on.
 pub fn run(
     events: &Receiver<Batch>,

@@ -8,8 +8,48 @@ use crate::diag::{
     Severity::{Error, Warning},
 };
 use crate::diff::{self, Fields};
-use crate::model::Policy;
+use crate::model::{Handbook, Policy};
+use crate::workspace::{Workspace, WorkspaceError};
 use serde_json::Value as Json;
+
+/// The change rules: each policy of the working tree against its text at `rev`, and (with
+/// history at hand) that every `replaces` names a policy that existed.
+pub fn against(
+    ws: &Workspace,
+    rev: &str,
+    handbook: &Handbook,
+    findings: &mut Vec<Finding>,
+) -> Result<(), WorkspaceError> {
+    let git = ws.repo()?;
+    ws.require_complete()?;
+    let base = ws.commit(rev)?;
+    let tree = base.tree()?;
+    let snapshot = crate::history::snapshot::Snapshot::at_tree(git, &tree, &ws.policies_dir())?;
+    // `replaces` names retired policies: with history at hand, they must have existed.
+    if let Ok(head) = ws.head() {
+        let history = ws.walk(head, None)?;
+        let ever: std::collections::HashSet<&str> = history
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(snapshot.policies.keys().map(String::as_str))
+            .collect();
+        super::references::check_replaces_history(handbook, &ever, findings);
+    }
+    for policy in &handbook.policies {
+        let rel = policy
+            .file
+            .strip_prefix(&ws.loc.prefix)
+            .unwrap_or(&policy.file);
+        let Ok(source) = std::fs::read_to_string(ws.loc.root.join(rel)) else {
+            continue;
+        };
+        let before = snapshot
+            .get(&crate::history::stem(&policy.file))
+            .map(|f| f.text.as_str());
+        check(before, policy, &source, findings);
+    }
+    Ok(())
+}
 
 /// Fields whose change alters what a policy asks: raising `revision` is required.
 pub const MATERIAL_KEYS: [&str; 13] = [

@@ -4,14 +4,8 @@ use crate::diag::{Finding, Rule, Severity::Error};
 use crate::model::{Handbook, is_valid_id};
 use std::collections::HashMap;
 
-pub const ID_SHAPE_HINT: &str = "use lower-case letters, digits and hyphens, starting with a letter or digit, at most 64 characters";
+pub use crate::rules::decode::{BAD_ID, ID_SHAPE_HINT};
 
-pub static BAD_ID: Rule = Rule {
-    name: "bad-id",
-    severity: Error,
-    summary: "an id that is not lower-case letters, digits and hyphens",
-    help: ID_SHAPE_HINT,
-};
 pub static ID_NOT_STEM: Rule = Rule {
     name: "id-not-file-name",
     severity: Error,

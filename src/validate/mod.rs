@@ -7,7 +7,6 @@
 pub mod change;
 pub mod dates;
 pub mod fairness;
-pub mod file;
 pub mod ids;
 pub mod references;
 pub mod roster;
@@ -16,6 +15,7 @@ pub mod schema;
 use crate::diag::{Finding, Rule};
 use crate::load::decode;
 use crate::model::Handbook;
+pub use crate::rules::file;
 
 /// Every rule, for SARIF rule tables and the documentation.
 pub static ALL_RULES: &[&Rule] = &[

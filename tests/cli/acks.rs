@@ -588,23 +588,6 @@ fn sixty_four_concurrent_acks_keep_every_entry() {
     assert!(!hb.path().join(".git/packed-refs.lock").exists());
 }
 
-/// The control: with compare-and-swap replaced by a forced update (a test-only switch),
-/// the same run loses entries, so the test above can see a lost entry.
-#[test]
-fn control_a_forced_ref_update_loses_entries() {
-    let hb = handbook(&big_roster(64), "lead@example.com");
-    let (ok, _) = concurrent_acks(
-        &hb,
-        64,
-        &[("NORMSCTL_TEST_ONLY_UNSAFE_FORCED_REF_UPDATE", "1")],
-    );
-    let kept = entries(hb.path()).len();
-    assert!(
-        ok > kept,
-        "{ok} processes reported success but {kept} entries are there: expected a loss"
-    );
-}
-
 #[test]
 fn acknowledging_a_policy_one_is_not_bound_by_is_recorded_with_a_note() {
     let hb = handbook(ROSTER, "ana@example.com");

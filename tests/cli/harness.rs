@@ -168,13 +168,23 @@ pub fn command(dir: &Path, home: &Path, args: &[&str]) -> Command {
 }
 
 /// `../shared/<rel>` beside the repository, or `None` (with a note) in a clone without it.
+/// Where CI requires it (`NORMSCTL_REQUIRE_SHARED=1`, or `NORMSCTL_REQUIRE_YAML_SUITE=1` for
+/// the YAML conformance suite), a missing folder fails the test instead of skipping it.
 pub fn shared(rel: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("shared")
         .join(rel);
+    let required = |var: &str| std::env::var(var).is_ok_and(|v| v == "1");
     if path.exists() {
         Some(path)
+    } else if required("NORMSCTL_REQUIRE_SHARED")
+        || (rel.starts_with("yaml-test-suite") && required("NORMSCTL_REQUIRE_YAML_SUITE"))
+    {
+        panic!(
+            "{} is absent, and this run requires it (NORMSCTL_REQUIRE_SHARED / NORMSCTL_REQUIRE_YAML_SUITE)",
+            path.display()
+        );
     } else {
         eprintln!(
             "skipping: {} is absent (it sits beside the repository only in the project's own workspace)",

@@ -1,0 +1,302 @@
+//! The `ack` use case: plan what to record (every check before anything is written), sign
+//! each entry, append them with a compare-and-swap on the ledger ref, and pack loose
+//! objects when git would. It never prints: notes go to the caller's closure, the outcome
+//! comes back as [`Recorded`].
+
+use super::context::{self, Context};
+use super::entry::{self, Entry, Writer};
+use super::ledger::{self, AppendOptions, NewFile};
+use super::snapshot;
+use super::{AckError, sign};
+use crate::model::AckMode;
+use crate::model::ack::Recorded;
+use git2::Repository;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+/// What to record.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// Policy ids, in the order given.
+    pub ids: Vec<String>,
+    /// The person acknowledging (default: the roster person with git's user.email).
+    pub person: Option<String>,
+    /// Also everything outstanding for the person.
+    pub pending: bool,
+    /// A note kept with each entry.
+    pub note: Option<String>,
+    /// The SSH key to sign with (default: git's user.signingKey).
+    pub key: Option<PathBuf>,
+    /// Remove a stale lock on the ledger ref.
+    pub break_lock: bool,
+}
+
+/// Records the acknowledgements `req` asks for. `note` receives what people should know
+/// on the way (a policy that does not apply to the person, a branch behind its upstream).
+pub fn record(
+    cx: &Context,
+    req: &Request,
+    note: &mut dyn FnMut(String),
+) -> Result<Recorded, AckError> {
+    let repo = cx.repo;
+    let snap = cx.snapshot()?;
+    let people = cx.people(&snap)?;
+    let person = cx.whoami(&people, req.person.as_deref())?;
+    let (writer_name, writer_email) = cx.identity()?;
+    let tips = cx.ledger.tips(repo)?;
+    let mine = ledger::list_person(repo, &tips, &person.id)?;
+    let held = |policy: &str, revision: u32| {
+        mine.iter()
+            .find(|l| l.info.policy == policy && l.info.revision >= revision)
+    };
+
+    // The policies to acknowledge, in the order given, then the outstanding ones.
+    let mut ids: Vec<String> = Vec::new();
+    for id in &req.ids {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    if req.pending {
+        let given = ids.clone();
+        for (id, _, p) in snap.policies(repo, |id| !given.iter().any(|g| g == id)) {
+            let Some(p) = p else { continue };
+            if p.ack == AckMode::Required
+                && person.covered_by(&p.applies_to())
+                && held(id, p.revision.value).is_none()
+            {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+
+    // Check everything before writing anything.
+    let mut todo = Vec::new();
+    let mut out = Recorded {
+        person: person.id.clone(),
+        ledger: cx.ledger.name.trim_start_matches("refs/heads/").to_owned(),
+        ..Recorded::default()
+    };
+    for id in &ids {
+        let Some(file) = snap.files.get(id) else {
+            let suggestion = crate::diag::did_you_mean(id, snap.files.keys().map(String::as_str))
+                .map(str::to_owned);
+            return Err(AckError::UnknownPolicy {
+                id: id.clone(),
+                suggestion,
+            });
+        };
+        let policy = snapshot::parse_policy(repo, file).ok_or_else(|| AckError::NotAPolicy {
+            path: file.path.clone(),
+        })?;
+        if policy.ack == AckMode::None {
+            return Err(AckError::NoAckNeeded(id.clone()));
+        }
+        if uncommitted(repo, &file.path) {
+            return Err(AckError::Uncommitted {
+                path: file.path.clone(),
+            });
+        }
+        let revision = policy.revision.value;
+        match held(id, revision) {
+            Some(h) => out.already.push((id.clone(), h.info.revision)),
+            None => {
+                if !person.covered_by(&policy.applies_to()) {
+                    // Reading a rule one is not bound by is allowed; say it is not required.
+                    note(format!(
+                        "note: {id} applies to {}, which does not include {}; recorded anyway",
+                        policy.applies_to().join(", "),
+                        person.id
+                    ));
+                }
+                todo.push((policy, file.clone()))
+            }
+        }
+    }
+    if let Some(warning) = behind_upstream(repo) {
+        note(warning);
+    }
+    if todo.is_empty() {
+        return Ok(out);
+    }
+
+    let now = context::record_time()?;
+    let (signature, time_text) = context::signature(&writer_name, &writer_email, now)?;
+    let config = repo.config()?;
+    let key = match &req.key {
+        Some(k) => Some(sign::KeySource::File(k.clone())),
+        None => sign::key_from_config(&config),
+    };
+    let program = sign::program_from_config(&config);
+
+    let mut files = Vec::new();
+    for (policy, file) in &todo {
+        let e = Entry {
+            format: entry::FORMAT,
+            person: person.id.clone(),
+            policy: policy.id.value.clone(),
+            revision: policy.revision.value,
+            path: file.path.clone(),
+            blob: file.blob.to_string(),
+            commit: snap.commit.to_string(),
+            time: time_text.clone(),
+            writer: Writer {
+                name: writer_name.clone(),
+                email: writer_email.clone(),
+            },
+            tool: format!("normsctl {}", crate::VERSION),
+            note: req.note.clone(),
+        };
+        let payload = e.payload();
+        let signature = match &person.signing_key {
+            None => None,
+            Some(roster_key) => {
+                let key = key.as_ref().ok_or_else(|| AckError::KeyNeeded {
+                    person: person.id.clone(),
+                })?;
+                let sig = sign::sign(&program, key, &payload).map_err(AckError::Sign)?;
+                sign::verify(roster_key, &payload, &sig).map_err(|reason| AckError::WrongKey {
+                    person: person.id.clone(),
+                    reason,
+                })?;
+                Some(sig)
+            }
+        };
+        let id = entry::entry_id(&payload);
+        files.push((
+            policy.id.value.clone(),
+            policy.revision.value,
+            NewFile {
+                // The file's name; its folder is chosen against the tip the append builds on.
+                path: entry::file_name(&policy.id.value, policy.revision.value, id),
+                bytes: entry::file_bytes(&payload, signature.as_deref()),
+            },
+        ));
+    }
+
+    let by_other = !person.has_email(&writer_email);
+    let listed: Vec<String> = files.iter().map(|(p, r, _)| format!("{p} r{r}")).collect();
+    let mut message = format!("ack: {} read {}\n", person.id, listed.join(", "));
+    if by_other {
+        let _ = write!(message, "\nWritten by {writer_name} <{writer_email}>.\n");
+    }
+    let opts = AppendOptions {
+        message,
+        signature,
+        break_lock: req.break_lock,
+    };
+    let person_id = person.id.clone();
+    let appended = ledger::append(repo, &cx.ledger, &opts, |tree| {
+        // Under contention the tip moves: drop what a concurrent writer already recorded.
+        let existing = existing_in(repo, tree, &person_id)?;
+        files
+            .iter()
+            .filter(|(p, r, _)| !existing.iter().any(|(ep, er)| ep == p && er == r))
+            .map(|(_, _, f)| {
+                Ok(NewFile {
+                    path: ledger::entry_path(repo, tree, &person_id, &f.path)?,
+                    bytes: f.bytes.clone(),
+                })
+            })
+            .collect()
+    })?;
+
+    for (p, r, f) in &files {
+        let written = appended
+            .files
+            .iter()
+            .any(|w| w.ends_with(&format!("/{}", f.path)));
+        out.written.push((p.clone(), *r, written));
+    }
+    if by_other {
+        out.written_by = Some((writer_name, writer_email));
+    }
+    if let Some(c) = appended.commit {
+        out.commit = Some(c);
+        out.bytes = appended.bytes;
+        gc_if_needed(repo);
+    }
+    Ok(out)
+}
+
+/// `(policy, revision)` of the person's well-formed entries in a ledger tree (in every one
+/// of their bucket folders; a file that is not a folder, or a decoy that does not parse, is
+/// skipped, so neither can stop an acknowledgement).
+fn existing_in(
+    repo: &Repository,
+    tree: Option<&git2::Tree>,
+    person: &str,
+) -> Result<BTreeSet<(String, u32)>, AckError> {
+    let mut out = BTreeSet::new();
+    let Some(tree) = tree else { return Ok(out) };
+    for bucket in entry::bucket_names(person) {
+        let folder = match tree.get_path(std::path::Path::new(&format!("{bucket}/{person}"))) {
+            Ok(e) if e.kind() == Some(git2::ObjectType::Tree) => repo.find_tree(e.id())?,
+            _ => continue,
+        };
+        for e in folder.iter() {
+            let (Ok(name), Ok(blob)) = (e.name(), repo.find_blob(e.id())) else {
+                continue;
+            };
+            let path = format!("{bucket}/{person}/{name}");
+            if let Ok((parsed, _)) = entry::parse_file(&path, blob.content()) {
+                out.insert((parsed.entry.policy, parsed.entry.revision));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the file differs from HEAD in the index or the work tree.
+fn uncommitted(repo: &Repository, path: &str) -> bool {
+    match repo.status_file(std::path::Path::new(path)) {
+        Ok(s) => !(s.is_empty() || s == git2::Status::IGNORED),
+        Err(_) => true,
+    }
+}
+
+/// A warning when the checked-out branch is behind its upstream (the text may be out of
+/// date).
+fn behind_upstream(repo: &Repository) -> Option<String> {
+    let head = repo.head().ok()?;
+    if !head.is_branch() {
+        return None;
+    }
+    let branch = git2::Branch::wrap(head);
+    let (Ok(upstream), Some(local)) = (branch.upstream(), branch.get().target()) else {
+        return None;
+    };
+    let remote = upstream.get().target()?;
+    match repo.graph_ahead_behind(local, remote) {
+        Ok((_, behind)) if behind > 0 => Some(format!(
+            "warning: this branch is {behind} commit(s) behind {}: you are acknowledging the text as committed here; `git pull` first to read the latest",
+            upstream.name().ok().flatten().unwrap_or("its upstream")
+        )),
+        _ => None,
+    }
+}
+
+/// Packs loose objects the way git would (`git gc --auto`) once they pass git's threshold:
+/// each `ack` writes a handful, and libgit2 never packs on its own.
+fn gc_if_needed(repo: &Repository) {
+    let limit = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_i64("gc.auto").ok())
+        .unwrap_or(6700);
+    if limit <= 0 {
+        return;
+    }
+    // git's own estimate: the loose objects in folder 17, times 256.
+    let sample = std::fs::read_dir(repo.path().join("objects/17"))
+        .map(|d| d.count())
+        .unwrap_or(0) as i64;
+    if sample * 256 > limit {
+        let _ = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(repo.path())
+            .args(["gc", "--auto", "--quiet"])
+            .status();
+    }
+}

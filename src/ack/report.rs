@@ -1,0 +1,270 @@
+//! The `acks` use case: who must acknowledge what (as committed at HEAD), what the ledger
+//! holds, and when each revision landed (for overdue). [`Inputs::gather`] reads git;
+//! [`status::compute`] then judges, purely.
+
+use super::AckError;
+use super::Context;
+use super::entry::Parsed;
+use super::facts::{self, Facts};
+use super::ledger::{self, Listed};
+use super::people::People;
+use super::status::{self, Held, Need, Report};
+use crate::history::{self, Change};
+use std::collections::HashMap;
+
+/// Which part of the handbook a report covers.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Query<'q> {
+    pub policy: Option<&'q str>,
+    pub person: Option<&'q str>,
+    pub only_overdue: bool,
+}
+
+/// What a report is computed from.
+pub struct Inputs {
+    pub people: People,
+    pub needs: Vec<Need>,
+    pub held: Vec<Held>,
+    /// Whether landing times are known (not on a shallow clone).
+    pub history_known: bool,
+    /// Now, as Unix seconds.
+    pub now: i64,
+}
+
+impl Inputs {
+    /// Reads what the report needs. `note` receives warnings (a policy that does not read,
+    /// malformed entries, history that cannot tell overdue). `mark` is told each phase as
+    /// it ends (for timings).
+    pub fn gather(
+        cx: &Context,
+        q: Query,
+        note: &mut dyn FnMut(String),
+        mark: &dyn Fn(&str),
+    ) -> Result<Inputs, AckError> {
+        let snap = cx.snapshot()?;
+        let people = cx.people(&snap)?;
+        mark("roster");
+        if let Some(p) = q.person
+            && people.person(p).is_none()
+        {
+            return Err(AckError::UnknownPerson(p.to_owned()));
+        }
+        if let Some(id) = q.policy
+            && !snap.files.contains_key(id)
+        {
+            return Err(AckError::UnknownPolicy {
+                id: id.to_owned(),
+                suggestion: None,
+            });
+        }
+        let landed = landings(cx, snap.commit, note);
+        mark("history");
+        let mut needs = Vec::new();
+        let policies = snap.policies(cx.repo, |id| q.policy.is_none_or(|p| p == id));
+        for (id, file, policy) in policies {
+            let Some(policy) = policy else {
+                note(format!(
+                    "warning: {} does not read as a policy at HEAD; skipped (run `normsctl validate`)",
+                    file.path
+                ));
+                continue;
+            };
+            let when = landed.as_ref().map(|l| l.get(id).copied());
+            if let Some(need) = Need::of(
+                &policy,
+                file.blob.to_string(),
+                when.flatten(),
+                cx.ws.settings.acks.due_days,
+                &cx.ws.tz,
+            ) {
+                needs.push(need);
+            }
+        }
+        mark("policies");
+        let held = held(cx, &people, q.person, q.policy, note)?;
+        mark("ledger");
+        let now = cx
+            .ws
+            .now()
+            .map_err(|e| AckError::Io(e.to_string()))?
+            .as_second();
+        Ok(Inputs {
+            people,
+            needs,
+            held,
+            history_known: landed.is_some(),
+            now,
+        })
+    }
+
+    /// Whether no text that a report prints holds a control character (so there is
+    /// nothing for a terminal filter to strip).
+    pub fn plain(&self) -> bool {
+        let clean = |s: &str| !s.chars().any(char::is_control);
+        self.needs.iter().all(|n| {
+            clean(&n.id)
+                && clean(&n.title)
+                && clean(&n.path)
+                && n.applies_to.iter().all(|g| clean(g))
+        }) && self.people.members().iter().all(|m| clean(&m.id))
+            && self.held.iter().all(|h| {
+                clean(&h.person)
+                    && clean(&h.policy)
+                    && clean(&h.time)
+                    && clean(&h.writer_name)
+                    && clean(&h.writer_email)
+            })
+    }
+
+    /// Who stands where, for the query.
+    pub fn report(&self, q: Query) -> Report<'_> {
+        let filter = status::Filter {
+            person: q.person,
+            only_overdue: q.only_overdue,
+        };
+        let mut report = status::compute(&self.needs, &self.people, &self.held, self.now, filter);
+        if q.only_overdue {
+            report.former.clear();
+        }
+        report
+    }
+}
+
+/// When each policy's current revision landed (Unix seconds), from the history index
+/// (cached in the git directory, so only commits new since the last run are walked);
+/// `None` on a shallow clone (overdue cannot be told).
+fn landings(
+    cx: &Context,
+    head: git2::Oid,
+    note: &mut dyn FnMut(String),
+) -> Option<HashMap<String, i64>> {
+    match history::cache::walk(cx.repo, head, &cx.layout.policies) {
+        Ok(cached) => {
+            let mut out = HashMap::new();
+            for r in cached.revisions {
+                if matches!(r.change, Change::Added | Change::Material) {
+                    out.entry(r.id).or_insert(r.landed.seconds);
+                }
+            }
+            Some(out)
+        }
+        Err(e) => {
+            note(format!(
+                "warning: {e}; overdue cannot be told (fetch the whole history to see it)"
+            ));
+            None
+        }
+    }
+}
+
+/// The ledger's entries this clone has seen (filtered by person or policy when given),
+/// read and parsed.
+pub fn held(
+    cx: &Context,
+    people: &People,
+    person: Option<&str>,
+    policy: Option<&str>,
+    note: &mut dyn FnMut(String),
+) -> Result<Vec<Held>, AckError> {
+    let tips = cx.ledger.tips(cx.repo)?;
+    let facts = match (person, policy) {
+        // The whole ledger is large: what its trees and files say is kept between runs.
+        (None, None) => facts::whole(cx.repo, &cx.ledger.name, &tips)?,
+        _ => {
+            let mut listed: Vec<Listed> = match person {
+                Some(p) => ledger::list_person(cx.repo, &tips, p),
+                None => ledger::list(cx.repo, &tips),
+            }?;
+            if let Some(p) = policy {
+                listed.retain(|l| l.info.policy == p);
+            }
+            facts::of(cx.repo.path(), &listed)
+        }
+    };
+    let mut out = Vec::with_capacity(facts.len());
+    let mut bad = 0;
+    for f in facts {
+        match f {
+            Some(f) => out.push(to_held(f, people)),
+            None => bad += 1,
+        }
+    }
+    if bad > 0 {
+        note(format!(
+            "warning: {bad} ledger entr{} malformed and ignored; run `normsctl acks verify`",
+            if bad == 1 { "y is" } else { "ies are" }
+        ));
+    }
+    Ok(out)
+}
+
+/// Whether an entry was written by someone other than the person it names (judged by the
+/// roster at HEAD; an entry of someone no longer on it counts as their own).
+pub fn by_other(p: &Parsed, people: &People) -> bool {
+    let e = &p.entry;
+    people
+        .person(&e.person)
+        .is_some_and(|person| !person.has_email(&e.writer.email))
+}
+
+fn to_held(f: Facts, people: &People) -> Held {
+    let by_other = people
+        .person(&f.listed.info.person)
+        .is_some_and(|person| !person.has_email(&f.writer_email));
+    let info = f.listed.info;
+    Held {
+        person: info.person,
+        policy: info.policy,
+        revision: info.revision,
+        id: info.id.to_string(),
+        time: f.time,
+        seconds: f.seconds,
+        writer_name: f.writer_name,
+        writer_email: f.writer_email,
+        by_other,
+    }
+}
+
+/// A person's entries (of one policy, when given), with whether each was written by
+/// someone else and the text it was bound to, by policy, revision and time (`acks show`).
+pub fn entries_of(
+    cx: &Context,
+    person: &str,
+    policy: Option<&str>,
+) -> Result<Vec<crate::model::ack::Shown>, AckError> {
+    let snap = cx.snapshot()?;
+    let people = snap.people(cx.repo, &cx.layout).unwrap_or_default();
+    let tips = cx.ledger.tips(cx.repo)?;
+    let mut listed = ledger::list_person(cx.repo, &tips, person)?;
+    if let Some(p) = policy {
+        listed.retain(|l| l.info.policy == p);
+    }
+    if listed.is_empty() && people.person(person).is_none() {
+        return Err(AckError::UnknownPerson(person.to_owned()));
+    }
+    let mut parsed: Vec<_> = ledger::read(cx.repo.path(), &listed)
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
+    parsed.sort_by(|a, b| {
+        (&a.entry.policy, a.entry.revision, &a.entry.time).cmp(&(
+            &b.entry.policy,
+            b.entry.revision,
+            &b.entry.time,
+        ))
+    });
+    Ok(parsed
+        .into_iter()
+        .map(|p| {
+            let text = git2::Oid::from_str(&p.entry.blob)
+                .ok()
+                .and_then(|b| cx.repo.find_blob(b).ok())
+                .map(|b| String::from_utf8_lossy(b.content()).into_owned());
+            crate::model::ack::Shown {
+                by_other: by_other(&p, &people),
+                entry: p,
+                text,
+            }
+        })
+        .collect())
+}

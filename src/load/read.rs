@@ -1,0 +1,187 @@
+//! Reading one file: its bytes as UTF-8 text within the limits, one YAML mapping in it,
+//! and every problem as a finding (never an error that stops the load).
+
+use super::*;
+
+/// Which file `read_yaml` reads: settings may be empty; policies come from the walker.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum FileKind {
+    Settings,
+    Roster,
+    Policy,
+}
+
+/// Reads one YAML file that must hold one mapping. Problems become findings and `None`.
+/// Settings may have no document at all (read as an empty mapping).
+pub(super) fn read_yaml(
+    loc: &Location,
+    path: &Path,
+    name: &str,
+    kind: FileKind,
+    findings: &mut Vec<Finding>,
+) -> Option<(String, yaml::Node)> {
+    let walked = kind == FileKind::Policy;
+    let source = match read_text(loc, path, name, walked) {
+        Ok(source) => source,
+        Err(finding) => {
+            findings.push(*finding);
+            return None;
+        }
+    };
+    let node = parse_document(&source, name, kind, findings)?;
+    Some((source, node))
+}
+
+/// Parses one file's text, which must hold one mapping. Problems become findings and
+/// `None`. Settings may have no document at all (read as an empty mapping).
+pub(super) fn parse_document(
+    source: &str,
+    name: &str,
+    kind: FileKind,
+    findings: &mut Vec<Finding>,
+) -> Option<yaml::Node> {
+    let may_be_empty = kind == FileKind::Settings;
+    match yaml::parse(source) {
+        Ok(Some(node)) => {
+            if matches!(node.value, yaml::Value::Map(_)) {
+                return Some(node);
+            }
+            if may_be_empty && matches!(node.value, yaml::Value::Null) {
+                return Some(empty_map());
+            }
+            findings.push(
+                Finding::new(
+                    &rules::DOCUMENT_SHAPE,
+                    name,
+                    node.pos,
+                    format!(
+                        "the file holds {}; it must be one mapping of keys to values",
+                        node.type_name()
+                    ),
+                )
+                .hint("write `key: value` lines at the top level, like `id: working-hours`"),
+            );
+            None
+        }
+        Ok(None) if may_be_empty => Some(empty_map()),
+        Ok(None) => {
+            findings.push(
+                Finding::new(&rules::DOCUMENT_SHAPE, name, Pos::START, "the file is empty")
+                    .hint("write the document's keys, or delete the file (`normsctl new` writes a skeleton)"),
+            );
+            None
+        }
+        Err(e) => {
+            findings.push(parse_finding(name, &e));
+            None
+        }
+    }
+}
+
+pub(super) fn empty_map() -> yaml::Node {
+    yaml::Node {
+        value: yaml::Value::Map(Vec::new()),
+        pos: Pos::START,
+        span: None,
+    }
+}
+
+/// Turns a parse error into a finding under the right rule.
+pub fn parse_finding(name: &str, e: &ParseError) -> Finding {
+    match e {
+        ParseError::Syntax { pos, message } => Finding::new(
+            &rules::YAML_SYNTAX,
+            name,
+            *pos,
+            format!("YAML syntax: {message}"),
+        )
+        .hint(if message.contains("tab") {
+            "indent with spaces: YAML does not allow tabs for indentation"
+        } else {
+            "fix the YAML at this place (check indentation, quotes and brackets)"
+        }),
+        ParseError::DuplicateKey { pos, key } => Finding::new(
+            &rules::DUPLICATE_KEY,
+            name,
+            *pos,
+            format!("the key `{key}` appears twice in the same mapping"),
+        )
+        .hint("keep one of them: a later value would silently win in other tools"),
+        ParseError::Limit { pos, message } => {
+            Finding::new(&rules::FILE_LIMIT, name, *pos, message.clone())
+        }
+        ParseError::Encoding { pos, message } => {
+            Finding::new(&rules::ENCODING, name, *pos, message.clone())
+                .hint("save the file as UTF-8")
+        }
+        ParseError::MultipleDocuments { pos } => Finding::new(
+            &rules::DOCUMENT_SHAPE,
+            name,
+            *pos,
+            "a second YAML document starts here; a file holds exactly one",
+        )
+        .hint("remove the `---` line and what follows, or move it to its own file"),
+        ParseError::NonFinite { pos, text } => Finding::new(
+            &decode::INVALID_VALUE,
+            name,
+            *pos,
+            format!("`{text}` is not a finite number"),
+        )
+        .hint("write an ordinary number, such as 90 or 0.5"),
+    }
+}
+
+/// Reads a file as text, refusing links out of the handbook, huge files and non-UTF-8.
+/// `walked` files came from [`policy_files`], which already pruned links that leave.
+pub(super) fn read_text(
+    loc: &Location,
+    path: &Path,
+    name: &str,
+    walked: bool,
+) -> Result<String, Box<Finding>> {
+    let unreadable = |e: std::io::Error| {
+        Box::new(Finding::new(
+            &rules::UNREADABLE,
+            name,
+            Pos::START,
+            format!("cannot be read: {e}"),
+        ))
+    };
+    if !walked {
+        let real = path.canonicalize().map_err(unreadable)?;
+        if !is_inside(loc, &real) {
+            return Err(Box::new(outside_handbook(name, &real)));
+        }
+        // A pipe or device would block the read forever.
+        if !std::fs::metadata(&real).map_err(unreadable)?.is_file() {
+            return Err(Box::new(
+                Finding::new(&rules::UNREADABLE, name, Pos::START, "not a regular file")
+                    .hint("replace it with a YAML file"),
+            ));
+        }
+    }
+    // Read at most one byte past the limit: a 50 MB file costs no more than a 1 MB one.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(yaml::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > yaml::MAX_FILE_BYTES {
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Err(Box::new(
+            Finding::new(
+                &rules::FILE_LIMIT,
+                name,
+                Pos::START,
+                format!(
+                    "the file is {size} bytes; YAML files here are limited to {} bytes",
+                    yaml::MAX_FILE_BYTES
+                ),
+            )
+            .hint("a policy is a page of text: split it, or move data out of the handbook"),
+        ));
+    }
+    match yaml::decode_utf8(&bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(e) => Err(Box::new(parse_finding(name, &e))),
+    }
+}

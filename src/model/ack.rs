@@ -1,0 +1,232 @@
+//! The acknowledgement ledger's data as plain values: what a policy asks, what a person
+//! holds, where they stand, an entry, and what verification and a sync found. The `ack`
+//! module computes them and `render` shows them; nothing here reads git or the clock.
+
+use git2::Oid;
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+
+/// A policy that needs acknowledgement, as committed at HEAD.
+#[derive(Clone, Debug)]
+pub struct Need {
+    pub id: String,
+    pub title: String,
+    pub revision: u32,
+    pub path: String,
+    pub blob: String,
+    pub applies_to: Vec<String>,
+    /// Unix seconds from which a missing acknowledgement is overdue (`None` when the
+    /// revision's landing is unknown, as in a shallow clone).
+    pub due: Option<i64>,
+}
+
+/// An acknowledgement held in the ledger, as `acks` needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Held {
+    pub person: String,
+    pub policy: String,
+    pub revision: u32,
+    /// The entry's id (blob id of its JSON).
+    pub id: String,
+    pub time: String,
+    pub seconds: i64,
+    pub writer_name: String,
+    pub writer_email: String,
+    /// The writer is not the person the entry names.
+    pub by_other: bool,
+}
+
+/// Where one person stands with one policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Acknowledged the current revision.
+    Current,
+    /// Acknowledged an older revision only.
+    Stale,
+    /// Never acknowledged any revision.
+    Never,
+}
+
+/// One person who must acknowledge one policy.
+#[derive(Clone, Debug)]
+pub struct Row<'a> {
+    pub policy: &'a str,
+    pub revision: u32,
+    pub person: &'a str,
+    pub state: State,
+    /// The acknowledgement of the current revision (first recorded), or the newest stale
+    /// one.
+    pub held: Option<&'a Held>,
+    pub due: Option<i64>,
+    pub overdue: bool,
+}
+
+/// Entries of people no longer on the roster.
+#[derive(Clone, Debug)]
+pub struct Former {
+    pub person: String,
+    pub held: Vec<Held>,
+}
+
+/// The whole picture.
+#[derive(Clone, Debug, Default)]
+pub struct Report<'a> {
+    /// Need by need, in the order of the needs, people in roster order.
+    pub rows: Vec<Row<'a>>,
+    /// `rows[spans[i].clone()]` are the rows of `needs[i]`.
+    pub spans: Vec<Range<usize>>,
+    pub former: Vec<Former>,
+}
+
+/// Who wrote an entry: the git identity of the writer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Writer {
+    pub name: String,
+    pub email: String,
+}
+
+/// An acknowledgement: `person` read revision `revision` of `policy`, whose text was the
+/// blob `blob` at `path` in handbook commit `commit`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub format: u32,
+    pub person: String,
+    pub policy: String,
+    pub revision: u32,
+    /// The policy file's path at `commit`, relative to the top of the work tree.
+    pub path: String,
+    /// The policy file's git blob id: the exact text read.
+    pub blob: String,
+    /// The handbook commit the text was read at.
+    pub commit: String,
+    /// When it was recorded, RFC 3339 with the writer's offset.
+    pub time: String,
+    pub writer: Writer,
+    /// `normsctl <version>`.
+    pub tool: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A well-formed entry read from the ledger.
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    pub entry: Entry,
+    pub id: Oid,
+    pub payload_len: usize,
+    pub signature: Option<String>,
+}
+
+/// One thing wrong, at the commit that introduced it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub commit: Oid,
+    pub path: Option<String>,
+    pub message: String,
+}
+
+/// What a verification found.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// The refs checked and their tips.
+    pub tips: Vec<(String, Oid)>,
+    pub commits: usize,
+    pub entries: usize,
+    pub signed: usize,
+    /// Entries written by someone other than the person they name.
+    pub by_other: usize,
+    /// The first is the first bad commit in history order.
+    pub problems: Vec<Problem>,
+    /// Entries written in a newer entry format than this version reads: not judged here
+    /// (upgrade normsctl), never counted as tampering.
+    pub newer: Vec<Problem>,
+}
+
+/// What an entry's own check found (for `evidence`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryCheck {
+    pub signed: bool,
+    pub by_other: bool,
+    pub problem: Option<String>,
+    /// The entry is in a newer format than this version reads.
+    pub newer: bool,
+}
+
+/// What a sync did.
+#[derive(Clone, Debug, Default)]
+pub struct Synced {
+    pub rounds: u32,
+    /// Merge commits recorded.
+    pub merges: Vec<Oid>,
+    /// The tip the remote holds afterwards (`None`: neither side has a ledger).
+    pub tip: Option<Oid>,
+    /// Whether this sync pushed anything.
+    pub pushed: bool,
+    /// Whether the local ledger moved forward to the remote's.
+    pub fast_forwarded: bool,
+}
+
+/// What one `ack` did.
+#[derive(Clone, Debug, Default)]
+pub struct Recorded {
+    /// The person acknowledging.
+    pub person: String,
+    /// `(policy, revision held)` already acknowledged before this run.
+    pub already: Vec<(String, u32)>,
+    /// `(policy, revision, recorded now)`: false when a concurrent writer had recorded it.
+    pub written: Vec<(String, u32, bool)>,
+    /// The writer, when it is not the person acknowledging.
+    pub written_by: Option<(String, String)>,
+    /// The ledger commit made, if any.
+    pub commit: Option<Oid>,
+    /// The ledger branch's short name.
+    pub ledger: String,
+    /// Bytes written into the object database.
+    pub bytes: usize,
+}
+
+/// One acknowledgement with everything said about it (`acks evidence`).
+#[derive(Clone, Debug)]
+pub struct EvidenceItem {
+    pub entry: Parsed,
+    /// Written by someone other than the person it names.
+    pub by_other: bool,
+    /// The text acknowledged, when the repository holds it.
+    pub text: Option<String>,
+    /// When that text landed: `(commit, RFC 3339 time)`.
+    pub landed: Option<(String, String)>,
+    /// A unified diff from that text to today's, when they differ.
+    pub diff: Option<String>,
+    pub check: EntryCheck,
+}
+
+/// The bundle that settles a dispute about one person and one policy.
+#[derive(Clone, Debug)]
+pub struct Evidence {
+    pub person: String,
+    pub policy: String,
+    /// The handbook commit at HEAD.
+    pub head: Oid,
+    /// Today's file: `(path, blob)`, when the policy exists at HEAD.
+    pub current: Option<(String, String)>,
+    pub current_revision: Option<u32>,
+    /// `current`, `stale`, `never` or `retired`.
+    pub status: &'static str,
+    pub ledger_ok: bool,
+    pub ledger_entries: usize,
+    pub first_problem: Option<String>,
+    /// Oldest first.
+    pub items: Vec<EvidenceItem>,
+}
+
+/// One entry as `acks show` prints it.
+#[derive(Clone, Debug)]
+pub struct Shown {
+    pub entry: Parsed,
+    /// Written by someone other than the person it names.
+    pub by_other: bool,
+    /// The text it was bound to, when the repository holds it.
+    pub text: Option<String>,
+}

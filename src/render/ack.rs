@@ -1,0 +1,200 @@
+//! `ack` and `acks sync`: one line per acknowledgement recorded (or already held), and
+//! what a sync did.
+
+use crate::model::ack::{Recorded, Shown, Synced};
+use std::fmt::Write;
+
+/// What `ack` recorded.
+pub fn recorded(r: &Recorded) -> String {
+    let mut out = String::new();
+    let person = &r.person;
+    for (id, revision) in &r.already {
+        let _ = writeln!(
+            out,
+            "{person} had already acknowledged {id} r{revision}: nothing to record"
+        );
+    }
+    for (p, rev, now) in &r.written {
+        if *now {
+            let _ = write!(out, "{person} acknowledged {p} r{rev}");
+            if let Some((name, email)) = &r.written_by {
+                let _ = write!(out, " (written by {name} <{email}>)");
+            }
+            out.push('\n');
+        } else {
+            let _ = writeln!(
+                out,
+                "{person} had already acknowledged {p} r{rev}: nothing to record"
+            );
+        }
+    }
+    if let Some(c) = r.commit {
+        let _ = writeln!(
+            out,
+            "recorded in {} on {} ({} bytes written)",
+            &c.to_string()[..10],
+            r.ledger,
+            r.bytes
+        );
+    }
+    out
+}
+
+/// What `acks sync` did with `remote`.
+pub fn synced(done: &Synced, remote: &str) -> String {
+    let mut out = String::new();
+    match done.tip {
+        None => out.push_str("no ledger on either side yet\n"),
+        Some(tip) => {
+            let what = if done.pushed {
+                "pushed"
+            } else if done.fast_forwarded {
+                "took the remote's entries"
+            } else {
+                "already in step"
+            };
+            let _ = write!(out, "{what}: {remote} holds {}", &tip.to_string()[..10]);
+            if !done.merges.is_empty() {
+                let _ = write!(out, " ({} merge commit(s))", done.merges.len());
+            }
+            if done.rounds > 1 {
+                let _ = write!(out, " after {} rounds", done.rounds);
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `acks show`: each entry with the exact text it was bound to.
+pub fn shown(entries: &[Shown], person: &str, policy: Option<&str>) -> String {
+    let mut out = String::new();
+    for s in entries {
+        let (p, e) = (&s.entry, &s.entry.entry);
+        let _ = writeln!(
+            out,
+            "== {} r{}, acknowledged by {} at {}",
+            e.policy, e.revision, e.person, e.time
+        );
+        let _ = writeln!(
+            out,
+            "   entry {}; {} (blob {}) at handbook commit {}",
+            p.id, e.path, e.blob, e.commit
+        );
+        let _ = write!(out, "   written by {} <{}>", e.writer.name, e.writer.email);
+        if s.by_other {
+            let _ = write!(out, " (not {} themself)", e.person);
+        }
+        out.push('\n');
+        if p.signature.is_some() {
+            out.push_str("   signed (run `normsctl acks verify` to check)\n");
+        }
+        if let Some(n) = &e.note {
+            let _ = writeln!(out, "   note: {n}");
+        }
+        out.push('\n');
+        match &s.text {
+            Some(t) => {
+                out.push_str(t);
+                if !t.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            None => out.push_str("(this text is not in this repository)\n"),
+        }
+        out.push('\n');
+    }
+    if entries.is_empty() {
+        let _ = writeln!(
+            out,
+            "{person} has no acknowledgements{}",
+            policy.map(|p| format!(" of {p}")).unwrap_or_default()
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use git2::Oid;
+
+    #[test]
+    fn recorded_lines() {
+        let r = Recorded {
+            person: "bo".into(),
+            already: vec![("qa-score".into(), 1)],
+            written: vec![("stepping-away".into(), 2, true), ("late".into(), 1, false)],
+            written_by: Some(("Ana Diaz".into(), "ana@example.com".into())),
+            commit: Some(Oid::from_str("4444444444444444444444444444444444444444").unwrap()),
+            ledger: "normsctl/acks".into(),
+            bytes: 1234,
+        };
+        insta::assert_snapshot!(recorded(&r), @r"
+        bo had already acknowledged qa-score r1: nothing to record
+        bo acknowledged stepping-away r2 (written by Ana Diaz <ana@example.com>)
+        bo had already acknowledged late r1: nothing to record
+        recorded in 4444444444 on normsctl/acks (1234 bytes written)
+        ");
+    }
+
+    #[test]
+    fn shown_entries() {
+        assert_eq!(
+            shown(&[], "bo", Some("qa")),
+            "bo has no acknowledgements of qa\n"
+        );
+        let entry = crate::model::ack::Entry {
+            format: 1,
+            person: "bo".into(),
+            policy: "qa".into(),
+            revision: 1,
+            path: "policies/qa.yaml".into(),
+            blob: "1111111111111111111111111111111111111111".into(),
+            commit: "2222222222222222222222222222222222222222".into(),
+            time: "2026-01-05T10:00:00+01:00".into(),
+            writer: crate::model::ack::Writer {
+                name: "Bo Chen".into(),
+                email: "bo@example.com".into(),
+            },
+            tool: "normsctl 0.1.0".into(),
+            note: None,
+        };
+        let s = Shown {
+            entry: crate::model::ack::Parsed {
+                entry,
+                id: Oid::from_str("4444444444444444444444444444444444444444").unwrap(),
+                payload_len: 1,
+                signature: None,
+            },
+            by_other: false,
+            text: Some("id: qa".into()),
+        };
+        insta::assert_snapshot!(shown(&[s], "bo", None), @r"
+        == qa r1, acknowledged by bo at 2026-01-05T10:00:00+01:00
+           entry 4444444444444444444444444444444444444444; policies/qa.yaml (blob 1111111111111111111111111111111111111111) at handbook commit 2222222222222222222222222222222222222222
+           written by Bo Chen <bo@example.com>
+
+        id: qa
+        ");
+    }
+
+    #[test]
+    fn sync_lines() {
+        assert_eq!(
+            synced(&Synced::default(), "origin"),
+            "no ledger on either side yet\n"
+        );
+        let done = Synced {
+            rounds: 2,
+            merges: vec![Oid::ZERO_SHA1],
+            tip: Some(Oid::from_str("5555555555555555555555555555555555555555").unwrap()),
+            pushed: true,
+            fast_forwarded: false,
+        };
+        assert_eq!(
+            synced(&done, "origin"),
+            "pushed: origin holds 5555555555 (1 merge commit(s)) after 2 rounds\n"
+        );
+    }
+}

@@ -1,0 +1,245 @@
+//! Findings for people and machines: human text, JSON, GitHub workflow commands and
+//! SARIF 2.1.0. Each renderer returns a string; the CLI writes it.
+
+use crate::diag::{Counts, Finding, Severity};
+use crate::validate::ALL_RULES;
+use serde_json::json;
+use std::fmt::Write;
+
+/// Styles used by the human format (plain when colour is off).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Palette {
+    pub color: bool,
+}
+
+impl Palette {
+    /// `style` when colour is on, else the empty style (which prints nothing).
+    pub fn style(&self, style: anstyle::Style) -> anstyle::Style {
+        if self.color {
+            style
+        } else {
+            anstyle::Style::new()
+        }
+    }
+
+    fn paint(&self, style: anstyle::Style, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// `path:line:col: error[rule]: message` lines, each with its hint, then a summary.
+pub fn human(findings: &[Finding], files: usize, palette: Palette) -> String {
+    let mut out = lines(findings, palette);
+    let counts = Counts::of(findings);
+    let verdict = match (counts.errors, counts.warnings) {
+        (0, 0) => format!("ok: {} checked, no problems", plural(files, "file")),
+        (e, w) => format!(
+            "{}, {} in {} checked",
+            plural(e, "error"),
+            plural(w, "warning"),
+            plural(files, "file")
+        ),
+    };
+    let _ = writeln!(out, "{verdict}");
+    out
+}
+
+/// `path:line:col: error[rule]: message` lines, each with its hint (no summary).
+pub fn lines(findings: &[Finding], palette: Palette) -> String {
+    use anstyle::{AnsiColor, Style};
+    let mut out = String::new();
+    for f in findings {
+        let sev_style = match f.severity {
+            Severity::Error => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+            Severity::Warning => Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
+        };
+        let _ = writeln!(
+            out,
+            "{}: {}: {}",
+            palette.paint(
+                Style::new().bold(),
+                &format!("{}:{}:{}", f.file, f.pos.line, f.pos.column)
+            ),
+            palette.paint(sev_style, &format!("{}[{}]", f.severity, f.rule.name)),
+            f.message
+        );
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            palette.paint(Style::new().fg_color(Some(AnsiColor::Cyan.into())), "help:"),
+            f.help()
+        );
+    }
+    out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// One JSON document: findings, counts and the verdict.
+pub fn json(findings: &[Finding], files: usize) -> String {
+    let counts = Counts::of(findings);
+    let doc = json!({
+        "version": 1,
+        "ok": counts.errors == 0,
+        "files_checked": files,
+        "counts": { "errors": counts.errors, "warnings": counts.warnings },
+        "findings": findings.iter().map(|f| json!({
+            "file": f.file,
+            "line": f.pos.line,
+            "column": f.pos.column,
+            "severity": f.severity.as_str(),
+            "rule": f.rule.name,
+            "message": f.message,
+            "hint": f.help(),
+        })).collect::<Vec<_>>(),
+    });
+    super::json::pretty(&doc)
+}
+
+/// GitHub Actions workflow commands (`::error file=…,line=…::message`).
+pub fn github(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let _ = writeln!(
+            out,
+            "::{} file={},line={},col={},title={}::{}",
+            f.severity,
+            escape_property(&f.file),
+            f.pos.line,
+            f.pos.column,
+            escape_property(&format!("normsctl {}", f.rule.name)),
+            escape_data(&format!("{} ({})", f.message, f.help())),
+        );
+    }
+    out
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// SARIF 2.1.0, as code-scanning tools accept it.
+pub fn sarif(findings: &[Finding]) -> String {
+    let rules: Vec<_> = ALL_RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.name,
+                "name": r.name,
+                "shortDescription": { "text": r.summary },
+                "help": { "text": r.help },
+                "defaultConfiguration": { "level": r.severity.as_str() },
+            })
+        })
+        .collect();
+    let results: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            json!({
+                "ruleId": f.rule.name,
+                "ruleIndex": ALL_RULES.iter().position(|r| r.name == f.rule.name).unwrap_or(0),
+                "level": f.severity.as_str(),
+                "message": { "text": format!("{} ({})", f.message, f.help()) },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": f.file, "uriBaseId": "%SRCROOT%" },
+                        "region": { "startLine": f.pos.line, "startColumn": f.pos.column },
+                    }
+                }],
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "normsctl",
+                "version": crate::VERSION,
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    super::json::pretty(&doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_escapes_properties_and_data() {
+        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+        assert_eq!(escape_data("x\ny"), "x%0Ay");
+    }
+}
+
+#[cfg(test)]
+mod renders {
+    use super::*;
+    use crate::diag::Pos;
+    use crate::rules::decode::UNKNOWN_KEY;
+
+    fn findings() -> Vec<Finding> {
+        vec![
+            Finding::new(
+                &UNKNOWN_KEY,
+                "policies/a.yaml",
+                Pos { line: 3, column: 1 },
+                "unknown key `titel` in a policy",
+            )
+            .hint("did you mean `title`?"),
+        ]
+    }
+
+    #[test]
+    fn human_lines_and_verdict() {
+        insta::assert_snapshot!(human(&findings(), 4, Palette::default()), @r"
+        policies/a.yaml:3:1: error[unknown-key]: unknown key `titel` in a policy
+          help: did you mean `title`?
+        1 error, 0 warnings in 4 files checked
+        ");
+        assert_eq!(
+            human(&[], 1, Palette::default()),
+            "ok: 1 file checked, no problems\n"
+        );
+    }
+
+    #[test]
+    fn machine_formats() {
+        let doc: serde_json::Value = serde_json::from_str(&json(&findings(), 4)).unwrap();
+        assert_eq!(doc["ok"], false);
+        assert_eq!(doc["findings"][0]["rule"], "unknown-key");
+        assert_eq!(
+            github(&findings()),
+            "::error file=policies/a.yaml,line=3,col=1,title=normsctl unknown-key::unknown key `titel` in a policy (did you mean `title`?)\n"
+        );
+        let sarif: serde_json::Value = serde_json::from_str(&sarif(&findings())).unwrap();
+        assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "unknown-key");
+        assert!(
+            sarif["runs"][0]["tool"]["driver"]["rules"]
+                .as_array()
+                .unwrap()
+                .len()
+                > 20
+        );
+    }
+}

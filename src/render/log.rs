@@ -1,0 +1,198 @@
+//! `log`: the revision history, one block per landing commit (human) or one document
+//! (JSON).
+
+use super::time::{Time, in_zone};
+use super::{Palette, json};
+use crate::history::Revision;
+use std::fmt::Write;
+
+/// One block per landing commit: when it landed (the team's zone and UTC), the commit and
+/// its subject, who wrote the changes, then one line per policy it changed.
+pub fn human(
+    revisions: &[&Revision],
+    tz: &jiff::tz::TimeZone,
+    tz_name: &str,
+    palette: Palette,
+) -> String {
+    let mut out = String::new();
+    let bold = palette.style(anstyle::Style::new().bold());
+    let by = |r: &Revision| {
+        format!(
+            "{} <{}>, written {}",
+            r.author_name,
+            r.author_email,
+            r.authored.zoned().strftime("%Y-%m-%d %H:%M %:z")
+        )
+    };
+    for group in revisions.chunk_by(|a, b| a.commit == b.commit) {
+        let first = group[0];
+        let local = in_zone(first.landed, tz);
+        let utc = in_zone(first.landed, &jiff::tz::TimeZone::UTC);
+        let also_utc = if local.offset() == utc.offset() && tz_name == "UTC" {
+            String::new()
+        } else {
+            format!(" ({})", utc.strftime("%Y-%m-%d %H:%M UTC"))
+        };
+        let _ = writeln!(
+            out,
+            "{bold}{}{bold:#}  landed {} {tz_name}{also_utc}  {}",
+            &first.commit.to_string()[..10],
+            local.strftime("%Y-%m-%d %H:%M"),
+            first.subject
+        );
+        let one_author = group.iter().all(|r| by(r) == by(first));
+        if one_author {
+            let _ = writeln!(out, "    by {}", by(first));
+        }
+        let width = group.iter().map(|r| r.id.len()).max().unwrap_or(0);
+        for r in group {
+            let revision = r
+                .revision
+                .map_or_else(|| "-".to_owned(), |n| format!("r{n}"));
+            let moved = r
+                .old_path
+                .as_ref()
+                .map(|p| format!(" (from {p})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    {:<9} {:<4} {:<width$}  {}{moved}",
+                r.change.as_str(),
+                revision,
+                r.id,
+                r.path
+            );
+            if !one_author {
+                let _ = writeln!(out, "{:>20}by {}", "", by(r));
+            }
+        }
+        out.push('\n');
+    }
+    if revisions.is_empty() {
+        out.push_str("no changes\n");
+    }
+    out
+}
+
+/// `log --format json`, serialised straight from the revisions (a log may hold tens of
+/// thousands of them).
+#[derive(serde::Serialize)]
+struct Doc<'a> {
+    version: u32,
+    revisions: Vec<RevisionJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct RevisionJson<'a> {
+    id: &'a str,
+    change: &'static str,
+    revision: Option<u32>,
+    path: &'a str,
+    old_path: Option<&'a str>,
+    blob: String,
+    commit: String,
+    landed: Time,
+    author: Author<'a>,
+    subject: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct Author<'a> {
+    name: &'a str,
+    email: &'a str,
+    time: Time,
+}
+
+pub fn json(revisions: &[&Revision], tz: &jiff::tz::TimeZone) -> String {
+    json::pretty(&Doc {
+        version: 1,
+        revisions: revisions
+            .iter()
+            .map(|r| RevisionJson {
+                id: &r.id,
+                change: r.change.as_str(),
+                revision: r.revision,
+                path: &r.path,
+                old_path: r.old_path.as_deref(),
+                blob: r.blob.to_string(),
+                commit: r.commit.to_string(),
+                landed: Time::of(r.landed, tz),
+                author: Author {
+                    name: &r.author_name,
+                    email: &r.author_email,
+                    time: Time::of(r.authored, tz),
+                },
+                subject: &r.subject,
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Change, Stamp};
+
+    fn revision(id: &str, change: Change, commit: &str) -> Revision {
+        Revision {
+            id: id.into(),
+            change,
+            revision: Some(2),
+            path: format!("policies/{id}.yaml"),
+            old_path: (change == Change::Moved).then(|| format!("old/{id}.yaml")),
+            blob: git2::Oid::from_str("1111111111111111111111111111111111111111").unwrap(),
+            commit: git2::Oid::from_str(commit).unwrap(),
+            landed: Stamp {
+                seconds: 1_767_603_600,
+                offset_minutes: 60,
+            },
+            authored: Stamp {
+                seconds: 1_767_600_000,
+                offset_minutes: 60,
+            },
+            author_name: "Ana Diaz".into(),
+            author_email: "ana@example.com".into(),
+            subject: "Raise the bar".into(),
+        }
+    }
+
+    #[test]
+    fn one_block_per_landing_commit() {
+        let madrid = jiff::tz::TimeZone::get("Europe/Madrid").unwrap();
+        let a = revision(
+            "handover",
+            Change::Material,
+            "2222222222222222222222222222222222222222",
+        );
+        let b = revision(
+            "qa",
+            Change::Moved,
+            "2222222222222222222222222222222222222222",
+        );
+        let text = human(&[&a, &b], &madrid, "Europe/Madrid", Palette::default());
+        insta::assert_snapshot!(text, @r"
+        2222222222  landed 2026-01-05 10:00 Europe/Madrid (2026-01-05 09:00 UTC)  Raise the bar
+            by Ana Diaz <ana@example.com>, written 2026-01-05 09:00 +01:00
+            material  r2   handover  policies/handover.yaml
+            moved     r2   qa        policies/qa.yaml (from old/qa.yaml)
+        ");
+        assert_eq!(
+            human(&[], &madrid, "Europe/Madrid", Palette::default()),
+            "no changes\n"
+        );
+    }
+
+    #[test]
+    fn json_has_every_revision() {
+        let a = revision(
+            "handover",
+            Change::Added,
+            "2222222222222222222222222222222222222222",
+        );
+        let doc: serde_json::Value =
+            serde_json::from_str(&json(&[&a], &jiff::tz::TimeZone::UTC)).unwrap();
+        assert_eq!(doc["version"], 1);
+        assert_eq!(doc["revisions"][0]["change"], "added");
+        assert_eq!(doc["revisions"][0]["landed"]["unix"], 1_767_603_600);
+    }
+}

@@ -1,0 +1,19 @@
+//! Text for people and programs that is not a site template: findings, diffs, the
+//! history, a policy as shown, the acknowledgement report, evidence and verification.
+//!
+//! Each renderer is a pure function from data to text (or to a writer, for the reports
+//! that can be hundreds of megabytes): no files, no git, no clock, no environment. The
+//! CLI decides where the text goes. JSON is written one way everywhere: [`json::pretty`].
+
+pub mod ack;
+pub mod acks;
+pub mod diff;
+pub mod evidence;
+pub mod findings;
+pub mod json;
+pub mod log;
+pub mod show;
+pub mod time;
+pub mod verify;
+
+pub use findings::Palette;

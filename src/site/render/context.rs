@@ -1,0 +1,272 @@
+//! The template contexts of the index, the changelog, the feed and `llms.txt`.
+
+use super::super::collect::{Site, uuid_urn};
+use super::*;
+use minijinja::Value;
+use serde::Serialize;
+
+pub(super) fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "expectation" => "Expectations",
+        "norm" => "Norms",
+        _ => "Metrics",
+    }
+}
+
+fn kind_intro(kind: &str) -> &'static str {
+    match kind {
+        "expectation" => "What the company requires to keep the job.",
+        "norm" => "How the team agrees to work with each other.",
+        _ => "The level of work expected, and how it is measured fairly.",
+    }
+}
+
+/// A policy in a list: what the index, `llms.txt` and the search show.
+#[derive(Serialize)]
+struct Summary<'a> {
+    id: &'a str,
+    kind: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    revision: Option<u32>,
+    effective: Option<&'a str>,
+    upcoming: bool,
+    uncommitted: Option<&'a str>,
+    level: Option<&'a str>,
+    target: Option<&'a str>,
+    window: Option<&'a str>,
+}
+
+impl<'a> Summary<'a> {
+    fn of(p: &'a PolicyPage) -> Summary<'a> {
+        Summary {
+            id: &p.id,
+            kind: p.kind,
+            title: &p.title,
+            summary: &p.summary,
+            revision: p.revision,
+            effective: p.effective.as_deref(),
+            upcoming: p.upcoming,
+            uncommitted: p.uncommitted,
+            level: p.metric.as_ref().map(|m| m.level),
+            target: p.metric.as_ref().map(|m| m.target.as_str()),
+            window: p.metric.as_ref().map(|m| m.window.as_str()),
+        }
+    }
+}
+
+/// Current policies of one kind, by title.
+fn of_kind<'a>(site: &'a Site, kind: &str) -> Vec<&'a PolicyPage> {
+    let mut list: Vec<&PolicyPage> = site
+        .policies
+        .values()
+        .filter(|p| p.status == "current" && p.kind == kind)
+        .collect();
+    list.sort_by_cached_key(|p| (p.title.to_lowercase(), p.id.clone()));
+    list
+}
+
+const KINDS: [&str; 3] = crate::model::Kind::NAMES;
+
+pub(super) fn index_context(site: &Site) -> Value {
+    #[derive(Serialize)]
+    struct Group<'a> {
+        kind: &'a str,
+        anchor: String,
+        label: &'a str,
+        intro: &'a str,
+        policies: Vec<Summary<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Recent<'a> {
+        #[serde(flatten)]
+        rev: &'a RevisionView,
+        title: &'a str,
+        new: bool,
+    }
+    let groups: Vec<Group> = KINDS
+        .iter()
+        .map(|k| Group {
+            kind: k,
+            anchor: format!("{k}s"),
+            label: kind_label(k),
+            intro: kind_intro(k),
+            policies: of_kind(site, k).into_iter().map(Summary::of).collect(),
+        })
+        .collect();
+    let mut upcoming: Vec<Summary> = site
+        .policies
+        .values()
+        .filter(|p| p.status == "current" && p.upcoming)
+        .map(Summary::of)
+        .collect();
+    upcoming.sort_by(|a, b| a.effective.cmp(&b.effective).then(a.id.cmp(b.id)));
+    let now = site.now;
+    let recent: Vec<Recent> = site
+        .changelog
+        .iter()
+        .take(RECENT)
+        .map(|r| Recent {
+            rev: r,
+            title: title_of(site, &r.id),
+            new: r
+                .landed
+                .as_ref()
+                .is_some_and(|t| now - t.unix <= NEW_DAYS * 86_400 && t.unix <= now),
+        })
+        .collect();
+    let mut retired: Vec<Summary> = site
+        .policies
+        .values()
+        .filter(|p| p.status == "retired")
+        .map(Summary::of)
+        .collect();
+    retired.sort_by_cached_key(|p| p.title.to_lowercase());
+    minijinja::context! {
+        site => Value::from(minijinja::value::Serde(&site.info)),
+        root => "",
+        page => "index",
+        groups => Value::from(minijinja::value::Serde(&groups)),
+        upcoming => Value::from(minijinja::value::Serde(&upcoming)),
+        recent => Value::from(minijinja::value::Serde(&recent)),
+        retired => Value::from(minijinja::value::Serde(&retired)),
+    }
+}
+
+fn title_of<'a>(site: &'a Site, id: &'a str) -> &'a str {
+    site.policies.get(id).map_or(id, |p| p.title.as_str())
+}
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    #[serde(flatten)]
+    rev: &'a RevisionView,
+    title: &'a str,
+    label: &'static str,
+}
+
+fn entry<'a>(site: &'a Site, r: &'a RevisionView) -> Entry<'a> {
+    Entry {
+        rev: r,
+        title: title_of(site, &r.id),
+        label: match r.change {
+            "added" => "Added",
+            "material" => "Material change",
+            "editorial" => "Editorial change",
+            "moved" => "Moved",
+            "retired" => "Retired",
+            _ => "Change",
+        },
+    }
+}
+
+pub(super) fn changelog_context(site: &Site, year: Option<&str>) -> Value {
+    let entries: Vec<Entry> = match year {
+        Some(y) => site
+            .changelog
+            .iter()
+            .filter(|r| r.landed.as_ref().is_some_and(|t| t.date.starts_with(y)))
+            .map(|r| entry(site, r))
+            .collect(),
+        None => site
+            .changelog
+            .iter()
+            .take(CHANGELOG_FIRST_PAGE)
+            .map(|r| entry(site, r))
+            .collect(),
+    };
+    minijinja::context! {
+        site => Value::from(minijinja::value::Serde(&site.info)),
+        root => if year.is_some() { "../" } else { "" },
+        page => "changelog",
+        year => year,
+        years => years(site),
+        truncated => year.is_none() && site.changelog.len() > CHANGELOG_FIRST_PAGE,
+        entries => Value::from(minijinja::value::Serde(&entries)),
+    }
+}
+
+pub(super) fn feed_context(site: &Site) -> Value {
+    #[derive(Serialize)]
+    struct FeedEntry<'a> {
+        #[serde(flatten)]
+        entry: Entry<'a>,
+        uid: String,
+    }
+    let entries: Vec<FeedEntry> = site
+        .changelog
+        .iter()
+        .take(FEED_ENTRIES)
+        .map(|r| FeedEntry {
+            uid: uuid_urn(&format!(
+                "normsctl change {} {}",
+                r.commit.as_deref().unwrap_or_default(),
+                r.id
+            )),
+            entry: entry(site, r),
+        })
+        .collect();
+    // The newest change, not the build time: a feed that did not change stays identical.
+    let updated = site
+        .changelog
+        .first()
+        .and_then(|r| r.landed.as_ref())
+        .map_or_else(|| "1970-01-01T00:00:00Z".to_owned(), |t| t.iso.clone());
+    minijinja::context! {
+        site => Value::from(minijinja::value::Serde(&site.info)),
+        updated => updated,
+        entries => Value::from(minijinja::value::Serde(&entries)),
+    }
+}
+
+pub(super) fn llms_context(site: &Site) -> Value {
+    #[derive(Serialize)]
+    struct Light<'a> {
+        id: &'a str,
+        title: &'a str,
+        summary: &'a str,
+        body: &'a str,
+        revision: Option<u32>,
+        effective: Option<&'a str>,
+        upcoming: bool,
+        uncommitted: Option<&'a str>,
+        applies_to: &'a [Named],
+        owner: Option<&'a Named>,
+        last_changed: Option<&'a RevisionView>,
+        metric: Option<&'a MetricCard>,
+        related: &'a [Link],
+    }
+    #[derive(Serialize)]
+    struct LightGroup<'a> {
+        label: &'a str,
+        policies: Vec<Light<'a>>,
+    }
+    let groups: Vec<LightGroup> = KINDS
+        .iter()
+        .map(|k| LightGroup {
+            label: kind_label(k),
+            policies: of_kind(site, k)
+                .into_iter()
+                .map(|p| Light {
+                    id: &p.id,
+                    title: &p.title,
+                    summary: &p.summary,
+                    body: p.body.trim_end(),
+                    revision: p.revision,
+                    effective: p.effective.as_deref(),
+                    upcoming: p.upcoming,
+                    uncommitted: p.uncommitted,
+                    applies_to: &p.applies_to,
+                    owner: p.owner.as_ref(),
+                    last_changed: p.last_changed.as_ref(),
+                    metric: p.metric.as_ref(),
+                    related: &p.related,
+                })
+                .collect(),
+        })
+        .collect();
+    minijinja::context! {
+        site => Value::from(minijinja::value::Serde(&site.info)),
+        groups => Value::from(minijinja::value::Serde(&groups)),
+    }
+}

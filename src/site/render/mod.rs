@@ -1,0 +1,220 @@
+//! From a [`Site`] to the bytes of each output file: pages through the templates, and
+//! `handbook.json` and the search index directly. Pure; writing is [`super::output`]'s.
+
+use super::collect::Site;
+use super::templates::{TemplateError, Templates};
+use super::view::*;
+use minijinja::Value;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+mod context;
+mod data;
+
+use context::*;
+pub use data::Fragments;
+use data::{handbook_json, search_index};
+
+/// How many changes the changelog's first page and the feed show.
+pub const CHANGELOG_FIRST_PAGE: usize = 200;
+pub const FEED_ENTRIES: usize = 50;
+/// How many changes "recent changes" on the index lists, and how many days count as new.
+pub const RECENT: usize = 10;
+pub const NEW_DAYS: i64 = 14;
+
+/// One output file of the site.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Page {
+    Index,
+    Policy(String),
+    Changelog,
+    ChangelogYear(String),
+    Feed,
+    Json,
+    Llms,
+    SearchIndex,
+    Asset(&'static str),
+}
+
+impl Page {
+    /// The file's path in the site, with `/`.
+    pub fn path(&self) -> String {
+        match self {
+            Page::Index => "index.html".into(),
+            Page::Policy(id) => format!("policies/{id}.html"),
+            Page::Changelog => "changelog.html".into(),
+            Page::ChangelogYear(y) => format!("changelog/{y}.html"),
+            Page::Feed => "feed.xml".into(),
+            Page::Json => "handbook.json".into(),
+            Page::Llms => "llms.txt".into(),
+            Page::SearchIndex => "search-index.js".into(),
+            Page::Asset(name) => format!("assets/{name}"),
+        }
+    }
+}
+
+/// Every file of the site.
+pub fn pages(site: &Site, templates: &Templates) -> Vec<Page> {
+    let mut out = vec![
+        Page::Index,
+        Page::Changelog,
+        Page::Feed,
+        Page::Json,
+        Page::Llms,
+        Page::SearchIndex,
+    ];
+    out.extend(years(site).into_iter().map(Page::ChangelogYear));
+    out.extend(site.policies.keys().cloned().map(Page::Policy));
+    out.extend(templates.assets().iter().map(|(n, _)| Page::Asset(n)));
+    out
+}
+
+/// The years the changelog spans, newest first.
+fn years(site: &Site) -> Vec<String> {
+    let set: BTreeSet<&str> = site
+        .changelog
+        .iter()
+        .filter_map(|r| r.landed.as_ref().map(|t| &t.date[..4]))
+        .collect();
+    set.into_iter().rev().map(str::to_owned).collect()
+}
+
+/// Renders one file.
+pub fn render(site: &Site, templates: &Templates, page: &Page) -> Result<Vec<u8>, TemplateError> {
+    render_with(site, templates, page, None)
+}
+
+/// Renders one file, taking the policies' entries in the site-wide files from
+/// `fragments` (brought up to date with `site`) when given.
+pub fn render_with(
+    site: &Site,
+    templates: &Templates,
+    page: &Page,
+    fragments: Option<&Fragments>,
+) -> Result<Vec<u8>, TemplateError> {
+    let text = match page {
+        Page::Index => templates.render("index.html", index_context(site))?,
+        Page::Policy(id) => {
+            let Some(policy) = site.policies.get(id) else {
+                return Ok(Vec::new());
+            };
+            templates.render(
+                "policy.html",
+                minijinja::context! {
+                    site => Value::from(minijinja::value::Serde(&site.info)),
+                    root => "../",
+                    page => "policy",
+                    kind_label => kind_label(policy.kind),
+                    policy => Value::from(minijinja::value::Serde(policy)),
+                },
+            )?
+        }
+        Page::Changelog => templates.render("changelog.html", changelog_context(site, None))?,
+        Page::ChangelogYear(y) => {
+            templates.render("changelog.html", changelog_context(site, Some(y)))?
+        }
+        Page::Feed => templates.render("feed.xml", feed_context(site))?,
+        Page::Llms => templates.render("llms.txt", llms_context(site))?,
+        Page::Json => handbook_json(site, fragments),
+        Page::SearchIndex => search_index(site, fragments),
+        Page::Asset(name) => {
+            return Ok(templates
+                .assets()
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, b)| b.to_vec())
+                .unwrap_or_default());
+        }
+    };
+    Ok(text.into_bytes())
+}
+
+/// Renders many files on every core; the result is in the given order.
+pub fn render_all(
+    site: &Site,
+    templates: &Templates,
+    pages: &[Page],
+    fragments: Option<&Fragments>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<(Page, Vec<u8>)>, TemplateError> {
+    use rayon::prelude::*;
+    // Work stealing: the site-wide files take as long as hundreds of policy pages, so
+    // fixed shares would leave one core idle at the end.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    pages
+        .par_iter()
+        .map(|page| {
+            let bytes = render_with(site, templates, page, fragments)?;
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if n.is_multiple_of(64) {
+                progress(n);
+            }
+            Ok((page.clone(), bytes))
+        })
+        .collect()
+}
+
+/// Which files a rebuild must render: everything when there is no previous site (or
+/// `full`), else the pages whose data differ between `old` and `new`. A policy page shows
+/// the titles of the policies it links to, so a changed title reaches those pages through
+/// their own data.
+pub fn plan(old: Option<&Site>, new: &Site, templates: &Templates, full: bool) -> Plan {
+    let all = pages(new, templates);
+    let Some(old) = old.filter(|_| !full) else {
+        return Plan {
+            render: all,
+            remove: Vec::new(),
+        };
+    };
+    let mut render = Vec::new();
+    // Whether anything every page shows changed (`uncommitted` is on the index only).
+    let info_changed = SiteInfo {
+        uncommitted: new.info.uncommitted,
+        ..old.info.clone()
+    } != new.info;
+    let dirty_changed = old.info.uncommitted != new.info.uncommitted;
+    let changelog_changed =
+        !Arc::ptr_eq(&old.changelog, &new.changelog) && old.changelog != new.changelog;
+    let mut policies_changed = false;
+    let mut titles_changed = false;
+    for (id, page) in &new.policies {
+        let before = old.policies.get(id);
+        if info_changed || before != Some(page) {
+            render.push(Page::Policy(id.clone()));
+            policies_changed = true;
+            titles_changed |= before.is_none_or(|b| b.title != page.title);
+        }
+    }
+    let removed: Vec<Page> = old
+        .policies
+        .keys()
+        .filter(|id| !new.policies.contains_key(*id))
+        .map(|id| Page::Policy(id.clone()))
+        .collect();
+    policies_changed |= !removed.is_empty();
+    titles_changed |= !removed.is_empty();
+    if info_changed || policies_changed || dirty_changed {
+        render.extend([Page::Index, Page::Json, Page::Llms, Page::SearchIndex]);
+    }
+    if info_changed || changelog_changed || titles_changed {
+        // The changelog and feed show policy titles too.
+        render.extend([Page::Changelog, Page::Feed]);
+        render.extend(years(new).into_iter().map(Page::ChangelogYear));
+    }
+    let mut remove = removed;
+    let new_years: BTreeSet<String> = years(new).into_iter().collect();
+    remove.extend(
+        years(old)
+            .into_iter()
+            .filter(|y| !new_years.contains(y))
+            .map(Page::ChangelogYear),
+    );
+    Plan { render, remove }
+}
+
+/// What one rebuild does.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub render: Vec<Page>,
+    pub remove: Vec<Page>,
+}
