@@ -76,6 +76,12 @@ pub enum AckError {
     Io(String),
     #[error("{path} does not read as a policy at HEAD")]
     NotAPolicy { path: String },
+    #[error("{path} does not validate, so it cannot be acknowledged:\n  {}", findings.join("\n  "))]
+    InvalidPolicy { path: String, findings: Vec<String> },
+    #[error(
+        "the checked-out {path} is not the text published on the handbook line ({line}): only what everyone can read can be acknowledged"
+    )]
+    NotOnLine { path: String, line: String },
     #[error("no git remote named `{remote}`")]
     NoRemote { remote: String },
     #[error("GIT_COMMITTER_DATE=`{0}` is neither `@<seconds since 1970>` nor an RFC 3339 time")]

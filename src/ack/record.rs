@@ -6,7 +6,7 @@
 use super::context::{self, Context};
 use super::entry::{self, Entry, Writer};
 use super::ledger::{self, AppendOptions, NewFile};
-use super::snapshot;
+use super::snapshot::{self, Snapshot};
 use super::{AckError, sign};
 use crate::model::AckMode;
 use crate::model::ack::Recorded;
@@ -40,16 +40,28 @@ pub fn record(
     note: &mut dyn FnMut(String),
 ) -> Result<Recorded, AckError> {
     let repo = cx.repo;
-    let snap = cx.snapshot()?;
+    // Entries bind to the handbook line's tip: the published text, never a local branch.
+    let line = cx.line()?;
+    let snap = Snapshot::at(repo, line.tip, &cx.layout)?;
+    let head = cx.snapshot()?;
     let people = cx.people(&snap)?;
     let person = cx.whoami(&people, req.person.as_deref())?;
     let (writer_name, writer_email) = cx.identity()?;
     let tips = cx.ledger.tips(repo)?;
-    let mine = ledger::list_person(repo, &tips, &person.id)?;
-    let held = |policy: &str, revision: u32| {
-        mine.iter()
-            .find(|l| l.info.policy == policy && l.info.revision >= revision)
-    };
+    let listed = ledger::list_person(repo, &tips, &person.id)?;
+    // The person's entries that count for a current text (exact revision, bound to the
+    // line at or after that text landed): only these make a new entry unnecessary.
+    let mine: Vec<(String, u32)> = ledger::read(repo.path(), &listed)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|p| {
+            git2::Oid::from_str(&p.entry.commit)
+                .is_ok_and(|c| line.is_current(&p.entry.policy, p.entry.revision, c))
+        })
+        .map(|p| (p.entry.policy, p.entry.revision))
+        .collect();
+    let held =
+        |policy: &str, revision: u32| mine.iter().find(|(p, r)| p == policy && *r == revision);
 
     // The policies to acknowledge, in the order given, then the outstanding ones.
     let mut ids: Vec<String> = Vec::new();
@@ -87,9 +99,11 @@ pub fn record(
                 suggestion,
             });
         };
-        let policy = snapshot::parse_policy(repo, file).ok_or_else(|| AckError::NotAPolicy {
-            path: file.path.clone(),
-        })?;
+        let policy =
+            snapshot::checked_policy(repo, file).map_err(|findings| AckError::InvalidPolicy {
+                path: file.path.clone(),
+                findings,
+            })?;
         if policy.ack == AckMode::None {
             return Err(AckError::NoAckNeeded(id.clone()));
         }
@@ -98,9 +112,16 @@ pub fn record(
                 path: file.path.clone(),
             });
         }
+        // What the person has in front of them must be the published text.
+        if head.files.get(id).is_none_or(|f| f.blob != file.blob) {
+            return Err(AckError::NotOnLine {
+                path: file.path.clone(),
+                line: line.name.clone(),
+            });
+        }
         let revision = policy.revision.value;
         match held(id, revision) {
-            Some(h) => out.already.push((id.clone(), h.info.revision)),
+            Some((_, r)) => out.already.push((id.clone(), *r)),
             None => {
                 if !person.covered_by(&policy.applies_to()) {
                     // Reading a rule one is not bound by is allowed; say it is not required.
@@ -139,7 +160,7 @@ pub fn record(
             revision: policy.revision.value,
             path: file.path.clone(),
             blob: file.blob.to_string(),
-            commit: snap.commit.to_string(),
+            commit: line.tip.to_string(),
             time: time_text.clone(),
             writer: Writer {
                 name: writer_name.clone(),

@@ -191,6 +191,12 @@ impl From<AckError> for CommandError {
             ),
             AckError::Busy { .. } => Some("try again; if it persists, look for a stuck process".to_owned()),
             AckError::NotAPolicy { .. } => Some("run `normsctl validate` and fix the file first".to_owned()),
+            AckError::InvalidPolicy { .. } => Some(
+                "the policy's owner must fix the file (normsctl validate) and merge the fix; then acknowledge".to_owned(),
+            ),
+            AckError::NotOnLine { .. } => Some(
+                "run `git pull` to read the published text (or, for your own change, wait until it is merged)".to_owned(),
+            ),
             AckError::NoRemote { .. } => Some(
                 "add it (`git remote add origin URL`), or set `acks.remote` in normsctl.yaml".to_owned(),
             ),

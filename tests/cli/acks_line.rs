@@ -422,3 +422,86 @@ fn verify_where_the_checkpoint_cannot_be_written_still_gives_its_verdict() {
         "{run:?}"
     );
 }
+
+#[test]
+fn ack_refuses_a_policy_that_does_not_validate_and_writes_nothing() {
+    for (bad, why) in [
+        ("", "missing"),
+        ("revision: \"2\"\n", "wrong-type"),
+        ("revision: 2.0\n", "wrong-type"),
+        ("revision: 0\n", "invalid-value"),
+    ] {
+        let hb = handbook(ROSTER, "ana@example.com");
+        let text = NORM.replace("revision: 1\n", bad);
+        hb.write(NORM_PATH, &text);
+        commit(hb.path(), "A broken policy", T0 + DAY);
+        let run = at(&hb, &["ack", "stepping-away"], T0 + DAY);
+        assert_eq!(run.code, 2, "{why}: {run:?}");
+        assert!(
+            run.stderr.contains("does not validate"),
+            "{why}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(NORM_PATH), "{why}: {}", run.stderr);
+        assert!(
+            crate::acks::tip(hb.path()).is_none(),
+            "{why}: nothing was written"
+        );
+        // Positive control: the fixed policy is acknowledged.
+        hb.write(NORM_PATH, NORM);
+        commit(hb.path(), "Fixed", T0 + 2 * DAY);
+        assert_eq!(
+            at(&hb, &["ack", "stepping-away"], T0 + 2 * DAY).code,
+            0,
+            "{why}"
+        );
+        assert_eq!(at(&hb, &["acks", "verify"], T0 + 2 * DAY).code, 0, "{why}");
+    }
+}
+
+#[test]
+fn ack_binds_to_the_published_text_only() {
+    let origin = handbook(ROSTER, "ana@example.com");
+    let dir = tempfile::tempdir().unwrap();
+    let clone = crate::harness::git_clone(origin.path(), dir.path(), "clone", &[]);
+    let repo = Repository::open(&clone).unwrap();
+    let mut config = repo.config().unwrap();
+    config.set_str("user.name", "Bo").unwrap();
+    config.set_str("user.email", "bo@example.com").unwrap();
+    let run_at = |args: &[&str], t: i64| {
+        crate::harness::run_env(
+            &clone,
+            args,
+            &[
+                ("SOURCE_DATE_EPOCH", &t.to_string()),
+                ("GIT_COMMITTER_DATE", &format!("@{t} +0000")),
+            ],
+        )
+    };
+    // A local, unpublished edit of the text: refused, naming git pull and the line.
+    std::fs::write(
+        clone.join(NORM_PATH),
+        NORM.replace("Tell the channel.", "Tell them."),
+    )
+    .unwrap();
+    commit(&clone, "Local edit", T0 + DAY);
+    let run = run_at(&["ack", "stepping-away"], T0 + DAY);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("refs/remotes/origin/main"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("git pull"), "{}", run.stderr);
+    // Another policy that the local commit did not touch binds to the published tip.
+    let run = run_at(&["ack", "qa-score"], T0 + DAY);
+    assert_eq!(run.code, 0, "{run:?}");
+    let (_, entry) = template(&clone);
+    let published = repo
+        .find_reference("refs/remotes/origin/main")
+        .unwrap()
+        .target()
+        .unwrap();
+    assert_eq!(entry["commit"], published.to_string());
+    assert_eq!(run_at(&["acks", "verify"], T0 + DAY).code, 0);
+}
