@@ -31,6 +31,9 @@ pub struct Line {
     /// The ref the tip was read from.
     pub name: String,
     pub tip: Oid,
+    /// Whether this clone holds the line's whole history (not a shallow or partial clone):
+    /// without it, no acknowledgement can be judged here.
+    pub complete: bool,
     /// First-parent commits by position, the root at 0.
     positions: HashMap<Oid, usize>,
     /// Policies present at the tip.
@@ -73,8 +76,15 @@ impl Line {
             branch: settings.branch.clone(),
             remote: settings.remote.clone(),
         })?;
-        let revisions = history::cache::walk(repo, tip, policies_dir)?.revisions;
-        Line::from_parts(repo, name, tip, &revisions)
+        match history::cache::walk(repo, tip, policies_dir) {
+            Ok(cached) => Line::from_parts(repo, name, tip, &cached.revisions),
+            Err(history::HistoryError::Shallow | history::HistoryError::Partial) => {
+                let mut line = Line::from_parts(repo, name, tip, &[])?;
+                line.complete = false;
+                Ok(line)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The line ending at `tip`, with the policy changes on it (newest first, as
@@ -104,6 +114,7 @@ impl Line {
         Ok(Line {
             name,
             tip,
+            complete: true,
             positions,
             current: current_texts(revisions),
         })

@@ -22,6 +22,7 @@ pub mod sign;
 pub mod snapshot;
 pub mod status;
 pub mod sync;
+pub mod verdicts;
 pub mod verify;
 pub mod walk;
 pub mod witness;

@@ -6,6 +6,7 @@
 use super::context::{self, Context};
 use super::entry::{self, Entry, Writer};
 use super::ledger::{self, AppendOptions, NewFile};
+use super::line::Line;
 use super::snapshot::{self, Snapshot};
 use super::{AckError, sign};
 use crate::model::AckMode;
@@ -210,7 +211,7 @@ pub fn record(
     let person_id = person.id.clone();
     let appended = ledger::append(repo, &cx.ledger, &opts, |tree| {
         // Under contention the tip moves: drop what a concurrent writer already recorded.
-        let existing = existing_in(repo, tree, &person_id)?;
+        let existing = existing_in(repo, tree, &person_id, &line)?;
         files
             .iter()
             .filter(|(p, r, _)| !existing.iter().any(|(ep, er)| ep == p && er == r))
@@ -241,13 +242,15 @@ pub fn record(
     Ok(out)
 }
 
-/// `(policy, revision)` of the person's well-formed entries in a ledger tree (in every one
-/// of their bucket folders; a file that is not a folder, or a decoy that does not parse, is
-/// skipped, so neither can stop an acknowledgement).
+/// `(policy, revision)` of the person's entries in a ledger tree that count for the
+/// current text on `line` (in every one of their bucket folders; a file that is not a
+/// folder, or a decoy that does not parse, is skipped, so neither can stop an
+/// acknowledgement).
 fn existing_in(
     repo: &Repository,
     tree: Option<&git2::Tree>,
     person: &str,
+    line: &Line,
 ) -> Result<BTreeSet<(String, u32)>, AckError> {
     let mut out = BTreeSet::new();
     let Some(tree) = tree else { return Ok(out) };
@@ -261,8 +264,11 @@ fn existing_in(
                 continue;
             };
             let path = format!("{bucket}/{person}/{name}");
-            if let Ok((parsed, _)) = entry::parse_file(&path, blob.content()) {
-                out.insert((parsed.entry.policy, parsed.entry.revision));
+            if let Ok((p, _)) = entry::parse_file(&path, blob.content())
+                && git2::Oid::from_str(&p.entry.commit)
+                    .is_ok_and(|c| line.is_current(&p.entry.policy, p.entry.revision, c))
+            {
+                out.insert((p.entry.policy, p.entry.revision));
             }
         }
     }

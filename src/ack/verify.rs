@@ -38,6 +38,12 @@ pub fn verify(
         crate::workspace::git::hash_checks_on(),
         "verification judges ledger entries: git's hash checks must be on in this process"
     );
+    if !line.complete {
+        return Err(crate::history::require_complete(repo)
+            .err()
+            .unwrap_or(crate::history::HistoryError::Shallow)
+            .into());
+    }
     let mut out = Outcome::default();
     let mut refs = vec![ledger.name.clone()];
     refs.extend(ledger.tracking.clone());

@@ -34,6 +34,20 @@ pub struct Held {
     pub writer_email: String,
     /// The writer is not the person the entry names.
     pub by_other: bool,
+    /// The entry counts for its policy's current text: the current revision, bound to the
+    /// handbook line at or after that text landed (judged by the one judge).
+    pub current: bool,
+}
+
+/// An entry that does not count, and why (reports list them apart).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    pub person: String,
+    pub policy: String,
+    pub revision: u32,
+    /// Where it sits in the ledger.
+    pub path: String,
+    pub reason: String,
 }
 
 /// Where one person stands with one policy.

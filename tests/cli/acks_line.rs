@@ -505,3 +505,172 @@ fn ack_binds_to_the_published_text_only() {
     assert_eq!(entry["commit"], published.to_string());
     assert_eq!(run_at(&["acks", "verify"], T0 + DAY).code, 0);
 }
+
+/// bo's row for `policy` in `acks --format json`, and the document.
+fn bo_row(hb: &crate::harness::Handbook, policy: &str, epoch: i64) -> (String, serde_json::Value) {
+    let run = at(hb, &["acks", "--format", "json"], epoch);
+    let doc = run.json();
+    (state_of(hb, policy, "bo", epoch), doc)
+}
+
+#[test]
+fn reports_count_only_what_verify_accepts() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    assert_eq!(at(&hb, &["ack", "stepping-away"], T0 + DAY).code, 0);
+    let (_, good) = template(hb.path());
+    let head = Repository::open(hb.path())
+        .unwrap()
+        .head()
+        .unwrap()
+        .target()
+        .unwrap();
+    let forged = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut e = good.clone();
+        e["person"] = "bo".into();
+        e["writer"]["email"] = "bo@example.com".into();
+        edit(&mut e);
+        e
+    };
+    let cases: Vec<(&str, serde_json::Value)> = vec![
+        (
+            "a commit that does not exist",
+            forged(&|e| e["commit"] = "1".repeat(40).into()),
+        ),
+        (
+            "a blob that does not exist",
+            forged(&|e| e["blob"] = "2".repeat(40).into()),
+        ),
+        (
+            "a path the commit lacks",
+            forged(&|e| e["path"] = "policies/stepping-away.yaml".into()),
+        ),
+        (
+            "r99 of a text declaring r1",
+            forged(&|e| e["revision"] = 99.into()),
+        ),
+    ];
+    for (why, entry) in &cases {
+        let (path, bytes) = forge(entry, None);
+        add_file(hb.path(), why, &path, &bytes);
+    }
+    let (bo, doc) = bo_row(&hb, "stepping-away", T0 + 2 * DAY);
+    assert_eq!(bo, "never", "{doc}");
+    assert_eq!(
+        state_of(&hb, "stepping-away", "ana", T0 + 2 * DAY),
+        "current"
+    );
+    let rejected = doc["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 4, "{doc}");
+    assert!(rejected.iter().all(|r| r["person"] == "bo"));
+    let reasons: Vec<&str> = rejected
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("not in this repository")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("says revision 99")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .filter(|r| r.contains("that is not policy stepping-away's text"))
+            .count()
+            == 2,
+        "{reasons:?}"
+    );
+    let run = at(
+        &hb,
+        &[
+            "acks",
+            "--require-complete",
+            "--person",
+            "bo",
+            "--policy",
+            "stepping-away",
+        ],
+        T0 + 2 * DAY,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("4 ledger entries do not count"),
+        "{}",
+        run.stderr
+    );
+    let _ = head;
+}
+
+#[test]
+fn an_inflated_revision_exempts_nobody_from_the_next_text() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    let huge = NORM.replace("revision: 1", "revision: 4294967295");
+    let side = side_commit(hb.path(), "huge", &[(NORM_PATH, &huge)]);
+    assert_eq!(
+        at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY).code,
+        0
+    );
+    let (_, mut entry) = template(hb.path());
+    entry["commit"] = side.to_string().into();
+    entry["blob"] = blob_at(hb.path(), side, NORM_PATH).to_string().into();
+    entry["revision"] = 4_294_967_295_u32.into();
+    let (path, bytes) = forge(&entry, None);
+    add_file(hb.path(), "huge revision", &path, &bytes);
+    // A material change: bo's honest r1 is stale, and the inflated entry counts for nothing.
+    hb.write(
+        NORM_PATH,
+        NORM.replace("revision: 1", "revision: 2")
+            .replace("Tell the channel.", "Tell the channel first."),
+    );
+    commit(hb.path(), "r2", T0 + 2 * DAY);
+    let (bo, doc) = bo_row(&hb, "stepping-away", T0 + 3 * DAY);
+    assert_eq!(bo, "stale", "{doc}");
+    let run = at(
+        &hb,
+        &["acks", "--require-complete", "--policy", "stepping-away"],
+        T0 + 3 * DAY,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+}
+
+#[test]
+fn a_policy_retired_and_added_again_asks_again() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    assert_eq!(
+        at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY).code,
+        0
+    );
+    assert_eq!(state_of(&hb, "stepping-away", "bo", T0 + DAY), "current");
+    std::fs::remove_file(hb.path().join(NORM_PATH)).unwrap();
+    commit(hb.path(), "Retire stepping-away", T0 + 2 * DAY);
+    hb.write(
+        NORM_PATH,
+        NORM.replace("Tell the channel.", "A different rule altogether."),
+    );
+    commit(
+        hb.path(),
+        "A new stepping-away, revision 1 again",
+        T0 + 3 * DAY,
+    );
+    assert_eq!(state_of(&hb, "stepping-away", "bo", T0 + 4 * DAY), "stale");
+    // Acknowledging the new text makes bo current again.
+    let run = at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + 4 * DAY);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("bo acknowledged stepping-away r1"),
+        "{run:?}"
+    );
+    let run = at(
+        &hb,
+        &["acks", "--person", "bo", "--format", "json"],
+        T0 + 4 * DAY,
+    );
+    assert_eq!(
+        state_of(&hb, "stepping-away", "bo", T0 + 4 * DAY),
+        "current",
+        "{}",
+        run.stdout
+    );
+}

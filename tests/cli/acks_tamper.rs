@@ -312,10 +312,12 @@ fn the_kept_ledger_facts_follow_the_ledger() {
     );
     for run in [&first, &again] {
         assert!(
-            run.stderr.contains("1 ledger entry is malformed"),
+            run.stderr.contains("1 ledger entry does not count")
+                && run.stderr.contains("malformed entry"),
             "{}",
             run.stderr
         );
+        assert_eq!(run.json()["rejected"].as_array().unwrap().len(), 1);
     }
     assert_eq!(first.stdout, again.stdout);
     let bo = |run: &crate::harness::Run| {
