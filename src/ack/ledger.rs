@@ -86,6 +86,32 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// Whether `git fetch <remote>` brings the ledger branch into this clone: `None` when
+    /// there is no such remote (a repository without one), `Some(false)` for a clone that
+    /// fetches only other branches (`git clone --single-branch`, most CI checkouts).
+    pub fn fetched_from(&self, repo: &Repository, remote: &str) -> Option<bool> {
+        let r = repo.find_remote(remote).ok()?;
+        Some(
+            r.refspecs().any(|spec| {
+                spec.direction() == git2::Direction::Fetch && spec.src_matches(&self.name)
+            }),
+        )
+    }
+
+    /// An error when this clone's remote does not fetch the ledger branch: reports would
+    /// otherwise say that everyone never acknowledged anything.
+    pub fn require_fetched(&self, repo: &Repository, remote: &str) -> Result<(), AckError> {
+        match self.fetched_from(repo, remote) {
+            Some(false) => Err(AckError::LedgerNotFetched {
+                remote: remote.to_owned(),
+                branch: self.name.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
 fn tip(repo: &Repository, name: &str) -> Result<Option<Oid>, AckError> {
     match repo.find_reference(name) {
         Ok(r) => {

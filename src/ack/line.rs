@@ -31,6 +31,8 @@ pub struct Line {
     /// The ref the tip was read from.
     pub name: String,
     pub tip: Oid,
+    /// The remote whose branch is the line (`acks.remote`).
+    pub remote: String,
     /// Whether this clone holds the line's whole history (not a shallow or partial clone):
     /// without it, no acknowledgement can be judged here.
     pub complete: bool,
@@ -76,15 +78,17 @@ impl Line {
             branch: settings.branch.clone(),
             remote: settings.remote.clone(),
         })?;
-        match history::cache::walk(repo, tip, policies_dir) {
-            Ok(cached) => Line::from_parts(repo, name, tip, &cached.revisions),
+        let mut line = match history::cache::walk(repo, tip, policies_dir) {
+            Ok(cached) => Line::from_parts(repo, name, tip, &cached.revisions)?,
             Err(history::HistoryError::Shallow | history::HistoryError::Partial) => {
                 let mut line = Line::from_parts(repo, name, tip, &[])?;
                 line.complete = false;
-                Ok(line)
+                line
             }
-            Err(e) => Err(e.into()),
-        }
+            Err(e) => return Err(e.into()),
+        };
+        line.remote = settings.remote.clone();
+        Ok(line)
     }
 
     /// The line ending at `tip`, with the policy changes on it (newest first, as
@@ -114,6 +118,7 @@ impl Line {
         Ok(Line {
             name,
             tip,
+            remote: "origin".to_owned(),
             complete: true,
             positions,
             current: current_texts(revisions),

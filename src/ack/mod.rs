@@ -83,6 +83,10 @@ pub enum AckError {
         "the checked-out {path} is not the text published on the handbook line ({line}): only what everyone can read can be acknowledged"
     )]
     NotOnLine { path: String, line: String },
+    #[error(
+        "this clone does not fetch the ledger branch {branch} from {remote} (a single-branch clone), so it cannot tell who acknowledged what"
+    )]
+    LedgerNotFetched { remote: String, branch: String },
     #[error("no git remote named `{remote}`")]
     NoRemote { remote: String },
     #[error("GIT_COMMITTER_DATE=`{0}` is neither `@<seconds since 1970>` nor an RFC 3339 time")]

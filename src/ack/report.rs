@@ -53,6 +53,11 @@ impl Inputs {
         // Everything is judged against the handbook line: its tip is what people are asked
         // to acknowledge.
         let line = cx.line()?;
+        if let Err(e) = cx.ledger.require_fetched(cx.repo, &line.remote) {
+            note(format!(
+                "warning: {e}: only entries written in this clone are shown; `normsctl acks --require-complete` will refuse"
+            ));
+        }
         let snap = crate::ack::snapshot::Snapshot::at(cx.repo, line.tip, &cx.layout)?;
         let people = cx.people(&snap)?;
         mark("roster");

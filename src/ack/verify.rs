@@ -38,6 +38,7 @@ pub fn verify(
         crate::workspace::git::hash_checks_on(),
         "verification judges ledger entries: git's hash checks must be on in this process"
     );
+    ledger.require_fetched(repo, &line.remote)?;
     if !line.complete {
         return Err(crate::history::require_complete(repo)
             .err()

@@ -63,6 +63,11 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
         person: args.person.as_deref(),
         only_overdue: args.overdue,
     };
+    if args.require_complete {
+        // Completeness cannot be told without the ledger: neither yes nor no.
+        cx.ledger
+            .require_fetched(cx.repo, &ws.settings.acks.remote)?;
+    }
     let inputs = Inputs::gather(&cx, query, &mut |n| note(&n), &|phase| timings.mark(phase))?;
     let report = inputs.report(query);
     timings.mark("status");

@@ -197,6 +197,12 @@ impl From<AckError> for CommandError {
             AckError::NotOnLine { .. } => Some(
                 "run `git pull` to read the published text (or, for your own change, wait until it is merged)".to_owned(),
             ),
+            AckError::LedgerNotFetched { remote, branch } => {
+                let short = branch.trim_start_matches("refs/heads/");
+                Some(format!(
+                    "git config --add remote.{remote}.fetch '+{branch}:refs/remotes/{remote}/{short}' && git fetch {remote} (GitHub Actions: fetch the branch too, or use fetch-depth: 0 without single-branch)"
+                ))
+            }
             AckError::NoRemote { .. } => Some(
                 "add it (`git remote add origin URL`), or set `acks.remote` in normsctl.yaml".to_owned(),
             ),

@@ -674,3 +674,58 @@ fn a_policy_retired_and_added_again_asks_again() {
         run.stdout
     );
 }
+
+#[test]
+fn a_clone_that_does_not_fetch_the_ledger_says_so() {
+    let root = tempfile::tempdir().unwrap();
+    let bare = crate::acks_sync::remote(root.path());
+    let url = bare.to_str().unwrap();
+    let a = crate::acks_sync::clone(root.path(), url, "a", "p00@example.com");
+    assert_eq!(crate::acks_sync::run(&a, &["ack", "stepping-away"]).code, 0);
+    assert_eq!(crate::acks_sync::run(&a, &["acks", "sync"]).code, 0);
+    // A CI-style checkout: only main.
+    let ci = root.path().join("ci");
+    crate::acks_sync::git(
+        root.path(),
+        &[
+            "clone",
+            "--quiet",
+            "--single-branch",
+            "--branch",
+            "main",
+            url,
+            ci.to_str().unwrap(),
+        ],
+    );
+    let run = crate::acks_sync::run(&ci, &["acks", "verify"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("does not fetch the ledger branch"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("remote.origin.fetch"), "{}", run.stderr);
+    let run = crate::acks_sync::run(&ci, &["acks", "--require-complete"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let run = crate::acks_sync::run(&ci, &["acks"]);
+    assert!(
+        run.stderr
+            .contains("warning: this clone does not fetch the ledger"),
+        "{}",
+        run.stderr
+    );
+    // Positive control: following the hint makes the clone see the ledger.
+    crate::acks_sync::git(
+        &ci,
+        &[
+            "config",
+            "--add",
+            "remote.origin.fetch",
+            "+refs/heads/normsctl/acks:refs/remotes/origin/normsctl/acks",
+        ],
+    );
+    crate::acks_sync::git(&ci, &["fetch", "--quiet", "origin"]);
+    let run = crate::acks_sync::run(&ci, &["acks", "verify"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("ledger ok: 1 entries"), "{run:?}");
+}
