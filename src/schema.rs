@@ -301,6 +301,8 @@ fn settings() -> Value {
             "acks": object(settings::ACKS_KEYS, json!({
                 "ref": text("Branch holding the acknowledgement ledger (default refs/heads/normsctl/acks)."),
                 "remote": text("Remote `acks sync` exchanges the ledger with (default origin)."),
+                "sync_timeout": whole_number(1, 3600, "Seconds a git process of `acks sync` may show no sign of life before it is stopped (default 60)."),
+                "branch": text("The handbook's published branch: acknowledgements are judged against the first-parent line of <remote>/<branch> (default main)."),
                 "due_days": whole_number(1, MAX_DUE_DAYS, "Days until a missing acknowledgement is overdue (default 14, at most 3650).")
             }), &[])
         }),

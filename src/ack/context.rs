@@ -28,6 +28,11 @@ impl<'w> Context<'w> {
         })
     }
 
+    /// The handbook line acknowledgements are judged against.
+    pub fn line(&self) -> Result<super::line::Line, AckError> {
+        super::line::Line::open(self.repo, &self.ws.settings.acks, &self.layout.policies)
+    }
+
     /// The commit HEAD points at.
     pub fn head(&self) -> Result<Oid, AckError> {
         crate::workspace::head_of(self.repo).ok_or(AckError::NoCommits)

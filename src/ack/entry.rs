@@ -39,6 +39,32 @@ pub fn bucket(person: &str) -> String {
     h.to_string()[..2].to_owned()
 }
 
+/// How many alternative bucket folders (`xx-1` .. `xx-9`) a person's entries may use when
+/// something that is not a folder occupies `xx` or `xx/person` (a file committed there by
+/// hand must not stop that person from acknowledging ever again).
+pub const SPARE_BUCKETS: u32 = 9;
+
+/// The folders a person's entries may sit in, in the order an append tries them.
+pub fn bucket_names(person: &str) -> Vec<String> {
+    let b = bucket(person);
+    std::iter::once(b.clone())
+        .chain((1..=SPARE_BUCKETS).map(|n| format!("{b}-{n}")))
+        .collect()
+}
+
+/// Whether `dir` is one of `person`'s bucket folders.
+pub fn is_bucket_of(dir: &str, person: &str) -> bool {
+    let b = bucket(person);
+    match dir.strip_prefix(b.as_str()) {
+        Some("") => true,
+        Some(rest) => rest
+            .strip_prefix('-')
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| (1..=SPARE_BUCKETS).contains(&n) && !rest.starts_with("-0")),
+        None => false,
+    }
+}
+
 /// The file name of an entry inside its person's folder.
 pub fn file_name(policy: &str, revision: u32, id: Oid) -> String {
     format!("{policy}.r{revision}.{id}.ack")
@@ -71,7 +97,7 @@ pub fn parse_path(path: &str) -> Option<PathInfo> {
         return None;
     }
     let info = parse_name(person, name)?;
-    (bucket_dir == bucket(person)).then_some(info)
+    is_bucket_of(bucket_dir, person).then_some(info)
 }
 
 /// Reads a file name `policy.rN.id.ack` inside `person`'s folder.
@@ -141,6 +167,11 @@ pub enum Malformed {
     Json(String),
     #[error("format {0} is not one this version reads")]
     Format(u32),
+    /// Written by a newer normsctl: not wrong, only unreadable here.
+    #[error(
+        "entry format {0} is newer than this normsctl reads ({FORMAT}): upgrade normsctl to check it"
+    )]
+    Newer(u32),
     #[error("the file name's id is not the hash of the entry's JSON: the entry was edited")]
     Id,
     #[error("the path says {what} `{path}`, the entry says `{entry}`")]
@@ -167,6 +198,17 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> Result<(Parsed, Vec<u8>), Malform
     }
     if bytes.len() > parts.payload.len() && parts.signature.is_none() {
         return Err(Malformed::Signature);
+    }
+    // The format first: a newer one may add fields this version does not know.
+    #[derive(serde::Deserialize)]
+    struct FormatOnly {
+        format: u32,
+    }
+    let format = serde_json::from_slice::<FormatOnly>(parts.payload)
+        .map_err(|e| Malformed::Json(e.to_string()))?
+        .format;
+    if format > FORMAT {
+        return Err(Malformed::Newer(format));
     }
     let entry: Entry =
         serde_json::from_slice(parts.payload).map_err(|e| Malformed::Json(e.to_string()))?;
@@ -255,6 +297,35 @@ mod tests {
         let parts = split_file(&file);
         assert_eq!(parts.payload, &payload[..]);
         assert_eq!(parts.signature, Some(sig));
+    }
+
+    #[test]
+    fn spare_buckets() {
+        let b = bucket("ana");
+        assert!(is_bucket_of(&b, "ana"));
+        assert!(is_bucket_of(&format!("{b}-1"), "ana"));
+        assert!(is_bucket_of(&format!("{b}-9"), "ana"));
+        assert!(!is_bucket_of(&format!("{b}-10"), "ana"));
+        assert!(!is_bucket_of(&format!("{b}-01"), "ana"));
+        assert!(!is_bucket_of(&format!("{b}-"), "ana"));
+        assert!(!is_bucket_of(&format!("{b}x"), "ana"));
+        assert_eq!(bucket_names("ana").len(), 10);
+    }
+
+    #[test]
+    fn a_newer_format_asks_for_an_upgrade() {
+        let payload = b"{\n  \"format\": 2,\n  \"person\": \"ana\",\n  \"kind\": \"new\"\n}\n";
+        let id = entry_id(payload);
+        let path = path_of("ana", "stepping-away", 2, id);
+        let e = parse_file(&path, payload).unwrap_err();
+        assert_eq!(e, Malformed::Newer(2));
+        assert!(e.to_string().contains("upgrade normsctl"));
+        let old = b"{\n  \"format\": 0\n}\n";
+        let path = path_of("ana", "stepping-away", 2, entry_id(old));
+        assert!(matches!(
+            parse_file(&path, old).unwrap_err(),
+            Malformed::Json(_)
+        ));
     }
 
     #[test]

@@ -34,8 +34,9 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
     let current_text = current_file.and_then(|f| text_of(repo, &f.blob.to_string()));
     let current_revision = current_text.as_deref().and_then(history::revision_of);
 
-    let outcome = verify::verify(repo, &cx.ledger, &cx.layout)?;
-    let mut judge = Judge::new(repo, &cx.layout);
+    let line = cx.line()?;
+    let outcome = verify::verify(repo, &cx.ledger, &cx.layout, &line)?;
+    let mut judge = Judge::new(repo, &cx.layout, &line);
     let mut items = Vec::new();
     for l in &listed {
         let blob = repo.find_blob(l.blob)?;

@@ -60,14 +60,14 @@ pub fn of(git_dir: &Path, listed: &[Listed]) -> Vec<Option<Facts>> {
         .collect()
 }
 
-/// The facts of every entry in the trees of `tips`, once each, in the order of
-/// [`ledger::list`] (`None` for a malformed entry), from what is kept for `ledger_ref`
-/// wherever it holds; what was new is kept for the next run.
+/// Every entry in the trees of `tips`, once each, and its facts (`None` for a malformed
+/// entry), from what is kept for `ledger_ref` wherever it holds; what was new is kept for
+/// the next run.
 pub fn whole(
     repo: &Repository,
     ledger_ref: &str,
     tips: &[Oid],
-) -> Result<Vec<Option<Facts>>, AckError> {
+) -> Result<(Vec<Listed>, Vec<Option<Facts>>), AckError> {
     let file = path(repo.path(), ledger_ref);
     let mut kept = load(&file).unwrap_or_default();
     let mut used_buckets: Vec<Oid> = Vec::new();
@@ -117,9 +117,12 @@ pub fn whole(
             let Some(info) = entry::parse_name(who, &row.name) else {
                 continue;
             };
-            if seen.insert(info.id) {
+            let path = format!("{prefix}/{}", row.name);
+            // By path, not by id: a decoy elsewhere that borrows a real entry's id must not
+            // hide it.
+            if seen.insert((path.clone(), row.blob)) {
                 listed.push(Listed {
-                    path: format!("{prefix}/{}", row.name),
+                    path,
                     info,
                     blob: row.blob,
                 });
@@ -154,7 +157,7 @@ pub fn whole(
     if changed {
         save(&file, kept, &used_buckets, &used_folders, &listed, &out);
     }
-    Ok(out)
+    Ok((listed, out))
 }
 
 fn subtrees(tree: &git2::Tree) -> Vec<(String, Oid)> {

@@ -86,6 +86,32 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// Whether `git fetch <remote>` brings the ledger branch into this clone: `None` when
+    /// there is no such remote (a repository without one), `Some(false)` for a clone that
+    /// fetches only other branches (`git clone --single-branch`, most CI checkouts).
+    pub fn fetched_from(&self, repo: &Repository, remote: &str) -> Option<bool> {
+        let r = repo.find_remote(remote).ok()?;
+        Some(
+            r.refspecs().any(|spec| {
+                spec.direction() == git2::Direction::Fetch && spec.src_matches(&self.name)
+            }),
+        )
+    }
+
+    /// An error when this clone's remote does not fetch the ledger branch: reports would
+    /// otherwise say that everyone never acknowledged anything.
+    pub fn require_fetched(&self, repo: &Repository, remote: &str) -> Result<(), AckError> {
+        match self.fetched_from(repo, remote) {
+            Some(false) => Err(AckError::LedgerNotFetched {
+                remote: remote.to_owned(),
+                branch: self.name.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
 fn tip(repo: &Repository, name: &str) -> Result<Option<Oid>, AckError> {
     match repo.find_reference(name) {
         Ok(r) => {
@@ -117,6 +143,36 @@ pub fn list_person(repo: &Repository, tips: &[Oid], person: &str) -> Result<Vec<
     list_where(repo, tips, Some(person))
 }
 
+/// Where a new entry of `person` goes in the tree `root`: `xx/person/<name>`, or the first
+/// spare bucket (`xx-1`, ...) whose way is not blocked by something that is not a folder
+/// (a file committed at `xx` or `xx/person` must not stop anyone acknowledging for good).
+pub fn entry_path(
+    repo: &Repository,
+    root: Option<&Tree>,
+    person: &str,
+    name: &str,
+) -> Result<String, AckError> {
+    // `Some(None)`: absent; `Some(Some(tree))`: a folder; `None`: blocked.
+    let open = |tree: Option<&Tree>, dir: &str| -> Result<Option<Option<Tree<'_>>>, AckError> {
+        Ok(match tree.and_then(|t| t.get_name(dir)) {
+            None => Some(None),
+            Some(e) if e.kind() == Some(ObjectType::Tree) => Some(Some(repo.find_tree(e.id())?)),
+            Some(_) => None,
+        })
+    };
+    for bucket in entry::bucket_names(person) {
+        let Some(folder) = open(root, &bucket)? else {
+            continue;
+        };
+        if open(folder.as_ref(), person)?.is_some() {
+            return Ok(format!("{bucket}/{person}/{name}"));
+        }
+    }
+    Err(AckError::Collision {
+        path: format!("{}/{person}", entry::bucket(person)),
+    })
+}
+
 fn list_where(
     repo: &Repository,
     tips: &[Oid],
@@ -127,10 +183,13 @@ fn list_where(
     for tip in tips {
         let root = repo.find_commit(*tip)?.tree()?;
         let buckets: Vec<(String, Oid)> = match person {
-            Some(p) => {
-                let b = entry::bucket(p);
-                root.get_name(&b).map(|e| (b, e.id())).into_iter().collect()
-            }
+            Some(p) => entry::bucket_names(p)
+                .into_iter()
+                .filter_map(|b| {
+                    let e = root.get_name(&b)?;
+                    (e.kind() == Some(ObjectType::Tree)).then(|| (b, e.id()))
+                })
+                .collect(),
             None => trees(&root),
         };
         for (bucket, id) in buckets {
@@ -151,9 +210,12 @@ fn list_where(
                     let Some(info) = entry::parse_name(&who, name) else {
                         continue;
                     };
-                    if seen.insert(info.id) {
+                    // By path, not by id: a file elsewhere that borrows a real entry's id
+                    // in its name must not hide the real one.
+                    let path = format!("{bucket}/{who}/{name}");
+                    if seen.insert((path.clone(), e.id())) {
                         out.push(Listed {
-                            path: format!("{bucket}/{who}/{name}"),
+                            path,
                             info,
                             blob: e.id(),
                         });

@@ -14,6 +14,7 @@ pub mod entry;
 pub mod evidence;
 pub mod facts;
 pub mod ledger;
+pub mod line;
 pub mod people;
 pub mod record;
 pub mod report;
@@ -21,7 +22,10 @@ pub mod sign;
 pub mod snapshot;
 pub mod status;
 pub mod sync;
+pub mod verdicts;
 pub mod verify;
+pub mod walk;
+pub mod witness;
 
 /// Commands that read the whole handbook history need it whole.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +61,10 @@ pub enum AckError {
     StaleLock { path: String, age_secs: u64 },
     #[error("{path} stayed locked for {waited_secs} s")]
     Busy { path: String, waited_secs: u64 },
+    #[error(
+        "there is no handbook line: neither refs/remotes/{remote}/{branch} nor refs/heads/{branch} exists"
+    )]
+    NoLine { branch: String, remote: String },
     #[error("the ledger ref {0} does not point at a commit")]
     BadRef(String),
     #[error("the ledger's entry {path} exists with different content")]
@@ -69,6 +77,16 @@ pub enum AckError {
     Io(String),
     #[error("{path} does not read as a policy at HEAD")]
     NotAPolicy { path: String },
+    #[error("{path} does not validate, so it cannot be acknowledged:\n  {}", findings.join("\n  "))]
+    InvalidPolicy { path: String, findings: Vec<String> },
+    #[error(
+        "the checked-out {path} is not the text published on the handbook line ({line}): only what everyone can read can be acknowledged"
+    )]
+    NotOnLine { path: String, line: String },
+    #[error(
+        "this clone does not fetch the ledger branch {branch} from {remote} (a single-branch clone), so it cannot tell who acknowledged what"
+    )]
+    LedgerNotFetched { remote: String, branch: String },
     #[error("no git remote named `{remote}`")]
     NoRemote { remote: String },
     #[error("GIT_COMMITTER_DATE=`{0}` is neither `@<seconds since 1970>` nor an RFC 3339 time")]

@@ -6,7 +6,8 @@
 use super::context::{self, Context};
 use super::entry::{self, Entry, Writer};
 use super::ledger::{self, AppendOptions, NewFile};
-use super::snapshot;
+use super::line::Line;
+use super::snapshot::{self, Snapshot};
 use super::{AckError, sign};
 use crate::model::AckMode;
 use crate::model::ack::Recorded;
@@ -40,16 +41,28 @@ pub fn record(
     note: &mut dyn FnMut(String),
 ) -> Result<Recorded, AckError> {
     let repo = cx.repo;
-    let snap = cx.snapshot()?;
+    // Entries bind to the handbook line's tip: the published text, never a local branch.
+    let line = cx.line()?;
+    let snap = Snapshot::at(repo, line.tip, &cx.layout)?;
+    let head = cx.snapshot()?;
     let people = cx.people(&snap)?;
     let person = cx.whoami(&people, req.person.as_deref())?;
     let (writer_name, writer_email) = cx.identity()?;
     let tips = cx.ledger.tips(repo)?;
-    let mine = ledger::list_person(repo, &tips, &person.id)?;
-    let held = |policy: &str, revision: u32| {
-        mine.iter()
-            .find(|l| l.info.policy == policy && l.info.revision >= revision)
-    };
+    let listed = ledger::list_person(repo, &tips, &person.id)?;
+    // The person's entries that count for a current text (exact revision, bound to the
+    // line at or after that text landed): only these make a new entry unnecessary.
+    let mine: Vec<(String, u32)> = ledger::read(repo.path(), &listed)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|p| {
+            git2::Oid::from_str(&p.entry.commit)
+                .is_ok_and(|c| line.is_current(&p.entry.policy, p.entry.revision, c))
+        })
+        .map(|p| (p.entry.policy, p.entry.revision))
+        .collect();
+    let held =
+        |policy: &str, revision: u32| mine.iter().find(|(p, r)| p == policy && *r == revision);
 
     // The policies to acknowledge, in the order given, then the outstanding ones.
     let mut ids: Vec<String> = Vec::new();
@@ -87,9 +100,11 @@ pub fn record(
                 suggestion,
             });
         };
-        let policy = snapshot::parse_policy(repo, file).ok_or_else(|| AckError::NotAPolicy {
-            path: file.path.clone(),
-        })?;
+        let policy =
+            snapshot::checked_policy(repo, file).map_err(|findings| AckError::InvalidPolicy {
+                path: file.path.clone(),
+                findings,
+            })?;
         if policy.ack == AckMode::None {
             return Err(AckError::NoAckNeeded(id.clone()));
         }
@@ -98,9 +113,16 @@ pub fn record(
                 path: file.path.clone(),
             });
         }
+        // What the person has in front of them must be the published text.
+        if head.files.get(id).is_none_or(|f| f.blob != file.blob) {
+            return Err(AckError::NotOnLine {
+                path: file.path.clone(),
+                line: line.name.clone(),
+            });
+        }
         let revision = policy.revision.value;
         match held(id, revision) {
-            Some(h) => out.already.push((id.clone(), h.info.revision)),
+            Some((_, r)) => out.already.push((id.clone(), *r)),
             None => {
                 if !person.covered_by(&policy.applies_to()) {
                     // Reading a rule one is not bound by is allowed; say it is not required.
@@ -139,7 +161,7 @@ pub fn record(
             revision: policy.revision.value,
             path: file.path.clone(),
             blob: file.blob.to_string(),
-            commit: snap.commit.to_string(),
+            commit: line.tip.to_string(),
             time: time_text.clone(),
             writer: Writer {
                 name: writer_name.clone(),
@@ -168,7 +190,8 @@ pub fn record(
             policy.id.value.clone(),
             policy.revision.value,
             NewFile {
-                path: entry::path_of(&person.id, &policy.id.value, policy.revision.value, id),
+                // The file's name; its folder is chosen against the tip the append builds on.
+                path: entry::file_name(&policy.id.value, policy.revision.value, id),
                 bytes: entry::file_bytes(&payload, signature.as_deref()),
             },
         ));
@@ -188,17 +211,25 @@ pub fn record(
     let person_id = person.id.clone();
     let appended = ledger::append(repo, &cx.ledger, &opts, |tree| {
         // Under contention the tip moves: drop what a concurrent writer already recorded.
-        let existing = existing_in(repo, tree, &person_id)?;
-        Ok(files
+        let existing = existing_in(repo, tree, &person_id, &line)?;
+        files
             .iter()
-            .filter(|(p, r, _)| !existing.iter().any(|(ep, er)| ep == p && er >= r))
-            .map(|(_, _, f)| f.clone())
-            .collect())
+            .filter(|(p, r, _)| !existing.iter().any(|(ep, er)| ep == p && er == r))
+            .map(|(_, _, f)| {
+                Ok(NewFile {
+                    path: ledger::entry_path(repo, tree, &person_id, &f.path)?,
+                    bytes: f.bytes.clone(),
+                })
+            })
+            .collect()
     })?;
 
     for (p, r, f) in &files {
-        out.written
-            .push((p.clone(), *r, appended.files.contains(&f.path)));
+        let written = appended
+            .files
+            .iter()
+            .any(|w| w.ends_with(&format!("/{}", f.path)));
+        out.written.push((p.clone(), *r, written));
     }
     if by_other {
         out.written_by = Some((writer_name, writer_email));
@@ -211,22 +242,34 @@ pub fn record(
     Ok(out)
 }
 
-/// `(policy, revision)` of the person's entries in a ledger tree.
+/// `(policy, revision)` of the person's entries in a ledger tree that count for the
+/// current text on `line` (in every one of their bucket folders; a file that is not a
+/// folder, or a decoy that does not parse, is skipped, so neither can stop an
+/// acknowledgement).
 fn existing_in(
     repo: &Repository,
     tree: Option<&git2::Tree>,
     person: &str,
+    line: &Line,
 ) -> Result<BTreeSet<(String, u32)>, AckError> {
     let mut out = BTreeSet::new();
     let Some(tree) = tree else { return Ok(out) };
-    let path = format!("{}/{person}", entry::bucket(person));
-    let Ok(e) = tree.get_path(std::path::Path::new(&path)) else {
-        return Ok(out);
-    };
-    let folder = repo.find_tree(e.id())?;
-    for e in folder.iter() {
-        if let Some(info) = e.name().ok().and_then(|n| entry::parse_name(person, n)) {
-            out.insert((info.policy, info.revision));
+    for bucket in entry::bucket_names(person) {
+        let folder = match tree.get_path(std::path::Path::new(&format!("{bucket}/{person}"))) {
+            Ok(e) if e.kind() == Some(git2::ObjectType::Tree) => repo.find_tree(e.id())?,
+            _ => continue,
+        };
+        for e in folder.iter() {
+            let (Ok(name), Ok(blob)) = (e.name(), repo.find_blob(e.id())) else {
+                continue;
+            };
+            let path = format!("{bucket}/{person}/{name}");
+            if let Ok((p, _)) = entry::parse_file(&path, blob.content())
+                && git2::Oid::from_str(&p.entry.commit)
+                    .is_ok_and(|c| line.is_current(&p.entry.policy, p.entry.revision, c))
+            {
+                out.insert((p.entry.policy, p.entry.revision));
+            }
         }
     }
     Ok(out)

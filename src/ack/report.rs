@@ -7,9 +7,12 @@ use super::Context;
 use super::entry::Parsed;
 use super::facts::{self, Facts};
 use super::ledger::{self, Listed};
+use super::line::Line;
 use super::people::People;
 use super::status::{self, Held, Need, Report};
+use super::verdicts::{self, Verdict};
 use crate::history::{self, Change};
+use crate::model::ack::Rejected;
 use std::collections::HashMap;
 
 /// Which part of the handbook a report covers.
@@ -24,7 +27,13 @@ pub struct Query<'q> {
 pub struct Inputs {
     pub people: People,
     pub needs: Vec<Need>,
+    /// The entries that count (the one judge's valid ones).
     pub held: Vec<Held>,
+    /// The entries that do not count, and why.
+    pub rejected: Vec<Rejected>,
+    /// Entries that cannot be judged in this clone, and why (a shallow clone, a newer
+    /// entry format): they do not count either.
+    pub unchecked: Vec<Rejected>,
     /// Whether landing times are known (not on a shallow clone).
     pub history_known: bool,
     /// Now, as Unix seconds.
@@ -41,7 +50,15 @@ impl Inputs {
         note: &mut dyn FnMut(String),
         mark: &dyn Fn(&str),
     ) -> Result<Inputs, AckError> {
-        let snap = cx.snapshot()?;
+        // Everything is judged against the handbook line: its tip is what people are asked
+        // to acknowledge.
+        let line = cx.line()?;
+        if let Err(e) = cx.ledger.require_fetched(cx.repo, &line.remote) {
+            note(format!(
+                "warning: {e}: only entries written in this clone are shown; `normsctl acks --require-complete` will refuse"
+            ));
+        }
+        let snap = crate::ack::snapshot::Snapshot::at(cx.repo, line.tip, &cx.layout)?;
         let people = cx.people(&snap)?;
         mark("roster");
         if let Some(p) = q.person
@@ -81,7 +98,11 @@ impl Inputs {
             }
         }
         mark("policies");
-        let held = held(cx, &people, q.person, q.policy, note)?;
+        let Judged {
+            held,
+            rejected,
+            unchecked,
+        } = held(cx, &line, &people, q.person, q.policy)?;
         mark("ledger");
         let now = cx
             .ws
@@ -92,6 +113,8 @@ impl Inputs {
             people,
             needs,
             held,
+            rejected,
+            unchecked,
             history_known: landed.is_some(),
             now,
         })
@@ -157,17 +180,24 @@ fn landings(
     }
 }
 
+/// The ledger's entries this clone has seen, judged.
+pub struct Judged {
+    pub held: Vec<Held>,
+    pub rejected: Vec<Rejected>,
+    pub unchecked: Vec<Rejected>,
+}
+
 /// The ledger's entries this clone has seen (filtered by person or policy when given),
-/// read and parsed.
+/// read, parsed and judged by the one judge (`acks verify`'s): only valid entries are held.
 pub fn held(
     cx: &Context,
+    line: &Line,
     people: &People,
     person: Option<&str>,
     policy: Option<&str>,
-    note: &mut dyn FnMut(String),
-) -> Result<Vec<Held>, AckError> {
+) -> Result<Judged, AckError> {
     let tips = cx.ledger.tips(cx.repo)?;
-    let facts = match (person, policy) {
+    let (listed, facts) = match (person, policy) {
         // The whole ledger is large: what its trees and files say is kept between runs.
         (None, None) => facts::whole(cx.repo, &cx.ledger.name, &tips)?,
         _ => {
@@ -178,22 +208,36 @@ pub fn held(
             if let Some(p) = policy {
                 listed.retain(|l| l.info.policy == p);
             }
-            facts::of(cx.repo.path(), &listed)
+            let facts = facts::of(cx.repo.path(), &listed);
+            (listed, facts)
         }
     };
-    let mut out = Vec::with_capacity(facts.len());
-    let mut bad = 0;
-    for f in facts {
-        match f {
-            Some(f) => out.push(to_held(f, people)),
-            None => bad += 1,
+    let verdicts = verdicts::judge_all(cx.repo, &cx.layout, line, &cx.ledger.name, &listed)?;
+    let mut out = Judged {
+        held: Vec::with_capacity(listed.len()),
+        rejected: Vec::new(),
+        unchecked: Vec::new(),
+    };
+    for ((l, f), verdict) in listed.iter().zip(facts).zip(verdicts) {
+        let apart = |reason: String| Rejected {
+            person: l.info.person.clone(),
+            policy: l.info.policy.clone(),
+            revision: l.info.revision,
+            path: l.path.clone(),
+            reason,
+        };
+        match (verdict, f) {
+            (Verdict::Valid { commit }, Some(f)) => {
+                let current = git2::Oid::from_str(&commit)
+                    .is_ok_and(|c| line.is_current(&l.info.policy, l.info.revision, c));
+                out.held.push(to_held(f, people, current));
+            }
+            (Verdict::Valid { .. }, None) => {
+                out.rejected.push(apart("malformed entry".to_owned()));
+            }
+            (Verdict::Rejected { reason }, _) => out.rejected.push(apart(reason)),
+            (Verdict::Unchecked { reason }, _) => out.unchecked.push(apart(reason)),
         }
-    }
-    if bad > 0 {
-        note(format!(
-            "warning: {bad} ledger entr{} malformed and ignored; run `normsctl acks verify`",
-            if bad == 1 { "y is" } else { "ies are" }
-        ));
     }
     Ok(out)
 }
@@ -207,7 +251,7 @@ pub fn by_other(p: &Parsed, people: &People) -> bool {
         .is_some_and(|person| !person.has_email(&e.writer.email))
 }
 
-fn to_held(f: Facts, people: &People) -> Held {
+fn to_held(f: Facts, people: &People, current: bool) -> Held {
     let by_other = people
         .person(&f.listed.info.person)
         .is_some_and(|person| !person.has_email(&f.writer_email));
@@ -222,6 +266,7 @@ fn to_held(f: Facts, people: &People) -> Held {
         writer_name: f.writer_name,
         writer_email: f.writer_email,
         by_other,
+        current,
     }
 }
 

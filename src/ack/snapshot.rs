@@ -119,6 +119,48 @@ pub fn parse_policy(repo: &Repository, file: &PolicyFile) -> Option<Policy> {
     decode_policy(file, blob.content())
 }
 
+/// Decodes a policy file and judges its own text: the policy, or the `file:line:col`
+/// findings (errors only) that make it unfit to be acknowledged (a missing or mistyped
+/// `revision` would otherwise be recorded as a revision it does not declare).
+pub fn checked_policy(repo: &Repository, file: &PolicyFile) -> Result<Policy, Vec<String>> {
+    let unreadable = || vec![format!("{}: cannot be read as UTF-8 text", file.path)];
+    let blob = repo.find_blob(file.blob).map_err(|_| unreadable())?;
+    let text = std::str::from_utf8(blob.content()).map_err(|_| unreadable())?;
+    let node = match crate::yaml::parse(text) {
+        Ok(Some(node)) => node,
+        Ok(None) => return Err(vec![format!("{}: the file is empty", file.path)]),
+        Err(e) => {
+            let f = crate::load::parse_finding(&file.path, &e);
+            return Err(vec![format!(
+                "{}:{}:{}: {}",
+                f.file, f.pos.line, f.pos.column, f.message
+            )]);
+        }
+    };
+    let stem = history::stem(&file.path);
+    let mut d = Decoder::new(&file.path, text);
+    let policy = crate::load::policy::decode(&mut d, &node, &stem);
+    let errors: Vec<String> = d
+        .findings
+        .iter()
+        .filter(|f| f.severity == crate::diag::Severity::Error)
+        .map(|f| {
+            format!(
+                "{}:{}:{}: error[{}]: {}",
+                f.file, f.pos.line, f.pos.column, f.rule.name, f.message
+            )
+        })
+        .collect();
+    match policy {
+        Some(mut p) if errors.is_empty() => {
+            p.file = file.path.clone();
+            Ok(p)
+        }
+        _ if errors.is_empty() => Err(vec![format!("{}: does not read as a policy", file.path)]),
+        _ => Err(errors),
+    }
+}
+
 /// Decodes a policy file's bytes.
 fn decode_policy(file: &PolicyFile, bytes: &[u8]) -> Option<Policy> {
     let text = std::str::from_utf8(bytes).ok()?;

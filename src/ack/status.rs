@@ -78,8 +78,11 @@ struct Slot<'a> {
 }
 
 impl<'a> Slot<'a> {
-    fn add(&mut self, h: &'a Held, revision: u32) {
-        if h.revision >= revision {
+    fn add(&mut self, h: &'a Held) {
+        // Only an entry the judge found to count for this very text is current: a higher
+        // revision is never "at least" the current one, and the same revision of an
+        // earlier text (a policy retired and added again) is not this text.
+        if h.current {
             let key = |h: &'a Held| (h.seconds, h.id.as_str());
             if self.current.is_none_or(|c| key(h) < key(c)) {
                 self.current = Some(h);
@@ -136,7 +139,7 @@ pub fn compute<'a>(
             .map(Vec::as_slice)
             .unwrap_or_default();
         for (at, h) in mine {
-            slots[*at].add(h, need.revision);
+            slots[*at].add(h);
         }
         for &i in &wanted {
             let person = &members[i];
@@ -234,6 +237,7 @@ mod tests {
             writer_name: String::new(),
             writer_email: String::new(),
             by_other: false,
+            current: revision == 2,
         }
     }
 

@@ -20,12 +20,14 @@ const ROUNDS: u32 = 40;
 pub enum SyncError {
     #[error("git {what} failed: {stderr}")]
     Git { what: &'static str, stderr: String },
+    #[error("git {what} made no progress for {secs} s and was stopped")]
+    Stalled { what: &'static str, secs: u64 },
     #[error("cannot run git: {0}")]
     Spawn(String),
     #[error(
-        "the remote's ledger was rewritten: its tip does not descend from what this clone fetched before"
+        "the remote's ledger was rewritten: its tip does not descend from what this clone fetched before (git said: {0})"
     )]
-    RemoteRewritten,
+    RemoteRewritten(String),
     #[error("the remote kept rejecting the push after {rounds} rounds: {reason}")]
     Rejected { rounds: u32, reason: String },
     #[error("{0}")]
@@ -49,22 +51,26 @@ pub fn sync_as_me(cx: &super::Context, remote: &str) -> Result<Synced, SyncError
     let (name, email) = cx.identity()?;
     let now = super::context::record_time()?;
     let (signature, _) = super::context::signature(&name, &email, now)?;
-    sync(cx.repo, &cx.ledger, remote, &signature)
+    let idle = Duration::from_secs(u64::from(cx.ws.settings.acks.sync_timeout));
+    sync(cx.repo, &cx.ledger, remote, &signature, idle)
 }
 
-/// Syncs `ledger` with `remote`.
+/// Syncs `ledger` with `remote`. Every git process is stopped when it shows no sign of
+/// life (no output, with progress on) for `idle`.
 pub fn sync(
     repo: &Repository,
     ledger: &Ledger,
     remote: &str,
     signature: &Signature<'_>,
+    idle: Duration,
 ) -> Result<Synced, SyncError> {
+    let run = Runner { idle };
     let mut done = Synced::default();
     let mut reason = String::new();
     let mut pause = Duration::from_millis(20);
     for round in 1..=ROUNDS {
         done.rounds = round;
-        fetch(repo, ledger, remote)?;
+        fetch(&run, repo, ledger, remote)?;
         let local = ledger.local(repo)?;
         let theirs = ledger.remote(repo)?;
         let ours = match (local, theirs) {
@@ -100,7 +106,7 @@ pub fn sync(
                 m
             }
         };
-        match push(repo, ledger, remote, ours)? {
+        match push(&run, repo, ledger, remote, ours)? {
             None => {
                 if let Some(t) = &ledger.tracking {
                     repo.reference(t, ours, true, "normsctl acks sync: pushed")?;
@@ -127,51 +133,160 @@ fn git(repo: &Repository) -> Command {
     cmd
 }
 
-fn fetch(repo: &Repository, ledger: &Ledger, remote: &str) -> Result<(), SyncError> {
+/// Runs git processes with an inactivity limit.
+struct Runner {
+    idle: Duration,
+}
+
+impl Runner {
+    /// Runs `cmd` to its end, unless it produces no output (git's progress included) for
+    /// `idle`: then it is killed. A server that accepts a connection and never answers
+    /// would otherwise hang the sync for ever.
+    fn output(
+        &self,
+        what: &'static str,
+        cmd: &mut Command,
+    ) -> Result<std::process::Output, SyncError> {
+        use std::io::Read;
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::time::Instant;
+        let started = Instant::now();
+        let mut child = cmd
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| SyncError::Spawn(e.to_string()))?;
+        // Milliseconds since `started` of the last byte read from either pipe.
+        let last = Arc::new(AtomicU64::new(0));
+        let reader = |mut pipe: Box<dyn Read + Send>| {
+            let last = Arc::clone(&last);
+            std::thread::spawn(move || {
+                let mut all = Vec::new();
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    all.extend_from_slice(&buf[..n]);
+                    last.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+                }
+                all
+            })
+        };
+        let out = reader(Box::new(child.stdout.take().expect("piped")));
+        let err = reader(Box::new(child.stderr.take().expect("piped")));
+        let status = loop {
+            if let Some(status) = child
+                .try_wait()
+                .map_err(|e| SyncError::Spawn(e.to_string()))?
+            {
+                break status;
+            }
+            let quiet = started.elapsed().as_millis() as u64 - last.load(Ordering::Relaxed);
+            if Duration::from_millis(quiet) >= self.idle {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(SyncError::Stalled {
+                    what,
+                    secs: self.idle.as_secs(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Ok(std::process::Output {
+            status,
+            stdout: out.join().unwrap_or_default(),
+            stderr: err.join().unwrap_or_default(),
+        })
+    }
+}
+
+/// What git wrote on stderr, without its progress lines, or its exit status when it wrote
+/// nothing else.
+fn git_message(out: &std::process::Output) -> String {
+    let text = String::from_utf8_lossy(&out.stderr);
+    let kept: Vec<&str> = text
+        .split(['\n', '\r'])
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !is_progress(l))
+        .collect();
+    if kept.is_empty() {
+        format!("git exited with {} and said nothing", out.status)
+    } else {
+        kept.join("\n")
+    }
+}
+
+fn is_progress(line: &str) -> bool {
+    [
+        "remote: Counting",
+        "remote: Compressing",
+        "remote: Enumerating",
+        "remote: Total",
+        "Receiving objects",
+        "Resolving deltas",
+        "Counting objects",
+        "Compressing objects",
+        "Writing objects",
+        "Enumerating objects",
+        "Delta compression",
+        "Unpacking objects",
+        "remote: Finding sources",
+    ]
+    .iter()
+    .any(|p| line.starts_with(p))
+}
+
+fn fetch(run: &Runner, repo: &Repository, ledger: &Ledger, remote: &str) -> Result<(), SyncError> {
     let Some(tracking) = &ledger.tracking else {
         return Ok(());
     };
-    let out = git(repo)
-        .args([
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            remote,
-        ])
-        .arg(format!("{}:{tracking}", ledger.name))
-        .output()
-        .map_err(|e| SyncError::Spawn(e.to_string()))?;
+    let out = run.output(
+        "fetch",
+        git(repo)
+            .args([
+                "fetch",
+                "--progress",
+                "--no-tags",
+                "--no-write-fetch-head",
+                remote,
+            ])
+            .arg(format!("{}:{tracking}", ledger.name)),
+    )?;
     if out.status.success() {
         return Ok(());
     }
-    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-    if stderr.contains("couldn't find remote ref") {
+    let message = git_message(&out);
+    if message.contains("couldn't find remote ref") {
         // The remote has no ledger yet: the first push creates it.
         return Ok(());
     }
-    if stderr.contains("non-fast-forward") || stderr.contains("[rejected]") {
-        return Err(SyncError::RemoteRewritten);
+    if message.contains("non-fast-forward") || message.contains("[rejected]") {
+        return Err(SyncError::RemoteRewritten(message));
     }
     Err(SyncError::Git {
         what: "fetch",
-        stderr,
+        stderr: message,
     })
 }
 
 /// Pushes `tip` to the remote's ledger branch without force: `Ok(None)` when the remote
 /// took it, `Ok(Some(reason))` when it refused.
 fn push(
+    run: &Runner,
     repo: &Repository,
     ledger: &Ledger,
     remote: &str,
     tip: Oid,
 ) -> Result<Option<String>, SyncError> {
-    let out = git(repo)
-        .args(["push", "--porcelain", "--quiet", remote])
-        .arg(format!("{tip}:{}", ledger.name))
-        .output()
-        .map_err(|e| SyncError::Spawn(e.to_string()))?;
+    let out = run.output(
+        "push",
+        git(repo)
+            .args(["push", "--porcelain", "--progress", remote])
+            .arg(format!("{tip}:{}", ledger.name)),
+    )?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if out.status.success() {
         return Ok(None);
@@ -180,7 +295,7 @@ fn push(
     if let Some(line) = stdout.lines().find(|l| l.starts_with('!')) {
         return Ok(Some(line.split('\t').nth(2).unwrap_or(line).to_owned()));
     }
-    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    let stderr = git_message(&out);
     if stderr.contains("rejected")
         || stderr.contains("failed to lock")
         || stderr.contains("cannot lock ref")

@@ -1,6 +1,7 @@
 //! Checking the whole ledger: append-only history, well-formed entries bound to policy
-//! texts that exist, signatures where the roster had a key, and a tip that descends from
-//! the last tip this clone verified.
+//! texts on the handbook line (see [`super::line`]) with exactly the revision each text
+//! declares, signatures where the roster had a key, and a tip that descends from the last
+//! tip this clone verified.
 //!
 //! Objects are read with libgit2's hash checks on; this module never turns them off, and
 //! the process that runs it must not either (`git2::opts::strict_hash_verification` is
@@ -9,11 +10,12 @@
 use super::AckError;
 use super::entry::{self, Parsed};
 use super::ledger::Ledger;
+use super::line::Line;
 use super::snapshot::{Layout, parse_roster};
 use crate::model::Roster;
 pub use crate::model::ack::{EntryCheck, Outcome, Problem};
-use git2::{Oid, Repository, Sort};
-use std::collections::{HashMap, HashSet};
+use git2::{Oid, Repository};
+use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -26,16 +28,26 @@ pub fn checkpoint_ref(name: &str) -> String {
 }
 
 /// Verifies every ledger ref this clone has (the branch and its remote-tracking twin).
-pub fn verify(repo: &Repository, ledger: &Ledger, layout: &Layout) -> Result<Outcome, AckError> {
+pub fn verify(
+    repo: &Repository,
+    ledger: &Ledger,
+    layout: &Layout,
+    line: &Line,
+) -> Result<Outcome, AckError> {
     debug_assert!(
         crate::workspace::git::hash_checks_on(),
         "verification judges ledger entries: git's hash checks must be on in this process"
     );
+    ledger.require_fetched(repo, &line.remote)?;
+    if !line.complete {
+        return Err(crate::history::require_complete(repo)
+            .err()
+            .unwrap_or(crate::history::HistoryError::Shallow)
+            .into());
+    }
     let mut out = Outcome::default();
     let mut refs = vec![ledger.name.clone()];
     refs.extend(ledger.tracking.clone());
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     for name in refs {
         let Ok(r) = repo.find_reference(&name) else {
             continue;
@@ -52,85 +64,64 @@ pub fn verify(repo: &Repository, ledger: &Ledger, layout: &Layout) -> Result<Out
         if let Some(problem) = check_checkpoint(repo, &name, tip) {
             out.problems.push(problem);
         }
-        walk.push(tip)?;
         out.tips.push((name, tip));
     }
     if out.tips.is_empty() {
         return Ok(out);
     }
-    let mut judge = Judge::new(repo, layout);
-    for oid in walk {
-        let oid = oid?;
-        out.commits += 1;
-        let commit = repo.find_commit(oid)?;
-        let tree = commit.tree()?;
-        let mut added: Option<HashSet<(String, Oid)>> = None;
-        if commit.parent_count() == 0 {
-            let mut all = HashSet::new();
-            tree.walk(git2::TreeWalkMode::PreOrder, |dir, e| {
-                if e.kind() == Some(git2::ObjectType::Blob) {
-                    all.insert((format!("{dir}{}", e.name().unwrap_or_default()), e.id()));
-                }
-                git2::TreeWalkResult::Ok
-            })?;
-            added = Some(all);
-        }
-        for parent in commit.parents() {
-            let mut changes = Vec::new();
-            crate::history::trees::diff(
-                repo,
-                Some(&parent.tree()?),
-                Some(&tree),
-                "",
-                &|_, _| true,
-                &mut changes,
-            )?;
-            let mut here = HashSet::new();
-            for (path, old, new) in changes {
-                match (old, new) {
-                    (None, Some(new)) => {
-                        here.insert((path, new));
-                    }
-                    (Some(_), None) => out.problems.push(Problem {
-                        commit: oid,
-                        path: Some(path),
-                        message: format!("removes an entry that {} holds", short(parent.id())),
-                    }),
-                    _ => out.problems.push(Problem {
-                        commit: oid,
-                        path: Some(path),
-                        message: format!("changes an entry that {} holds", short(parent.id())),
-                    }),
-                }
-            }
-            added = Some(match added {
-                None => here,
-                Some(before) => before.intersection(&here).cloned().collect(),
-            });
-        }
-        let mut added: Vec<_> = added.unwrap_or_default().into_iter().collect();
-        added.sort();
-        for (path, blob) in added {
-            out.entries += 1;
-            let check = match repo.find_blob(blob) {
-                Ok(b) => judge.file(&path, b.content())?,
-                Err(e) => EntryCheck {
-                    signed: false,
-                    by_other: false,
-                    problem: Some(format!("cannot be read: {}", e.message())),
-                },
+    let tips: Vec<Oid> = out.tips.iter().map(|(_, t)| *t).collect();
+    let walked = super::walk::walk(repo, &tips, &[])?;
+    out.commits = walked.commits.len();
+    let position: HashMap<Oid, usize> = walked
+        .commits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (*c, i))
+        .collect();
+    // (commit position, 0 for an alteration and 1 for an entry's verdict, problem): sorted,
+    // the first is the first bad commit in history order.
+    let mut found: Vec<(usize, u8, Problem)> = Vec::new();
+    for a in &walked.alterations {
+        let message = match a.new {
+            None => format!("removes an entry that {} holds", short(a.parent)),
+            Some(_) => format!("changes an entry that {} holds", short(a.parent)),
+        };
+        let problem = Problem {
+            commit: a.commit,
+            path: Some(a.path.clone()),
+            message,
+        };
+        found.push((position[&a.commit], 0, problem));
+    }
+    let mut judge = Judge::new(repo, layout, line);
+    for add in walked.additions {
+        out.entries += 1;
+        let check = match repo.find_blob(add.blob) {
+            Ok(b) => judge.file(&add.path, b.content())?,
+            Err(e) => EntryCheck {
+                signed: false,
+                by_other: false,
+                problem: Some(format!("cannot be read: {}", e.message())),
+                newer: false,
+            },
+        };
+        out.signed += usize::from(check.signed);
+        out.by_other += usize::from(check.by_other);
+        if let Some(message) = check.problem {
+            let problem = Problem {
+                commit: add.commit,
+                path: Some(add.path),
+                message,
             };
-            out.signed += usize::from(check.signed);
-            out.by_other += usize::from(check.by_other);
-            if let Some(message) = check.problem {
-                out.problems.push(Problem {
-                    commit: oid,
-                    path: Some(path),
-                    message,
-                });
+            if check.newer {
+                out.newer.push(problem);
+            } else {
+                found.push((position[&add.commit], 1, problem));
             }
         }
     }
+    found.sort_by_key(|(at, kind, _)| (*at, *kind));
+    out.problems.extend(found.into_iter().map(|(_, _, p)| p));
     Ok(out)
 }
 
@@ -176,6 +167,7 @@ fn short(oid: Oid) -> String {
 pub struct Judge<'r> {
     repo: &'r Repository,
     layout: &'r Layout,
+    line: &'r Line,
     /// The blob at a path in a handbook commit.
     texts: HashMap<(Oid, String), Option<Oid>>,
     revisions: HashMap<Oid, Option<u32>>,
@@ -184,7 +176,7 @@ pub struct Judge<'r> {
 }
 
 impl<'r> Judge<'r> {
-    pub fn new(repo: &'r Repository, layout: &'r Layout) -> Judge<'r> {
+    pub fn new(repo: &'r Repository, layout: &'r Layout, line: &'r Line) -> Judge<'r> {
         debug_assert!(
             crate::workspace::git::hash_checks_on(),
             "a judge of ledger entries needs git's hash checks on in this process"
@@ -192,6 +184,7 @@ impl<'r> Judge<'r> {
         Judge {
             repo,
             layout,
+            line,
             texts: HashMap::new(),
             revisions: HashMap::new(),
             rosters: HashMap::new(),
@@ -203,10 +196,17 @@ impl<'r> Judge<'r> {
     pub fn file(&mut self, path: &str, bytes: &[u8]) -> Result<EntryCheck, AckError> {
         match entry::parse_file(path, bytes) {
             Ok((parsed, payload)) => self.entry(&parsed, &payload),
+            Err(e @ entry::Malformed::Newer(_)) => Ok(EntryCheck {
+                signed: false,
+                by_other: false,
+                problem: Some(e.to_string()),
+                newer: true,
+            }),
             Err(e) => Ok(EntryCheck {
                 signed: false,
                 by_other: false,
                 problem: Some(format!("malformed entry: {e}")),
+                newer: false,
             }),
         }
     }
@@ -218,6 +218,7 @@ impl<'r> Judge<'r> {
             signed: parsed.signature.is_some(),
             by_other: false,
             problem: None,
+            newer: false,
         };
         let commit = Oid::from_str(&e.commit).expect("checked when parsed");
         let blob = Oid::from_str(&e.blob).expect("checked when parsed");
@@ -228,6 +229,14 @@ impl<'r> Judge<'r> {
             ));
             return Ok(check);
         };
+        if !self.line.contains(commit) {
+            check.problem = Some(format!(
+                "bound to handbook commit {}, which is not on the handbook line ({}): a side branch, an unpublished commit or a stray object never makes an acknowledgement valid",
+                short(commit),
+                self.line.name
+            ));
+            return Ok(check);
+        }
         let text = self.text(commit, &e.path);
         if text != Some(blob) || crate::history::stem(&e.path) != e.policy {
             check.problem = Some(format!(

@@ -2,7 +2,7 @@
 //! stream the report.
 
 use super::timings::Timings;
-use super::{CommandError, Global, note};
+use super::{CommandError, Global, eprint_text, note};
 use clap::{Args, Subcommand, ValueEnum};
 use normsctl::ack::report::{Inputs, Query};
 use normsctl::model::ack::State;
@@ -66,6 +66,11 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
         person: args.person.as_deref(),
         only_overdue: args.overdue,
     };
+    if args.require_complete {
+        // Completeness cannot be told without the ledger: neither yes nor no.
+        cx.ledger
+            .require_fetched(cx.repo, &ws.settings.acks.remote)?;
+    }
     let inputs = Inputs::gather(&cx, query, &mut |n| note(&n), &|phase| timings.mark(phase))?;
     let report = inputs.report(query);
     timings.mark("status");
@@ -81,16 +86,34 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
                 acks::human(w, &report, needs, tz, !inputs.history_known, all)
             })?;
         }
-        Format::Json => stream(plain, |w| acks::json(w, &report, needs, tz, inputs.now))?,
+        Format::Json => stream(plain, |w| {
+            acks::json(
+                w,
+                &report,
+                needs,
+                tz,
+                inputs.now,
+                (&inputs.rejected, &inputs.unchecked),
+            )
+        })?,
         Format::Csv => stream(plain, |w| acks::csv(w, &report, needs, tz))?,
     }
     timings.mark("output");
+    eprint_text(&acks::apart(&inputs.rejected, &inputs.unchecked));
     let outstanding = report.rows.iter().any(|r| r.state != State::Current);
+    let unchecked = inputs.unchecked.len();
     // The process ends here: freeing millions of small strings one by one would take
     // longer than the report.
     std::mem::forget(report);
     std::mem::forget(inputs);
     ws.release();
+    if args.require_complete && unchecked > 0 {
+        // Completeness cannot be told from here: neither yes nor no.
+        return Err(CommandError::env(format!(
+            "{unchecked} ledger entries cannot be checked in this clone, so completeness cannot be told"
+        ))
+        .with_hint("fetch the whole history (GitHub Actions: actions/checkout with fetch-depth: 0; else git fetch --unshallow)"));
+    }
     if args.require_complete && outstanding {
         return Err(CommandError::Findings);
     }

@@ -19,10 +19,23 @@ pub struct VerifyArgs {
 pub fn run(global: &Global, args: VerifyArgs) -> Result<(), CommandError> {
     let ws = global.open()?;
     let cx = normsctl::ack::Context::open(&ws)?;
-    let outcome = verify::verify(cx.repo, &cx.ledger, &cx.layout)?;
+    let line = cx.line()?;
+    let outcome = verify::verify(cx.repo, &cx.ledger, &cx.layout, &line)?;
     let ok = outcome.problems.is_empty();
-    if ok {
-        verify::record_checkpoints(cx.repo, &outcome)?;
+    if ok && !outcome.newer.is_empty() {
+        eprint_text(&render::verify::newer(&outcome));
+        return Err(CommandError::env(format!(
+            "{} entries were written by a newer normsctl and cannot be checked by this one",
+            outcome.newer.len()
+        ))
+        .with_hint("upgrade normsctl (cargo install --locked normsctl, or your distribution's package), then run `normsctl acks verify` again"));
+    }
+    if ok && let Err(e) = verify::record_checkpoints(cx.repo, &outcome) {
+        // A read-only clone (an auditor's mount) still gets the verdict.
+        eprint_text(&format!(
+            "warning: the checkpoint of this verification cannot be written ({e}); the next run will not know this tip was verified
+"
+        ));
     }
     let text = match args.output.format {
         Format::Human => render::verify::human(&outcome),

@@ -166,6 +166,9 @@ impl From<AckError> for CommandError {
         let hint = match &e {
             AckError::NotGit => Some("acknowledgements live in git: run `git init` and commit the handbook".to_owned()),
             AckError::NoCommits => Some("commit the handbook first".to_owned()),
+            AckError::NoLine { .. } => Some(
+                "set `acks.branch` in normsctl.yaml to the handbook's published branch (and `acks.remote` to its remote)".to_owned(),
+            ),
             AckError::UnknownPerson(_) => Some("use a person id from the roster (people.yaml)".to_owned()),
             AckError::UnknownEmail { .. } => Some(
                 "pass --as PERSON, or set git's user.email to an address the roster gives you".to_owned(),
@@ -189,6 +192,18 @@ impl From<AckError> for CommandError {
             ),
             AckError::Busy { .. } => Some("try again; if it persists, look for a stuck process".to_owned()),
             AckError::NotAPolicy { .. } => Some("run `normsctl validate` and fix the file first".to_owned()),
+            AckError::InvalidPolicy { .. } => Some(
+                "the policy's owner must fix the file (normsctl validate) and merge the fix; then acknowledge".to_owned(),
+            ),
+            AckError::NotOnLine { .. } => Some(
+                "run `git pull` to read the published text (or, for your own change, wait until it is merged)".to_owned(),
+            ),
+            AckError::LedgerNotFetched { remote, branch } => {
+                let short = branch.trim_start_matches("refs/heads/");
+                Some(format!(
+                    "git config --add remote.{remote}.fetch '+{branch}:refs/remotes/{remote}/{short}' && git fetch {remote} (GitHub Actions: fetch the branch too, or use fetch-depth: 0 without single-branch)"
+                ))
+            }
             AckError::NoRemote { .. } => Some(
                 "add it (`git remote add origin URL`), or set `acks.remote` in normsctl.yaml".to_owned(),
             ),
@@ -206,7 +221,10 @@ impl From<SyncError> for CommandError {
     fn from(e: SyncError) -> CommandError {
         match e {
             SyncError::Ledger(e) => e.into(),
-            SyncError::RemoteRewritten => CommandError::env(e.to_string()).with_hint(
+            SyncError::Stalled { .. } => CommandError::env(e.to_string()).with_hint(
+                "check the network and the remote's address (`git remote -v`); raise `acks.sync_timeout` for a slow link",
+            ),
+            SyncError::RemoteRewritten(_) => CommandError::env(e.to_string()).with_hint(
                 "the remote's ledger must only grow: find out who rewrote it; protect the branch (see README, Acknowledgements)",
             ),
             other => CommandError::env(other.to_string()),

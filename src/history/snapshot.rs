@@ -113,6 +113,9 @@ pub fn each_policy_file(
             format!("{prefix}/{name}")
         };
         let go_on = match entry.kind() {
+            Some(ObjectType::Tree) if super::trees::depth(prefix) >= super::trees::MAX_DEPTH => {
+                true
+            }
             Some(ObjectType::Tree) => {
                 each_policy_file(repo, &repo.find_tree(entry.id())?, &path, visit)?
             }

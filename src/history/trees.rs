@@ -24,6 +24,21 @@ pub fn subtree<'r>(
     }
 }
 
+/// How many folders deep a comparison or a walk goes. Nothing a handbook or a ledger holds
+/// is nested this deep, and a hostile tree thousands of levels deep must not exhaust the
+/// stack: below this depth a folder is not entered (a comparison reports it as a changed
+/// entry of its own id, so the ledger's verification sees it as what it is: not an entry).
+pub const MAX_DEPTH: usize = 64;
+
+/// The number of folders in a `/` path (0 for a name at the root).
+pub fn depth(prefix: &str) -> usize {
+    if prefix.is_empty() {
+        0
+    } else {
+        prefix.bytes().filter(|b| *b == b'/').count() + 1
+    }
+}
+
 /// A changed file: path, blob before, blob after.
 pub type FileChange = (String, Option<Oid>, Option<Oid>);
 
@@ -94,8 +109,9 @@ fn changed(
         format!("{prefix}/{name}")
     };
     let is_tree = |e: &TreeEntry| e.kind() == Some(ObjectType::Tree);
+    let too_deep = depth(prefix) >= MAX_DEPTH;
     let tree = |e: Option<&TreeEntry>| match e {
-        Some(e) if is_tree(e) && keep(&name, true) => repo.find_tree(e.id()).map(Some),
+        Some(e) if is_tree(e) && !too_deep && keep(&name, true) => repo.find_tree(e.id()).map(Some),
         _ => Ok(None),
     };
     let (ta, tb) = (tree(old)?, tree(new)?);
@@ -103,7 +119,7 @@ fn changed(
         diff(repo, ta.as_ref(), tb.as_ref(), &path, keep, out)?;
     }
     let blob = |e: Option<&TreeEntry>| match e {
-        Some(e) if !is_tree(e) && keep(&name, false) => Some(e.id()),
+        Some(e) if (!is_tree(e) || too_deep) && keep(&name, false) => Some(e.id()),
         _ => None,
     };
     let (ba, bb) = (blob(old), blob(new));

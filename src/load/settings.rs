@@ -16,7 +16,7 @@ pub const SETTINGS_KEYS: &[&str] = &[
     "acks",
 ];
 pub const FAIRNESS_KEYS: &[&str] = &["outside_individual_control"];
-pub const ACKS_KEYS: &[&str] = &["ref", "remote", "due_days"];
+pub const ACKS_KEYS: &[&str] = &["ref", "remote", "branch", "due_days", "sync_timeout"];
 
 /// Decodes settings over the defaults; findings go to the decoder.
 pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
@@ -126,6 +126,29 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
             .and_then(|e| d.non_empty_text("remote", e.value))
         {
             s.acks.remote = r.value;
+        }
+        if let Some(n) = f
+            .get("sync_timeout")
+            .and_then(|e| d.int_in("sync_timeout", e.value, 1, 3600))
+        {
+            s.acks.sync_timeout = n.value;
+        }
+        if let Some(b) = f
+            .get("branch")
+            .and_then(|e| d.non_empty_text("branch", e.value))
+        {
+            if git2::Reference::is_valid_name(&format!("refs/heads/{}", b.value))
+                && !b.value.starts_with("refs/")
+            {
+                s.acks.branch = b.value;
+            } else {
+                d.report(
+                    &INVALID_VALUE,
+                    b.pos,
+                    format!("`{}` is not a valid branch name", b.value),
+                )
+                .hint = Some("write the published branch's short name, such as main".into());
+            }
         }
         if let Some(n) = f
             .get("due_days")

@@ -34,6 +34,20 @@ pub struct Held {
     pub writer_email: String,
     /// The writer is not the person the entry names.
     pub by_other: bool,
+    /// The entry counts for its policy's current text: the current revision, bound to the
+    /// handbook line at or after that text landed (judged by the one judge).
+    pub current: bool,
+}
+
+/// An entry that does not count, and why (reports list them apart).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    pub person: String,
+    pub policy: String,
+    pub revision: u32,
+    /// Where it sits in the ledger.
+    pub path: String,
+    pub reason: String,
 }
 
 /// Where one person stands with one policy.
@@ -139,6 +153,9 @@ pub struct Outcome {
     pub by_other: usize,
     /// The first is the first bad commit in history order.
     pub problems: Vec<Problem>,
+    /// Entries written in a newer entry format than this version reads: not judged here
+    /// (upgrade normsctl), never counted as tampering.
+    pub newer: Vec<Problem>,
 }
 
 /// What an entry's own check found (for `evidence`).
@@ -147,6 +164,8 @@ pub struct EntryCheck {
     pub signed: bool,
     pub by_other: bool,
     pub problem: Option<String>,
+    /// The entry is in a newer format than this version reads.
+    pub newer: bool,
 }
 
 /// What a sync did.

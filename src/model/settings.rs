@@ -41,6 +41,11 @@ pub const MAX_DUE_DAYS: u32 = 3650;
 pub struct AckSettings {
     pub git_ref: String,
     pub remote: String,
+    /// The handbook's published branch: acknowledgements are bound to the first-parent line
+    /// of `refs/remotes/<remote>/<branch>` (the local branch where there is no remote).
+    pub branch: String,
+    /// Seconds a git process of `acks sync` may show no sign of life before it is stopped.
+    pub sync_timeout: u32,
     pub due_days: u32,
 }
 
@@ -63,6 +68,8 @@ impl Default for Settings {
             acks: AckSettings {
                 git_ref: "refs/heads/normsctl/acks".into(),
                 remote: "origin".into(),
+                branch: "main".into(),
+                sync_timeout: 60,
                 due_days: 14,
             },
         }

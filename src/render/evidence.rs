@@ -206,6 +206,7 @@ mod tests {
                     signed: false,
                     by_other: true,
                     problem: None,
+                    newer: false,
                 },
             }],
         }

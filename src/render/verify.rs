@@ -75,6 +75,24 @@ pub fn problems(outcome: &Outcome) -> String {
     out
 }
 
+/// The entries in a newer format than this version reads, one line each (at most 20).
+pub fn newer(outcome: &Outcome) -> String {
+    let mut out = String::new();
+    for p in outcome.newer.iter().take(20) {
+        let _ = writeln!(
+            out,
+            "  {}{}: {}",
+            &p.commit.to_string()[..10],
+            p.path.as_ref().map(|p| format!(" {p}")).unwrap_or_default(),
+            p.message
+        );
+    }
+    if outcome.newer.len() > 20 {
+        let _ = writeln!(out, "  ... and {} more", outcome.newer.len() - 20);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +112,7 @@ mod tests {
             signed: 1,
             by_other: 0,
             problems: vec![],
+            newer: vec![],
         };
         insta::assert_snapshot!(human(&ok), @"ledger ok: 4 entries in 3 commits, 1 signed, 0 written by someone other than the person named; refs/heads/normsctl/acks at 7777777777");
         assert_eq!(problems(&ok), "");

@@ -7,7 +7,7 @@ use git2::Repository;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -23,7 +23,7 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 /// A bare remote holding a committed handbook with people p00..p15.
-fn remote(root: &Path) -> PathBuf {
+pub(crate) fn remote(root: &Path) -> PathBuf {
     let hb = handbook(&big_roster(16), "lead@example.com");
     let bare = root.join("remote.git");
     git(
@@ -39,7 +39,7 @@ fn remote(root: &Path) -> PathBuf {
     bare
 }
 
-fn clone(root: &Path, url: &str, name: &str, email: &str) -> PathBuf {
+pub(crate) fn clone(root: &Path, url: &str, name: &str, email: &str) -> PathBuf {
     let dir = root.join(name);
     git(root, &["clone", "--quiet", url, dir.to_str().unwrap()]);
     git(&dir, &["config", "user.name", name]);
@@ -47,7 +47,7 @@ fn clone(root: &Path, url: &str, name: &str, email: &str) -> PathBuf {
     dir
 }
 
-fn run(dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn run(dir: &Path, args: &[&str]) -> Run {
     let home = tempfile::tempdir().unwrap();
     let out = command(dir, home.path(), args)
         .env("GIT_COMMITTER_DATE", format!("@{} +0000", T0 + DAY))

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::path::Path;
 
 /// Adds a commit on the ledger's tip that applies `edit` to its tree.
-fn tamper(
+pub(crate) fn tamper(
     dir: &Path,
     message: &str,
     edit: impl FnOnce(&Repository, &mut TreeUpdateBuilder),
@@ -32,7 +32,7 @@ fn tamper(
 }
 
 /// The JSON of the first entry in the ledger.
-fn template(dir: &Path) -> (String, Value) {
+pub(crate) fn template(dir: &Path) -> (String, Value) {
     let repo = Repository::open(dir).unwrap();
     let path = entries(dir).remove(0);
     let tree = repo.find_commit(tip(dir).unwrap()).unwrap().tree().unwrap();
@@ -45,7 +45,7 @@ fn template(dir: &Path) -> (String, Value) {
 }
 
 /// An entry file for `entry` (plus a signature): its ledger path and bytes.
-fn forge(entry: &Value, signature: Option<&str>) -> (String, Vec<u8>) {
+pub(crate) fn forge(entry: &Value, signature: Option<&str>) -> (String, Vec<u8>) {
     let mut payload = serde_json::to_vec_pretty(entry).unwrap();
     payload.push(b'\n');
     let id = Oid::hash_object(ObjectType::Blob, &payload).unwrap();
@@ -66,7 +66,7 @@ fn forge(entry: &Value, signature: Option<&str>) -> (String, Vec<u8>) {
     (path, bytes)
 }
 
-fn add_file(dir: &Path, message: &str, path: &str, bytes: &[u8]) -> Oid {
+pub(crate) fn add_file(dir: &Path, message: &str, path: &str, bytes: &[u8]) -> Oid {
     tamper(dir, message, |repo, u| {
         let blob = repo.blob(bytes).unwrap();
         u.upsert(path, blob, FileMode::Blob);
@@ -88,7 +88,7 @@ fn verify_fails_at(hb: &Handbook, bad: Oid, words: &str) {
     );
 }
 
-fn acked() -> Handbook {
+pub(crate) fn acked() -> Handbook {
     let hb = handbook(ROSTER, "ana@example.com");
     assert_eq!(at(&hb, &["ack", "stepping-away"], T0 + DAY).code, 0);
     assert_eq!(
@@ -156,7 +156,7 @@ fn a_malformed_entry_is_detected() {
     verify_fails_at(&hb, bad, "malformed entry");
 }
 
-fn keygen(dir: &Path, name: &str) -> (std::path::PathBuf, String) {
+pub(crate) fn keygen(dir: &Path, name: &str) -> (std::path::PathBuf, String) {
     let key = dir.join(name);
     let ok = std::process::Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
@@ -186,7 +186,7 @@ fn sign(key: &Path, payload: &[u8]) -> String {
     std::fs::read_to_string(dir.path().join("entry.sig")).unwrap()
 }
 
-fn with_key(public: &str) -> String {
+pub(crate) fn with_key(public: &str) -> String {
     ROSTER.replace(
         "roles: [lead] }",
         &format!("roles: [lead], signing_key: \"{public}\" }}"),
@@ -312,10 +312,12 @@ fn the_kept_ledger_facts_follow_the_ledger() {
     );
     for run in [&first, &again] {
         assert!(
-            run.stderr.contains("1 ledger entry is malformed"),
+            run.stderr.contains("1 ledger entry does not count")
+                && run.stderr.contains("malformed entry"),
             "{}",
             run.stderr
         );
+        assert_eq!(run.json()["rejected"].as_array().unwrap().len(), 1);
     }
     assert_eq!(first.stdout, again.stdout);
     let bo = |run: &crate::harness::Run| {

@@ -123,3 +123,25 @@ pub struct FormerAck<'a> {
     pub ack: Ack<'a>,
     pub policy: &'a str,
 }
+
+/// An entry that does not count (or cannot be checked here), and why.
+#[derive(Serialize)]
+pub struct Apart<'a> {
+    pub person: &'a str,
+    pub policy: &'a str,
+    pub revision: u32,
+    pub path: &'a str,
+    pub reason: &'a str,
+}
+
+impl<'a> Apart<'a> {
+    pub fn of(r: &'a crate::model::ack::Rejected) -> Apart<'a> {
+        Apart {
+            person: &r.person,
+            policy: &r.policy,
+            revision: r.revision,
+            path: &r.path,
+            reason: &r.reason,
+        }
+    }
+}

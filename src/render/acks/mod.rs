@@ -6,7 +6,7 @@ mod json;
 
 use super::json as json_text;
 use super::time::{date, rfc3339};
-use crate::model::ack::{Held, Need, Report, State};
+use crate::model::ack::{Held, Need, Rejected, Report, State};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -103,12 +103,54 @@ pub fn human(
     Ok(())
 }
 
+/// The entries that do not count, for people: one line each (the reason), and how many
+/// cannot be checked in this clone and why. Empty when every entry counts.
+pub fn apart(rejected: &[Rejected], unchecked: &[Rejected]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    if !rejected.is_empty() {
+        let _ = writeln!(
+            out,
+            "warning: {} ledger entr{} not count (`normsctl acks verify` tells the whole story):",
+            rejected.len(),
+            if rejected.len() == 1 {
+                "y does"
+            } else {
+                "ies do"
+            }
+        );
+        for r in rejected {
+            let _ = writeln!(
+                out,
+                "  {} {} r{} ({}): {}",
+                r.person, r.policy, r.revision, r.path, r.reason
+            );
+        }
+    }
+    if let Some(first) = unchecked.first() {
+        let _ = writeln!(
+            out,
+            "warning: {} ledger entr{} cannot be checked here, so {} not count: {}",
+            unchecked.len(),
+            if unchecked.len() == 1 { "y" } else { "ies" },
+            if unchecked.len() == 1 {
+                "it does"
+            } else {
+                "they do"
+            },
+            first.reason
+        );
+    }
+    out
+}
+
 pub fn json(
     out: &mut dyn std::io::Write,
     report: &Report,
     needs: &[Need],
     tz: &jiff::tz::TimeZone,
     now: i64,
+    apart: (&[Rejected], &[Rejected]),
 ) -> std::io::Result<()> {
     // The document as `serde_json::to_writer_pretty` writes it, with each policy made
     // apart (on every core) at the depth it has in the document.
@@ -153,6 +195,13 @@ pub fn json(
     let mut buf = Vec::new();
     json_text::write_nested(&mut buf, &former, 1)?;
     out.write_all(&buf)?;
+    for (key, list) in [("rejected", apart.0), ("unchecked", apart.1)] {
+        let rows: Vec<json::Apart> = list.iter().map(json::Apart::of).collect();
+        write!(out, ",\n  \"{key}\": ")?;
+        let mut buf = Vec::new();
+        json_text::write_nested(&mut buf, &rows, 1)?;
+        out.write_all(&buf)?;
+    }
     out.write_all(b"\n}\n")
 }
 
@@ -247,6 +296,7 @@ mod tests {
             writer_name: "Ana Diaz".into(),
             writer_email: "ana@example.com".into(),
             by_other: true,
+            current: false,
         }]
     }
 
@@ -310,13 +360,40 @@ mod tests {
     }
 
     #[test]
+    fn entries_that_do_not_count_are_listed_with_their_reason() {
+        let r = Rejected {
+            person: "bo".into(),
+            policy: "handover".into(),
+            revision: 4_294_967_295,
+            path: "05/bo/handover.r4294967295.x.ack".into(),
+            reason: "bound to handbook commit 1234567890, which is not on the handbook line".into(),
+        };
+        let text = apart(std::slice::from_ref(&r), &[]);
+        assert_eq!(
+            text,
+            "warning: 1 ledger entry does not count (`normsctl acks verify` tells the whole story):\n  bo handover r4294967295 (05/bo/handover.r4294967295.x.ack): bound to handbook commit 1234567890, which is not on the handbook line\n"
+        );
+        let u = Rejected {
+            reason: "this clone does not hold the handbook's whole history".into(),
+            ..r.clone()
+        };
+        assert!(
+            apart(&[], &[u.clone(), u]).starts_with(
+                "warning: 2 ledger entries cannot be checked here, so they do not count"
+            )
+        );
+        assert_eq!(apart(&[], &[]), "");
+    }
+
+    #[test]
     fn json_and_csv_hold_every_row() {
         let (needs, held) = (needs(), held());
         let r = report(&held);
         let tz = jiff::tz::TimeZone::UTC;
         let doc: serde_json::Value =
-            serde_json::from_str(&text(|w| json(w, &r, &needs, &tz, T0))).unwrap();
+            serde_json::from_str(&text(|w| json(w, &r, &needs, &tz, T0, (&[], &[])))).unwrap();
         assert_eq!(doc["complete"], false);
+        assert_eq!(doc["rejected"], serde_json::json!([]));
         assert_eq!(doc["now"], "2026-01-05T09:00:00+00:00");
         assert_eq!(doc["policies"][0]["counts"]["must"], 3);
         assert_eq!(doc["former"][0]["person"], "dee");
