@@ -37,6 +37,16 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
     let line = cx.line()?;
     let outcome = verify::verify(repo, &cx.ledger, &cx.layout, &line)?;
     let mut judge = Judge::new(repo, &cx.layout, &line);
+    // Where each entry first appeared in the ledger, and the oldest witness holding that.
+    let walked = super::walk::walk(repo, &tips, &[])?;
+    let added: std::collections::HashMap<(&str, git2::Oid), git2::Oid> = walked
+        .additions
+        .iter()
+        .rev()
+        .map(|a| ((a.path.as_str(), a.blob), a.commit))
+        .collect();
+    let witnesses = super::witness::list(repo)?;
+    let bounds = super::witness::bounds(repo, &witnesses)?;
     let mut items = Vec::new();
     for l in &listed {
         let blob = repo.find_blob(l.blob)?;
@@ -67,6 +77,32 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
             ),
             _ => None,
         };
+        let ledger_commit = added.get(&(l.path.as_str(), l.blob)).copied();
+        let witness = ledger_commit
+            .and_then(|c| bounds.get(&c))
+            .map(|&i| &witnesses[i]);
+        let mut time_warnings = Vec::new();
+        let claimed = p.entry.seconds();
+        if let (Some(w), Some(t)) = (witness, claimed)
+            && t > w.time
+        {
+            time_warnings.push(format!(
+                "the claimed time is later than the witness that holds the entry ({}): the writer's clock was ahead, or the time is false",
+                utc(w.time)
+            ));
+        }
+        let bound_time = git2::Oid::from_str(&p.entry.commit)
+            .ok()
+            .and_then(|c| repo.find_commit(c).ok())
+            .map(|c| c.committer().when().seconds());
+        if let (Some(b), Some(t)) = (bound_time, claimed)
+            && t < b
+        {
+            time_warnings.push(format!(
+                "the claimed time is earlier than the handbook commit it is bound to ({}): backdated",
+                utc(b)
+            ));
+        }
         items.push(EvidenceItem {
             by_other: by_other(&p, &people),
             entry: p,
@@ -74,12 +110,22 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
             landed,
             diff,
             check,
+            ledger_commit: ledger_commit.map(|c| c.to_string()),
+            witnessed: witness.map(|w| (w.name.clone(), utc(w.time))),
+            time_warnings,
         });
     }
     items.sort_by(|a, b| a.entry.entry.time.cmp(&b.entry.entry.time));
+    // The one judge's rule, as the reports apply it.
+    let valid = |i: &EvidenceItem| i.check.problem.is_none();
+    let counts = |i: &EvidenceItem| {
+        valid(i)
+            && git2::Oid::from_str(&i.entry.entry.commit)
+                .is_ok_and(|c| line.is_current(policy, i.entry.entry.revision, c))
+    };
     let status = match current_revision {
-        _ if items.is_empty() => "never",
-        Some(c) if items.iter().any(|i| i.entry.entry.revision >= c) => "current",
+        _ if !items.iter().any(valid) => "never",
+        _ if items.iter().any(counts) => "current",
         None => "retired",
         _ => "stale",
     };
@@ -103,6 +149,13 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
         first_problem,
         items,
     })
+}
+
+/// Unix seconds as RFC 3339 in UTC.
+fn utc(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|_| "an unknown time".to_owned())
 }
 
 fn text_of(repo: &git2::Repository, blob: &str) -> Option<String> {

@@ -87,6 +87,8 @@ pub enum AckError {
         "this clone does not fetch the ledger branch {branch} from {remote} (a single-branch clone), so it cannot tell who acknowledged what"
     )]
     LedgerNotFetched { remote: String, branch: String },
+    #[error("there is no ledger to witness yet")]
+    NoLedger,
     #[error("no git remote named `{remote}`")]
     NoRemote { remote: String },
     #[error("GIT_COMMITTER_DATE=`{0}` is neither `@<seconds since 1970>` nor an RFC 3339 time")]

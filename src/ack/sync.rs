@@ -127,6 +127,29 @@ pub fn sync(
     })
 }
 
+/// Pushes one ref (a witness tag) to `remote` as it is, without force.
+pub fn push_ref(
+    repo: &Repository,
+    remote: &str,
+    name: &str,
+    idle: Duration,
+) -> Result<(), SyncError> {
+    let run = Runner { idle };
+    let out = run.output(
+        "push",
+        git(repo)
+            .args(["push", "--porcelain", "--progress", remote])
+            .arg(format!("{name}:{name}")),
+    )?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(SyncError::Git {
+        what: "push",
+        stderr: git_message(&out),
+    })
+}
+
 fn git(repo: &Repository) -> Command {
     let mut cmd = Command::new("git");
     cmd.arg("--git-dir").arg(repo.path());

@@ -45,6 +45,36 @@ pub fn create(repo: &Repository, target: Oid, tagger: &Signature<'_>) -> Result<
     Ok(Witness { name, target, time })
 }
 
+/// What `acks witness` did.
+#[derive(Clone, Debug)]
+pub struct Witnessed {
+    pub witness: Witness,
+    /// The remote the tag was pushed to, when asked.
+    pub pushed: Option<String>,
+}
+
+/// Tags the ledger's tip as witnessed now (git's identity; the clock, or
+/// `GIT_COMMITTER_DATE`), and pushes the tag to `acks.remote` when `push` is set.
+pub fn witness_now(cx: &super::Context, push: bool) -> Result<Witnessed, super::sync::SyncError> {
+    let tip = cx.ledger.base(cx.repo)?.ok_or(AckError::NoLedger)?;
+    let (name, email) = cx.identity()?;
+    let now = super::context::record_time()?;
+    let (signature, _) = super::context::signature(&name, &email, now)?;
+    let witness = create(cx.repo, tip, &signature)?;
+    let pushed = if push {
+        let remote = cx.ws.settings.acks.remote.clone();
+        if cx.repo.find_remote(&remote).is_err() {
+            return Err(AckError::NoRemote { remote }.into());
+        }
+        let idle = std::time::Duration::from_secs(u64::from(cx.ws.settings.acks.sync_timeout));
+        super::sync::push_ref(cx.repo, &remote, &witness.name, idle)?;
+        Some(remote)
+    } else {
+        None
+    };
+    Ok(Witnessed { witness, pushed })
+}
+
 /// Every witness in the repository, oldest first. A tag in the namespace that is not an
 /// annotated tag on a commit is skipped (it witnesses nothing).
 pub fn list(repo: &Repository) -> Result<Vec<Witness>, AckError> {

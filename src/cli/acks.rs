@@ -41,6 +41,7 @@ enum AcksCommand {
     Evidence(super::acks_evidence::EvidenceArgs),
     Verify(super::acks_verify::VerifyArgs),
     Sync(super::acks_sync::SyncArgs),
+    Witness(super::acks_witness::WitnessArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -56,6 +57,7 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
         Some(AcksCommand::Evidence(a)) => return super::acks_evidence::run(global, a),
         Some(AcksCommand::Verify(a)) => return super::acks_verify::run(global, a),
         Some(AcksCommand::Sync(a)) => return super::acks_sync::run(global, a),
+        Some(AcksCommand::Witness(a)) => return super::acks_witness::run(global, a),
         None => {}
     }
     let timings = Timings::from_env();

@@ -204,6 +204,9 @@ impl From<AckError> for CommandError {
                     "git config --add remote.{remote}.fetch '+{branch}:refs/remotes/{remote}/{short}' && git fetch {remote} (GitHub Actions: fetch the branch too, or use fetch-depth: 0 without single-branch)"
                 ))
             }
+            AckError::NoLedger => Some(
+                "nothing to witness until someone acknowledges (normsctl ack) or the ledger is fetched (normsctl acks sync)".to_owned(),
+            ),
             AckError::NoRemote { .. } => Some(
                 "add it (`git remote add origin URL`), or set `acks.remote` in normsctl.yaml".to_owned(),
             ),

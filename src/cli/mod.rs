@@ -8,6 +8,7 @@ mod acks_evidence;
 mod acks_show;
 mod acks_sync;
 mod acks_verify;
+mod acks_witness;
 mod build;
 mod command_error;
 mod diff;

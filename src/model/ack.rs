@@ -214,6 +214,13 @@ pub struct EvidenceItem {
     /// A unified diff from that text to today's, when they differ.
     pub diff: Option<String>,
     pub check: EntryCheck,
+    /// The ledger commit that first added the entry.
+    pub ledger_commit: Option<String>,
+    /// The oldest witness holding that commit: `(tag, RFC 3339 UTC time)`.
+    pub witnessed: Option<(String, String)>,
+    /// What is wrong with the entry's claimed time (later than its witness, earlier than
+    /// the text it binds was published).
+    pub time_warnings: Vec<String>,
 }
 
 /// The bundle that settles a dispute about one person and one policy.

@@ -45,6 +45,12 @@ pub fn json(ev: &Evidence, generated: &str) -> String {
                 "diff_to_today": i.diff,
                 "verified": i.check.problem.is_none(),
                 "problem": i.check.problem,
+                "ledger_commit": i.ledger_commit,
+                "witnessed": i.witnessed.as_ref().map(|(tag, time)| json!({
+                    "tag": tag,
+                    "time": time,
+                })),
+                "time_warnings": i.time_warnings,
             })
         }).collect::<Vec<_>>(),
     }))
@@ -95,7 +101,22 @@ pub fn markdown(ev: &Evidence) -> String {
             n + 1,
             e.revision
         );
-        let _ = writeln!(out, "- Recorded: {}", e.time);
+        let _ = writeln!(out, "- Recorded (as the writer says): {}", e.time);
+        match (&i.witnessed, &i.ledger_commit) {
+            (Some((tag, time)), _) => {
+                let _ = writeln!(out, "- Witnessed: by {time} (`{tag}`)");
+            }
+            (None, Some(c)) => {
+                let _ = writeln!(
+                    out,
+                    "- Witnessed: not yet (no witness tag holds ledger commit `{c}`)"
+                );
+            }
+            (None, None) => {}
+        }
+        for w in &i.time_warnings {
+            let _ = writeln!(out, "- **Warning**: {w}");
+        }
         let _ = writeln!(out, "- Handbook commit: `{}`", e.commit);
         let _ = writeln!(out, "- Text: `{}` (blob `{}`)", e.path, e.blob);
         if let Some((commit, time)) = &i.landed {
@@ -208,6 +229,12 @@ mod tests {
                     problem: None,
                     newer: false,
                 },
+                ledger_commit: Some("5555555555555555555555555555555555555555".into()),
+                witnessed: Some((
+                    "refs/tags/normsctl/witness/20260106T000000Z".into(),
+                    "2026-01-06T00:00:00Z".into(),
+                )),
+                time_warnings: vec!["the claimed time is later than the witness".into()],
             }],
         }
     }

@@ -729,3 +729,103 @@ fn a_clone_that_does_not_fetch_the_ledger_says_so() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("ledger ok: 1 entries"), "{run:?}");
 }
+
+fn evidence_items(
+    hb: &crate::harness::Handbook,
+    person: &str,
+    epoch: i64,
+) -> Vec<serde_json::Value> {
+    let run = at(
+        hb,
+        &[
+            "acks",
+            "evidence",
+            "--person",
+            person,
+            "--policy",
+            "stepping-away",
+            "--format",
+            "json",
+        ],
+        epoch,
+    );
+    run.json()["acknowledgements"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("{run:?}"))
+}
+
+#[test]
+fn witnesses_bound_when_an_entry_was_recorded() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    assert_eq!(at(&hb, &["ack", "stepping-away"], T0 + DAY).code, 0);
+    let items = evidence_items(&hb, "ana", T0 + DAY);
+    assert_eq!(
+        items[0]["witnessed"],
+        serde_json::Value::Null,
+        "not witnessed yet"
+    );
+    // The scheduled job witnesses the ledger a day later.
+    let run = at(&hb, &["acks", "witness"], T0 + 2 * DAY);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("as normsctl/witness/20260107T090000Z"),
+        "{run:?}"
+    );
+    let items = evidence_items(&hb, "ana", T0 + 2 * DAY);
+    assert_eq!(items[0]["witnessed"]["time"], "2026-01-07T09:00:00Z");
+    assert_eq!(items[0]["time_warnings"], serde_json::json!([]));
+
+    // A future-dated entry (claims a month ahead) and a backdated one (claims a time before
+    // the text it binds was published), then a witness.
+    let (_, good) = template(hb.path());
+    for (who, time) in [
+        ("bo", "2026-02-05T09:00:00+00:00"),
+        ("p00", "2025-12-01T09:00:00+00:00"),
+    ] {
+        let mut e = good.clone();
+        e["person"] = who.into();
+        e["time"] = time.into();
+        let (path, bytes) = forge(&e, None);
+        add_file(hb.path(), "dated", &path, &bytes);
+    }
+    assert_eq!(at(&hb, &["acks", "witness"], T0 + 3 * DAY).code, 0);
+    let bo = evidence_items(&hb, "bo", T0 + 3 * DAY);
+    assert_eq!(bo[0]["witnessed"]["time"], "2026-01-08T09:00:00Z");
+    assert!(
+        bo[0]["time_warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("later than the witness"),
+        "{bo:?}"
+    );
+    let p00 = evidence_items(&hb, "p00", T0 + 3 * DAY);
+    assert!(
+        p00[0]["time_warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("backdated"),
+        "{p00:?}"
+    );
+    // A witness never moves.
+    let run = at(&hb, &["acks", "witness"], T0 + 3 * DAY);
+    assert_eq!(run.code, 2, "{run:?}");
+}
+
+#[test]
+fn a_witness_is_pushed_to_the_remote() {
+    let root = tempfile::tempdir().unwrap();
+    let bare = crate::acks_sync::remote(root.path());
+    let a = crate::acks_sync::clone(root.path(), bare.to_str().unwrap(), "a", "p00@example.com");
+    assert_eq!(crate::acks_sync::run(&a, &["ack", "stepping-away"]).code, 0);
+    let run = crate::acks_sync::run(&a, &["acks", "witness", "--push"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("pushed to origin"), "{run:?}");
+    let remote = Repository::open_bare(&bare).unwrap();
+    let tags: Vec<String> = remote
+        .references_glob("refs/tags/normsctl/witness/*")
+        .unwrap()
+        .map(|r| r.unwrap().name().unwrap().to_owned())
+        .collect();
+    assert_eq!(tags.len(), 1, "{tags:?}");
+}
