@@ -569,6 +569,21 @@ fn sixty_four_concurrent_acks_keep_every_entry() {
     let verify = at(&hb, &["acks", "verify"], T0 + DAY);
     assert_eq!(verify.code, 0, "{verify:?}");
     assert!(verify.stdout.contains("64 entries"), "{}", verify.stdout);
+    // The one judge counts every one of them in the report too.
+    let report = at(
+        &hb,
+        &["acks", "--policy", "stepping-away", "--format", "json"],
+        T0 + DAY,
+    )
+    .json();
+    assert_eq!(report["rejected"], serde_json::json!([]));
+    let current = report["policies"][0]["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["person"].as_str().unwrap().starts_with('p') && r["status"] == "current")
+        .count();
+    assert_eq!(current, 64, "{report}");
     let fsck = std::process::Command::new("git")
         .args(["fsck", "--strict", "--no-progress"])
         .current_dir(hb.path())

@@ -222,6 +222,14 @@ fn sixteen_at_once(root: &Path, bare: &Path, url: &str) {
         let v = run(dir, &["acks", "verify"]);
         assert_eq!(v.code, 0, "{v:?}");
         assert!(v.stdout.contains("16 entries"), "{}", v.stdout);
+        // Every clone's report counts all 16 (the one judge, against origin/main).
+        let r = run(
+            dir,
+            &["acks", "--policy", "stepping-away", "--format", "json"],
+        );
+        let doc = r.json();
+        assert_eq!(doc["rejected"], serde_json::json!([]), "{}", r.stderr);
+        assert_eq!(doc["policies"][0]["counts"]["current"], 16, "{doc}");
     }
 }
 
