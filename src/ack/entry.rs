@@ -6,8 +6,11 @@ use git2::{ObjectType, Oid};
 
 /// The SSH signature namespace of entries (`ssh-keygen -Y sign -n normsctl-ack`).
 pub const NAMESPACE: &str = "normsctl-ack";
-/// The entry format this tool writes and reads.
+/// The entry format of an acknowledgement (what this tool writes for one).
 pub const FORMAT: u32 = 1;
+/// The entry format of a revocation: an acknowledgement's fields plus `revokes`. Readers
+/// that know only format 1 say "upgrade", never "tampered".
+pub const REVOCATION_FORMAT: u32 = 2;
 /// The line that starts an armored SSH signature after the JSON.
 const SIG_START: &str = "-----BEGIN SSH SIGNATURE-----\n";
 
@@ -169,7 +172,7 @@ pub enum Malformed {
     Format(u32),
     /// Written by a newer normsctl: not wrong, only unreadable here.
     #[error(
-        "entry format {0} is newer than this normsctl reads ({FORMAT}): upgrade normsctl to check it"
+        "entry format {0} is newer than this normsctl reads ({REVOCATION_FORMAT}): upgrade normsctl to check it"
     )]
     Newer(u32),
     #[error("the file name's id is not the hash of the entry's JSON: the entry was edited")]
@@ -207,13 +210,20 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> Result<(Parsed, Vec<u8>), Malform
     let format = serde_json::from_slice::<FormatOnly>(parts.payload)
         .map_err(|e| Malformed::Json(e.to_string()))?
         .format;
-    if format > FORMAT {
+    if format > REVOCATION_FORMAT {
         return Err(Malformed::Newer(format));
     }
     let entry: Entry =
         serde_json::from_slice(parts.payload).map_err(|e| Malformed::Json(e.to_string()))?;
-    if entry.format != FORMAT {
-        return Err(Malformed::Format(entry.format));
+    let revokes_ok = entry
+        .revokes
+        .as_deref()
+        .is_some_and(|r| r.len() == 40 && Oid::from_str(r).is_ok());
+    match (entry.format, &entry.revokes) {
+        (FORMAT, None) => {}
+        (REVOCATION_FORMAT, Some(_)) if revokes_ok => {}
+        (REVOCATION_FORMAT, Some(_)) => return Err(Malformed::ObjectId { field: "revokes" }),
+        (f, _) => return Err(Malformed::Format(f)),
     }
     let mismatch = |what, path: &str, entry: &str| Malformed::Mismatch {
         what,
@@ -273,6 +283,7 @@ mod tests {
             },
             tool: "normsctl 0.1.0".into(),
             note: None,
+            revokes: None,
         }
     }
 
@@ -314,11 +325,11 @@ mod tests {
 
     #[test]
     fn a_newer_format_asks_for_an_upgrade() {
-        let payload = b"{\n  \"format\": 2,\n  \"person\": \"ana\",\n  \"kind\": \"new\"\n}\n";
+        let payload = b"{\n  \"format\": 3,\n  \"person\": \"ana\",\n  \"kind\": \"new\"\n}\n";
         let id = entry_id(payload);
         let path = path_of("ana", "stepping-away", 2, id);
         let e = parse_file(&path, payload).unwrap_err();
-        assert_eq!(e, Malformed::Newer(2));
+        assert_eq!(e, Malformed::Newer(3));
         assert!(e.to_string().contains("upgrade normsctl"));
         let old = b"{\n  \"format\": 0\n}\n";
         let path = path_of("ana", "stepping-away", 2, entry_id(old));

@@ -113,11 +113,34 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
             ledger_commit: ledger_commit.map(|c| c.to_string()),
             witnessed: witness.map(|w| (w.name.clone(), utc(w.time))),
             time_warnings,
+            revoked_by: None,
         });
     }
     items.sort_by(|a, b| a.entry.entry.time.cmp(&b.entry.entry.time));
+    // Valid revocations withdraw the entries they name.
+    let revocations: Vec<(String, String, String)> = items
+        .iter()
+        .filter(|i| i.check.problem.is_none())
+        .filter_map(|i| {
+            let e = &i.entry.entry;
+            Some((
+                e.revokes.clone()?,
+                i.entry.id.to_string(),
+                e.note.clone().unwrap_or_default(),
+            ))
+        })
+        .collect();
+    for item in &mut items {
+        let id = item.entry.id.to_string();
+        item.revoked_by = revocations
+            .iter()
+            .find(|(revoked, _, _)| *revoked == id)
+            .map(|(_, by, why)| (by.clone(), why.clone()));
+    }
     // The one judge's rule, as the reports apply it.
-    let valid = |i: &EvidenceItem| i.check.problem.is_none();
+    let valid = |i: &EvidenceItem| {
+        i.check.problem.is_none() && i.entry.entry.revokes.is_none() && i.revoked_by.is_none()
+    };
     let counts = |i: &EvidenceItem| {
         valid(i)
             && git2::Oid::from_str(&i.entry.entry.commit)

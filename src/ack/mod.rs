@@ -18,6 +18,7 @@ pub mod line;
 pub mod people;
 pub mod record;
 pub mod report;
+pub mod revoke;
 pub mod sign;
 pub mod snapshot;
 pub mod status;
@@ -89,6 +90,12 @@ pub enum AckError {
     LedgerNotFetched { remote: String, branch: String },
     #[error("there is no ledger to witness yet")]
     NoLedger,
+    #[error("no acknowledgement in the ledger has an id starting with `{0}`")]
+    UnknownEntry(String),
+    #[error("more than one entry has an id starting with `{0}`")]
+    AmbiguousEntry(String),
+    #[error("a revocation says why: --reason is empty")]
+    NoReason,
     #[error("no git remote named `{remote}`")]
     NoRemote { remote: String },
     #[error("GIT_COMMITTER_DATE=`{0}` is neither `@<seconds since 1970>` nor an RFC 3339 time")]

@@ -169,6 +169,7 @@ pub fn record(
             },
             tool: format!("normsctl {}", crate::VERSION),
             note: req.note.clone(),
+            revokes: None,
         };
         let payload = e.payload();
         let signature = match &person.signing_key {
@@ -306,7 +307,7 @@ fn behind_upstream(repo: &Repository) -> Option<String> {
 
 /// Packs loose objects the way git would (`git gc --auto`) once they pass git's threshold:
 /// each `ack` writes a handful, and libgit2 never packs on its own.
-fn gc_if_needed(repo: &Repository) {
+pub(super) fn gc_if_needed(repo: &Repository) {
     let limit = repo
         .config()
         .ok()

@@ -218,6 +218,26 @@ pub fn held(
         rejected: Vec::new(),
         unchecked: Vec::new(),
     };
+    // Valid revocations: (person, revoked entry id) -> (revocation's id, its note).
+    let mut revoked: std::collections::HashMap<(String, String), (String, Option<String>)> =
+        std::collections::HashMap::new();
+    for (l, verdict) in listed.iter().zip(&verdicts) {
+        if let Verdict::Valid {
+            revokes: Some(id), ..
+        } = verdict
+        {
+            let note = cx
+                .repo
+                .find_blob(l.blob)
+                .ok()
+                .and_then(|b| super::entry::parse_file(&l.path, b.content()).ok())
+                .and_then(|(p, _)| p.entry.note);
+            revoked.insert(
+                (l.info.person.clone(), id.clone()),
+                (l.info.id.to_string(), note),
+            );
+        }
+    }
     for ((l, f), verdict) in listed.iter().zip(facts).zip(verdicts) {
         let apart = |reason: String| Rejected {
             person: l.info.person.clone(),
@@ -227,7 +247,25 @@ pub fn held(
             reason,
         };
         match (verdict, f) {
-            (Verdict::Valid { commit }, Some(f)) => {
+            // A revocation is not an acknowledgement: it withdraws one.
+            (
+                Verdict::Valid {
+                    revokes: Some(_), ..
+                },
+                _,
+            ) => {}
+            (Verdict::Valid { commit, .. }, Some(f)) => {
+                if let Some((by, note)) =
+                    revoked.get(&(l.info.person.clone(), l.info.id.to_string()))
+                {
+                    out.rejected.push(apart(format!(
+                        "revoked by entry {by}{}",
+                        note.as_deref()
+                            .map(|n| format!(": {n}"))
+                            .unwrap_or_default()
+                    )));
+                    continue;
+                }
                 let current = git2::Oid::from_str(&commit)
                     .is_ok_and(|c| line.is_current(&l.info.policy, l.info.revision, c));
                 out.held.push(to_held(f, people, current));

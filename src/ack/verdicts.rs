@@ -17,14 +17,18 @@ use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What one entry is worth to the reports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Verdict {
     /// Counts: a well-formed entry bound to `commit` on the handbook line, to that
     /// policy's very text there, with the revision it declares, signed where it must be.
-    Valid { commit: String },
+    /// A valid revocation names the entry it withdraws.
+    Valid {
+        commit: String,
+        revokes: Option<String>,
+    },
     /// Never counts, and the reports say why.
     Rejected { reason: String },
     /// Cannot be judged in this clone (a shallow or partial one, or a newer entry format):
@@ -89,6 +93,7 @@ pub fn judge_all(
                     (None, _) => match super::entry::parse_file(&l.path, blob.content()) {
                         Ok((p, _)) => Verdict::Valid {
                             commit: p.entry.commit,
+                            revokes: p.entry.revokes,
                         },
                         Err(e) => Verdict::Rejected {
                             reason: format!("malformed entry: {e}"),

@@ -42,6 +42,7 @@ enum AcksCommand {
     Verify(super::acks_verify::VerifyArgs),
     Sync(super::acks_sync::SyncArgs),
     Witness(super::acks_witness::WitnessArgs),
+    Revoke(super::acks_revoke::RevokeArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -58,6 +59,7 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
         Some(AcksCommand::Verify(a)) => return super::acks_verify::run(global, a),
         Some(AcksCommand::Sync(a)) => return super::acks_sync::run(global, a),
         Some(AcksCommand::Witness(a)) => return super::acks_witness::run(global, a),
+        Some(AcksCommand::Revoke(a)) => return super::acks_revoke::run(global, a),
         None => {}
     }
     let timings = Timings::from_env();

@@ -204,6 +204,10 @@ impl From<AckError> for CommandError {
                     "git config --add remote.{remote}.fetch '+{branch}:refs/remotes/{remote}/{short}' && git fetch {remote} (GitHub Actions: fetch the branch too, or use fetch-depth: 0 without single-branch)"
                 ))
             }
+            AckError::UnknownEntry(_) | AckError::AmbiguousEntry(_) => Some(
+                "give the entry's id (at least 7 hex digits), as `normsctl acks show --person P` or `acks evidence` prints it".to_owned(),
+            ),
+            AckError::NoReason => Some("say why in --reason, for example \"recorded for the wrong person\"".to_owned()),
             AckError::NoLedger => Some(
                 "nothing to witness until someone acknowledges (normsctl ack) or the ledger is fetched (normsctl acks sync)".to_owned(),
             ),

@@ -122,6 +122,11 @@ pub struct Entry {
     pub tool: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Set on a revocation (format 2): the id of the entry it withdraws (an
+    /// acknowledgement recorded for the wrong person). The fields above are the revoked
+    /// entry's, so the revocation is judged, and signed, like it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revokes: Option<String>,
 }
 
 /// A well-formed entry read from the ledger.
@@ -221,6 +226,8 @@ pub struct EvidenceItem {
     /// What is wrong with the entry's claimed time (later than its witness, earlier than
     /// the text it binds was published).
     pub time_warnings: Vec<String>,
+    /// The valid revocation that withdrew this entry: `(its id, the reason)`.
+    pub revoked_by: Option<(String, String)>,
 }
 
 /// The bundle that settles a dispute about one person and one policy.

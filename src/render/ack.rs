@@ -159,6 +159,7 @@ mod tests {
             },
             tool: "normsctl 0.1.0".into(),
             note: None,
+            revokes: None,
         };
         let s = Shown {
             entry: crate::model::ack::Parsed {

@@ -51,6 +51,11 @@ pub fn json(ev: &Evidence, generated: &str) -> String {
                     "time": time,
                 })),
                 "time_warnings": i.time_warnings,
+                "revokes": e.revokes,
+                "revoked_by": i.revoked_by.as_ref().map(|(by, why)| json!({
+                    "entry": by,
+                    "reason": why,
+                })),
             })
         }).collect::<Vec<_>>(),
     }))
@@ -116,6 +121,15 @@ pub fn markdown(ev: &Evidence) -> String {
         }
         for w in &i.time_warnings {
             let _ = writeln!(out, "- **Warning**: {w}");
+        }
+        if let Some(r) = &e.revokes {
+            let _ = writeln!(
+                out,
+                "- **A revocation** of entry `{r}`: this entry withdraws it"
+            );
+        }
+        if let Some((by, why)) = &i.revoked_by {
+            let _ = writeln!(out, "- **Revoked** by entry `{by}`: {why}");
         }
         let _ = writeln!(out, "- Handbook commit: `{}`", e.commit);
         let _ = writeln!(out, "- Text: `{}` (blob `{}`)", e.path, e.blob);
@@ -195,6 +209,7 @@ mod tests {
             },
             tool: "normsctl 0.1.0".into(),
             note: Some("paper form".into()),
+            revokes: None,
         };
         Evidence {
             person: "bo".into(),
@@ -235,6 +250,7 @@ mod tests {
                     "2026-01-06T00:00:00Z".into(),
                 )),
                 time_warnings: vec!["the claimed time is later than the witness".into()],
+                revoked_by: None,
             }],
         }
     }

@@ -198,7 +198,7 @@ fn a_newer_entry_format_asks_for_an_upgrade_not_tampering() {
     );
     assert_eq!(at(&hb, &["acks", "verify"], T0 + DAY).code, 0);
     let (_, mut entry) = template(hb.path());
-    entry["format"] = 2.into();
+    entry["format"] = 3.into();
     entry["via"] = serde_json::json!({ "kind": "something new" });
     let (path, bytes) = forge(&entry, None);
     add_file(hb.path(), "a future entry", &path, &bytes);
@@ -828,4 +828,138 @@ fn a_witness_is_pushed_to_the_remote() {
         .map(|r| r.unwrap().name().unwrap().to_owned())
         .collect();
     assert_eq!(tags.len(), 1, "{tags:?}");
+}
+
+#[test]
+fn a_wrong_as_is_revoked_in_the_open() {
+    let keys = tempfile::tempdir().unwrap();
+    let (_, ana_pub) = keygen(keys.path(), "ana");
+    let hb = handbook(&with_key(&ana_pub), "ana@example.com");
+    // ana (the lead) records bo's acknowledgement by mistake.
+    assert_eq!(
+        at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY).code,
+        0
+    );
+    assert_eq!(state_of(&hb, "stepping-away", "bo", T0 + DAY), "current");
+    let (path, _) = template(hb.path());
+    let id = path
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('.')
+        .nth(2)
+        .unwrap()
+        .to_owned();
+
+    // Refusals write nothing: an unknown id, an empty reason.
+    let before = crate::acks::entries(hb.path()).len();
+    let run = at(
+        &hb,
+        &["acks", "revoke", "0000000", "--reason", "x"],
+        T0 + 2 * DAY,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    let run = at(
+        &hb,
+        &["acks", "revoke", &id[..8], "--reason", " "],
+        T0 + 2 * DAY,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(crate::acks::entries(hb.path()).len(), before);
+
+    let run = at(
+        &hb,
+        &[
+            "acks",
+            "revoke",
+            &id[..8],
+            "--reason",
+            "recorded for the wrong person",
+        ],
+        T0 + 2 * DAY,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains(&format!("(entry {id})")), "{run:?}");
+    // The original stays; the revocation is appended beside it.
+    let files = crate::acks::entries(hb.path());
+    assert_eq!(files.len(), before + 1);
+    assert!(files.iter().any(|f| f.contains(&id)));
+
+    // Every report shows it: bo is back to never, the entry listed with the reason.
+    let (bo, doc) = bo_row(&hb, "stepping-away", T0 + 2 * DAY);
+    assert_eq!(bo, "never", "{doc}");
+    let rejected = doc["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1, "{doc}");
+    assert!(
+        rejected[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("revoked by entry")
+            && rejected[0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("recorded for the wrong person"),
+        "{doc}"
+    );
+    let items = evidence_items(&hb, "bo", T0 + 2 * DAY);
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        items[0]["revoked_by"]["reason"],
+        "recorded for the wrong person"
+    );
+    assert_eq!(items[1]["revokes"], id.as_str());
+    // The ledger still verifies: a revocation is an entry like any other.
+    let run = at(&hb, &["acks", "verify"], T0 + 2 * DAY);
+    assert_eq!(run.code, 0, "{run:?}");
+    // A revocation cannot itself be revoked.
+    let (rev_path, _) = (files.iter().find(|f| !f.contains(&id)).unwrap().clone(), ());
+    let rev_id = rev_path
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('.')
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    let run = at(
+        &hb,
+        &["acks", "revoke", &rev_id, "--reason", "no"],
+        T0 + 3 * DAY,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+
+    // Where the person has a signing key, a revocation needs it too.
+    assert_eq!(
+        at(
+            &hb,
+            &[
+                "ack",
+                "stepping-away",
+                "--key",
+                keys.path().join("ana").to_str().unwrap()
+            ],
+            T0 + 3 * DAY
+        )
+        .code,
+        0
+    );
+    let ana_entry = crate::acks::entries(hb.path())
+        .into_iter()
+        .find(|f| f.contains("/ana/"))
+        .unwrap();
+    let ana_id = ana_entry
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('.')
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    let run = at(
+        &hb,
+        &["acks", "revoke", &ana_id, "--reason", "test"],
+        T0 + 3 * DAY,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("signing key"), "{}", run.stderr);
 }
