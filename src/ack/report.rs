@@ -219,7 +219,7 @@ pub fn held(
         unchecked: Vec::new(),
     };
     // Valid revocations: (person, revoked entry id) -> (revocation's id, its note).
-    let mut revoked: std::collections::HashMap<(String, String), (String, Option<String>)> =
+    let mut revoked: std::collections::HashMap<(&str, git2::Oid), (String, Option<String>)> =
         std::collections::HashMap::new();
     for (l, verdict) in listed.iter().zip(&verdicts) {
         if let Verdict::Valid {
@@ -232,10 +232,7 @@ pub fn held(
                 .ok()
                 .and_then(|b| super::entry::parse_file(&l.path, b.content()).ok())
                 .and_then(|(p, _)| p.entry.note);
-            revoked.insert(
-                (l.info.person.clone(), id.clone()),
-                (l.info.id.to_string(), note),
-            );
+            revoked.insert((l.info.person.as_str(), *id), (l.info.id.to_string(), note));
         }
     }
     for ((l, f), verdict) in listed.iter().zip(facts).zip(verdicts) {
@@ -255,9 +252,7 @@ pub fn held(
                 _,
             ) => {}
             (Verdict::Valid { commit, .. }, Some(f)) => {
-                if let Some((by, note)) =
-                    revoked.get(&(l.info.person.clone(), l.info.id.to_string()))
-                {
+                if let Some((by, note)) = revoked.get(&(l.info.person.as_str(), l.info.id)) {
                     out.rejected.push(apart(format!(
                         "revoked by entry {by}{}",
                         note.as_deref()
@@ -266,15 +261,14 @@ pub fn held(
                     )));
                     continue;
                 }
-                let current = git2::Oid::from_str(&commit)
-                    .is_ok_and(|c| line.is_current(&l.info.policy, l.info.revision, c));
+                let current = line.is_current(&l.info.policy, l.info.revision, commit);
                 out.held.push(to_held(f, people, current));
             }
             (Verdict::Valid { .. }, None) => {
                 out.rejected.push(apart("malformed entry".to_owned()));
             }
-            (Verdict::Rejected { reason }, _) => out.rejected.push(apart(reason)),
-            (Verdict::Unchecked { reason }, _) => out.unchecked.push(apart(reason)),
+            (Verdict::Rejected { reason }, _) => out.rejected.push(apart(reason.to_string())),
+            (Verdict::Unchecked { reason }, _) => out.unchecked.push(apart(reason.to_string())),
         }
     }
     Ok(out)

@@ -6,7 +6,9 @@
 //! it is bound to, and the roster there. The line only grows, so a verdict reached
 //! against one line stays right for every line that contains that line's tip; when the
 //! line was re-rooted, everything kept is dropped. `verify` and `evidence` never read
-//! what is kept here: they judge every entry again. Nothing here prints.
+//! what is kept here: they judge every entry again. The kept file is binary (about 25
+//! bytes an entry), since the whole ledger's verdicts are read on every report.
+//! Nothing here prints.
 
 use super::AckError;
 use super::ledger::Listed;
@@ -14,35 +16,23 @@ use super::line::Line;
 use super::snapshot::Layout;
 use super::verify::Judge;
 use git2::{Oid, Repository};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 
-const FORMAT: u32 = 2;
+const MAGIC: &[u8; 8] = b"NCTLVRD2";
 
 /// What one entry is worth to the reports.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Counts: a well-formed entry bound to `commit` on the handbook line, to that
     /// policy's very text there, with the revision it declares, signed where it must be.
     /// A valid revocation names the entry it withdraws.
-    Valid {
-        commit: String,
-        revokes: Option<String>,
-    },
+    Valid { commit: Oid, revokes: Option<Oid> },
     /// Never counts, and the reports say why.
-    Rejected { reason: String },
+    Rejected { reason: Arc<str> },
     /// Cannot be judged in this clone (a shallow or partial one, or a newer entry format):
     /// it does not count, and the reports say how many and why.
-    Unchecked { reason: String },
-}
-
-#[derive(Serialize, Deserialize)]
-struct Kept {
-    format: u32,
-    tool: String,
-    /// The line tip the verdicts were reached against.
-    line: String,
-    verdicts: HashMap<String, Verdict>,
+    Unchecked { reason: Arc<str> },
 }
 
 /// The verdict of every entry in `listed`, in order: from what is kept where it holds,
@@ -55,60 +45,206 @@ pub fn judge_all(
     listed: &[Listed],
 ) -> Result<Vec<Verdict>, AckError> {
     if !line.complete {
-        let reason = "this clone does not hold the handbook's whole history, so no acknowledgement can be checked here (in CI: fetch-depth: 0; else git fetch --unshallow)".to_owned();
+        let reason: Arc<str> = Arc::from(
+            "this clone does not hold the handbook's whole history, so no acknowledgement can be checked here (in CI: fetch-depth: 0; else git fetch --unshallow)",
+        );
         return Ok(vec![Verdict::Unchecked { reason }; listed.len()]);
     }
-    let file = crate::cache::path(repo.path(), "verdicts", ledger_ref);
-    let mut kept: Kept = crate::cache::read(&file)
-        .filter(|k: &Kept| {
-            k.format == FORMAT
-                && k.tool == crate::VERSION
-                && Oid::from_str(&k.line).is_ok_and(|tip| line.contains(tip))
-        })
-        .unwrap_or_else(|| Kept {
-            format: FORMAT,
-            tool: crate::VERSION.to_owned(),
-            line: line.tip.to_string(),
-            verdicts: HashMap::new(),
-        });
+    let file = crate::cache::path(repo.path(), "verdicts", ledger_ref).with_extension("bin");
+    let mut kept = std::fs::read(&file)
+        .ok()
+        .and_then(|bytes| decode(&bytes))
+        .filter(|(tip, _)| line.contains(*tip))
+        .map(|(_, v)| v)
+        .unwrap_or_default();
     let mut judge: Option<Judge> = None;
     let mut out = Vec::with_capacity(listed.len());
     let mut new = 0usize;
     for l in listed {
-        let key = l.blob.to_string();
-        if let Some(v) = kept.verdicts.get(&key) {
+        if let Some(v) = kept.get(&l.blob) {
             out.push(v.clone());
             continue;
         }
         let judge = judge.get_or_insert_with(|| Judge::new(repo, layout, line));
         let verdict = match repo.find_blob(l.blob) {
             Err(e) => Verdict::Rejected {
-                reason: format!("the entry's file cannot be read: {}", e.message()),
+                reason: Arc::from(format!("the entry's file cannot be read: {}", e.message())),
             },
             Ok(blob) => {
                 let check = judge.file(&l.path, blob.content())?;
                 match (check.problem, check.newer) {
-                    (Some(reason), true) => Verdict::Unchecked { reason },
-                    (Some(reason), false) => Verdict::Rejected { reason },
+                    (Some(reason), true) => Verdict::Unchecked {
+                        reason: Arc::from(reason),
+                    },
+                    (Some(reason), false) => Verdict::Rejected {
+                        reason: Arc::from(reason),
+                    },
                     (None, _) => match super::entry::parse_file(&l.path, blob.content()) {
                         Ok((p, _)) => Verdict::Valid {
-                            commit: p.entry.commit,
-                            revokes: p.entry.revokes,
+                            commit: Oid::from_str(&p.entry.commit)?,
+                            revokes: p.entry.revokes.as_deref().map(Oid::from_str).transpose()?,
                         },
                         Err(e) => Verdict::Rejected {
-                            reason: format!("malformed entry: {e}"),
+                            reason: Arc::from(format!("malformed entry: {e}")),
                         },
                     },
                 }
             }
         };
-        kept.verdicts.insert(key, verdict.clone());
+        kept.insert(l.blob, verdict.clone());
         out.push(verdict);
         new += 1;
     }
     if new > 0 {
-        kept.line = line.tip.to_string();
-        crate::cache::write(&file, &kept);
+        let _ = crate::atomic::write(&file, &encode(line.tip, &kept));
     }
     Ok(out)
+}
+
+/// The kept file: magic, the tool's version, the line tip, then each entry's blob id and
+/// verdict (valid: its commit and what it revokes; otherwise an index into the reasons).
+fn encode(tip: Oid, verdicts: &HashMap<Oid, Verdict>) -> Vec<u8> {
+    let mut reasons: Vec<&str> = Vec::new();
+    let mut index: HashMap<&str, u32> = HashMap::new();
+    let mut body = Vec::with_capacity(verdicts.len() * 45);
+    for (blob, v) in verdicts {
+        body.extend_from_slice(blob.as_bytes());
+        let (kind, r) = match v {
+            Verdict::Valid { commit, revokes } => {
+                body.push(if revokes.is_some() { 3 } else { 0 });
+                body.extend_from_slice(commit.as_bytes());
+                if let Some(r) = revokes {
+                    body.extend_from_slice(r.as_bytes());
+                }
+                continue;
+            }
+            Verdict::Rejected { reason } => (1u8, &**reason),
+            Verdict::Unchecked { reason } => (2u8, &**reason),
+        };
+        let i = *index.entry(r).or_insert_with(|| {
+            reasons.push(r);
+            (reasons.len() - 1) as u32
+        });
+        body.push(kind);
+        body.extend_from_slice(&i.to_le_bytes());
+    }
+    let mut out = Vec::with_capacity(body.len() + 1024);
+    out.extend_from_slice(MAGIC);
+    let tool = crate::VERSION.as_bytes();
+    out.extend_from_slice(&(tool.len() as u32).to_le_bytes());
+    out.extend_from_slice(tool);
+    out.extend_from_slice(tip.as_bytes());
+    out.extend_from_slice(&(reasons.len() as u32).to_le_bytes());
+    for r in &reasons {
+        out.extend_from_slice(&(r.len() as u32).to_le_bytes());
+        out.extend_from_slice(r.as_bytes());
+    }
+    out.extend_from_slice(&(verdicts.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Reads a kept file; `None` (a miss) when anything is wrong with it.
+fn decode(bytes: &[u8]) -> Option<(Oid, HashMap<Oid, Verdict>)> {
+    let mut at = 0usize;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let s = bytes.get(at..at.checked_add(n)?)?;
+        at += n;
+        Some(s)
+    };
+    if take(8)? != MAGIC {
+        return None;
+    }
+    let u32_of = |b: &[u8]| u32::from_le_bytes(b.try_into().expect("four bytes"));
+    let tool_len = u32_of(take(4)?) as usize;
+    if take(tool_len)? != crate::VERSION.as_bytes() {
+        return None;
+    }
+    let tip = Oid::from_bytes(take(20)?).ok()?;
+    let n_reasons = u32_of(take(4)?) as usize;
+    let mut reasons: Vec<Arc<str>> = Vec::with_capacity(n_reasons.min(1 << 20));
+    for _ in 0..n_reasons {
+        let len = u32_of(take(4)?) as usize;
+        reasons.push(Arc::from(std::str::from_utf8(take(len)?).ok()?));
+    }
+    let n = u32_of(take(4)?) as usize;
+    let mut out = HashMap::with_capacity(n.min(1 << 24));
+    for _ in 0..n {
+        let blob = Oid::from_bytes(take(20)?).ok()?;
+        let kind = take(1)?[0];
+        let v = match kind {
+            0 | 3 => {
+                let commit = Oid::from_bytes(take(20)?).ok()?;
+                let revokes = if kind == 3 {
+                    Some(Oid::from_bytes(take(20)?).ok()?)
+                } else {
+                    None
+                };
+                Verdict::Valid { commit, revokes }
+            }
+            1 | 2 => {
+                let reason = reasons.get(u32_of(take(4)?) as usize)?.clone();
+                if kind == 1 {
+                    Verdict::Rejected { reason }
+                } else {
+                    Verdict::Unchecked { reason }
+                }
+            }
+            _ => return None,
+        };
+        out.insert(blob, v);
+    }
+    (at == bytes.len()).then_some((tip, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_verdicts_read_back_and_damage_is_a_miss() {
+        let oid = |b: u8| Oid::from_bytes(&[b; 20]).unwrap();
+        let mut v = HashMap::new();
+        v.insert(
+            oid(1),
+            Verdict::Valid {
+                commit: oid(2),
+                revokes: None,
+            },
+        );
+        v.insert(
+            oid(3),
+            Verdict::Valid {
+                commit: oid(2),
+                revokes: Some(oid(1)),
+            },
+        );
+        v.insert(
+            oid(4),
+            Verdict::Rejected {
+                reason: Arc::from("bad"),
+            },
+        );
+        v.insert(
+            oid(5),
+            Verdict::Rejected {
+                reason: Arc::from("bad"),
+            },
+        );
+        v.insert(
+            oid(6),
+            Verdict::Unchecked {
+                reason: Arc::from("shallow"),
+            },
+        );
+        let bytes = encode(oid(9), &v);
+        let (tip, back) = decode(&bytes).unwrap();
+        assert_eq!(tip, oid(9));
+        assert_eq!(back, v);
+        assert!(decode(&bytes[..bytes.len() - 1]).is_none());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode(&longer).is_none());
+        assert!(decode(b"garbage").is_none());
+    }
 }
