@@ -43,6 +43,8 @@ pub struct At<'h> {
     pub in_force_from: Option<i64>,
     /// A later text that had landed but was not in force yet, while `revision` was.
     pub next: Option<&'h Revision>,
+    /// When `next` comes into force, as Unix seconds.
+    pub next_from: Option<i64>,
     /// The retirement, when retired.
     pub retired: Option<&'h Revision>,
 }
@@ -80,6 +82,7 @@ pub fn at<'h>(
         path: None,
         in_force_from: None,
         next: None,
+        next_from: None,
         retired: None,
     };
     let Some(last) = landed.last() else {
@@ -119,13 +122,80 @@ pub fn at<'h>(
         answer.in_force_from = Some(from);
         if from <= at {
             answer.standing = Standing::InForce;
-            answer.next = waiting;
+            if let Some((next, next_from)) = waiting {
+                answer.next = Some(next);
+                answer.next_from = Some(next_from);
+            }
             return answer;
         }
         answer.standing = Standing::Upcoming;
-        waiting = Some(r);
+        waiting = Some((r, from));
     }
     answer
+}
+
+/// One landed text of a policy and when it comes into force.
+#[derive(Clone, Copy, Debug)]
+pub struct Text<'h> {
+    pub revision: &'h Revision,
+    /// Unix seconds: the later of its landing and its effective date.
+    pub from: i64,
+}
+
+/// What a reader is shown at a moment: the text in force (if any) and the later landed
+/// texts that will still come into force, in the order they will (the rule of [`at`],
+/// applied to every moment after `now`).
+#[derive(Clone, Debug, Default)]
+pub struct Schedule<'h> {
+    pub in_force: Option<Text<'h>>,
+    /// Oldest first; each comes into force after the one before it.
+    pub upcoming: Vec<Text<'h>>,
+}
+
+/// The texts of policy `id` since its last retirement (every landed revision in
+/// `history`, whatever its landing time), judged at `now`: the newest-landed text whose
+/// instant has come is in force; a later text applies from its instant unless a text
+/// landed after it comes into force first (then it never applies, and is left out).
+pub fn schedule<'h>(
+    history: &'h [Revision],
+    id: &str,
+    now: i64,
+    tz: &TimeZone,
+    effective: impl Fn(&Revision) -> Option<jiff::civil::Date>,
+) -> Schedule<'h> {
+    let mut landed: Vec<&Revision> = history.iter().filter(|r| r.id == id).collect();
+    landed.reverse();
+    if landed.last().is_none_or(|r| r.change == Change::Retired) {
+        return Schedule::default();
+    }
+    let since = landed
+        .iter()
+        .rposition(|r| r.change == Change::Retired)
+        .map_or(0, |i| i + 1);
+    let texts: Vec<Text> = landed[since..]
+        .iter()
+        .filter(|r| r.change != Change::Moved)
+        .map(|r| Text {
+            revision: r,
+            from: in_force_from(r, effective(r), tz),
+        })
+        .collect();
+    let current = texts.iter().rposition(|t| t.from <= now);
+    let later = current.map_or(0, |i| i + 1);
+    let mut upcoming: Vec<Text> = Vec::new();
+    // Newest landed first: an older text applies only before every newer one does.
+    let mut cutoff = i64::MAX;
+    for t in texts[later..].iter().rev() {
+        if t.from < cutoff {
+            upcoming.push(*t);
+            cutoff = t.from;
+        }
+    }
+    upcoming.reverse();
+    Schedule {
+        in_force: current.map(|i| texts[i]),
+        upcoming,
+    }
 }
 
 /// The newest text at the tip, in force now or upcoming (or its last text, if retired).

@@ -71,6 +71,8 @@ pub struct RevisionView {
     pub change: &'static str,
     /// The declared revision after the change.
     pub revision: Option<u32>,
+    /// The `effective` date the text declares after the change.
+    pub effective: Option<String>,
     /// Full commit id (`None` for uncommitted changes).
     pub commit: Option<String>,
     pub short: Option<String>,
@@ -86,6 +88,37 @@ pub struct RevisionView {
     pub diff: Option<Arc<DiffView>>,
 }
 
+/// A landed revision that is not in force yet, shown beside the text in force.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UpcomingText {
+    pub revision: Option<u32>,
+    /// Its in-force instant, RFC 3339 in UTC.
+    pub from: String,
+    /// The same instant as a date in the team's zone.
+    pub from_date: String,
+    /// The next upcoming text's instant (RFC 3339, UTC), when there is one: this text
+    /// applies until then.
+    pub until: Option<String>,
+    pub effective: Option<String>,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub body_html: String,
+    pub metric: Option<MetricCard>,
+    /// What it changes from the text in force (from nothing when none is).
+    pub diff: Option<Arc<DiffView>>,
+    /// The fragment of its entry in the page's history.
+    pub anchor: String,
+}
+
+/// A target as data, for programs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum TargetData {
+    Compare { op: &'static str, value: f64 },
+    Range { min: f64, max: f64 },
+}
+
 /// A metric's card.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricCard {
@@ -96,6 +129,13 @@ pub struct MetricCard {
     pub statistic: String,
     /// The goal in words: `at most 60 minutes`, `between 2 and 4 tickets`.
     pub target: String,
+    /// The goal as data: `{"op": "<=", "value": 30}` or `{"min": 2, "max": 4}`.
+    pub target_data: TargetData,
+    /// The whole rule in words, with the statistic and the window: `median at most 30
+    /// minutes, each week`; `90th percentile at most 48 hours, each month`.
+    pub rule: String,
+    /// The statistic in words: `median`, `90th percentile`, `average`.
+    pub statistic_words: String,
     pub window: String,
     pub controllable: Option<bool>,
     pub visibility: &'static str,
@@ -119,11 +159,16 @@ pub struct PolicyPage {
     pub revision: Option<u32>,
     /// `YYYY-MM-DD` in the team's zone.
     pub effective: Option<String>,
-    /// The effective date is after today.
+    /// The text shown is not in force yet (nothing of this policy is).
     pub upcoming: bool,
-    /// When the current revision came (or comes) into force: the later of its landing and
-    /// its effective date.
+    /// When the text shown came (or comes) into force: the later of its landing and its
+    /// effective date, as a date in the team's zone.
     pub in_force_since: Option<String>,
+    /// The same instant, RFC 3339 in UTC (for programs and for `site.js`).
+    pub in_force_from: Option<String>,
+    /// Landed revisions not in force yet, in the order they come into force (SPEC "Time");
+    /// the last is the text people are asked to acknowledge.
+    pub next: Vec<UpcomingText>,
     pub ack_required: bool,
     pub ack_due_days: Option<u32>,
     pub tags: Vec<String>,

@@ -201,8 +201,13 @@ fn build_renders_every_page_with_the_embedded_templates() {
     assert!(search.contains("\"id\":\"qa-score\""), "{search}");
     let llms = read(&site, "llms.txt");
     assert!(llms.starts_with("# Site Handbook"), "{llms}");
-    assert!(llms.contains("### QA score (qa-score)"), "{llms}");
-    assert!(llms.contains("Target: at least 85%"), "{llms}");
+    assert!(
+        llms.contains("- [QA score](policies/qa-score.md): average at least 85%, each month."),
+        "{llms}"
+    );
+    assert!(!llms.contains("###"), "{llms}");
+    assert!(read(&site, "policies/qa-score.md").starts_with("# QA score\n"));
+    assert!(read(&site, "llms-full.txt").contains("### QA score (qa-score)"));
 }
 
 #[test]
@@ -211,7 +216,7 @@ fn a_move_does_not_reset_last_changed_and_json_has_the_history() {
     assert_eq!(build(h.hb.path(), &[]).code, 0);
     let doc: Value =
         serde_json::from_str(&read(&h.hb.path().join("site"), "handbook.json")).unwrap();
-    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["version"], 2);
     assert_eq!(doc["title"], "Site Handbook");
     let policy = |id: &str| {
         doc["policies"]
@@ -240,7 +245,11 @@ fn a_move_does_not_reset_last_changed_and_json_has_the_history() {
         "2026-01-05T12:00:00+01:00"
     );
     assert_eq!(a["history"].as_array().unwrap().len(), 3);
-    assert_eq!(policy("qa-score")["metric"]["target"], "at least 85%");
+    assert_eq!(
+        policy("qa-score")["metric"]["target"],
+        serde_json::json!({ "op": ">=", "value": 85.0 })
+    );
+    assert_eq!(policy("qa-score")["metric"]["target_words"], "at least 85%");
     assert_eq!(policy("new")["replaces"][0], "old");
     let retired = doc["retired"].as_array().unwrap();
     assert_eq!(retired.len(), 1);
@@ -299,7 +308,7 @@ fn upcoming_rules_follow_source_date_epoch() {
     let index = read(&h.hb.path().join("site"), "index.html");
     assert!(index.contains("id=\"upcoming-h\""), "{index}");
     assert!(
-        index.contains("takes effect on <strong>2026-02-01</strong>"),
+        index.contains("applies from <strong>2026-02-01</strong>"),
         "{index}"
     );
     let page = read(&h.hb.path().join("site"), "policies/later.html");

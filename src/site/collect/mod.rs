@@ -5,6 +5,7 @@
 use super::markdown;
 use super::timeline::{Timeline, diff_view};
 use super::view::*;
+use crate::history::standing;
 use crate::history::{Change, Revision, Stamp};
 use crate::model::{
     EVERYONE, Handbook, Level, Located, Metric, Policy, Roster, Target, Visibility,
@@ -14,8 +15,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 mod page;
-pub use page::target_words;
 use page::*;
+pub use page::{rule_words, statistic_words, target_words};
 
 /// Everything the site shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,8 +55,8 @@ impl MarkdownCache {
     }
 
     /// Forgets bodies no longer in use (kept small across many rebuilds).
-    fn retain_only(&mut self, sources: &std::collections::HashSet<&str>) {
-        self.0.retain(|k, _| sources.contains(k.as_str()));
+    fn retain_only(&mut self, sources: &std::collections::HashSet<String>) {
+        self.0.retain(|k, _| sources.contains(k));
     }
 }
 
@@ -92,7 +93,8 @@ impl HistoryViews {
                 }
                 _ => None,
             };
-            let view = revision_view(r, &clock, diff);
+            let mut view = revision_view(r, &clock, diff);
+            view.effective = effective_in(timeline, r).map(|d| d.to_string());
             changelog.push(RevisionView {
                 diff: None,
                 ..view.clone()
@@ -216,6 +218,7 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
                 id: id.to_owned(),
                 change: "uncommitted",
                 revision: Some(p.revision.value),
+                effective: p.effective.as_ref().map(|e| e.value.to_string()),
                 commit: None,
                 short: None,
                 landed: None,
@@ -232,11 +235,65 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         } else {
             in_force(p, &committed, &clock)
         };
-        let mut page = page_of(p, roster, &links, &clock, cache);
-        bodies.insert(p.body.as_deref().unwrap_or(""));
+        // A committed policy shows the text in force now, whatever HEAD says, and every
+        // later text beside it; an uncommitted one is a preview of the working tree.
+        let schedule = match uncommitted {
+            Some(_) => standing::Schedule::default(),
+            None => standing::schedule(revisions, id, inputs.now.as_second(), &tz, |r| {
+                effective_in(inputs.timeline, r)
+            }),
+        };
+        let (shown, later) = match (schedule.in_force, schedule.upcoming.split_first()) {
+            (Some(t), _) => (Some(t), &schedule.upcoming[..]),
+            (None, Some((first, rest))) => (Some(*first), rest),
+            (None, None) => (None, &[][..]),
+        };
+        let shown_text = shown.and_then(|t| inputs.timeline.text(t.revision.blob));
+        let older = shown
+            .filter(|t| latest.is_some_and(|l| l.blob != t.revision.blob))
+            .zip(shown_text)
+            .and_then(|(_, text)| decode(&p.file, text, id));
+        let base = older.as_ref().unwrap_or(p);
+        let mut page = page_of(base, roster, &links, &clock, cache);
+        page.path = p.file.clone();
+        bodies.insert(base.body.clone().unwrap_or_default());
+        if let Some(t) = shown {
+            page.upcoming = schedule.in_force.is_none();
+            page.in_force_from = Some(rfc3339(t.from));
+            let mut next = Vec::new();
+            for (k, u) in later.iter().enumerate() {
+                let Some(text) = inputs.timeline.text(u.revision.blob) else {
+                    continue;
+                };
+                let Some(q) = decode(&p.file, text, id) else {
+                    continue;
+                };
+                let d = crate::diff::compare(shown_text.map_or("", |t| t.as_ref()), text);
+                let body = q.body.clone().unwrap_or_default();
+                bodies.insert(body.clone());
+                next.push(UpcomingText {
+                    revision: Some(q.revision.value),
+                    from: rfc3339(u.from),
+                    from_date: clock.time(ts(u.from)).date,
+                    until: later.get(k + 1).map(|n| rfc3339(n.from)),
+                    effective: q.effective.as_ref().map(|e| e.value.to_string()),
+                    title: q.title.clone(),
+                    summary: q.summary.clone(),
+                    body_html: cache.html(&body),
+                    body,
+                    metric: q.metric.as_ref().map(|m| metric_card(m, &links)),
+                    diff: Some(Arc::new(diff_view(&d))),
+                    anchor: format!("rev-{}", &u.revision.commit.to_string()[..12]),
+                });
+            }
+            page.next = next;
+        }
         page.replaced_by = links.many(replaced_by.get(id).into_iter().flatten().copied());
         page.uncommitted = uncommitted;
-        page.in_force_since = in_force_since;
+        page.in_force_since = match shown {
+            Some(t) => Some(clock.time(ts(t.from)).date),
+            None => in_force_since,
+        };
         page.last_changed = last_changed(committed.iter().map(|(_, v)| *v));
         page.history = if history.is_empty() {
             // Nothing uncommitted: the committed views, shared (and cheap to compare).
@@ -257,7 +314,7 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         let revs = &by_id[id];
         let mut page = match policy {
             Some(p) => {
-                bodies.insert(p.body.as_deref().unwrap_or(""));
+                bodies.insert(p.body.clone().unwrap_or_default());
                 page_of(p, roster, &links, &clock, cache)
             }
             None => bare_page(id, &last.path),
@@ -338,6 +395,24 @@ pub fn uuid_urn(seed: &str) -> String {
     )
 }
 
+/// The `effective` date a committed text declares.
+fn effective_in(timeline: &Timeline, r: &Revision) -> Option<jiff::civil::Date> {
+    if r.change == Change::Retired {
+        return None;
+    }
+    let text = timeline.text(r.blob)?;
+    crate::diff::Fields::of(text).text("effective").parse().ok()
+}
+
+fn ts(seconds: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(seconds).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// Unix seconds as RFC 3339 in UTC (`2026-12-06T23:00:00Z`).
+pub fn rfc3339(seconds: i64) -> String {
+    ts(seconds).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 struct Clock<'a> {
     tz: &'a jiff::tz::TimeZone,
     today: jiff::civil::Date,
@@ -372,6 +447,7 @@ fn revision_view(r: &Revision, clock: &Clock<'_>, diff: Option<Arc<DiffView>>) -
         id: r.id.clone(),
         change: r.change.as_str(),
         revision: r.revision,
+        effective: None,
         anchor: format!("rev-{}", &commit[..12]),
         short: Some(commit[..12].to_owned()),
         commit: Some(commit),
@@ -442,6 +518,33 @@ mod tests {
             target_words(&Target::Range { min: 2.0, max: 4.0 }, "tickets"),
             "between 2 and 4 tickets"
         );
+    }
+
+    #[test]
+    fn rules_in_words_name_the_statistic_and_the_window() {
+        let target = target_words(
+            &Target::Compare {
+                op: CompareOp::Le,
+                value: 30.0,
+            },
+            "minutes",
+        );
+        assert_eq!(
+            rule_words(&statistic_words("median"), &target, "week"),
+            "median at most 30 minutes, each week"
+        );
+        let target = target_words(
+            &Target::Compare {
+                op: CompareOp::Le,
+                value: 48.0,
+            },
+            "hours",
+        );
+        assert_eq!(
+            rule_words(&statistic_words("p90"), &target, "month"),
+            "90th percentile at most 48 hours, each month"
+        );
+        assert_eq!(statistic_words("mean"), "average");
     }
 
     #[test]
