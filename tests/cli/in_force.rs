@@ -32,6 +32,31 @@ fn frt(revision: u32, minutes: u32, effective: &str, body: &str) -> String {
     )
 }
 
+/// A norm with a body as people write them: headings, a list, a table.
+const STEPPING_AWAY: &str = "id: stepping-away
+kind: norm
+title: Say when you step away
+summary: Post in the team channel when you leave your desk and when you will be back.
+owner: tier1
+applies_to: [tier1]
+revision: 1
+body: |
+  ## Why
+
+  A queue with nobody watching it looks staffed. Saying when you step away lets the
+  others cover your chats.
+
+  ## How
+
+  - Post `brb 15` (or the minutes you expect) before you leave.
+  - Hand over any open chat first.
+
+  | Shift | Breaks |
+  |---|---|
+  | 08:00–16:00 | 10:30, 13:00 |
+  | 16:00–00:00 | 18:30, 21:00 |
+";
+
 fn commit(repo: &Repository, message: &str, time: i64, parents: &[Oid]) -> Oid {
     let oid = crate::history::commit(repo, message, ("Lucia", time, 60), (time, 60), parents);
     crate::history::set_head(repo, oid);
@@ -47,6 +72,7 @@ pub fn handbook() -> Handbook {
     hb.write("people.yaml", ROSTER);
     let path = "policies/metrics/first-response-time.yaml";
     hb.write(path, frt(1, 60, "2025-03-10", "Reply within an hour."));
+    hb.write("policies/norms/stepping-away.yaml", STEPPING_AWAY);
     let c1 = commit(&repo, "Add first response time", LANDED[0], &[]);
     hb.write(path, frt(2, 45, "2025-03-17", "Reply within 45 minutes."));
     let c2 = commit(&repo, "Tighten to 45 minutes", LANDED[1], &[c1]);

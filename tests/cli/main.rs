@@ -12,7 +12,7 @@ mod conformance;
 mod fixtures;
 mod formats;
 mod history;
-mod in_force;
+pub mod in_force;
 mod init;
 mod layering;
 mod security;
