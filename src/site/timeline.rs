@@ -3,6 +3,7 @@
 //! before, computed once on every core and kept while HEAD stays (so `serve` pays for it
 //! once). Reads git; never prints.
 
+use super::readable;
 use super::view::{ChunkView, DiffView, FieldView};
 use crate::diff;
 use crate::history::{self, Change, HistoryError, Revision};
@@ -163,19 +164,40 @@ fn diff_chain<'t>(
     }
 }
 
-/// A diff as the pages show it: field values as a reader reads them, body as word runs.
+/// A diff as the pages show it: field labels in words, values as a reader reads them with
+/// a word diff, the body as word runs and as rendered text with marks.
 pub fn diff_view(d: &diff::PolicyDiff) -> DiffView {
+    // Every text has an id: a diff that brings one in starts from nothing.
+    let added = d.fields.iter().any(|f| f.path == "id" && f.old.is_none());
     DiffView {
         fields: d
             .fields
             .iter()
-            .map(|f| FieldView {
-                path: f.path.clone(),
-                old: f.old.as_ref().map(|v| diff::display(Some(v))),
-                new: f.new.as_ref().map(|v| diff::display(Some(v))),
+            .map(|f| {
+                let old = f.old.as_ref().map(|v| diff::display(Some(v)));
+                let new = f.new.as_ref().map(|v| diff::display(Some(v)));
+                FieldView {
+                    path: f.path.clone(),
+                    label: crate::model::labels::field_label(&f.path),
+                    words_html: match (&old, &new) {
+                        (Some(o), Some(n)) => Some(readable::words_html(o, n)),
+                        _ => None,
+                    },
+                    old,
+                    new,
+                }
             })
             .collect(),
         body: d.body.as_deref().map(elide).unwrap_or_default(),
+        body_html: match &d.body {
+            Some(chunks) if added => {
+                let text: String = chunks.iter().map(|c| c.text.as_str()).collect();
+                super::markdown::to_html(&text)
+            }
+            Some(chunks) => readable::body_html(chunks),
+            None => String::new(),
+        },
+        added,
     }
 }
 

@@ -43,8 +43,12 @@ pub struct Link {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldView {
     pub path: String,
+    /// The field's name in words (`Target value`), from [`crate::model::labels`].
+    pub label: String,
     pub old: Option<String>,
     pub new: Option<String>,
+    /// Both values' word diff as safe HTML (`<del>`, `<ins>`), when both are present.
+    pub words_html: Option<String>,
 }
 
 /// A run of body text kept (`equal`), added (`insert`) or removed (`delete`).
@@ -60,6 +64,11 @@ pub struct DiffView {
     pub fields: Vec<FieldView>,
     /// Empty when the body did not change.
     pub body: Vec<ChunkView>,
+    /// The body's diff rendered (Markdown to safe HTML, removed words in `<del>`, added in
+    /// `<ins>`); empty when the body did not change.
+    pub body_html: String,
+    /// The policy was added: every field is new, and the page shows the text itself.
+    pub added: bool,
 }
 
 /// One entry of a policy's revision history (or of the changelog).

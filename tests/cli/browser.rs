@@ -376,8 +376,8 @@ fn a_reader_searches_follows_opens_a_diff_and_sees_edits_live() {
         "the diff to open",
     );
     assert_eq!(
-        cdp.eval("(() => { const d = document.querySelector('details.revision .words del'); return d.offsetParent !== null && d.textContent; })()"),
-        "one hour"
+        cdp.eval("(() => { const d = document.querySelector('details.revision .words-rendered del'); return d.offsetParent !== null && d.textContent; })()"),
+        "one hour,"
     );
     cdp.screenshot(&screenshots().join("diff.png"));
 

@@ -165,12 +165,12 @@ fn build_renders_every_page_with_the_embedded_templates() {
     let added = a.rfind("badge-added").expect("addition listed");
     assert!(material < editorial && editorial < added, "newest first");
     assert!(
-        a.contains("<del>one hour</del><ins>thirty minutes</ins>"),
+        a.contains("<del>one hour,</del><ins>thirty minutes,</ins>"),
         "{a}"
     );
     assert!(
-        a.contains("<code>revision</code>"),
-        "field change listed: {a}"
+        a.contains("<dt>Revision</dt>") && a.contains("<del>1</del> <ins>2</ins>"),
+        "field change listed in words: {a}"
     );
     assert!(
         a.contains("2026-01-05 12:00 CET"),
