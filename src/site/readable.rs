@@ -52,10 +52,7 @@ pub fn whole_tokens(chunks: &[Chunk]) -> Vec<Chunk> {
                 }
                 // Pull the token's end out of the kept text after, and merge a change that
                 // follows inside the same token.
-                loop {
-                    let Some(Seg::Equal(next)) = segs.get(i + 1) else {
-                        break;
-                    };
+                while let Some(Seg::Equal(next)) = segs.get(i + 1) {
                     match next.find(char::is_whitespace) {
                         Some(j) => {
                             old.push_str(&next[..j]);
