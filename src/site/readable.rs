@@ -241,6 +241,11 @@ fn marks_to_tags(html: &str) -> String {
             DEL_START | INS_START | DEL_END | INS_END if in_tag => {}
             DEL_START | INS_START => {
                 let t = if c == DEL_START { "del" } else { "ins" };
+                // An insertion right after the deletion it replaces: a space between, so
+                // "45" -> "30" reads as two numbers.
+                if c == INS_START && out.ends_with("</del>") {
+                    out.push(' ');
+                }
                 if open.is_none() {
                     out.push('<');
                     out.push_str(t);
@@ -290,7 +295,7 @@ mod tests {
         assert!(!html.contains("**"), "{html}");
         assert!(!html.contains("|---|"), "{html}");
         assert!(html.contains("<del>08:00</del>"), "{html}");
-        assert!(html.contains("<ins>07:00</ins>"), "{html}");
+        assert!(html.contains("<del>08:00</del> <ins>07:00</ins>"), "{html}");
         assert!(!html.contains('\u{F8F0}'), "{html}");
     }
 
