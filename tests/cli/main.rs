@@ -9,6 +9,7 @@ mod bad_input;
 mod browser;
 mod changes;
 mod conformance;
+mod consumers;
 mod fixtures;
 mod formats;
 mod history;

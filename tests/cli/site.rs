@@ -165,7 +165,7 @@ fn build_renders_every_page_with_the_embedded_templates() {
     let added = a.rfind("badge-added").expect("addition listed");
     assert!(material < editorial && editorial < added, "newest first");
     assert!(
-        a.contains("<del>one hour,</del><ins>thirty minutes,</ins>"),
+        a.contains("<del>one hour,</del> <ins>thirty minutes,</ins>"),
         "{a}"
     );
     assert!(
@@ -366,6 +366,11 @@ fn feed_is_atom_with_ids_stable_without_base_url() {
         feed.contains("href=\"https://handbook.example.org/policies/"),
         "{feed}"
     );
+    assert_eq!(
+        ids(&feed)[0],
+        after[0],
+        "base_url leaves the feed's id alone"
+    );
 }
 
 #[test]
@@ -390,7 +395,7 @@ fn uncommitted_policies_are_marked_and_require_clean_refuses_them() {
         "{a}"
     );
     assert!(
-        a.contains("<del>thirty</del><ins>twenty</ins>"),
+        a.contains("<del>thirty</del> <ins>twenty</ins>"),
         "uncommitted diff: {a}"
     );
     let fresh = read(&site, "policies/fresh.html");

@@ -362,12 +362,10 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
     }
 }
 
-/// A stable id for the feed: its address when `base_url` is set, else a UUID derived from
-/// the commit that added the first policy (and where the handbook sits in the repository).
+/// A stable id for the feed: a UUID derived from the commit that added the first policy
+/// (and where the handbook sits in the repository). Never the address: RFC 4287 says a
+/// feed's id must not change when the feed moves, or when `base_url` is set.
 fn feed_id(inputs: &Inputs<'_>) -> String {
-    if let Some(base) = &inputs.handbook.settings.base_url {
-        return format!("{}/feed.xml", base.trim_end_matches('/'));
-    }
     let seed = match inputs.timeline.revisions.last() {
         Some(first) => format!("normsctl feed {} {}", first.commit, inputs.prefix),
         None => format!("normsctl feed {}", inputs.handbook.settings.title),
