@@ -22,6 +22,9 @@ pub struct Timeline {
     texts: HashMap<Oid, Arc<str>>,
     /// Diffs by (text before, text after); `None` before means "from nothing".
     diffs: HashMap<(Option<Oid>, Oid), Arc<DiffView>>,
+    /// The pull request's title of each forge merge ("Merge pull request #12 from …"):
+    /// the first line of the merge's body.
+    titles: HashMap<Oid, String>,
 }
 
 impl Timeline {
@@ -46,12 +49,30 @@ impl Timeline {
             }
         }
         let diffs = compute_diffs(&revisions, &texts);
+        let mut titles = HashMap::new();
+        for r in &revisions {
+            if is_forge_merge(&r.subject) && !titles.contains_key(&r.commit) {
+                let commit = repo.find_commit(r.commit)?;
+                if let Some(title) = merge_title(commit.message().unwrap_or("")) {
+                    titles.insert(r.commit, title);
+                }
+            }
+        }
         Ok(Timeline {
             head: Some(head),
             revisions,
             texts,
             diffs,
+            titles,
         })
+    }
+
+    /// What a reader calls the change a commit brought: a forge merge's pull-request title,
+    /// else the commit's subject.
+    pub fn title_of<'a>(&'a self, r: &'a Revision) -> &'a str {
+        self.titles
+            .get(&r.commit)
+            .map_or(r.subject.as_str(), String::as_str)
     }
 
     /// The committed text of a blob the history points at.
@@ -70,6 +91,24 @@ impl Timeline {
     pub fn previous_blobs(&self) -> Vec<Option<Oid>> {
         previous_blobs(&self.revisions)
     }
+}
+
+/// The subjects forges give the merge of a pull request (GitHub, Gitea, Bitbucket) or a
+/// merge request (GitLab).
+fn is_forge_merge(subject: &str) -> bool {
+    subject.starts_with("Merge pull request ")
+        || subject.starts_with("Merged in ")
+        || (subject.starts_with("Merge branch '") && subject.contains("' into '"))
+}
+
+/// The first non-empty line of a commit message's body, if any.
+fn merge_title(message: &str) -> Option<String> {
+    let mut lines = message.lines();
+    lines.next();
+    lines
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_owned)
 }
 
 fn previous_blobs(revisions: &[Revision]) -> Vec<Option<Oid>> {
@@ -269,6 +308,20 @@ fn tail_of(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forge_merge_is_named_by_its_pull_request() {
+        assert!(is_forge_merge(
+            "Merge pull request #12 from lucia/frt-30min"
+        ));
+        assert!(is_forge_merge("Merge branch 'frt' into 'main'"));
+        assert!(!is_forge_merge("Merge the two handover policies"));
+        assert_eq!(
+            merge_title("Merge pull request #12 from lucia/frt-30min\n\nFirst response: 30 minutes from 7 December\n\nMore.").as_deref(),
+            Some("First response: 30 minutes from 7 December")
+        );
+        assert_eq!(merge_title("Merge pull request #1 from a/b"), None);
+    }
 
     #[test]
     fn a_chain_diffs_like_diff_compare() {

@@ -90,6 +90,10 @@ pub struct RevisionView {
     /// The author's name (never the address).
     pub author: Option<String>,
     pub subject: Option<String>,
+    /// The fields it changed, in words (`Target value`, `Text`).
+    pub changed: Vec<String>,
+    /// When the text it brought comes (came) into force, as a date in the team's zone.
+    pub takes_effect: Option<String>,
     pub path: String,
     pub old_path: Option<String>,
     /// The fragment this revision has on its policy's page.

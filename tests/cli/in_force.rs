@@ -76,8 +76,21 @@ pub fn handbook() -> Handbook {
     let c1 = commit(&repo, "Add first response time", LANDED[0], &[]);
     hb.write(path, frt(2, 45, "2025-03-17", "Reply within 45 minutes."));
     let c2 = commit(&repo, "Tighten to 45 minutes", LANDED[1], &[c1]);
+    // Revision 3 arrives as a pull request, merged on 2026-11-30.
     hb.write(path, frt(3, 30, "2026-12-07", "Reply within 30 minutes."));
-    commit(&repo, "Tighten to 30 minutes", LANDED[2], &[c2]);
+    let side = crate::history::commit(
+        &repo,
+        "frt: 30 minutes",
+        ("Lucia", LANDED[2] - 86_400, 60),
+        (LANDED[2] - 86_400, 60),
+        &[c2],
+    );
+    commit(
+        &repo,
+        "Merge pull request #12 from lucia/frt-30min\n\nFirst response within 30 minutes from 7 December\n",
+        LANDED[2],
+        &[c2, side],
+    );
     hb
 }
 
@@ -198,6 +211,27 @@ fn before_the_date_every_output_states_the_rule_in_force_and_marks_the_upcoming_
         "Reply within 30 minutes.",
     );
     assert!(md.contains(&format!("In force from (UTC): {FROM}")), "{md}");
+
+    // the changelog and the feed name the pull request, what changed, and from when
+    let log = read(&site, "changelog.html");
+    assert!(
+        log.contains("First response within 30 minutes from 7 December"),
+        "{log}"
+    );
+    assert!(!log.contains("Merge pull request"), "{log}");
+    assert!(
+        log.contains("Changed: Summary, Revision, Effective date, Target value, Text."),
+        "{log}"
+    );
+    assert!(
+        log.contains("Takes effect from <strong>2026-12-07</strong>"),
+        "{log}"
+    );
+    let feed = read(&site, "feed.xml");
+    assert!(
+        feed.contains("First response within 30 minutes from 7 December. Changed: Summary"),
+        "{feed}"
+    );
 
     let full = read(&site, "llms-full.txt");
     before(

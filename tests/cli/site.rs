@@ -330,7 +330,9 @@ fn feed_is_atom_with_ids_stable_without_base_url() {
     assert_eq!(build(h.hb.path(), &[]).code, 0);
     let feed = read(&h.hb.path().join("site"), "feed.xml");
     assert!(feed.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\""), "{feed}");
-    assert_eq!(feed.matches("<entry>").count(), 9, "{feed}");
+    // every change but the move of `b` (kept in `log`, left out for readers)
+    assert_eq!(feed.matches("<entry>").count(), 8, "{feed}");
+    assert!(!feed.contains("Moved"), "{feed}");
     let ids = |feed: &str| -> Vec<String> {
         feed.split("<id>")
             .skip(1)

@@ -94,11 +94,30 @@ impl HistoryViews {
                 _ => None,
             };
             let mut view = revision_view(r, &clock, diff);
-            view.effective = effective_in(timeline, r).map(|d| d.to_string());
-            changelog.push(RevisionView {
-                diff: None,
-                ..view.clone()
-            });
+            let effective = effective_in(timeline, r);
+            view.effective = effective.map(|d| d.to_string());
+            view.subject = Some(timeline.title_of(r).to_owned());
+            if let Some(d) = &view.diff {
+                if !d.added {
+                    view.changed = d.fields.iter().map(|f| f.label.clone()).collect();
+                    view.changed.dedup();
+                    if !d.body_html.is_empty() {
+                        view.changed.push(crate::model::labels::field_label("body"));
+                    }
+                }
+                view.takes_effect = Some(
+                    clock
+                        .time(ts(standing::in_force_from(r, effective, &tz)))
+                        .date,
+                );
+            }
+            // Moves are kept in `log`; readers' changelog and feed leave them out.
+            if r.change != Change::Moved {
+                changelog.push(RevisionView {
+                    diff: None,
+                    ..view.clone()
+                });
+            }
             by_id.entry(r.id.clone()).or_default().push((i, view));
         }
         let shared = by_id
@@ -224,6 +243,8 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
                 landed: None,
                 author: None,
                 subject: None,
+                changed: Vec::new(),
+                takes_effect: None,
                 path: p.file.clone(),
                 old_path: latest.filter(|r| r.path != p.file).map(|r| r.path.clone()),
                 anchor: "rev-uncommitted".into(),
@@ -452,6 +473,8 @@ fn revision_view(r: &Revision, clock: &Clock<'_>, diff: Option<Arc<DiffView>>) -
         landed: Some(clock.stamp(r.landed)),
         author: Some(r.author_name.clone()),
         subject: Some(r.subject.clone()),
+        changed: Vec::new(),
+        takes_effect: None,
         path: r.path.clone(),
         old_path: r.old_path.clone(),
         diff,
