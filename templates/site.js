@@ -164,4 +164,30 @@
   }
   applyClock();
 
+  // What applies to me: the index lists only the policies for the team and role picked
+  // (a policy for everyone always stays). Works from file://: nothing is fetched.
+  var who = document.getElementById("who");
+  if (who) {
+    var team = document.getElementById("who-team");
+    var role = document.getElementById("who-role");
+    var count = document.getElementById("who-count");
+    var filter = function () {
+      var wanted = [team && team.value, role && role.value].filter(function (v) { return v; });
+      var items = document.querySelectorAll("li[data-applies]");
+      var shown = 0;
+      for (var i = 0; i < items.length; i++) {
+        var ids = items[i].getAttribute("data-applies").split(" ");
+        var fits = !wanted.length || ids.indexOf("everyone") >= 0 ||
+          wanted.some(function (w) { return ids.indexOf(w) >= 0; });
+        items[i].hidden = !fits;
+        if (fits) shown++;
+      }
+      count.textContent = wanted.length ? shown + " of " + items.length + " policies apply." : "";
+    };
+    if (team) team.addEventListener("change", filter);
+    if (role) role.addEventListener("change", filter);
+    who.addEventListener("submit", function (e) { e.preventDefault(); });
+    who.hidden = false;
+  }
+
 })();

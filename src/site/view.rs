@@ -224,6 +224,9 @@ pub struct SiteInfo {
     pub feed_id: String,
     /// Policies, by kind, for the counts on the index.
     pub counts: Counts,
+    /// The roster's teams and roles, for "what applies to me" on the index.
+    pub teams: Vec<Named>,
+    pub roles: Vec<Named>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

@@ -565,6 +565,25 @@ fn the_page_follows_the_readers_clock_and_reads_well_on_a_phone_and_a_laptop() {
         json!({"identifier": id}),
     );
 
+    // What applies to me, from file://: a lead of Tier 1 sees the team's norm, not the
+    // agents' metric.
+    cdp.eval("(() => { const t = document.getElementById('who-team'); t.value = 'tier1'; const r = document.getElementById('who-role'); r.value = 'lead'; r.dispatchEvent(new Event('change')); })()");
+    let visible = |cdp: &mut Cdp, href: &str| {
+        cdp.eval(&format!(
+            "document.querySelector('li[data-applies] a[href={}]').offsetParent !== null",
+            json!(href)
+        ))
+    };
+    assert_eq!(visible(&mut cdp, "policies/stepping-away.html"), true);
+    assert_eq!(
+        visible(&mut cdp, "policies/first-response-time.html"),
+        false
+    );
+    assert_eq!(
+        cdp.eval("document.getElementById('who-count').textContent"),
+        "1 of 2 policies apply."
+    );
+
     // Without script the page still says what applies when.
     let raw = std::fs::read_to_string(site.join("policies/first-response-time.html")).unwrap();
     assert!(

@@ -374,6 +374,24 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         uncommitted: any_uncommitted,
         feed_id: feed_id(inputs),
         counts,
+        teams: roster.map_or_else(Vec::new, |r| {
+            r.teams
+                .iter()
+                .map(|t| Named {
+                    id: t.id.value.clone(),
+                    name: t.name.clone(),
+                })
+                .collect()
+        }),
+        roles: roster.map_or_else(Vec::new, |r| {
+            r.roles
+                .iter()
+                .map(|t| Named {
+                    id: t.id.value.clone(),
+                    name: t.name.clone(),
+                })
+                .collect()
+        }),
     };
     Site {
         info,

@@ -37,6 +37,8 @@ struct Summary<'a> {
     window: Option<&'a str>,
     /// The metric's rule in words (statistic, target, window).
     rule: Option<&'a str>,
+    /// Who it applies to: roster ids, space-separated (`everyone` for all).
+    applies: String,
     in_force_since: Option<&'a str>,
     in_force_from: Option<&'a str>,
     /// The landed revisions not in force yet, in the order they apply.
@@ -68,6 +70,12 @@ impl<'a> Summary<'a> {
             target: p.metric.as_ref().map(|m| m.target.as_str()),
             window: p.metric.as_ref().map(|m| m.window.as_str()),
             rule: p.metric.as_ref().map(|m| m.rule.as_str()),
+            applies: p
+                .applies_to
+                .iter()
+                .map(|a| a.id.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
             in_force_since: p.in_force_since.as_deref(),
             in_force_from: p.in_force_from.as_deref(),
             next: p
