@@ -760,3 +760,22 @@ fn the_page_declares_a_content_security_policy_without_other_hosts() {
         }
     }
 }
+
+#[test]
+fn the_fixed_words_come_from_one_overridable_table() {
+    let h = history();
+    let words = include_str!("../../templates/words.html")
+        .replace("\"lang\": \"en\"", "\"lang\": \"es\"")
+        .replace("\"About this policy\"", "\"Sobre esta norma\"")
+        .replace("\"Revision history\"", "\"Historial de revisiones\"")
+        .replace("\"Recent changes\"", "\"Cambios recientes\"");
+    h.hb.write("templates/words.html", words);
+    assert_eq!(build(h.hb.path(), &[]).code, 0);
+    let site = h.hb.path().join("site");
+    let a = read(&site, "policies/a.html");
+    assert!(a.contains("<html lang=\"es\">"), "{a}");
+    assert!(a.contains(">Sobre esta norma</h2>"), "{a}");
+    assert!(a.contains(">Historial de revisiones</h2>"), "{a}");
+    assert!(!a.contains("About this policy"), "{a}");
+    assert!(read(&site, "index.html").contains(">Cambios recientes</h2>"));
+}
