@@ -640,6 +640,15 @@ fn the_page_follows_the_readers_clock_and_reads_well_on_a_phone_and_a_laptop() {
                     violations.push(format!("{rel} at {width} px: {v}"));
                 }
             }
+            if name == "metric" {
+                // Its three revisions, each with what it changed.
+                cdp.eval("document.querySelectorAll('details').forEach(d => d.open = true)");
+                let overflow = cdp.eval("document.documentElement.scrollWidth - window.innerWidth");
+                assert!(
+                    overflow.as_i64().unwrap() <= 0,
+                    "{rel} with its diffs open at {width} px scrolls sideways by {overflow} px"
+                );
+            }
             cdp.screenshot_at(&screenshots().join(format!("{name}-{width}.png")), width);
         }
     }

@@ -220,7 +220,7 @@ fn before_the_date_every_output_states_the_rule_in_force_and_marks_the_upcoming_
     );
     assert!(!log.contains("Merge pull request"), "{log}");
     assert!(
-        log.contains("Changed: Summary, Revision, Effective date, Target value, Text."),
+        log.contains("Changed: Summary, Effective date, Target value, Text."),
         "{log}"
     );
     assert!(

@@ -99,7 +99,13 @@ impl HistoryViews {
             view.subject = Some(timeline.title_of(r).to_owned());
             if let Some(d) = &view.diff {
                 if !d.added {
-                    view.changed = d.fields.iter().map(|f| f.label.clone()).collect();
+                    // The revision is named beside the entry already.
+                    view.changed = d
+                        .fields
+                        .iter()
+                        .filter(|f| f.path != "revision")
+                        .map(|f| f.label.clone())
+                        .collect();
                     view.changed.dedup();
                     if !d.body_html.is_empty() {
                         view.changed.push(crate::model::labels::field_label("body"));
