@@ -222,3 +222,104 @@ pub fn effective_of(git: &git2::Repository, r: &Revision) -> Option<jiff::civil:
     let text = std::str::from_utf8(blob.content()).ok()?;
     crate::diff::Fields::of(text).text("effective").parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::Stamp;
+    use git2::Oid;
+
+    const DAY: i64 = 86_400;
+
+    /// Revision `n` of `p`, landed on day `landed`; newest first, as the walk gives them.
+    fn rev(n: u32, landed: i64) -> Revision {
+        let oid = |b: u8| Oid::from_bytes(&[b; 20]).unwrap();
+        Revision {
+            id: "p".into(),
+            change: if n == 1 {
+                Change::Added
+            } else {
+                Change::Material
+            },
+            revision: Some(n),
+            path: "policies/p.yaml".into(),
+            old_path: None,
+            blob: oid(n as u8),
+            commit: oid(100 + n as u8),
+            landed: Stamp {
+                seconds: landed * DAY,
+                offset_minutes: 0,
+            },
+            author_name: "A".into(),
+            author_email: "a@example.com".into(),
+            authored: Stamp {
+                seconds: landed * DAY,
+                offset_minutes: 0,
+            },
+            subject: format!("r{n}"),
+        }
+    }
+
+    /// `effective` days by revision number.
+    fn run(history: &[Revision], effective: &[(u32, i64)], now: i64) -> (Option<u32>, Vec<u32>) {
+        let eff = |r: &Revision| {
+            effective
+                .iter()
+                .find(|(n, _)| Some(*n) == r.revision)
+                .map(|(_, d)| {
+                    jiff::Timestamp::from_second(d * DAY)
+                        .unwrap()
+                        .to_zoned(TimeZone::UTC)
+                        .date()
+                })
+        };
+        let s = schedule(history, "p", now * DAY, &TimeZone::UTC, eff);
+        (
+            s.in_force.and_then(|t| t.revision.revision),
+            s.upcoming
+                .iter()
+                .filter_map(|t| t.revision.revision)
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn several_waiting_revisions_apply_in_turn() {
+        // r2 from day 20, r3 from day 30, both landed by day 12.
+        let h = [rev(3, 12), rev(2, 11), rev(1, 1)];
+        let eff = [(2, 20), (3, 30)];
+        assert_eq!(run(&h, &eff, 15), (Some(1), vec![2, 3]));
+        assert_eq!(run(&h, &eff, 25), (Some(2), vec![3]));
+        assert_eq!(run(&h, &eff, 35), (Some(3), vec![]));
+        // before anything is in force, the first to come is upcoming too
+        let h = [rev(2, 11), rev(1, 10)];
+        assert_eq!(run(&h, &[(1, 20), (2, 30)], 12), (None, vec![1, 2]));
+    }
+
+    #[test]
+    fn a_newer_revision_that_overtakes_an_older_waiting_one_is_the_only_one_upcoming() {
+        // r2 waits for day 30; r3 lands later but applies from day 20: r2 never applies,
+        // as `show --at` answers on any day.
+        let h = [rev(3, 12), rev(2, 11), rev(1, 1)];
+        let eff = [(2, 30), (3, 20)];
+        assert_eq!(run(&h, &eff, 15), (Some(1), vec![3]));
+        assert_eq!(run(&h, &eff, 35), (Some(3), vec![]));
+        for day in [15, 25, 35] {
+            let a = at(&h, "p", day * DAY, &TimeZone::UTC, |r| {
+                eff.iter()
+                    .find(|(n, _)| Some(*n) == r.revision)
+                    .map(|(_, d)| {
+                        jiff::Timestamp::from_second(d * DAY)
+                            .unwrap()
+                            .to_zoned(TimeZone::UTC)
+                            .date()
+                    })
+            });
+            assert_eq!(
+                a.revision.and_then(|r| r.revision),
+                run(&h, &eff, day).0,
+                "day {day}"
+            );
+        }
+    }
+}
