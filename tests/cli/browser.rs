@@ -475,11 +475,15 @@ pub fn require_tools() -> bool {
 fn axe(cdp: &mut Cdp, source: &str) -> Vec<String> {
     cdp.eval(&format!("{source};true"));
     let found = cdp.eval(
-        "axe.run(document, {resultTypes: ['violations'], preload: false}).then(r => r.violations\
+        "axe.run(document, {resultTypes: ['violations'], preload: false}).then(r => ({passes: r.passes.length, v: r.violations\
            .filter(v => ['moderate', 'serious', 'critical'].includes(v.impact))\
-           .map(v => v.impact + ' ' + v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))",
+           .map(v => v.impact + ' ' + v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))}))",
     );
-    found
+    assert!(
+        found["passes"].as_u64().unwrap() > 10,
+        "axe did not run: {found}"
+    );
+    found["v"]
         .as_array()
         .unwrap()
         .iter()
