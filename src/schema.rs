@@ -151,7 +151,11 @@ fn policy_property(name: &str, doc: &str) -> Value {
 fn policy() -> Value {
     let properties: serde_json::Map<String, Value> = POLICY_FIELDS
         .iter()
-        .map(|f| (f.name.to_owned(), policy_property(f.name, f.doc)))
+        .map(|f| {
+            let mut v = policy_property(f.name, f.doc);
+            v["title"] = crate::model::labels::field_label(f.name).into();
+            (f.name.to_owned(), v)
+        })
         .collect();
     let required_for = |kind: Kind| -> Vec<&str> {
         POLICY_FIELDS

@@ -127,4 +127,67 @@
   window.addEventListener("hashchange", openTarget);
   openTarget();
 
+  // The rule in force by the reader's clock (SPEC "Time"). A page carries the text in
+  // force when it was built and every later landed text with the instant it comes into
+  // force (data-from, data-until: RFC 3339, UTC). A static site is read long after it is
+  // built, so the page applies the same rule as `show --at` to the reader's clock: the
+  // texts whose time has gone are hidden, the one in force now comes first.
+  function applyClock() {
+    var now = Date.now();
+    var timed = document.querySelectorAll(".timed[data-from]");
+    for (var i = 0; i < timed.length; i++) {
+      var el = timed[i];
+      var from = Date.parse(el.getAttribute("data-from") || "");
+      var until = Date.parse(el.getAttribute("data-until") || "");
+      var state = !isNaN(until) && until <= now ? "past"
+        : (isNaN(from) || from <= now ? "now" : "later");
+      el.setAttribute("data-state", state);
+      var label = el.querySelector("[data-now]") || (el.hasAttribute("data-now") ? el : null);
+      if (state === "now" && label) label.textContent = label.getAttribute("data-now");
+    }
+    var panels = document.querySelectorAll(".panel.upcoming");
+    for (var j = 0; j < panels.length; j++) {
+      if (!panels[j].querySelector("li:not([data-state='now']):not([data-state='past'])")) {
+        panels[j].hidden = true;
+      }
+    }
+    var built = document.getElementById("in-force");
+    if (built && built.getAttribute("data-state") === "past") {
+      var current = document.querySelector(".upcoming-text[data-state='now']");
+      if (current) {
+        built.parentNode.insertBefore(current, built);
+        current.classList.add("in-force-now");
+        var full = current.querySelector("details.full-text");
+        if (full) full.open = true;
+      }
+    }
+  }
+  applyClock();
+
+  // What applies to me: the index lists only the policies for the team and role picked
+  // (a policy for everyone always stays). Works from file://: nothing is fetched.
+  var who = document.getElementById("who");
+  if (who) {
+    var team = document.getElementById("who-team");
+    var role = document.getElementById("who-role");
+    var count = document.getElementById("who-count");
+    var filter = function () {
+      var wanted = [team && team.value, role && role.value].filter(function (v) { return v; });
+      var items = document.querySelectorAll("li[data-applies]");
+      var shown = 0;
+      for (var i = 0; i < items.length; i++) {
+        var ids = items[i].getAttribute("data-applies").split(" ");
+        var fits = !wanted.length || ids.indexOf("everyone") >= 0 ||
+          wanted.some(function (w) { return ids.indexOf(w) >= 0; });
+        items[i].hidden = !fits;
+        if (fits) shown++;
+      }
+      count.textContent = wanted.length ? shown + " of " + items.length + " policies apply." : "";
+    };
+    if (team) team.addEventListener("change", filter);
+    if (role) role.addEventListener("change", filter);
+    who.addEventListener("submit", function (e) { e.preventDefault(); });
+    who.hidden = false;
+  }
+
 })();

@@ -7,9 +7,10 @@ use normsctl::diag::did_you_mean;
 use normsctl::history::standing;
 use normsctl::render::show;
 
-/// One policy as committed at a revision (default HEAD), or the text in force at a date or
-/// time ("what applied on the day of the incident?"), with its revision, effective date,
-/// and the commit that landed it. Says so when it was not yet in force or already retired.
+/// One policy's text in force now (with any upcoming revision noted), as committed at a
+/// revision (`--rev`), or in force at a date or time (`--at`: "what applied on the day of
+/// the incident?"), with its revision, effective date, and the commit that landed it. Says
+/// so when it was not yet in force or already retired.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The policy's id
@@ -51,13 +52,22 @@ pub fn run(global: &Global, args: ShowArgs) -> Result<(), CommandError> {
         }
         return Err(err);
     }
-    // Without --at: the text at the tip, judged now (it may be upcoming).
+    // With --at: the text in force then. With --rev alone: the text as committed there,
+    // judged now (it may be upcoming). With neither: the text in force now, any upcoming
+    // one noted beside it (only an id with nothing in force yet shows its waiting text).
     let moment = match at {
         Some(t) => t,
         None => ws.now()?.as_second(),
     };
-    let (answer, text, summary) =
-        standing::shown(ws.repo()?, &history, &args.id, at, moment, &ws.tz);
+    let (answer, text, summary) = standing::shown(
+        ws.repo()?,
+        &history,
+        &args.id,
+        at,
+        args.rev.is_some(),
+        moment,
+        &ws.tz,
+    );
     if let Some(n) = show::standing_note(&args.id, &answer, &ws.tz, &ws.settings.timezone) {
         note(&n);
     }

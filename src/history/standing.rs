@@ -43,6 +43,8 @@ pub struct At<'h> {
     pub in_force_from: Option<i64>,
     /// A later text that had landed but was not in force yet, while `revision` was.
     pub next: Option<&'h Revision>,
+    /// When `next` comes into force, as Unix seconds.
+    pub next_from: Option<i64>,
     /// The retirement, when retired.
     pub retired: Option<&'h Revision>,
 }
@@ -80,6 +82,7 @@ pub fn at<'h>(
         path: None,
         in_force_from: None,
         next: None,
+        next_from: None,
         retired: None,
     };
     let Some(last) = landed.last() else {
@@ -119,13 +122,80 @@ pub fn at<'h>(
         answer.in_force_from = Some(from);
         if from <= at {
             answer.standing = Standing::InForce;
-            answer.next = waiting;
+            if let Some((next, next_from)) = waiting {
+                answer.next = Some(next);
+                answer.next_from = Some(next_from);
+            }
             return answer;
         }
         answer.standing = Standing::Upcoming;
-        waiting = Some(r);
+        waiting = Some((r, from));
     }
     answer
+}
+
+/// One landed text of a policy and when it comes into force.
+#[derive(Clone, Copy, Debug)]
+pub struct Text<'h> {
+    pub revision: &'h Revision,
+    /// Unix seconds: the later of its landing and its effective date.
+    pub from: i64,
+}
+
+/// What a reader is shown at a moment: the text in force (if any) and the later landed
+/// texts that will still come into force, in the order they will (the rule of [`at`],
+/// applied to every moment after `now`).
+#[derive(Clone, Debug, Default)]
+pub struct Schedule<'h> {
+    pub in_force: Option<Text<'h>>,
+    /// Oldest first; each comes into force after the one before it.
+    pub upcoming: Vec<Text<'h>>,
+}
+
+/// The texts of policy `id` since its last retirement (every landed revision in
+/// `history`, whatever its landing time), judged at `now`: the newest-landed text whose
+/// instant has come is in force; a later text applies from its instant unless a text
+/// landed after it comes into force first (then it never applies, and is left out).
+pub fn schedule<'h>(
+    history: &'h [Revision],
+    id: &str,
+    now: i64,
+    tz: &TimeZone,
+    effective: impl Fn(&Revision) -> Option<jiff::civil::Date>,
+) -> Schedule<'h> {
+    let mut landed: Vec<&Revision> = history.iter().filter(|r| r.id == id).collect();
+    landed.reverse();
+    if landed.last().is_none_or(|r| r.change == Change::Retired) {
+        return Schedule::default();
+    }
+    let since = landed
+        .iter()
+        .rposition(|r| r.change == Change::Retired)
+        .map_or(0, |i| i + 1);
+    let texts: Vec<Text> = landed[since..]
+        .iter()
+        .filter(|r| r.change != Change::Moved)
+        .map(|r| Text {
+            revision: r,
+            from: in_force_from(r, effective(r), tz),
+        })
+        .collect();
+    let current = texts.iter().rposition(|t| t.from <= now);
+    let later = current.map_or(0, |i| i + 1);
+    let mut upcoming: Vec<Text> = Vec::new();
+    // Newest landed first: an older text applies only before every newer one does.
+    let mut cutoff = i64::MAX;
+    for t in texts[later..].iter().rev() {
+        if t.from < cutoff {
+            upcoming.push(*t);
+            cutoff = t.from;
+        }
+    }
+    upcoming.reverse();
+    Schedule {
+        in_force: current.map(|i| texts[i]),
+        upcoming,
+    }
 }
 
 /// The newest text at the tip, in force now or upcoming (or its last text, if retired).
@@ -143,21 +213,31 @@ pub fn latest<'h>(
     answer
 }
 
-/// What `show` shows of one policy's `history`: the text in force at `at` (`Some`), or
-/// without it the newest text at the tip judged at `now` (it may be upcoming), with that
-/// text and the subject of the commit that landed it.
+/// What `show` shows of one policy's `history`: the text in force at `at` (`Some`); as
+/// committed at the tip (`as_committed`, `--rev`), judged at `now` (it may be upcoming);
+/// else the text in force `now` (the newest text only when none is in force yet), with
+/// that text and the subject of the commit that landed it.
 pub fn shown<'h>(
     git: &git2::Repository,
     history: &'h [Revision],
     id: &str,
     at_time: Option<i64>,
+    as_committed: bool,
     now: i64,
     tz: &jiff::tz::TimeZone,
 ) -> (At<'h>, Option<String>, String) {
     let effective = |r: &Revision| effective_of(git, r);
-    let answer = match at_time {
-        Some(t) => at(history, id, t, tz, effective),
-        None => latest(history, id, now, tz, effective),
+    let answer = match (at_time, as_committed) {
+        (Some(t), _) => at(history, id, t, tz, effective),
+        (None, true) => latest(history, id, now, tz, effective),
+        (None, false) => {
+            let in_force = at(history, id, now, tz, effective);
+            if in_force.standing == Standing::InForce {
+                in_force
+            } else {
+                latest(history, id, now, tz, effective)
+            }
+        }
     };
     let text = answer
         .revision
@@ -179,4 +259,105 @@ pub fn effective_of(git: &git2::Repository, r: &Revision) -> Option<jiff::civil:
     let blob = git.find_blob(r.blob).ok()?;
     let text = std::str::from_utf8(blob.content()).ok()?;
     crate::diff::Fields::of(text).text("effective").parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::Stamp;
+    use git2::Oid;
+
+    const DAY: i64 = 86_400;
+
+    /// Revision `n` of `p`, landed on day `landed`; newest first, as the walk gives them.
+    fn rev(n: u32, landed: i64) -> Revision {
+        let oid = |b: u8| Oid::from_bytes(&[b; 20]).unwrap();
+        Revision {
+            id: "p".into(),
+            change: if n == 1 {
+                Change::Added
+            } else {
+                Change::Material
+            },
+            revision: Some(n),
+            path: "policies/p.yaml".into(),
+            old_path: None,
+            blob: oid(n as u8),
+            commit: oid(100 + n as u8),
+            landed: Stamp {
+                seconds: landed * DAY,
+                offset_minutes: 0,
+            },
+            author_name: "A".into(),
+            author_email: "a@example.com".into(),
+            authored: Stamp {
+                seconds: landed * DAY,
+                offset_minutes: 0,
+            },
+            subject: format!("r{n}"),
+        }
+    }
+
+    /// `effective` days by revision number.
+    fn run(history: &[Revision], effective: &[(u32, i64)], now: i64) -> (Option<u32>, Vec<u32>) {
+        let eff = |r: &Revision| {
+            effective
+                .iter()
+                .find(|(n, _)| Some(*n) == r.revision)
+                .map(|(_, d)| {
+                    jiff::Timestamp::from_second(d * DAY)
+                        .unwrap()
+                        .to_zoned(TimeZone::UTC)
+                        .date()
+                })
+        };
+        let s = schedule(history, "p", now * DAY, &TimeZone::UTC, eff);
+        (
+            s.in_force.and_then(|t| t.revision.revision),
+            s.upcoming
+                .iter()
+                .filter_map(|t| t.revision.revision)
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn several_waiting_revisions_apply_in_turn() {
+        // r2 from day 20, r3 from day 30, both landed by day 12.
+        let h = [rev(3, 12), rev(2, 11), rev(1, 1)];
+        let eff = [(2, 20), (3, 30)];
+        assert_eq!(run(&h, &eff, 15), (Some(1), vec![2, 3]));
+        assert_eq!(run(&h, &eff, 25), (Some(2), vec![3]));
+        assert_eq!(run(&h, &eff, 35), (Some(3), vec![]));
+        // before anything is in force, the first to come is upcoming too
+        let h = [rev(2, 11), rev(1, 10)];
+        assert_eq!(run(&h, &[(1, 20), (2, 30)], 12), (None, vec![1, 2]));
+    }
+
+    #[test]
+    fn a_newer_revision_that_overtakes_an_older_waiting_one_is_the_only_one_upcoming() {
+        // r2 waits for day 30; r3 lands later but applies from day 20: r2 never applies,
+        // as `show --at` answers on any day.
+        let h = [rev(3, 12), rev(2, 11), rev(1, 1)];
+        let eff = [(2, 30), (3, 20)];
+        assert_eq!(run(&h, &eff, 15), (Some(1), vec![3]));
+        assert_eq!(run(&h, &eff, 35), (Some(3), vec![]));
+        for day in [15, 25, 35] {
+            let a = at(&h, "p", day * DAY, &TimeZone::UTC, |r| {
+                eff.iter()
+                    .find(|(n, _)| Some(*n) == r.revision)
+                    .map(|(_, d)| {
+                        jiff::Timestamp::from_second(d * DAY)
+                            .unwrap()
+                            .to_zoned(TimeZone::UTC)
+                            .date()
+                    })
+            });
+            assert_eq!(
+                a.revision.and_then(|r| r.revision),
+                run(&h, &eff, day).0,
+                "day {day}"
+            );
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! validation points at. No I/O happens here.
 
 pub mod ack;
+pub mod labels;
 mod policy;
 mod roster;
 mod settings;

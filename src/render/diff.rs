@@ -26,6 +26,28 @@ fn revisions(e: &Entry) -> String {
     }
 }
 
+/// A change that alters material fields while its declared revision stayed: the declared
+/// revision is the truth (`change` stays `editorial`), but the reader is told, with the fix
+/// (`validate --base` fails it as `revision-not-raised`).
+fn unraised(e: &Entry) -> Option<String> {
+    if e.change != Change::Editorial {
+        return None;
+    }
+    let material = crate::validate::change::material_fields(&e.diff);
+    if material.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = material.iter().map(|k| format!("`{k}`")).collect();
+    let fix = e.revision.map_or_else(
+        || "raise `revision`".to_owned(),
+        |r| format!("set `revision: {}`", r + 1),
+    );
+    Some(format!(
+        "revision not raised: {} changed, a material change; {fix}",
+        names.join(", ")
+    ))
+}
+
 fn where_(e: &Entry) -> String {
     match &e.old_path {
         Some(old) => format!("{old} -> {}", e.path),
@@ -66,6 +88,9 @@ pub fn human(entries: &[Entry], from: &Side, to: &Side, color: bool) -> String {
             revisions(e),
             where_(e)
         );
+        if let Some(warning) = unraised(e) {
+            let _ = writeln!(out, "  {red}warning:{red:#} {warning}");
+        }
         for f in &e.diff.fields {
             let _ = writeln!(
                 out,
@@ -113,6 +138,7 @@ pub fn json(entries: &[Entry], from: &Side, to: &Side) -> String {
         "policies": entries.iter().map(|e| json!({
             "id": e.id,
             "change": e.change.as_str(),
+            "finding": unraised(e).map(|_| "revision-not-raised"),
             "path": e.path,
             "old_path": e.old_path,
             "revision": { "old": e.old_revision, "new": e.revision },
@@ -146,9 +172,14 @@ pub fn markdown(entries: &[Entry], from: &Side, to: &Side) -> String {
     for e in entries {
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | `{}` |",
+            "| `{}` | {}{} | {} | `{}` |",
             code(&e.id),
             e.change.as_str(),
+            if unraised(e).is_some() {
+                " ⚠️ **revision not raised**"
+            } else {
+                ""
+            },
             revisions(e),
             code(&where_(e))
         );
@@ -161,6 +192,9 @@ pub fn markdown(entries: &[Entry], from: &Side, to: &Side) -> String {
             e.change.as_str(),
             revisions(e)
         );
+        if let Some(warning) = unraised(e) {
+            let _ = writeln!(out, "> **Warning:** {warning}\n");
+        }
         for f in &e.diff.fields {
             let _ = writeln!(
                 out,
@@ -303,6 +337,35 @@ mod tests {
                 )),
             },
         }
+    }
+
+    #[test]
+    fn an_unraised_material_change_stays_editorial_but_is_flagged_with_the_fix() {
+        let (from, to) = sides();
+        let e = Entry {
+            change: Change::Editorial,
+            old_revision: Some(2),
+            revision: Some(2),
+            ..entry()
+        };
+        let doc: serde_json::Value =
+            serde_json::from_str(&json(std::slice::from_ref(&e), &from, &to)).unwrap();
+        assert_eq!(doc["policies"][0]["change"], "editorial");
+        assert_eq!(doc["policies"][0]["finding"], "revision-not-raised");
+        let human = human(std::slice::from_ref(&e), &from, &to, false);
+        assert!(
+            human.contains("warning: revision not raised: `target` changed, a material change; set `revision: 3`"),
+            "{human}"
+        );
+        let md = markdown(std::slice::from_ref(&e), &from, &to);
+        assert!(
+            md.contains("| editorial ⚠️ **revision not raised** |"),
+            "{md}"
+        );
+        assert!(md.contains("> **Warning:** revision not raised"), "{md}");
+        // a real material change carries no finding
+        let doc: serde_json::Value = serde_json::from_str(&json(&[entry()], &from, &to)).unwrap();
+        assert_eq!(doc["policies"][0]["finding"], serde_json::Value::Null);
     }
 
     #[test]

@@ -56,12 +56,23 @@ pub fn human(
         r.author_name
     );
     if let Some(next) = a.next {
-        let _ = writeln!(
-            out,
-            "upcoming: a newer text (revision {}) landed {} and is not in force yet",
-            next.revision.map_or_else(|| "-".into(), |n| n.to_string()),
-            moment(Some(next.landed.seconds), tz, tz_name)
-        );
+        let revision = next.revision.map_or_else(|| "-".into(), |n| n.to_string());
+        let landed = moment(Some(next.landed.seconds), tz, tz_name);
+        match a.next_from {
+            Some(from) => {
+                let _ = writeln!(
+                    out,
+                    "upcoming: revision {revision} (landed {landed}) applies from {}; it is the text people are asked to acknowledge",
+                    moment(Some(from), tz, tz_name)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "upcoming: a newer text (revision {revision}) landed {landed} and is not in force yet"
+                );
+            }
+        }
     }
     out.push('\n');
     out.push_str(text.unwrap_or(""));
@@ -94,6 +105,7 @@ pub fn json(id: &str, moment: i64, a: &At, text: Option<&str>, tz: &TimeZone) ->
         "path": a.path,
         "shown": a.revision.map(revision),
         "next": a.next.map(revision),
+        "next_in_force_from": a.next_from.map(stamp),
         "retired": a.retired.map(revision),
         "text": text,
     }))
@@ -136,6 +148,7 @@ mod tests {
             path: None,
             in_force_from: Some(r.landed.seconds),
             next: None,
+            next_from: None,
             retired: None,
         };
         let text = human(
@@ -168,6 +181,7 @@ mod tests {
             path: None,
             in_force_from: None,
             next: None,
+            next_from: None,
             retired: None,
         };
         assert_eq!(

@@ -4,8 +4,9 @@
 //! Raw HTML (blocks and inline) is shown as text, never passed through. Links keep only
 //! `http`, `https`, `mailto` and relative targets; any other link becomes its plain text.
 //! Images load only from relative paths, since the site makes no request to any other host:
-//! an image on another host becomes a link to it. Headings move down one level, so a body's
-//! `#` never competes with the page's own title. Nothing here touches files.
+//! an image on another host becomes a link to it. Headings start at `h2` whatever level the
+//! body starts at, so a body's `#` never competes with the page's own title and a body's
+//! `##` never skips a level after it. Nothing here touches files.
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
@@ -16,6 +17,8 @@ fn options() -> Options {
 
 /// Renders a body to HTML that is safe to put in a page as is.
 pub fn to_html(source: &str) -> String {
+    let levels = heading_levels(source);
+    let lower = |level: HeadingLevel| lower(&levels, level);
     let mut skipped_ends: Vec<bool> = Vec::new();
     let events = Parser::new_ext(source, options()).filter_map(|event| match event {
         Event::Html(text) | Event::InlineHtml(text) => Some(Event::Text(text)),
@@ -118,12 +121,28 @@ fn close_converted_images<'a>(events: impl Iterator<Item = Event<'a>>) -> Vec<Ev
     out
 }
 
-fn lower(level: HeadingLevel) -> HeadingLevel {
-    match level {
-        HeadingLevel::H1 => HeadingLevel::H2,
-        HeadingLevel::H2 => HeadingLevel::H3,
-        HeadingLevel::H3 => HeadingLevel::H4,
-        HeadingLevel::H4 => HeadingLevel::H5,
+/// The heading levels a body uses, shallowest first.
+fn heading_levels(source: &str) -> Vec<HeadingLevel> {
+    let mut levels: Vec<HeadingLevel> = Parser::new_ext(source, options())
+        .filter_map(|e| match e {
+            Event::Start(Tag::Heading { level, .. }) => Some(level),
+            _ => None,
+        })
+        .collect();
+    levels.sort();
+    levels.dedup();
+    levels
+}
+
+/// A body heading's level on the page: the body's shallowest level becomes `h2` (the page's
+/// title is the only `h1`) and each deeper level used the next one, so a body that starts
+/// at `###` or skips a level still gives an outline without gaps.
+fn lower(levels: &[HeadingLevel], level: HeadingLevel) -> HeadingLevel {
+    match levels.iter().position(|l| *l == level).unwrap_or(0) {
+        0 => HeadingLevel::H2,
+        1 => HeadingLevel::H3,
+        2 => HeadingLevel::H4,
+        3 => HeadingLevel::H5,
         _ => HeadingLevel::H6,
     }
 }
@@ -291,11 +310,15 @@ mod tests {
     }
 
     #[test]
-    fn headings_move_down_a_level() {
+    fn headings_start_at_h2_without_gaps() {
         let html = to_html("# One\n\n## Two\n\n###### Six");
-        assert!(html.contains("<h2>One</h2>"));
-        assert!(html.contains("<h3>Two</h3>"));
-        assert!(html.contains("<h6>Six</h6>"));
+        assert!(html.contains("<h2>One</h2>"), "{html}");
+        assert!(html.contains("<h3>Two</h3>"), "{html}");
+        assert!(html.contains("<h4>Six</h4>"), "{html}");
+        // a body that starts at `##` (right after the page's `h1`) starts at `h2`
+        let html = to_html("## Shifts\n\n### Early");
+        assert!(html.contains("<h2>Shifts</h2>"), "{html}");
+        assert!(html.contains("<h3>Early</h3>"), "{html}");
     }
 
     #[test]

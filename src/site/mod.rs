@@ -11,6 +11,7 @@
 pub mod collect;
 pub mod markdown;
 pub mod output;
+pub mod readable;
 pub mod render;
 pub mod server;
 pub mod session;

@@ -16,6 +16,7 @@ use std::sync::Arc;
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
+    ("words.html", include_str!("../../templates/words.html")),
     ("index.html", include_str!("../../templates/index.html")),
     ("policy.html", include_str!("../../templates/policy.html")),
     (

@@ -3,6 +3,7 @@
 //! before, computed once on every core and kept while HEAD stays (so `serve` pays for it
 //! once). Reads git; never prints.
 
+use super::readable;
 use super::view::{ChunkView, DiffView, FieldView};
 use crate::diff;
 use crate::history::{self, Change, HistoryError, Revision};
@@ -21,6 +22,9 @@ pub struct Timeline {
     texts: HashMap<Oid, Arc<str>>,
     /// Diffs by (text before, text after); `None` before means "from nothing".
     diffs: HashMap<(Option<Oid>, Oid), Arc<DiffView>>,
+    /// The pull request's title of each forge merge ("Merge pull request #12 from …"):
+    /// the first line of the merge's body.
+    titles: HashMap<Oid, String>,
 }
 
 impl Timeline {
@@ -45,12 +49,30 @@ impl Timeline {
             }
         }
         let diffs = compute_diffs(&revisions, &texts);
+        let mut titles = HashMap::new();
+        for r in &revisions {
+            if is_forge_merge(&r.subject) && !titles.contains_key(&r.commit) {
+                let commit = repo.find_commit(r.commit)?;
+                if let Some(title) = merge_title(commit.message().unwrap_or("")) {
+                    titles.insert(r.commit, title);
+                }
+            }
+        }
         Ok(Timeline {
             head: Some(head),
             revisions,
             texts,
             diffs,
+            titles,
         })
+    }
+
+    /// What a reader calls the change a commit brought: a forge merge's pull-request title,
+    /// else the commit's subject.
+    pub fn title_of<'a>(&'a self, r: &'a Revision) -> &'a str {
+        self.titles
+            .get(&r.commit)
+            .map_or(r.subject.as_str(), String::as_str)
     }
 
     /// The committed text of a blob the history points at.
@@ -69,6 +91,24 @@ impl Timeline {
     pub fn previous_blobs(&self) -> Vec<Option<Oid>> {
         previous_blobs(&self.revisions)
     }
+}
+
+/// The subjects forges give the merge of a pull request (GitHub, Gitea, Bitbucket) or a
+/// merge request (GitLab).
+fn is_forge_merge(subject: &str) -> bool {
+    subject.starts_with("Merge pull request ")
+        || subject.starts_with("Merged in ")
+        || (subject.starts_with("Merge branch '") && subject.contains("' into '"))
+}
+
+/// The first non-empty line of a commit message's body, if any.
+fn merge_title(message: &str) -> Option<String> {
+    let mut lines = message.lines();
+    lines.next();
+    lines
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_owned)
 }
 
 fn previous_blobs(revisions: &[Revision]) -> Vec<Option<Oid>> {
@@ -163,19 +203,40 @@ fn diff_chain<'t>(
     }
 }
 
-/// A diff as the pages show it: field values as a reader reads them, body as word runs.
+/// A diff as the pages show it: field labels in words, values as a reader reads them with
+/// a word diff, the body as word runs and as rendered text with marks.
 pub fn diff_view(d: &diff::PolicyDiff) -> DiffView {
+    // Every text has an id: a diff that brings one in starts from nothing.
+    let added = d.fields.iter().any(|f| f.path == "id" && f.old.is_none());
     DiffView {
         fields: d
             .fields
             .iter()
-            .map(|f| FieldView {
-                path: f.path.clone(),
-                old: f.old.as_ref().map(|v| diff::display(Some(v))),
-                new: f.new.as_ref().map(|v| diff::display(Some(v))),
+            .map(|f| {
+                let old = f.old.as_ref().map(|v| diff::display(Some(v)));
+                let new = f.new.as_ref().map(|v| diff::display(Some(v)));
+                FieldView {
+                    path: f.path.clone(),
+                    label: crate::model::labels::field_label(&f.path),
+                    words_html: match (&old, &new) {
+                        (Some(o), Some(n)) => Some(readable::words_html(o, n)),
+                        _ => None,
+                    },
+                    old,
+                    new,
+                }
             })
             .collect(),
         body: d.body.as_deref().map(elide).unwrap_or_default(),
+        body_html: match &d.body {
+            Some(chunks) if added => {
+                let text: String = chunks.iter().map(|c| c.text.as_str()).collect();
+                super::markdown::to_html(&text)
+            }
+            Some(chunks) => readable::body_html(chunks),
+            None => String::new(),
+        },
+        added,
     }
 }
 
@@ -247,6 +308,20 @@ fn tail_of(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forge_merge_is_named_by_its_pull_request() {
+        assert!(is_forge_merge(
+            "Merge pull request #12 from lucia/frt-30min"
+        ));
+        assert!(is_forge_merge("Merge branch 'frt' into 'main'"));
+        assert!(!is_forge_merge("Merge the two handover policies"));
+        assert_eq!(
+            merge_title("Merge pull request #12 from lucia/frt-30min\n\nFirst response: 30 minutes from 7 December\n\nMore.").as_deref(),
+            Some("First response: 30 minutes from 7 December")
+        );
+        assert_eq!(merge_title("Merge pull request #1 from a/b"), None);
+    }
 
     #[test]
     fn a_chain_diffs_like_diff_compare() {

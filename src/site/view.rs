@@ -43,8 +43,12 @@ pub struct Link {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldView {
     pub path: String,
+    /// The field's name in words (`Target value`), from [`crate::model::labels`].
+    pub label: String,
     pub old: Option<String>,
     pub new: Option<String>,
+    /// Both values' word diff as safe HTML (`<del>`, `<ins>`), when both are present.
+    pub words_html: Option<String>,
 }
 
 /// A run of body text kept (`equal`), added (`insert`) or removed (`delete`).
@@ -60,6 +64,11 @@ pub struct DiffView {
     pub fields: Vec<FieldView>,
     /// Empty when the body did not change.
     pub body: Vec<ChunkView>,
+    /// The body's diff rendered (Markdown to safe HTML, removed words in `<del>`, added in
+    /// `<ins>`); empty when the body did not change.
+    pub body_html: String,
+    /// The policy was added: every field is new, and the page shows the text itself.
+    pub added: bool,
 }
 
 /// One entry of a policy's revision history (or of the changelog).
@@ -71,6 +80,8 @@ pub struct RevisionView {
     pub change: &'static str,
     /// The declared revision after the change.
     pub revision: Option<u32>,
+    /// The `effective` date the text declares after the change.
+    pub effective: Option<String>,
     /// Full commit id (`None` for uncommitted changes).
     pub commit: Option<String>,
     pub short: Option<String>,
@@ -79,11 +90,46 @@ pub struct RevisionView {
     /// The author's name (never the address).
     pub author: Option<String>,
     pub subject: Option<String>,
+    /// The fields it changed, in words (`Target value`, `Text`).
+    pub changed: Vec<String>,
+    /// When the text it brought comes (came) into force, as a date in the team's zone.
+    pub takes_effect: Option<String>,
     pub path: String,
     pub old_path: Option<String>,
     /// The fragment this revision has on its policy's page.
     pub anchor: String,
     pub diff: Option<Arc<DiffView>>,
+}
+
+/// A landed revision that is not in force yet, shown beside the text in force.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UpcomingText {
+    pub revision: Option<u32>,
+    /// Its in-force instant, RFC 3339 in UTC.
+    pub from: String,
+    /// The same instant as a date in the team's zone.
+    pub from_date: String,
+    /// The next upcoming text's instant (RFC 3339, UTC), when there is one: this text
+    /// applies until then.
+    pub until: Option<String>,
+    pub effective: Option<String>,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub body_html: String,
+    pub metric: Option<MetricCard>,
+    /// What it changes from the text in force (from nothing when none is).
+    pub diff: Option<Arc<DiffView>>,
+    /// The fragment of its entry in the page's history.
+    pub anchor: String,
+}
+
+/// A target as data, for programs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum TargetData {
+    Compare { op: &'static str, value: f64 },
+    Range { min: f64, max: f64 },
 }
 
 /// A metric's card.
@@ -96,6 +142,13 @@ pub struct MetricCard {
     pub statistic: String,
     /// The goal in words: `at most 60 minutes`, `between 2 and 4 tickets`.
     pub target: String,
+    /// The goal as data: `{"op": "<=", "value": 30}` or `{"min": 2, "max": 4}`.
+    pub target_data: TargetData,
+    /// The whole rule in words, with the statistic and the window: `median at most 30
+    /// minutes, each week`; `90th percentile at most 48 hours, each month`.
+    pub rule: String,
+    /// The statistic in words: `median`, `90th percentile`, `average`.
+    pub statistic_words: String,
     pub window: String,
     pub controllable: Option<bool>,
     pub visibility: &'static str,
@@ -119,11 +172,16 @@ pub struct PolicyPage {
     pub revision: Option<u32>,
     /// `YYYY-MM-DD` in the team's zone.
     pub effective: Option<String>,
-    /// The effective date is after today.
+    /// The text shown is not in force yet (nothing of this policy is).
     pub upcoming: bool,
-    /// When the current revision came (or comes) into force: the later of its landing and
-    /// its effective date.
+    /// When the text shown came (or comes) into force: the later of its landing and its
+    /// effective date, as a date in the team's zone.
     pub in_force_since: Option<String>,
+    /// The same instant, RFC 3339 in UTC (for programs and for `site.js`).
+    pub in_force_from: Option<String>,
+    /// Landed revisions not in force yet, in the order they come into force (SPEC "Time");
+    /// the last is the text people are asked to acknowledge.
+    pub next: Vec<UpcomingText>,
     pub ack_required: bool,
     pub ack_due_days: Option<u32>,
     pub tags: Vec<String>,
@@ -166,6 +224,9 @@ pub struct SiteInfo {
     pub feed_id: String,
     /// Policies, by kind, for the counts on the index.
     pub counts: Counts,
+    /// The roster's teams and roles, for "what applies to me" on the index.
+    pub teams: Vec<Named>,
+    pub roles: Vec<Named>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

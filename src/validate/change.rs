@@ -68,6 +68,20 @@ pub const MATERIAL_KEYS: [&str; 13] = [
     "guardrails",
 ];
 
+/// The material fields a change alters (whitespace and case in prose aside): when the
+/// declared revision did not rise, each is a `revision-not-raised` finding.
+pub fn material_fields(changes: &diff::PolicyDiff) -> Vec<&str> {
+    let mut material: Vec<&str> = changes
+        .fields
+        .iter()
+        .filter(|f| MATERIAL_KEYS.contains(&f.key()))
+        .filter(|f| !cosmetic(f.key(), f.old.as_ref(), f.new.as_ref()))
+        .map(|f| f.key())
+        .collect();
+    material.dedup();
+    material
+}
+
 /// Free-text fields, where whitespace, punctuation and case carry no meaning.
 const PROSE_KEYS: [&str; 6] = [
     "title",
@@ -157,14 +171,7 @@ pub fn check(base: Option<&str>, policy: &Policy, source: &str, findings: &mut V
         );
     } else if now == was {
         let changes = diff::compare(base, source);
-        let mut material: Vec<&str> = changes
-            .fields
-            .iter()
-            .filter(|f| MATERIAL_KEYS.contains(&f.key()))
-            .filter(|f| !cosmetic(f.key(), f.old.as_ref(), f.new.as_ref()))
-            .map(|f| f.key())
-            .collect();
-        material.dedup();
+        let material = material_fields(&changes);
         if !material.is_empty() {
             let names: Vec<String> = material.iter().map(|k| format!("`{k}`")).collect();
             findings.push(

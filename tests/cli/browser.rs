@@ -164,21 +164,30 @@ impl Cdp {
     }
 
     fn screenshot(&mut self, path: &Path) {
-        // The whole page: a viewport as tall as the document (capped), then back.
+        self.screenshot_at(path, 1280);
+    }
+
+    /// The viewport of a phone (390 px, `mobile`) or of a laptop (1280 px).
+    fn viewport(&mut self, width: u32, height: u32) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
+        );
+    }
+
+    /// A screenshot of the whole page at `width` (a viewport as tall as the document,
+    /// capped), then the viewport back at its usual height.
+    fn screenshot_at(&mut self, path: &Path, width: u32) {
+        let screen = if width < 600 { 844 } else { 1000 };
+        self.viewport(width, screen);
         let height = self
             .eval("document.documentElement.scrollHeight")
             .as_u64()
             .unwrap_or(1000)
-            .clamp(600, 4000);
-        self.call(
-            "Emulation.setDeviceMetricsOverride",
-            json!({"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": false}),
-        );
+            .clamp(600, 6000);
+        self.viewport(width, height as u32);
         let r = self.call("Page.captureScreenshot", json!({"format": "png"}));
-        self.call(
-            "Emulation.setDeviceMetricsOverride",
-            json!({"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": false}),
-        );
+        self.viewport(width, screen);
         let data = decode_base64(r["data"].as_str().unwrap());
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, data).unwrap();
@@ -367,8 +376,8 @@ fn a_reader_searches_follows_opens_a_diff_and_sees_edits_live() {
         "the diff to open",
     );
     assert_eq!(
-        cdp.eval("(() => { const d = document.querySelector('details.revision .words del'); return d.offsetParent !== null && d.textContent; })()"),
-        "one hour"
+        cdp.eval("(() => { const d = document.querySelector('details.revision .words-rendered del'); return d.offsetParent !== null && d.textContent; })()"),
+        "one hour,"
     );
     cdp.screenshot(&screenshots().join("diff.png"));
 
@@ -448,4 +457,206 @@ fn a_reader_searches_follows_opens_a_diff_and_sees_edits_live() {
         .filter(|u| !u.starts_with(&base) && !u.starts_with("file://") && *u != "about:blank")
         .collect();
     assert!(foreign.is_empty(), "requests to other hosts: {foreign:?}");
+}
+
+/// Where `npm install -g axe-core` put axe (`None` when it did not).
+fn axe_source() -> Option<String> {
+    let root = Command::new("npm").args(["root", "-g"]).output().ok()?;
+    let root = String::from_utf8(root.stdout).ok()?;
+    std::fs::read_to_string(Path::new(root.trim()).join("axe-core/axe.min.js")).ok()
+}
+
+/// Tools CI must have: a missing one fails the test there, and skips it elsewhere.
+pub fn require_tools() -> bool {
+    std::env::var_os("NORMSCTL_REQUIRE_TOOLS").is_some_and(|v| v == "1")
+}
+
+/// The accessibility violations of moderate impact or above on the open page.
+fn axe(cdp: &mut Cdp, source: &str) -> Vec<String> {
+    cdp.eval(&format!("{source};true"));
+    let found = cdp.eval(
+        "axe.run(document, {resultTypes: ['violations'], preload: false}).then(r => ({passes: r.passes.length, v: r.violations\
+           .filter(v => ['moderate', 'serious', 'critical'].includes(v.impact))\
+           .map(v => v.impact + ' ' + v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))}))",
+    );
+    assert!(
+        found["passes"].as_u64().unwrap() > 10,
+        "axe did not run: {found}"
+    );
+    found["v"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_page_follows_the_readers_clock_and_reads_well_on_a_phone_and_a_laptop() {
+    if !Path::new(CHROMIUM).exists() {
+        assert!(!require_tools(), "{CHROMIUM} is not installed");
+        eprintln!("skipping the browser test: {CHROMIUM} is not installed");
+        return;
+    }
+    let hb = crate::in_force::handbook();
+    let site = crate::in_force::build(hb.path(), crate::in_force::BEFORE);
+    let profile = tempfile::tempdir().unwrap();
+    let (_chromium, ws) = start_chromium(profile.path());
+    let mut cdp = Cdp::connect(&ws);
+    let page = format!(
+        "file://{}",
+        site.join("policies/first-response-time.html").display()
+    );
+    let text = "(() => { const t = document.querySelector('main article > :not([data-state=past])'); return t.innerText.toLowerCase(); })()";
+
+    // The reader's clock on each side of 2026-12-07 00:00 in Madrid (23:00 UTC the day before).
+    let clock = |cdp: &mut Cdp, iso: &str| {
+        let ms = jiff::Timestamp::from_str(iso).unwrap().as_millisecond();
+        cdp.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": format!("Date.now = function () {{ return {ms}; }};")}),
+        )["identifier"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    use std::str::FromStr;
+    let id = clock(&mut cdp, "2026-12-06T22:59:00Z");
+    cdp.goto(&page);
+    let shown = cdp.eval(text);
+    let shown = shown.as_str().unwrap();
+    assert!(
+        shown.contains("median at most 45 minutes, each week"),
+        "{shown}"
+    );
+    assert!(shown.contains("reply within 45 minutes."), "{shown}");
+    assert!(shown.contains("in force since 2025-03-17"), "{shown}");
+    assert_eq!(
+        cdp.eval("getComputedStyle(document.getElementById('upcoming-3')).display !== 'none'"),
+        true,
+        "the upcoming revision stays beside it"
+    );
+    cdp.call(
+        "Page.removeScriptToEvaluateOnNewDocument",
+        json!({"identifier": id}),
+    );
+
+    let id = clock(&mut cdp, "2026-12-06T23:00:00Z");
+    cdp.goto(&page);
+    let shown = cdp.eval(text);
+    let shown = shown.as_str().unwrap();
+    assert!(shown.contains("in force since 2026-12-07"), "{shown}");
+    assert!(
+        shown.contains("median at most 30 minutes, each week"),
+        "{shown}"
+    );
+    assert!(shown.contains("reply within 30 minutes."), "{shown}");
+    assert_eq!(
+        cdp.eval("getComputedStyle(document.getElementById('in-force')).display"),
+        "none",
+        "the text whose time has gone is hidden"
+    );
+    cdp.goto(&format!("file://{}", site.join("index.html").display()));
+    let index = cdp.eval("document.querySelector('main').innerText");
+    let index = index.as_str().unwrap();
+    assert!(
+        index.contains("In force since 2026-12-07: median at most 30 minutes"),
+        "{index}"
+    );
+    assert!(!index.contains("45 minutes"), "{index}");
+    cdp.call(
+        "Page.removeScriptToEvaluateOnNewDocument",
+        json!({"identifier": id}),
+    );
+
+    // What applies to me, from file://: a lead of Tier 1 sees the team's norm, not the
+    // agents' metric.
+    cdp.eval("(() => { const t = document.getElementById('who-team'); t.value = 'tier1'; const r = document.getElementById('who-role'); r.value = 'lead'; r.dispatchEvent(new Event('change')); })()");
+    let visible = |cdp: &mut Cdp, href: &str| {
+        cdp.eval(&format!(
+            "document.querySelector('li[data-applies] a[href={}]').offsetParent !== null",
+            json!(href)
+        ))
+    };
+    assert_eq!(visible(&mut cdp, "policies/stepping-away.html"), true);
+    assert_eq!(
+        visible(&mut cdp, "policies/first-response-time.html"),
+        false
+    );
+    assert_eq!(
+        cdp.eval("document.getElementById('who-count').textContent"),
+        "1 of 2 policies apply."
+    );
+
+    // Without script the page still says what applies when.
+    let raw = std::fs::read_to_string(site.join("policies/first-response-time.html")).unwrap();
+    assert!(
+        raw.contains("As of 2026-12-02, revision 2 is in force; <a href=\"#upcoming-3\">revision 3</a> applies from <strong>2026-12-07</strong>"),
+        "{raw}"
+    );
+
+    // Every page at a phone's and a laptop's width: no sideways scrolling, the rule's text
+    // in the first screen, and no accessibility violation of moderate impact or above.
+    let axe_js = axe_source();
+    if axe_js.is_none() {
+        assert!(
+            !require_tools(),
+            "axe-core is not installed (npm install -g axe-core)"
+        );
+        eprintln!("skipping axe: axe-core is not installed (npm install -g axe-core)");
+    }
+    let pages = [
+        ("index", "index.html", None),
+        (
+            "norm",
+            "policies/stepping-away.html",
+            Some("#in-force .body"),
+        ),
+        (
+            "metric",
+            "policies/first-response-time.html",
+            Some("#in-force .target-line"),
+        ),
+        ("changelog", "changelog.html", None),
+    ];
+    let mut violations = Vec::new();
+    for (name, rel, rule) in pages {
+        for width in [390u32, 1280] {
+            cdp.viewport(width, if width < 600 { 844 } else { 1000 });
+            cdp.goto(&format!("file://{}", site.join(rel).display()));
+            let overflow = cdp.eval("document.documentElement.scrollWidth - window.innerWidth");
+            assert!(
+                overflow.as_i64().unwrap() <= 0,
+                "{rel} at {width} px scrolls sideways by {overflow} px"
+            );
+            if let Some(rule) = rule {
+                let top = cdp.eval(&format!(
+                    "document.querySelector({}).getBoundingClientRect().top < window.innerHeight",
+                    json!(rule)
+                ));
+                assert_eq!(
+                    top, true,
+                    "{rel} at {width} px: the rule's text is below the first screen"
+                );
+            }
+            if let Some(source) = &axe_js {
+                for v in axe(&mut cdp, source) {
+                    violations.push(format!("{rel} at {width} px: {v}"));
+                }
+            }
+            if name == "metric" {
+                // Its three revisions, each with what it changed.
+                cdp.eval("document.querySelectorAll('details').forEach(d => d.open = true)");
+                let overflow = cdp.eval("document.documentElement.scrollWidth - window.innerWidth");
+                assert!(
+                    overflow.as_i64().unwrap() <= 0,
+                    "{rel} with its diffs open at {width} px scrolls sideways by {overflow} px"
+                );
+            }
+            cdp.screenshot_at(&screenshots().join(format!("{name}-{width}.png")), width);
+        }
+    }
+    assert!(violations.is_empty(), "axe: {violations:#?}");
+    let errors = cdp.errors();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
 }

@@ -121,22 +121,27 @@ fn an_effective_date_holds_a_landed_revision_back() {
 }
 
 #[test]
-fn without_at_the_committed_text_is_judged_now() {
+fn without_flags_the_text_in_force_now_comes_first_and_rev_head_is_as_committed() {
     let hb = effective_dates();
-    let now = |epoch: &str| {
-        let run = run_env(
-            hb.path(),
-            &["show", "c", "--format", "json"],
-            &[("SOURCE_DATE_EPOCH", epoch)],
-        );
+    let now = |epoch: &str, extra: &[&str]| {
+        let mut args = vec!["show", "c", "--format", "json"];
+        args.extend_from_slice(extra);
+        let run = run_env(hb.path(), &args, &[("SOURCE_DATE_EPOCH", epoch)]);
         assert_eq!(run.code, 0, "{run:?}");
         run.json()
     };
-    // 2026-01-10: r2 is committed but upcoming.
-    let doc = now("1768003200");
+    // 2026-01-10: r2 is committed but upcoming; r1 is in force, r2 noted beside it.
+    let doc = now("1768003200", &[]);
+    assert_eq!(doc["standing"], "in_force");
+    assert_eq!(doc["shown"]["revision"], 1);
+    assert_eq!(doc["next"]["revision"], 2);
+    assert!(doc["next_in_force_from"]["unix"].as_i64().unwrap() > 1_768_003_200);
+    // --rev HEAD keeps the text as committed, judged now
+    let doc = now("1768003200", &["--rev", "HEAD"]);
     assert_eq!(summary(&doc), "upcoming 2 material 2026-01-05T10:00:00Z");
     // 2026-02-01: in force.
-    assert_eq!(now("1769904000")["standing"], "in_force");
+    assert_eq!(now("1769904000", &[])["standing"], "in_force");
+    assert_eq!(now("1769904000", &[])["shown"]["revision"], 2);
 }
 
 #[test]

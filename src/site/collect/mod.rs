@@ -5,6 +5,7 @@
 use super::markdown;
 use super::timeline::{Timeline, diff_view};
 use super::view::*;
+use crate::history::standing;
 use crate::history::{Change, Revision, Stamp};
 use crate::model::{
     EVERYONE, Handbook, Level, Located, Metric, Policy, Roster, Target, Visibility,
@@ -14,8 +15,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 mod page;
-pub use page::target_words;
 use page::*;
+pub use page::{rule_words, statistic_words, target_words};
 
 /// Everything the site shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,8 +55,8 @@ impl MarkdownCache {
     }
 
     /// Forgets bodies no longer in use (kept small across many rebuilds).
-    fn retain_only(&mut self, sources: &std::collections::HashSet<&str>) {
-        self.0.retain(|k, _| sources.contains(k.as_str()));
+    fn retain_only(&mut self, sources: &std::collections::HashSet<String>) {
+        self.0.retain(|k, _| sources.contains(k));
     }
 }
 
@@ -92,11 +93,37 @@ impl HistoryViews {
                 }
                 _ => None,
             };
-            let view = revision_view(r, &clock, diff);
-            changelog.push(RevisionView {
-                diff: None,
-                ..view.clone()
-            });
+            let mut view = revision_view(r, &clock, diff);
+            let effective = effective_in(timeline, r);
+            view.effective = effective.map(|d| d.to_string());
+            view.subject = Some(timeline.title_of(r).to_owned());
+            if let Some(d) = &view.diff {
+                if !d.added {
+                    // The revision is named beside the entry already.
+                    view.changed = d
+                        .fields
+                        .iter()
+                        .filter(|f| f.path != "revision")
+                        .map(|f| f.label.clone())
+                        .collect();
+                    view.changed.dedup();
+                    if !d.body_html.is_empty() {
+                        view.changed.push(crate::model::labels::field_label("body"));
+                    }
+                }
+                view.takes_effect = Some(
+                    clock
+                        .time(ts(standing::in_force_from(r, effective, &tz)))
+                        .date,
+                );
+            }
+            // Moves are kept in `log`; readers' changelog and feed leave them out.
+            if r.change != Change::Moved {
+                changelog.push(RevisionView {
+                    diff: None,
+                    ..view.clone()
+                });
+            }
             by_id.entry(r.id.clone()).or_default().push((i, view));
         }
         let shared = by_id
@@ -216,11 +243,14 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
                 id: id.to_owned(),
                 change: "uncommitted",
                 revision: Some(p.revision.value),
+                effective: p.effective.as_ref().map(|e| e.value.to_string()),
                 commit: None,
                 short: None,
                 landed: None,
                 author: None,
                 subject: None,
+                changed: Vec::new(),
+                takes_effect: None,
                 path: p.file.clone(),
                 old_path: latest.filter(|r| r.path != p.file).map(|r| r.path.clone()),
                 anchor: "rev-uncommitted".into(),
@@ -232,11 +262,65 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         } else {
             in_force(p, &committed, &clock)
         };
-        let mut page = page_of(p, roster, &links, &clock, cache);
-        bodies.insert(p.body.as_deref().unwrap_or(""));
+        // A committed policy shows the text in force now, whatever HEAD says, and every
+        // later text beside it; an uncommitted one is a preview of the working tree.
+        let schedule = match uncommitted {
+            Some(_) => standing::Schedule::default(),
+            None => standing::schedule(revisions, id, inputs.now.as_second(), &tz, |r| {
+                effective_in(inputs.timeline, r)
+            }),
+        };
+        let (shown, later) = match (schedule.in_force, schedule.upcoming.split_first()) {
+            (Some(t), _) => (Some(t), &schedule.upcoming[..]),
+            (None, Some((first, rest))) => (Some(*first), rest),
+            (None, None) => (None, &[][..]),
+        };
+        let shown_text = shown.and_then(|t| inputs.timeline.text(t.revision.blob));
+        let older = shown
+            .filter(|t| latest.is_some_and(|l| l.blob != t.revision.blob))
+            .zip(shown_text)
+            .and_then(|(_, text)| decode(&p.file, text, id));
+        let base = older.as_ref().unwrap_or(p);
+        let mut page = page_of(base, roster, &links, &clock, cache);
+        page.path = p.file.clone();
+        bodies.insert(base.body.clone().unwrap_or_default());
+        if let Some(t) = shown {
+            page.upcoming = schedule.in_force.is_none();
+            page.in_force_from = Some(rfc3339(t.from));
+            let mut next = Vec::new();
+            for (k, u) in later.iter().enumerate() {
+                let Some(text) = inputs.timeline.text(u.revision.blob) else {
+                    continue;
+                };
+                let Some(q) = decode(&p.file, text, id) else {
+                    continue;
+                };
+                let d = crate::diff::compare(shown_text.map_or("", |t| t.as_ref()), text);
+                let body = q.body.clone().unwrap_or_default();
+                bodies.insert(body.clone());
+                next.push(UpcomingText {
+                    revision: Some(q.revision.value),
+                    from: rfc3339(u.from),
+                    from_date: clock.time(ts(u.from)).date,
+                    until: later.get(k + 1).map(|n| rfc3339(n.from)),
+                    effective: q.effective.as_ref().map(|e| e.value.to_string()),
+                    title: q.title.clone(),
+                    summary: q.summary.clone(),
+                    body_html: cache.html(&body),
+                    body,
+                    metric: q.metric.as_ref().map(|m| metric_card(m, &links)),
+                    diff: Some(Arc::new(diff_view(&d))),
+                    anchor: format!("rev-{}", &u.revision.commit.to_string()[..12]),
+                });
+            }
+            page.next = next;
+        }
         page.replaced_by = links.many(replaced_by.get(id).into_iter().flatten().copied());
         page.uncommitted = uncommitted;
-        page.in_force_since = in_force_since;
+        page.in_force_since = match shown {
+            Some(t) => Some(clock.time(ts(t.from)).date),
+            None => in_force_since,
+        };
         page.last_changed = last_changed(committed.iter().map(|(_, v)| *v));
         page.history = if history.is_empty() {
             // Nothing uncommitted: the committed views, shared (and cheap to compare).
@@ -257,7 +341,7 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         let revs = &by_id[id];
         let mut page = match policy {
             Some(p) => {
-                bodies.insert(p.body.as_deref().unwrap_or(""));
+                bodies.insert(p.body.clone().unwrap_or_default());
                 page_of(p, roster, &links, &clock, cache)
             }
             None => bare_page(id, &last.path),
@@ -296,6 +380,24 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         uncommitted: any_uncommitted,
         feed_id: feed_id(inputs),
         counts,
+        teams: roster.map_or_else(Vec::new, |r| {
+            r.teams
+                .iter()
+                .map(|t| Named {
+                    id: t.id.value.clone(),
+                    name: t.name.clone(),
+                })
+                .collect()
+        }),
+        roles: roster.map_or_else(Vec::new, |r| {
+            r.roles
+                .iter()
+                .map(|t| Named {
+                    id: t.id.value.clone(),
+                    name: t.name.clone(),
+                })
+                .collect()
+        }),
     };
     Site {
         info,
@@ -305,12 +407,10 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
     }
 }
 
-/// A stable id for the feed: its address when `base_url` is set, else a UUID derived from
-/// the commit that added the first policy (and where the handbook sits in the repository).
+/// A stable id for the feed: a UUID derived from the commit that added the first policy
+/// (and where the handbook sits in the repository). Never the address: RFC 4287 says a
+/// feed's id must not change when the feed moves, or when `base_url` is set.
 fn feed_id(inputs: &Inputs<'_>) -> String {
-    if let Some(base) = &inputs.handbook.settings.base_url {
-        return format!("{}/feed.xml", base.trim_end_matches('/'));
-    }
     let seed = match inputs.timeline.revisions.last() {
         Some(first) => format!("normsctl feed {} {}", first.commit, inputs.prefix),
         None => format!("normsctl feed {}", inputs.handbook.settings.title),
@@ -336,6 +436,24 @@ pub fn uuid_urn(seed: &str) -> String {
         &hex[16..20],
         &hex[20..]
     )
+}
+
+/// The `effective` date a committed text declares.
+fn effective_in(timeline: &Timeline, r: &Revision) -> Option<jiff::civil::Date> {
+    if r.change == Change::Retired {
+        return None;
+    }
+    let text = timeline.text(r.blob)?;
+    crate::diff::Fields::of(text).text("effective").parse().ok()
+}
+
+fn ts(seconds: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(seconds).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// Unix seconds as RFC 3339 in UTC (`2026-12-06T23:00:00Z`).
+pub fn rfc3339(seconds: i64) -> String {
+    ts(seconds).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 struct Clock<'a> {
@@ -372,12 +490,15 @@ fn revision_view(r: &Revision, clock: &Clock<'_>, diff: Option<Arc<DiffView>>) -
         id: r.id.clone(),
         change: r.change.as_str(),
         revision: r.revision,
+        effective: None,
         anchor: format!("rev-{}", &commit[..12]),
         short: Some(commit[..12].to_owned()),
         commit: Some(commit),
         landed: Some(clock.stamp(r.landed)),
         author: Some(r.author_name.clone()),
         subject: Some(r.subject.clone()),
+        changed: Vec::new(),
+        takes_effect: None,
         path: r.path.clone(),
         old_path: r.old_path.clone(),
         diff,
@@ -419,42 +540,4 @@ fn in_force(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::CompareOp;
-
-    #[test]
-    fn targets_in_words() {
-        let t = |op, value| Target::Compare { op, value };
-        assert_eq!(
-            target_words(&t(CompareOp::Le, 60.0), "minutes"),
-            "at most 60 minutes"
-        );
-        assert_eq!(
-            target_words(&t(CompareOp::Ge, 85.0), "percent"),
-            "at least 85%"
-        );
-        assert_eq!(
-            target_words(&t(CompareOp::Gt, 4.5), "score"),
-            "more than 4.5 score"
-        );
-        assert_eq!(
-            target_words(&Target::Range { min: 2.0, max: 4.0 }, "tickets"),
-            "between 2 and 4 tickets"
-        );
-    }
-
-    #[test]
-    fn uuids_are_stable_and_well_formed() {
-        let a = uuid_urn("seed");
-        assert_eq!(a, uuid_urn("seed"));
-        assert_ne!(a, uuid_urn("other"));
-        let hex = a.strip_prefix("urn:uuid:").unwrap();
-        assert_eq!(hex.len(), 36);
-        assert_eq!(&hex[14..15], "5", "version 5 layout: {a}");
-        assert!(
-            matches!(&hex[19..20], "8" | "9" | "a" | "b"),
-            "variant: {a}"
-        );
-    }
-}
+mod tests;

@@ -54,6 +54,8 @@ pub(super) fn bare_page(id: &str, path: &str) -> PolicyPage {
         effective: None,
         upcoming: false,
         in_force_since: None,
+        in_force_from: None,
+        next: Vec::new(),
         ack_required: false,
         ack_due_days: None,
         tags: Vec::new(),
@@ -95,6 +97,8 @@ pub(super) fn page_of(
         effective: p.effective.as_ref().map(|e| e.value.to_string()),
         upcoming: p.effective.as_ref().is_some_and(|e| e.value > clock.today),
         in_force_since: None,
+        in_force_from: None,
+        next: Vec::new(),
         ack_required: p.ack == crate::model::AckMode::Required,
         ack_due_days: p.ack_due_days,
         tags: p.tags.clone(),
@@ -130,7 +134,18 @@ pub(super) fn named(roster: Option<&Roster>, id: &str) -> Named {
 }
 
 pub(super) fn metric_card(m: &Metric, links: &Links<'_>) -> MetricCard {
+    let target = target_words(&m.target, &m.unit);
+    let stat = statistic_words(&m.statistic);
     MetricCard {
+        rule: rule_words(&stat, &target, &m.window),
+        target_data: match m.target {
+            Target::Compare { op, value } => TargetData::Compare {
+                op: op.as_str(),
+                value,
+            },
+            Target::Range { min, max } => TargetData::Range { min, max },
+        },
+        statistic_words: stat,
         level: match m.level {
             Level::Individual => "individual",
             Level::Team => "team",
@@ -139,7 +154,7 @@ pub(super) fn metric_card(m: &Metric, links: &Links<'_>) -> MetricCard {
         source: m.source.clone(),
         unit: m.unit.clone(),
         statistic: m.statistic.clone(),
-        target: target_words(&m.target, &m.unit),
+        target,
         window: m.window.clone(),
         controllable: m.controllable,
         visibility: match m.visibility() {
@@ -149,6 +164,29 @@ pub(super) fn metric_card(m: &Metric, links: &Links<'_>) -> MetricCard {
         },
         gaming_risk: m.gaming_risk.clone(),
         guardrails: links.located(&m.guardrails),
+    }
+}
+
+/// A statistic in words: `p90` is `90th percentile`, `mean` is `average`.
+pub fn statistic_words(statistic: &str) -> String {
+    match statistic {
+        "mean" => "average".to_owned(),
+        "sum" => "total".to_owned(),
+        "count" => "count".to_owned(),
+        s => match s.strip_prefix('p').and_then(|n| n.parse::<u8>().ok()) {
+            Some(n) => format!("{n}th percentile"),
+            None => s.to_owned(),
+        },
+    }
+}
+
+/// A metric's rule in words: `median at most 30 minutes, each week`.
+pub fn rule_words(statistic: &str, target: &str, window: &str) -> String {
+    match (statistic.is_empty(), window.is_empty()) {
+        (false, false) => format!("{statistic} {target}, each {window}"),
+        (false, true) => format!("{statistic} {target}"),
+        (true, false) => format!("{target}, each {window}"),
+        (true, true) => target.to_owned(),
     }
 }
 

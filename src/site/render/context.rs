@@ -35,6 +35,24 @@ struct Summary<'a> {
     level: Option<&'a str>,
     target: Option<&'a str>,
     window: Option<&'a str>,
+    /// The metric's rule in words (statistic, target, window).
+    rule: Option<&'a str>,
+    /// Who it applies to: roster ids, space-separated (`everyone` for all).
+    applies: String,
+    in_force_since: Option<&'a str>,
+    in_force_from: Option<&'a str>,
+    /// The landed revisions not in force yet, in the order they apply.
+    next: Vec<Next<'a>>,
+}
+
+#[derive(Serialize)]
+struct Next<'a> {
+    revision: Option<u32>,
+    from: &'a str,
+    from_date: &'a str,
+    until: Option<&'a str>,
+    rule: Option<&'a str>,
+    summary: &'a str,
 }
 
 impl<'a> Summary<'a> {
@@ -51,12 +69,33 @@ impl<'a> Summary<'a> {
             level: p.metric.as_ref().map(|m| m.level),
             target: p.metric.as_ref().map(|m| m.target.as_str()),
             window: p.metric.as_ref().map(|m| m.window.as_str()),
+            rule: p.metric.as_ref().map(|m| m.rule.as_str()),
+            applies: p
+                .applies_to
+                .iter()
+                .map(|a| a.id.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            in_force_since: p.in_force_since.as_deref(),
+            in_force_from: p.in_force_from.as_deref(),
+            next: p
+                .next
+                .iter()
+                .map(|u| Next {
+                    revision: u.revision,
+                    from: &u.from,
+                    from_date: &u.from_date,
+                    until: u.until.as_deref(),
+                    rule: u.metric.as_ref().map(|m| m.rule.as_str()),
+                    summary: &u.summary,
+                })
+                .collect(),
         }
     }
 }
 
 /// Current policies of one kind, by title.
-fn of_kind<'a>(site: &'a Site, kind: &str) -> Vec<&'a PolicyPage> {
+pub(super) fn of_kind<'a>(site: &'a Site, kind: &str) -> Vec<&'a PolicyPage> {
     let mut list: Vec<&PolicyPage> = site
         .policies
         .values()
@@ -66,7 +105,7 @@ fn of_kind<'a>(site: &'a Site, kind: &str) -> Vec<&'a PolicyPage> {
     list
 }
 
-const KINDS: [&str; 3] = crate::model::Kind::NAMES;
+pub(super) const KINDS: [&str; 3] = crate::model::Kind::NAMES;
 
 pub(super) fn index_context(site: &Site) -> Value {
     #[derive(Serialize)]
@@ -97,10 +136,19 @@ pub(super) fn index_context(site: &Site) -> Value {
     let mut upcoming: Vec<Summary> = site
         .policies
         .values()
-        .filter(|p| p.status == "current" && p.upcoming)
+        .filter(|p| p.status == "current" && (p.upcoming || !p.next.is_empty()))
         .map(Summary::of)
         .collect();
-    upcoming.sort_by(|a, b| a.effective.cmp(&b.effective).then(a.id.cmp(b.id)));
+    // By the first date something changes.
+    let first = |s: &Summary| {
+        s.next
+            .first()
+            .map(|n| n.from)
+            .filter(|_| !s.upcoming)
+            .or(s.in_force_from)
+            .map(str::to_owned)
+    };
+    upcoming.sort_by(|a, b| first(a).cmp(&first(b)).then(a.id.cmp(b.id)));
     let now = site.now;
     let recent: Vec<Recent> = site
         .changelog
@@ -216,57 +264,5 @@ pub(super) fn feed_context(site: &Site) -> Value {
         site => Value::from(minijinja::value::Serde(&site.info)),
         updated => updated,
         entries => Value::from(minijinja::value::Serde(&entries)),
-    }
-}
-
-pub(super) fn llms_context(site: &Site) -> Value {
-    #[derive(Serialize)]
-    struct Light<'a> {
-        id: &'a str,
-        title: &'a str,
-        summary: &'a str,
-        body: &'a str,
-        revision: Option<u32>,
-        effective: Option<&'a str>,
-        upcoming: bool,
-        uncommitted: Option<&'a str>,
-        applies_to: &'a [Named],
-        owner: Option<&'a Named>,
-        last_changed: Option<&'a RevisionView>,
-        metric: Option<&'a MetricCard>,
-        related: &'a [Link],
-    }
-    #[derive(Serialize)]
-    struct LightGroup<'a> {
-        label: &'a str,
-        policies: Vec<Light<'a>>,
-    }
-    let groups: Vec<LightGroup> = KINDS
-        .iter()
-        .map(|k| LightGroup {
-            label: kind_label(k),
-            policies: of_kind(site, k)
-                .into_iter()
-                .map(|p| Light {
-                    id: &p.id,
-                    title: &p.title,
-                    summary: &p.summary,
-                    body: p.body.trim_end(),
-                    revision: p.revision,
-                    effective: p.effective.as_deref(),
-                    upcoming: p.upcoming,
-                    uncommitted: p.uncommitted,
-                    applies_to: &p.applies_to,
-                    owner: p.owner.as_ref(),
-                    last_changed: p.last_changed.as_ref(),
-                    metric: p.metric.as_ref(),
-                    related: &p.related,
-                })
-                .collect(),
-        })
-        .collect();
-    minijinja::context! {
-        site => Value::from(minijinja::value::Serde(&site.info)),
-        groups => Value::from(minijinja::value::Serde(&groups)),
     }
 }

@@ -1,7 +1,7 @@
 //! The files written without a template: `handbook.json` and the search index, with the
 //! per-policy fragments `serve` keeps between rebuilds.
 
-use super::super::collect::Site;
+use super::super::collect::{Site, rfc3339};
 use super::super::markdown;
 use super::*;
 use serde::Serialize;
@@ -36,6 +36,10 @@ pub(super) fn search_entry(p: &PolicyPage) -> String {
         g: &'a [String],
         b: String,
         r: bool,
+        /// When the text above came into force (RFC 3339, UTC).
+        f: Option<&'a str>,
+        /// Later texts: revision, in-force instant, summary.
+        u: Vec<(Option<u32>, &'a str, &'a str)>,
     }
     serde_json::to_string(&Entry {
         id: &p.id,
@@ -45,6 +49,11 @@ pub(super) fn search_entry(p: &PolicyPage) -> String {
         g: &p.tags,
         b: markdown::to_text(&p.body),
         r: p.status == "retired",
+        f: p.in_force_from.as_deref(),
+        u: p.next
+            .iter()
+            .map(|u| (u.revision, u.from.as_str(), u.summary.as_str()))
+            .collect(),
     })
     .expect("search entries serialise")
 }
@@ -60,7 +69,7 @@ pub(super) fn handbook_json(site: &Site, fragments: Option<&Fragments>) -> Strin
         out.push_str(&value.json());
         out.push(',');
     };
-    let mut out = String::from("{\"version\":1,");
+    let mut out = String::from("{\"version\":2,");
     field(&mut out, "title", &info.title);
     field(&mut out, "organization", &info.organization);
     field(&mut out, "base_url", &info.base_url);
@@ -68,6 +77,7 @@ pub(super) fn handbook_json(site: &Site, fragments: Option<&Fragments>) -> Strin
     field(&mut out, "commit", &info.commit);
     field(&mut out, "uncommitted", &info.uncommitted);
     field(&mut out, "built", &info.built);
+    field(&mut out, "as_of", &rfc3339(site.now));
     for (name, status) in [("policies", "current"), ("retired", "retired")] {
         if status == "retired" {
             out.push(',');
@@ -110,13 +120,14 @@ pub(super) fn policy_json<'a>(p: &'a PolicyPage) -> String {
     #[derive(Serialize)]
     struct Time<'a> {
         time: &'a str,
-        utc: &'a str,
+        utc: String,
         unix: i64,
     }
     #[derive(Serialize)]
     struct Revision<'a> {
         change: &'a str,
         revision: Option<u32>,
+        effective: Option<&'a str>,
         commit: Option<&'a str>,
         landed: Option<Time<'a>>,
         author: Option<&'a str>,
@@ -137,12 +148,27 @@ pub(super) fn policy_json<'a>(p: &'a PolicyPage) -> String {
         source: &'a str,
         unit: &'a str,
         statistic: &'a str,
-        target: &'a str,
+        target: &'a TargetData,
+        target_words: &'a str,
+        rule: &'a str,
         window: &'a str,
         controllable: Option<bool>,
         visibility: &'a str,
         gaming_risk: Option<&'a str>,
         guardrails: Vec<&'a str>,
+    }
+    #[derive(Serialize)]
+    struct Upcoming<'a> {
+        revision: Option<u32>,
+        in_force_from: &'a str,
+        until: Option<&'a str>,
+        effective: Option<&'a str>,
+        title: &'a str,
+        summary: &'a str,
+        body: &'a str,
+        metric: Option<Metric<'a>>,
+        acknowledge: bool,
+        page: String,
     }
     #[derive(Serialize)]
     struct Policy<'a> {
@@ -155,8 +181,9 @@ pub(super) fn policy_json<'a>(p: &'a PolicyPage) -> String {
         applies_to: Vec<JsonNamed<'a>>,
         revision: Option<u32>,
         effective: Option<&'a str>,
-        upcoming: bool,
+        standing: &'a str,
         in_force_since: Option<&'a str>,
+        upcoming: Vec<Upcoming<'a>>,
         ack: &'a str,
         ack_due_days: Option<u32>,
         tags: &'a [String],
@@ -175,10 +202,11 @@ pub(super) fn policy_json<'a>(p: &'a PolicyPage) -> String {
         Revision {
             change: r.change,
             revision: r.revision,
+            effective: r.effective.as_deref(),
             commit: r.commit.as_deref(),
             landed: r.landed.as_ref().map(|t| Time {
                 time: &t.iso,
-                utc: &t.utc,
+                utc: rfc3339(t.unix),
                 unix: t.unix,
             }),
             author: r.author.as_deref(),
@@ -193,6 +221,21 @@ pub(super) fn policy_json<'a>(p: &'a PolicyPage) -> String {
         name: &n.name,
     };
     let ids = |links: &'a [Link]| links.iter().map(|l| l.id.as_str()).collect::<Vec<_>>();
+    let metric = |m: &'a MetricCard| Metric {
+        level: m.level,
+        measures: &m.measures,
+        source: &m.source,
+        unit: &m.unit,
+        statistic: &m.statistic,
+        target: &m.target_data,
+        target_words: &m.target,
+        rule: &m.rule,
+        window: &m.window,
+        controllable: m.controllable,
+        visibility: m.visibility,
+        gaming_risk: m.gaming_risk.as_deref(),
+        guardrails: ids(&m.guardrails),
+    };
     let policy = Policy {
         id: &p.id,
         kind: p.kind,
@@ -203,27 +246,41 @@ pub(super) fn policy_json<'a>(p: &'a PolicyPage) -> String {
         applies_to: p.applies_to.iter().map(named).collect(),
         revision: p.revision,
         effective: p.effective.as_deref(),
-        upcoming: p.upcoming,
-        in_force_since: p.in_force_since.as_deref(),
+        standing: match (p.status, p.upcoming, &p.in_force_from) {
+            ("retired", _, _) => "retired",
+            (_, true, _) => "upcoming",
+            (_, false, Some(_)) => "in_force",
+            _ => "uncommitted",
+        },
+        in_force_since: p.in_force_from.as_deref(),
+        upcoming: p
+            .next
+            .iter()
+            .enumerate()
+            .map(|(i, u)| Upcoming {
+                revision: u.revision,
+                in_force_from: &u.from,
+                until: u.until.as_deref(),
+                effective: u.effective.as_deref(),
+                title: &u.title,
+                summary: &u.summary,
+                body: &u.body,
+                metric: u.metric.as_ref().map(metric),
+                acknowledge: i + 1 == p.next.len(),
+                page: format!(
+                    "policies/{}.html#upcoming-{}",
+                    p.id,
+                    u.revision.unwrap_or(0)
+                ),
+            })
+            .collect(),
         ack: if p.ack_required { "required" } else { "none" },
         ack_due_days: p.ack_due_days,
         tags: &p.tags,
         related: ids(&p.related),
         replaces: ids(&p.replaces),
         replaced_by: ids(&p.replaced_by),
-        metric: p.metric.as_ref().map(|m| Metric {
-            level: m.level,
-            measures: &m.measures,
-            source: &m.source,
-            unit: &m.unit,
-            statistic: &m.statistic,
-            target: &m.target,
-            window: &m.window,
-            controllable: m.controllable,
-            visibility: m.visibility,
-            gaming_risk: m.gaming_risk.as_deref(),
-            guardrails: ids(&m.guardrails),
-        }),
+        metric: p.metric.as_ref().map(metric),
         path: &p.path,
         status: p.status,
         uncommitted: p.uncommitted,

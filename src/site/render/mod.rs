@@ -10,10 +10,12 @@ use std::sync::Arc;
 
 mod context;
 mod data;
+mod llms;
 
 use context::*;
 pub use data::Fragments;
 use data::{handbook_json, search_index};
+use llms::{llms_context, llms_full, policy_md};
 
 /// How many changes the changelog's first page and the feed show.
 pub const CHANGELOG_FIRST_PAGE: usize = 200;
@@ -27,11 +29,14 @@ pub const NEW_DAYS: i64 = 14;
 pub enum Page {
     Index,
     Policy(String),
+    /// `policies/<id>.md`, for assistants.
+    PolicyMd(String),
     Changelog,
     ChangelogYear(String),
     Feed,
     Json,
     Llms,
+    LlmsFull,
     SearchIndex,
     Asset(&'static str),
 }
@@ -42,11 +47,13 @@ impl Page {
         match self {
             Page::Index => "index.html".into(),
             Page::Policy(id) => format!("policies/{id}.html"),
+            Page::PolicyMd(id) => format!("policies/{id}.md"),
             Page::Changelog => "changelog.html".into(),
             Page::ChangelogYear(y) => format!("changelog/{y}.html"),
             Page::Feed => "feed.xml".into(),
             Page::Json => "handbook.json".into(),
             Page::Llms => "llms.txt".into(),
+            Page::LlmsFull => "llms-full.txt".into(),
             Page::SearchIndex => "search-index.js".into(),
             Page::Asset(name) => format!("assets/{name}"),
         }
@@ -61,10 +68,17 @@ pub fn pages(site: &Site, templates: &Templates) -> Vec<Page> {
         Page::Feed,
         Page::Json,
         Page::Llms,
+        Page::LlmsFull,
         Page::SearchIndex,
     ];
     out.extend(years(site).into_iter().map(Page::ChangelogYear));
     out.extend(site.policies.keys().cloned().map(Page::Policy));
+    out.extend(
+        site.policies
+            .values()
+            .filter(|p| p.status == "current")
+            .map(|p| Page::PolicyMd(p.id.clone())),
+    );
     out.extend(templates.assets().iter().map(|(n, _)| Page::Asset(n)));
     out
 }
@@ -109,12 +123,17 @@ pub fn render_with(
                 },
             )?
         }
+        Page::PolicyMd(id) => match site.policies.get(id) {
+            Some(policy) => policy_md(site, policy),
+            None => return Ok(Vec::new()),
+        },
         Page::Changelog => templates.render("changelog.html", changelog_context(site, None))?,
         Page::ChangelogYear(y) => {
             templates.render("changelog.html", changelog_context(site, Some(y)))?
         }
         Page::Feed => templates.render("feed.xml", feed_context(site))?,
         Page::Llms => templates.render("llms.txt", llms_context(site))?,
+        Page::LlmsFull => llms_full(site),
         Page::Json => handbook_json(site, fragments),
         Page::SearchIndex => search_index(site, fragments),
         Page::Asset(name) => {
@@ -181,6 +200,9 @@ pub fn plan(old: Option<&Site>, new: &Site, templates: &Templates, full: bool) -
         let before = old.policies.get(id);
         if info_changed || before != Some(page) {
             render.push(Page::Policy(id.clone()));
+            if page.status == "current" {
+                render.push(Page::PolicyMd(id.clone()));
+            }
             policies_changed = true;
             titles_changed |= before.is_none_or(|b| b.title != page.title);
         }
@@ -189,12 +211,18 @@ pub fn plan(old: Option<&Site>, new: &Site, templates: &Templates, full: bool) -
         .policies
         .keys()
         .filter(|id| !new.policies.contains_key(*id))
-        .map(|id| Page::Policy(id.clone()))
+        .flat_map(|id| [Page::Policy(id.clone()), Page::PolicyMd(id.clone())])
         .collect();
     policies_changed |= !removed.is_empty();
     titles_changed |= !removed.is_empty();
     if info_changed || policies_changed || dirty_changed {
-        render.extend([Page::Index, Page::Json, Page::Llms, Page::SearchIndex]);
+        render.extend([
+            Page::Index,
+            Page::Json,
+            Page::Llms,
+            Page::LlmsFull,
+            Page::SearchIndex,
+        ]);
     }
     if info_changed || changelog_changed || titles_changed {
         // The changelog and feed show policy titles too.
@@ -202,6 +230,18 @@ pub fn plan(old: Option<&Site>, new: &Site, templates: &Templates, full: bool) -
         render.extend(years(new).into_iter().map(Page::ChangelogYear));
     }
     let mut remove = removed;
+    // A policy retired since keeps its page but has no text in force any more.
+    remove.extend(
+        new.policies
+            .values()
+            .filter(|p| p.status == "retired")
+            .filter(|p| {
+                old.policies
+                    .get(&p.id)
+                    .is_some_and(|o| o.status == "current")
+            })
+            .map(|p| Page::PolicyMd(p.id.clone())),
+    );
     let new_years: BTreeSet<String> = years(new).into_iter().collect();
     remove.extend(
         years(old)

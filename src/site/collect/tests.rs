@@ -1,0 +1,66 @@
+//! Unit tests of the site data: rules in words, stable feed ids.
+
+use super::*;
+use crate::model::CompareOp;
+
+#[test]
+fn targets_in_words() {
+    let t = |op, value| Target::Compare { op, value };
+    assert_eq!(
+        target_words(&t(CompareOp::Le, 60.0), "minutes"),
+        "at most 60 minutes"
+    );
+    assert_eq!(
+        target_words(&t(CompareOp::Ge, 85.0), "percent"),
+        "at least 85%"
+    );
+    assert_eq!(
+        target_words(&t(CompareOp::Gt, 4.5), "score"),
+        "more than 4.5 score"
+    );
+    assert_eq!(
+        target_words(&Target::Range { min: 2.0, max: 4.0 }, "tickets"),
+        "between 2 and 4 tickets"
+    );
+}
+
+#[test]
+fn rules_in_words_name_the_statistic_and_the_window() {
+    let target = target_words(
+        &Target::Compare {
+            op: CompareOp::Le,
+            value: 30.0,
+        },
+        "minutes",
+    );
+    assert_eq!(
+        rule_words(&statistic_words("median"), &target, "week"),
+        "median at most 30 minutes, each week"
+    );
+    let target = target_words(
+        &Target::Compare {
+            op: CompareOp::Le,
+            value: 48.0,
+        },
+        "hours",
+    );
+    assert_eq!(
+        rule_words(&statistic_words("p90"), &target, "month"),
+        "90th percentile at most 48 hours, each month"
+    );
+    assert_eq!(statistic_words("mean"), "average");
+}
+
+#[test]
+fn uuids_are_stable_and_well_formed() {
+    let a = uuid_urn("seed");
+    assert_eq!(a, uuid_urn("seed"));
+    assert_ne!(a, uuid_urn("other"));
+    let hex = a.strip_prefix("urn:uuid:").unwrap();
+    assert_eq!(hex.len(), 36);
+    assert_eq!(&hex[14..15], "5", "version 5 layout: {a}");
+    assert!(
+        matches!(&hex[19..20], "8" | "9" | "a" | "b"),
+        "variant: {a}"
+    );
+}
