@@ -1,4 +1,4 @@
-use super::{CommandError, Global, note, print};
+use super::{CommandError, Global, note, print_people};
 use clap::Args;
 use normsctl::ack::record::{self, Request};
 use normsctl::render;
@@ -47,5 +47,5 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CommandError> {
         break_lock: args.break_lock,
     };
     let recorded = record::record(&cx, &request, &mut |n| note(&n))?;
-    print(&render::ack::recorded(&recorded))
+    print_people(&render::ack::recorded(&recorded))
 }

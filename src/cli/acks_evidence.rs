@@ -1,4 +1,4 @@
-use super::{CommandError, Global, print};
+use super::{CommandError, Global, print, print_people};
 use clap::{Args, ValueEnum};
 use normsctl::ack::evidence;
 use normsctl::render;
@@ -32,11 +32,10 @@ pub fn run(global: &Global, args: EvidenceArgs) -> Result<(), CommandError> {
     let generated = jiff::Timestamp::from_second(ws.now()?.as_second())
         .map(|t| t.to_string())
         .unwrap_or_default();
-    let text = match args.format {
-        Format::Json => render::evidence::json(&ev, &generated),
-        Format::Markdown => render::evidence::markdown(&ev),
-    };
-    print(&text)?;
+    match args.format {
+        Format::Json => print(&render::evidence::json(&ev, &generated))?,
+        Format::Markdown => print_people(&render::evidence::markdown(&ev))?,
+    }
     if ev.items.is_empty() {
         return Err(CommandError::Findings);
     }

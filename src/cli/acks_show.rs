@@ -1,4 +1,4 @@
-use super::{CommandError, Global, print};
+use super::{CommandError, Global, print_people};
 use clap::Args;
 use normsctl::ack::report;
 use normsctl::render;
@@ -18,7 +18,7 @@ pub fn run(global: &Global, args: ShowArgs) -> Result<(), CommandError> {
     let ws = global.open()?;
     let cx = normsctl::ack::Context::open(&ws)?;
     let entries = report::entries_of(&cx, &args.person, args.policy.as_deref())?;
-    print(&render::ack::shown(
+    print_people(&render::ack::shown(
         &entries,
         &args.person,
         args.policy.as_deref(),

@@ -1,4 +1,4 @@
-use super::{CommandError, Global, print};
+use super::{CommandError, Global, print_people};
 use clap::Args;
 use normsctl::ack::sync;
 use normsctl::render;
@@ -14,5 +14,5 @@ pub fn run(global: &Global, _args: SyncArgs) -> Result<(), CommandError> {
     let cx = normsctl::ack::Context::open(&ws)?;
     let remote = ws.settings.acks.remote.clone();
     let done = sync::sync_as_me(&cx, &remote)?;
-    print(&render::ack::synced(&done, &remote))
+    print_people(&render::ack::synced(&done, &remote))
 }

@@ -1,5 +1,5 @@
 use super::output::{Format, HumanOrJson};
-use super::{CommandError, Global, eprint_text, print};
+use super::{CommandError, Global, note, print, print_people};
 use clap::Args;
 use normsctl::ack::verify;
 use normsctl::render;
@@ -22,16 +22,15 @@ pub fn run(global: &Global, args: VerifyArgs) -> Result<(), CommandError> {
     if ok {
         verify::record_checkpoints(cx.repo, &outcome)?;
     }
-    let text = match args.output.format {
-        Format::Human => render::verify::human(&outcome),
-        Format::Json => render::verify::json(&outcome),
-    };
-    print(&text)?;
+    match args.output.format {
+        Format::Human => print_people(&render::verify::human(&outcome))?,
+        Format::Json => print(&render::verify::json(&outcome))?,
+    }
     if ok {
         return Ok(());
     }
     if matches!(args.output.format, Format::Human) {
-        eprint_text(&render::verify::problems(&outcome));
+        note(render::verify::problems(&outcome).trim_end());
     }
     Err(CommandError::Findings)
 }

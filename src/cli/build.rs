@@ -3,6 +3,7 @@ use super::timings::Timings;
 use super::{CommandError, Global, eprint_text, note};
 use clap::Args;
 use normsctl::load::PolicyCache;
+use normsctl::render::people::Line;
 use normsctl::site::collect::{HistoryViews, MarkdownCache};
 use normsctl::site::session::{self, HistoryState, SiteError, Valid};
 use normsctl::site::{self, output, render};
@@ -51,7 +52,7 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CommandError> {
         if !dirty.is_empty() {
             let mut text = String::from("error: the handbook has uncommitted changes:\n");
             for f in &dirty {
-                text.push_str(&format!("  {f}\n"));
+                text.push_str(&format!("  {}\n", Line(f)));
             }
             text.push_str(
                 "  help: commit them (or build without --require-clean to preview them)\n",

@@ -8,6 +8,7 @@ use normsctl::ack::sync::SyncError;
 use normsctl::diag::Finding;
 use normsctl::history::HistoryError;
 use normsctl::load::LoadError;
+use normsctl::render::people::{Line, Shown};
 use normsctl::scaffold::ScaffoldError;
 use normsctl::site::output::OutputError;
 use normsctl::site::session::SiteError;
@@ -63,9 +64,10 @@ impl CommandError {
         match self {
             CommandError::Findings => ExitCode::from(1),
             CommandError::Env { message, hint } => {
+                let message = Shown(&message);
                 let _ = writeln!(err, "{style}error{style:#}: {message}");
                 if let Some(hint) = hint {
-                    let _ = writeln!(err, "  help: {hint}");
+                    let _ = writeln!(err, "  help: {}", Shown(&hint));
                 }
                 ExitCode::from(2)
             }
@@ -83,9 +85,14 @@ impl CommandError {
                     .map_or("normsctl.yaml", |f| f.file.as_str());
                 let _ = writeln!(
                     err,
-                    "{style}error{style:#}: {file} has errors, and this command will not run on defaults in their place"
+                    "{style}error{style:#}: {} has errors, and this command will not run on defaults in their place",
+                    Line(file)
                 );
-                let _ = writeln!(err, "  help: fix {file} (`normsctl validate` checks it)");
+                let _ = writeln!(
+                    err,
+                    "  help: fix {} (`normsctl validate` checks it)",
+                    Line(file)
+                );
                 ExitCode::from(2)
             }
         }

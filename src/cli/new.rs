@@ -1,4 +1,4 @@
-use super::{CommandError, Global, note, print};
+use super::{CommandError, Global, note, print_people};
 use normsctl::model::{Kind, is_valid_id};
 use normsctl::{load, scaffold};
 use std::path::{Path, PathBuf};
@@ -101,7 +101,7 @@ pub fn run(global: &Global, args: NewArgs) -> Result<(), CommandError> {
     normsctl::atomic::write_new(&path, text.as_bytes())
         .map_err(|e| CommandError::env(format!("{}: {e}", path.display())))?;
     let shown = loc.display(path.strip_prefix(&loc.root).unwrap_or(&path));
-    print(&format!("{shown}\n"))?;
+    print_people(&format!("{shown}\n"))?;
     note(&format!(
         "created {shown}: fill in the title, summary and body, then `normsctl validate`"
     ));

@@ -1,5 +1,5 @@
 use super::output::{Format, HumanOrJson};
-use super::{CommandError, Global, note, parse_time, print};
+use super::{CommandError, Global, note, parse_time, print, print_people};
 use clap::Args;
 use normsctl::diag::did_you_mean;
 use normsctl::history::Revision;
@@ -77,23 +77,28 @@ pub fn run(global: &Global, args: ShowArgs) -> Result<(), CommandError> {
     if let Some(n) = show::standing_note(&args.id, &answer, &ws.tz, &ws.settings.timezone) {
         note(&n);
     }
-    let out = match args.output.format {
+    match args.output.format {
         Format::Human => {
             let summary = answer
                 .revision
                 .and_then(|r| git.find_commit(r.commit).ok())
                 .and_then(|c| c.summary().ok().flatten().map(str::to_owned))
                 .unwrap_or_default();
-            show::human(
+            print_people(&show::human(
                 &args.id,
                 &answer,
                 text.as_deref(),
                 &summary,
                 &ws.tz,
                 &ws.settings.timezone,
-            )
+            ))
         }
-        Format::Json => show::json(&args.id, moment, &answer, text.as_deref(), &ws.tz),
-    };
-    print(&out)
+        Format::Json => print(&show::json(
+            &args.id,
+            moment,
+            &answer,
+            text.as_deref(),
+            &ws.tz,
+        )),
+    }
 }

@@ -1,4 +1,4 @@
-use super::{CommandError, Global, print};
+use super::{CommandError, Global, print, print_styled};
 use clap::{Args, ValueEnum};
 use normsctl::render::findings::{self, Palette};
 use normsctl::{diag, load, validate};
@@ -45,7 +45,14 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CommandError> {
     }
     findings.sort();
     let text = match args.format {
-        Format::Human => findings::human(&findings, loaded.files, Palette { color: true }),
+        Format::Human => {
+            print_styled(&findings::human(
+                &findings,
+                loaded.files,
+                Palette { color: true },
+            ))?;
+            String::new()
+        }
         Format::Json => findings::json(&findings, loaded.files),
         Format::Github => findings::github(&findings),
         Format::Sarif => findings::sarif(&findings),

@@ -1,6 +1,7 @@
 //! Findings for people and machines: human text, JSON, GitHub workflow commands and
 //! SARIF 2.1.0. Each renderer returns a string; the CLI writes it.
 
+use super::people::{Line, Shown};
 use crate::diag::{Counts, Finding, Severity};
 use crate::validate::ALL_RULES;
 use serde_json::json;
@@ -62,16 +63,16 @@ pub fn lines(findings: &[Finding], palette: Palette) -> String {
             "{}: {}: {}",
             palette.paint(
                 Style::new().bold(),
-                &format!("{}:{}:{}", f.file, f.pos.line, f.pos.column)
+                &format!("{}:{}:{}", Line(&f.file), f.pos.line, f.pos.column)
             ),
             palette.paint(sev_style, &format!("{}[{}]", f.severity, f.rule.name)),
-            f.message
+            Shown(&f.message)
         );
         let _ = writeln!(
             out,
             "  {} {}",
             palette.paint(Style::new().fg_color(Some(AnsiColor::Cyan.into())), "help:"),
-            f.help()
+            Shown(f.help())
         );
     }
     out
@@ -124,10 +125,15 @@ pub fn github(findings: &[Finding]) -> String {
     out
 }
 
+/// Workflow-command data: `%`, CR and LF percent-encoded as GitHub reads them, and every
+/// other control shown escaped (`\x1b`), so the runner's log never obeys one and nothing
+/// is dropped from what is quoted.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::people::clean(&s).into_owned()
 }
 
 fn escape_property(s: &str) -> String {

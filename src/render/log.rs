@@ -1,6 +1,7 @@
 //! `log`: the revision history, one block per landing commit (human) or one document
 //! (JSON).
 
+use super::people::Line;
 use super::time::{Time, in_zone};
 use super::{Palette, json};
 use crate::history::Revision;
@@ -19,8 +20,8 @@ pub fn human(
     let by = |r: &Revision| {
         format!(
             "{} <{}>, written {}",
-            r.author_name,
-            r.author_email,
+            Line(&r.author_name),
+            Line(&r.author_email),
             r.authored.zoned().strftime("%Y-%m-%d %H:%M %:z")
         )
     };
@@ -38,7 +39,7 @@ pub fn human(
             "{bold}{}{bold:#}  landed {} {tz_name}{also_utc}  {}",
             &first.commit.to_string()[..10],
             local.strftime("%Y-%m-%d %H:%M"),
-            first.subject
+            Line(&first.subject)
         );
         let one_author = group.iter().all(|r| by(r) == by(first));
         if one_author {
@@ -52,7 +53,7 @@ pub fn human(
             let moved = r
                 .old_path
                 .as_ref()
-                .map(|p| format!(" (from {p})"))
+                .map(|p| format!(" (from {})", Line(p)))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
@@ -60,7 +61,7 @@ pub fn human(
                 r.change.as_str(),
                 revision,
                 r.id,
-                r.path
+                Line(&r.path)
             );
             if !one_author {
                 let _ = writeln!(out, "{:>20}by {}", "", by(r));

@@ -12,6 +12,8 @@ pub mod evidence;
 pub mod findings;
 pub mod json;
 pub mod log;
+pub mod markdown;
+pub mod people;
 pub mod show;
 pub mod time;
 pub mod verify;

@@ -12,6 +12,7 @@ mod conformance;
 mod fixtures;
 mod formats;
 mod history;
+mod hostile;
 mod init;
 mod layering;
 mod security;

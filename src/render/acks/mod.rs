@@ -156,6 +156,17 @@ pub fn json(
     out.write_all(b"\n}\n")
 }
 
+/// A CSV cell a spreadsheet will not read as a formula (OWASP's advice): a value that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`.
+/// Everything else, DEL included, is kept as stored.
+pub fn cell(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
 pub fn csv(
     out: &mut dyn std::io::Write,
     report: &Report,
@@ -195,16 +206,16 @@ pub fn csv(
             let h = r.held;
             let held_revision = h.map(|h| h.revision.to_string()).unwrap_or_default();
             w.write_record([
-                r.policy,
+                &*cell(r.policy),
                 &revision,
-                r.person,
+                &cell(r.person),
                 r.state.as_str(),
                 if r.overdue { "true" } else { "false" },
                 &due,
                 &held_revision,
-                h.map_or("", |h| h.time.as_str()),
-                h.map_or("", |h| h.id.as_str()),
-                h.map_or("", |h| h.writer_email.as_str()),
+                &cell(h.map_or("", |h| h.time.as_str())),
+                &cell(h.map_or("", |h| h.id.as_str())),
+                &cell(h.map_or("", |h| h.writer_email.as_str())),
                 match h {
                     Some(h) if h.by_other => "true",
                     Some(_) => "false",
