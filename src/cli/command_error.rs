@@ -155,9 +155,11 @@ impl From<WorkspaceError> for CommandError {
             WorkspaceError::UnknownRevision(_) => CommandError::env(e.to_string()).with_hint(
                 "name a branch, tag or commit id (`git log --oneline` lists them); in CI, fetch it first (`fetch-depth: 0`)",
             ),
-            WorkspaceError::CurrentDir(_) | WorkspaceError::SourceDateEpoch(_) => {
-                CommandError::env(e.to_string())
-            }
+            WorkspaceError::CommittedLink(_) => CommandError::env(e.to_string())
+                .with_hint("commit the file itself in place of the link"),
+            WorkspaceError::CurrentDir(_)
+            | WorkspaceError::SourceDateEpoch(_)
+            | WorkspaceError::Export(_) => CommandError::env(e.to_string()),
         }
     }
 }

@@ -104,7 +104,8 @@ impl Location {
         Location::with_work_tree(root, work_tree)
     }
 
-    fn with_work_tree(root: PathBuf, work_tree: Option<PathBuf>) -> Location {
+    /// A location for a root folder inside a known work tree top (both canonical).
+    pub fn with_work_tree(root: PathBuf, work_tree: Option<PathBuf>) -> Location {
         let prefix = work_tree
             .as_ref()
             .and_then(|top| root.strip_prefix(top).ok())
