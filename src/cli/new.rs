@@ -89,6 +89,13 @@ pub fn run(global: &Global, args: NewArgs) -> Result<(), CommandError> {
             if by_kind.is_dir() { by_kind } else { policies }
         }
     };
+    if let Some(link) = scaffold::link_on_the_way(&loc.root, &folder) {
+        let shown = loc.display(link.strip_prefix(&loc.root).unwrap_or(&link));
+        return Err(CommandError::env(format!(
+            "{shown} is a symbolic link: `new` never writes through one"
+        ))
+        .with_hint("pass a --dir that is a real folder inside the policies folder"));
+    }
     let path = folder.join(format!("{}.yaml", args.id));
     let schema_file = loc
         .root

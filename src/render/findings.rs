@@ -1,7 +1,7 @@
 //! Findings for people and machines: human text, JSON, GitHub workflow commands and
 //! SARIF 2.1.0. Each renderer returns a string; the CLI writes it.
 
-use super::people::{Line, Shown};
+use super::people::Line;
 use crate::diag::{Counts, Finding, Severity};
 use crate::validate::ALL_RULES;
 use serde_json::json;
@@ -66,13 +66,13 @@ pub fn lines(findings: &[Finding], palette: Palette) -> String {
                 &format!("{}:{}:{}", Line(&f.file), f.pos.line, f.pos.column)
             ),
             palette.paint(sev_style, &format!("{}[{}]", f.severity, f.rule.name)),
-            Shown(&f.message)
+            Line(&f.message)
         );
         let _ = writeln!(
             out,
             "  {} {}",
             palette.paint(Style::new().fg_color(Some(AnsiColor::Cyan.into())), "help:"),
-            Shown(f.help())
+            Line(f.help())
         );
     }
     out

@@ -15,6 +15,7 @@ mod history;
 mod hostile;
 mod init;
 mod layering;
+mod limits;
 mod publish;
 mod security;
 mod settings;
