@@ -128,14 +128,20 @@ fn parse_time(text: &str, tz: &jiff::tz::TimeZone, end_of_day: bool) -> Result<i
         ))
     };
     let date: jiff::civil::Date = text.parse().map_err(|_| bad())?;
+    // A real date whose day cannot be placed in time (its end lies past year 9999).
+    let out_of_range = || {
+        CommandError::env(format!(
+            "`{text}` is out of range: times end at 9999-12-30, so ask about 9999-12-29 or earlier"
+        ))
+    };
     let day = if end_of_day {
-        date.tomorrow().map_err(|_| bad())?
+        date.tomorrow().map_err(|_| out_of_range())?
     } else {
         date
     };
     let start = day
         .to_zoned(tz.clone())
-        .map_err(|_| bad())?
+        .map_err(|_| out_of_range())?
         .timestamp()
         .as_second();
     Ok(if end_of_day { start - 1 } else { start })

@@ -22,4 +22,5 @@ mod settings;
 mod show;
 mod site;
 mod snapshots;
+mod times;
 mod validate;
