@@ -1,5 +1,5 @@
 use super::output::{Format, HumanOrJson};
-use super::{CommandError, Global, parse_time, print, print_styled};
+use super::{CommandError, Global, note, parse_time, print, print_styled};
 use clap::Args;
 use normsctl::history::Revision;
 use normsctl::render::{Palette, log};
@@ -43,6 +43,12 @@ pub fn run(global: &Global, args: LogArgs) -> Result<(), CommandError> {
         .filter(|r| since.is_none_or(|s| r.landed.seconds >= s))
         .filter(|r| until.is_none_or(|u| r.landed.seconds <= u))
         .collect();
+    for commit in log::unknown_times(&shown) {
+        note(&format!(
+            "warning: commit {} has a time out of range; it is shown as landed at an unknown time",
+            &commit[..10]
+        ));
+    }
     match args.output.format {
         Format::Human => print_styled(&log::human(
             &shown,

@@ -74,6 +74,11 @@ pub fn run(global: &Global, args: ShowArgs) -> Result<(), CommandError> {
         .revision
         .and_then(|r| git.find_blob(r.blob).ok())
         .map(|b| String::from_utf8_lossy(b.content()).into_owned());
+    if answer.revision.is_some_and(|r| !r.landed.known()) {
+        note(
+            "warning: the commit that landed this text has a time out of range; it is shown as unknown",
+        );
+    }
     if let Some(n) = show::standing_note(&args.id, &answer, &ws.tz, &ws.settings.timezone) {
         note(&n);
     }
