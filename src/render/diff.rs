@@ -214,9 +214,11 @@ fn marked_lines(
             line.0 = true;
             let lead = &part[..part.len() - part.trim_start().len()];
             let tail = &part[part.trim_end().len()..];
-            line.1.push_str(lead);
+            // The white space around a change is kept text: `plain` escapes it too (a
+            // carriage return is white space to `trim`).
+            line.1.push_str(&plain(lead));
             line.1.push_str(&mark(c.op, trimmed));
-            line.1.push_str(tail);
+            line.1.push_str(&plain(tail));
         }
     }
     while lines

@@ -16,6 +16,7 @@ mod hostile;
 mod init;
 mod layering;
 mod limits;
+mod property;
 mod publish;
 mod security;
 mod settings;
