@@ -230,6 +230,27 @@ mod renders {
     }
 
     #[test]
+    fn values_are_escaped_and_the_tools_own_colour_is_kept() {
+        let hostile = vec![Finding::new(
+            &UNKNOWN_KEY,
+            "policies/a\nb.yaml",
+            Pos { line: 1, column: 1 },
+            "unknown key `\u{1b}]0;x\u{7}` in a policy",
+        )];
+        let text = human(&hostile, 1, Palette { color: true });
+        // The tool's bold and red are written as escape sequences...
+        assert!(text.contains("\u{1b}[1m"), "{text:?}");
+        assert!(
+            text.contains("\u{1b}[31m") || text.contains("\u{1b}[1m\u{1b}[31m"),
+            "{text:?}"
+        );
+        // ...the value's never: it is shown escaped, and the file name keeps one line.
+        assert!(text.contains("unknown key `\\x1b]0;x\\x07`"), "{text:?}");
+        assert!(text.contains("policies/a\\x0ab.yaml:1:1"), "{text:?}");
+        assert!(!text.contains("\u{1b}]0;"), "{text:?}");
+    }
+
+    #[test]
     fn machine_formats() {
         let doc: serde_json::Value = serde_json::from_str(&json(&findings(), 4)).unwrap();
         assert_eq!(doc["ok"], false);
