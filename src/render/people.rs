@@ -90,6 +90,13 @@ impl<W: std::io::Write> CleanWriter<W> {
 
 impl<W: std::io::Write> std::io::Write for CleanWriter<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // The common case: whole characters, nothing to escape, nothing copied.
+        if self.pending.is_empty()
+            && let Ok(text) = std::str::from_utf8(buf)
+        {
+            self.inner.write_all(clean(text).as_bytes())?;
+            return Ok(buf.len());
+        }
         self.pending.extend_from_slice(buf);
         let valid = match std::str::from_utf8(&self.pending) {
             Ok(s) => s.len(),
