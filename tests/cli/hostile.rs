@@ -340,9 +340,13 @@ fn json_and_csv_keep_del_as_stored_and_csv_cells_never_start_a_formula() {
     );
 
     let json = at(&hb, &["acks", "--format", "json"], T0 + DAY);
-    let people = &json.json()["policies"];
+    // JSON keeps DEL as stored (it needs no escape there), even into a pipe.
     assert!(
-        people.to_string().contains("\\u007f") || json.stdout.contains('\u{7f}'),
+        json.stdout
+            .contains("\"writer_email\": \"=HYPERLINK(\\\"https://x.example\\\")\u{7f}\"")
+            || json
+                .stdout
+                .contains("=HYPERLINK(\\\"https://x.example\\\")\u{7f}"),
         "{}",
         json.stdout
     );
@@ -395,4 +399,40 @@ fn the_feed_stays_well_formed_xml() {
     assert_eq!(build.code, 0, "{build:?}");
     assert!(well_formed(&out.join("feed.xml")).contains("Say when you step away"));
     let _ = METRIC;
+}
+
+#[test]
+fn the_acks_report_shows_a_writers_escapes_escaped() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    git2::Repository::open(hb.path())
+        .unwrap()
+        .config()
+        .unwrap()
+        .set_str("user.name", "Wr\u{1b}]0;x\u{7}iter \u{202e}")
+        .unwrap();
+    let run = at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY);
+    assert_eq!(run.code, 0, "{run:?}");
+    no_raw(&run.stdout);
+    let report = at(&hb, &["acks", "--policy", "stepping-away"], T0 + DAY);
+    no_raw(&report.stdout);
+    assert!(
+        report
+            .stdout
+            .contains("written by Wr\\x1b]0;x\\x07iter \\u202e <ana@example.com>"),
+        "{}",
+        report.stdout
+    );
+    // Positive control: the rest of the line is as it always was.
+    assert!(
+        report.stdout.contains("current  bo  r1 on 2026-01-06"),
+        "{}",
+        report.stdout
+    );
+    // JSON keeps the name as stored.
+    let json = at(&hb, &["acks", "--format", "json"], T0 + DAY);
+    assert!(
+        json.json().to_string().contains("Wr\\u001b]0;x\\u0007iter"),
+        "{}",
+        json.stdout
+    );
 }
