@@ -436,3 +436,43 @@ fn the_acks_report_shows_a_writers_escapes_escaped() {
         json.stdout
     );
 }
+
+#[test]
+fn serve_reports_escapes_escaped() {
+    use std::io::{BufRead, BufReader};
+    let hb = Handbook::new();
+    hb.write("policies/b\u{1b}]0;t\u{7}.yaml", "id: x\n");
+    let home = tempfile::tempdir().unwrap();
+    let out = hb.path().join("out");
+    let mut child = crate::harness::command(
+        hb.path(),
+        home.path(),
+        &["serve", "--port", "0", "--out", out.to_str().unwrap()],
+    )
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .expect("start serve");
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("serving the handbook at") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    no_raw(&seen);
+    assert!(
+        seen.contains("policies/b\\x1b]0;t\\x07.yaml:1:1: error["),
+        "{seen}"
+    );
+    // Positive control: the server started and said where.
+    assert!(
+        seen.contains("serving the handbook at http://127.0.0.1:"),
+        "{seen}"
+    );
+}
