@@ -230,7 +230,7 @@ fn roster() -> Value {
         &["id"],
     );
     // As `validate` reads an address: something, `@`, something, no spaces inside.
-    let email = json!({ "type": "string", "pattern": "^\\s*[^@\\s]+@\\S+\\s*$" });
+    let email = json!({ "type": "string", "pattern": "^[^@\\s]+@\\S+$" });
     let person = object(
         roster::PERSON_KEYS,
         json!({

@@ -253,7 +253,53 @@ fn limit_message(message: &str) -> String {
             "the document expands to too many values (at most {MAX_ALIASES} aliases and {MAX_NODES} values): aliases that multiply (\"billion laughs\") are refused"
         )
     } else {
-        message.to_owned()
+        other_limit(message, &serde_saphyr::Budget::default())
+    }
+}
+
+/// Any other limit of the parser's budget, in words with the limit (never the parser's
+/// debug text, `ScalarBytes { total_scalar_bytes: … }`).
+fn other_limit(message: &str, budget: &serde_saphyr::Budget) -> String {
+    let name: String = message
+        .trim_start_matches("budget breached")
+        .trim_start_matches(':')
+        .trim()
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    match name.as_str() {
+        "ScalarBytes" => format!(
+            "the document's text values add up to more than {} bytes (an alias repeats the text it points at)",
+            budget.max_total_scalar_bytes
+        ),
+        "Events" => format!(
+            "the document is longer than {} parser events",
+            budget.max_events
+        ),
+        "Anchors" => format!(
+            "the document defines more than {} anchors",
+            budget.max_anchors
+        ),
+        "MergeKeys" => format!(
+            "the document has more than {} merge keys (`<<`)",
+            budget.max_merge_keys
+        ),
+        "Documents" => "the file holds more than one YAML document".to_owned(),
+        _ => {
+            // CamelCase to words: `CommentBytes` -> `comment bytes`.
+            let mut words = String::new();
+            for c in name.chars() {
+                if c.is_ascii_uppercase() && !words.is_empty() {
+                    words.push(' ');
+                }
+                words.push(c.to_ascii_lowercase());
+            }
+            if words.is_empty() {
+                "the document is over one of the parser's limits".to_owned()
+            } else {
+                format!("the document is over the parser's limit on {words}")
+            }
+        }
     }
 }
 
@@ -440,6 +486,28 @@ mod tests {
 
     fn err(src: &str) -> ParseError {
         parse(src).expect_err("should not parse")
+    }
+
+    #[test]
+    fn a_limit_is_said_in_words_with_the_limit() {
+        let budget = serde_saphyr::Budget::default();
+        let m = other_limit(
+            "budget breached: ScalarBytes { total_scalar_bytes: 67500002 }",
+            &budget,
+        );
+        assert!(
+            m.contains(&budget.max_total_scalar_bytes.to_string()),
+            "{m}"
+        );
+        assert!(!m.contains('{') && !m.contains("ScalarBytes"), "{m}");
+        let m = other_limit(
+            "budget breached: CommentBytes { comment_bytes: 9 }",
+            &budget,
+        );
+        assert_eq!(
+            m,
+            "the document is over the parser's limit on comment bytes"
+        );
     }
 
     #[test]

@@ -100,6 +100,10 @@ pub enum AckError {
     NoRemote { remote: String },
     #[error("GIT_COMMITTER_DATE=`{0}` is neither `@<seconds since 1970>` nor an RFC 3339 time")]
     BadCommitterDate(String),
+    #[error(
+        "GIT_COMMITTER_DATE=`{0}` is out of range: a time can be recorded only from year -9999 to 9999"
+    )]
+    CommitterDateOutOfRange(String),
 }
 
 pub use context::Context;

@@ -92,7 +92,7 @@ pub fn sign(program: &str, key: &KeySource, payload: &[u8]) -> Result<String, St
 /// Checks that `armored` is a signature of `payload` by `public_key` (one line of a `.pub`
 /// file) in the entries' namespace.
 pub fn verify(public_key: &str, payload: &[u8], armored: &str) -> Result<(), String> {
-    let key = ssh_key::PublicKey::from_openssh(public_key.trim())
+    let key = crate::model::parse_signing_key(public_key)
         .map_err(|e| format!("the roster's key does not read as an SSH public key: {e}"))?;
     let sig = ssh_key::SshSig::from_pem(armored.trim_end().as_bytes())
         .map_err(|e| format!("the signature does not read as an SSH signature: {e}"))?;

@@ -1,6 +1,6 @@
 //! `normsctl ack`: parse, open, record (ack::record), print what was recorded.
 
-use super::{CommandError, Global, note, print};
+use super::{CommandError, Global, note, print_people};
 use clap::Args;
 use normsctl::ack::record::{self, Request};
 use normsctl::render;
@@ -49,5 +49,5 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CommandError> {
         break_lock: args.break_lock,
     };
     let recorded = record::record(&cx, &request, &mut |n| note(&n))?;
-    print(&render::ack::recorded(&recorded))
+    print_people(&render::ack::recorded(&recorded))
 }

@@ -7,6 +7,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use normsctl::ack::report::{Inputs, Query};
 use normsctl::model::ack::State;
 use normsctl::render::acks;
+use normsctl::render::people::CleanWriter;
+use std::io::Write;
 
 /// Who must acknowledge what (as committed at HEAD), who has, who holds a stale
 /// acknowledgement of an older revision, who never did, and what is overdue.
@@ -78,19 +80,20 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
     let inputs = Inputs::gather(&cx, query, &mut |n| note(&n), &|phase| timings.mark(phase))?;
     let report = inputs.report(query);
     timings.mark("status");
-    // Terminal escapes are stripped from what is printed when stdout is not a terminal;
-    // only free text can hold one, so when none does the report goes straight out.
-    let plain = inputs.plain();
     let (needs, tz) = (&inputs.needs, &ws.tz);
     match args.format {
         Format::Human => {
             // The whole handbook lists only who is outstanding; a filter lists everyone.
             let all = args.person.is_some() || args.policy.is_some();
-            stream(plain, |w| {
-                acks::human(w, &report, needs, tz, !inputs.history_known, all)
+            // Text for people: hostile characters shown escaped on the way out.
+            stream(|w| {
+                let mut w = CleanWriter::new(w);
+                acks::human(&mut w, &report, needs, tz, !inputs.history_known, all)?;
+                w.flush()
             })?;
         }
-        Format::Json => stream(plain, |w| {
+        // Machine documents go out byte for byte: their formats escape what they must.
+        Format::Json => stream(|w| {
             acks::json(
                 w,
                 &report,
@@ -100,7 +103,7 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
                 (&inputs.rejected, &inputs.unchecked),
             )
         })?,
-        Format::Csv => stream(plain, |w| acks::csv(w, &report, needs, tz))?,
+        Format::Csv => stream(|w| acks::csv(w, &report, needs, tz))?,
     }
     timings.mark("output");
     eprint_text(&acks::apart(&inputs.rejected, &inputs.unchecked));
@@ -130,17 +133,11 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
 /// stdout is not a terminal (scanning hundreds of megabytes for them takes a third of a
 /// second, so a report with nothing to strip goes straight out).
 fn stream(
-    plain: bool,
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<(), CommandError> {
     use std::io::Write;
-    let done = if plain {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        write(&mut out).and_then(|()| out.flush())
-    } else {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, anstream::stdout().lock());
-        write(&mut out).and_then(|()| out.flush())
-    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let done = write(&mut out).and_then(|()| out.flush());
     match done {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -1,6 +1,6 @@
 //! `normsctl acks evidence`: parse, open, gather (ack::evidence), print the bundle.
 
-use super::{CommandError, Global, print};
+use super::{CommandError, Global, print, print_people};
 use clap::{Args, ValueEnum};
 use normsctl::ack::evidence;
 use normsctl::render;
@@ -34,11 +34,10 @@ pub fn run(global: &Global, args: EvidenceArgs) -> Result<(), CommandError> {
     let generated = jiff::Timestamp::from_second(ws.now()?.as_second())
         .map(|t| t.to_string())
         .unwrap_or_default();
-    let text = match args.format {
-        Format::Json => render::evidence::json(&ev, &generated),
-        Format::Markdown => render::evidence::markdown(&ev),
-    };
-    print(&text)?;
+    match args.format {
+        Format::Json => print(&render::evidence::json(&ev, &generated))?,
+        Format::Markdown => print_people(&render::evidence::markdown(&ev))?,
+    }
     if ev.items.is_empty() {
         return Err(CommandError::Findings);
     }

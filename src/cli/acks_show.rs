@@ -1,6 +1,6 @@
 //! `normsctl acks show`: parse, open, read the entries (ack::report), print them with their texts.
 
-use super::{CommandError, Global, print};
+use super::{CommandError, Global, print_people};
 use clap::Args;
 use normsctl::ack::report;
 use normsctl::render;
@@ -20,7 +20,7 @@ pub fn run(global: &Global, args: ShowArgs) -> Result<(), CommandError> {
     let ws = global.open()?;
     let cx = normsctl::ack::Context::open(&ws)?;
     let entries = report::entries_of(&cx, &args.person, args.policy.as_deref())?;
-    print(&render::ack::shown(
+    print_people(&render::ack::shown(
         &entries,
         &args.person,
         args.policy.as_deref(),

@@ -1,6 +1,6 @@
 //! `normsctl acks sync`: parse, open, sync (ack::sync), print what it did.
 
-use super::{CommandError, Global, print};
+use super::{CommandError, Global, print_people};
 use clap::Args;
 use normsctl::ack::sync;
 use normsctl::render;
@@ -16,5 +16,5 @@ pub fn run(global: &Global, _args: SyncArgs) -> Result<(), CommandError> {
     let cx = normsctl::ack::Context::open(&ws)?;
     let remote = ws.settings.acks.remote.clone();
     let done = sync::sync_as_me(&cx, &remote)?;
-    print(&render::ack::synced(&done, &remote))
+    print_people(&render::ack::synced(&done, &remote))
 }

@@ -1,7 +1,7 @@
 //! `normsctl acks verify`: parse, open, verify (ack::verify), print the verdict.
 
 use super::output::{Format, HumanOrJson};
-use super::{CommandError, Global, eprint_text, print};
+use super::{CommandError, Global, eprint_text, note, print, print_people};
 use clap::Args;
 use normsctl::ack::verify;
 use normsctl::render;
@@ -32,21 +32,19 @@ pub fn run(global: &Global, args: VerifyArgs) -> Result<(), CommandError> {
     }
     if ok && let Err(e) = verify::record_checkpoints(cx.repo, &outcome) {
         // A read-only clone (an auditor's mount) still gets the verdict.
-        eprint_text(&format!(
-            "warning: the checkpoint of this verification cannot be written ({e}); the next run will not know this tip was verified
-"
+        note(&format!(
+            "warning: the checkpoint of this verification cannot be written ({e}); the next run will not know this tip was verified"
         ));
     }
-    let text = match args.output.format {
-        Format::Human => render::verify::human(&outcome),
-        Format::Json => render::verify::json(&outcome),
-    };
-    print(&text)?;
+    match args.output.format {
+        Format::Human => print_people(&render::verify::human(&outcome))?,
+        Format::Json => print(&render::verify::json(&outcome))?,
+    }
     if ok {
         return Ok(());
     }
     if matches!(args.output.format, Format::Human) {
-        eprint_text(&render::verify::problems(&outcome));
+        note(render::verify::problems(&outcome).trim_end());
     }
     Err(CommandError::Findings)
 }

@@ -5,6 +5,7 @@ use super::timings::Timings;
 use super::{CommandError, Global, eprint_text, note};
 use clap::Args;
 use normsctl::load::PolicyCache;
+use normsctl::render::people::Line;
 use normsctl::site::collect::{HistoryViews, MarkdownCache};
 use normsctl::site::session::{self, HistoryState, SiteError, Valid};
 use normsctl::site::{self, output, render};
@@ -22,9 +23,14 @@ pub struct BuildArgs {
     /// Where to write the site (default: site/ in the handbook root)
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Refuse to build while handbook files have uncommitted changes (for publishing)
+    /// Refuse to build while handbook files have uncommitted changes, or untracked or
+    /// ignored files (for publishing)
     #[arg(long)]
     require_clean: bool,
+    /// Render the handbook as committed at this revision (settings, roster, policies,
+    /// templates), reading nothing from the work tree (for publishing what was reviewed)
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
 }
 
 pub fn run(global: &Global, args: BuildArgs) -> Result<(), CommandError> {
@@ -32,6 +38,21 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CommandError> {
     let timings = Timings::from_env();
     let ws = global.open_reporting()?;
     let out = out_dir(&ws, args.out.as_deref())?;
+    // With --rev, the committed tree is written into a folder of its own and built from
+    // there, with that commit as HEAD: nothing in the work tree is read.
+    let exported = match &args.rev {
+        Some(_) => Some(
+            tempfile::Builder::new()
+                .prefix("normsctl-rev-")
+                .tempdir()
+                .map_err(|e| CommandError::env(format!("cannot make a temporary folder: {e}")))?,
+        ),
+        None => None,
+    };
+    let ws = match (&args.rev, &exported) {
+        (Some(rev), Some(dir)) => ws.at_revision(rev, dir.path())?,
+        _ => ws,
+    };
     let now = ws.now()?;
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let handbook = match session::load_valid(&ws.loc, &PolicyCache::default(), color) {
@@ -48,15 +69,17 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CommandError> {
         }
         Err(e) => return Err(e.into()),
     };
-    if args.require_clean {
+    if args.require_clean && args.rev.is_none() {
         let dirty = session::uncommitted(&ws, &handbook.settings)?;
         if !dirty.is_empty() {
-            let mut text = String::from("error: the handbook has uncommitted changes:\n");
+            let mut text = String::from(
+                "error: the handbook has uncommitted changes, or files git does not track:\n",
+            );
             for f in &dirty {
-                text.push_str(&format!("  {f}\n"));
+                text.push_str(&format!("  {}\n", Line(f)));
             }
             text.push_str(
-                "  help: commit them (or build without --require-clean to preview them)\n",
+                "  help: commit them, or remove the untracked and ignored ones (or build without --require-clean to preview them; `--rev HEAD` builds what is committed)\n",
             );
             eprint_text(&text);
             return Err(CommandError::Findings);

@@ -8,6 +8,7 @@ use normsctl::ack::sync::SyncError;
 use normsctl::diag::Finding;
 use normsctl::history::HistoryError;
 use normsctl::load::LoadError;
+use normsctl::render::people::{Line, Shown};
 use normsctl::scaffold::ScaffoldError;
 use normsctl::scaffold::new::NewError;
 use normsctl::site::output::OutputError;
@@ -64,9 +65,10 @@ impl CommandError {
         match self {
             CommandError::Findings => ExitCode::from(1),
             CommandError::Env { message, hint } => {
+                let message = Shown(&message);
                 let _ = writeln!(err, "{style}error{style:#}: {message}");
                 if let Some(hint) = hint {
-                    let _ = writeln!(err, "  help: {hint}");
+                    let _ = writeln!(err, "  help: {}", Shown(&hint));
                 }
                 ExitCode::from(2)
             }
@@ -84,9 +86,14 @@ impl CommandError {
                     .map_or("normsctl.yaml", |f| f.file.as_str());
                 let _ = writeln!(
                     err,
-                    "{style}error{style:#}: {file} has errors, and this command will not run on defaults in their place"
+                    "{style}error{style:#}: {} has errors, and this command will not run on defaults in their place",
+                    Line(file)
                 );
-                let _ = writeln!(err, "  help: fix {file} (`normsctl validate` checks it)");
+                let _ = writeln!(
+                    err,
+                    "  help: fix {} (`normsctl validate` checks it)",
+                    Line(file)
+                );
                 ExitCode::from(2)
             }
         }
@@ -149,9 +156,11 @@ impl From<WorkspaceError> for CommandError {
             WorkspaceError::UnknownRevision(_) => CommandError::env(e.to_string()).with_hint(
                 "name a branch, tag or commit id (`git log --oneline` lists them); in CI, fetch it first (`fetch-depth: 0`)",
             ),
-            WorkspaceError::CurrentDir(_) | WorkspaceError::SourceDateEpoch(_) => {
-                CommandError::env(e.to_string())
-            }
+            WorkspaceError::CommittedLink(_) => CommandError::env(e.to_string())
+                .with_hint("commit the file itself in place of the link"),
+            WorkspaceError::CurrentDir(_)
+            | WorkspaceError::SourceDateEpoch(_)
+            | WorkspaceError::Export(_) => CommandError::env(e.to_string()),
         }
     }
 }
@@ -292,6 +301,8 @@ impl From<NewError> for CommandError {
     fn from(e: NewError) -> CommandError {
         match e {
             NewError::Load(e) => e.into(),
+            NewError::ThroughLink(_) => CommandError::env(e.to_string())
+                .with_hint("pass a --dir that is a real folder inside the policies folder"),
             NewError::BadId(_) => {
                 CommandError::env(e.to_string()).with_hint(normsctl::rules::decode::ID_SHAPE_HINT)
             }

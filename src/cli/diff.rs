@@ -1,6 +1,6 @@
 //! `normsctl diff`: parse, open, compare two states (history::compare), print.
 
-use super::{CommandError, Global, print};
+use super::{CommandError, Global, print, print_people, print_styled};
 use clap::{Args, ValueEnum};
 use normsctl::diag::did_you_mean;
 use normsctl::history::compare::{Entry, compare_handbooks};
@@ -94,12 +94,11 @@ pub fn run(global: &Global, args: DiffArgs) -> Result<(), CommandError> {
         .filter(|e| args.policy.as_ref().is_none_or(|id| &e.id == id))
         .collect();
     let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-    let text = match args.format {
-        Format::Human => diff::human(&entries, &from, &to, color),
-        Format::Json => diff::json(&entries, &from, &to),
-        Format::Markdown => diff::markdown(&entries, &from, &to),
-    };
-    print(&text)?;
+    match args.format {
+        Format::Human => print_styled(&diff::human(&entries, &from, &to, color))?,
+        Format::Json => print(&diff::json(&entries, &from, &to))?,
+        Format::Markdown => print_people(&diff::markdown(&entries, &from, &to))?,
+    }
     if args.exit_code && !entries.is_empty() {
         return Err(CommandError::Findings);
     }

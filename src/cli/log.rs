@@ -1,7 +1,7 @@
 //! `normsctl log`: parse, open, walk (Workspace::walk), print.
 
 use super::output::{Format, HumanOrJson};
-use super::{CommandError, Global, parse_time, print};
+use super::{CommandError, Global, note, parse_time, print, print_styled};
 use clap::Args;
 use normsctl::history::Revision;
 use normsctl::render::{Palette, log};
@@ -45,16 +45,21 @@ pub fn run(global: &Global, args: LogArgs) -> Result<(), CommandError> {
         .filter(|r| since.is_none_or(|s| r.landed.seconds >= s))
         .filter(|r| until.is_none_or(|u| r.landed.seconds <= u))
         .collect();
-    let text = match args.output.format {
-        Format::Human => log::human(
+    for commit in log::unknown_times(&shown) {
+        note(&format!(
+            "warning: commit {} has a time out of range; it is shown as landed at an unknown time",
+            &commit[..10]
+        ));
+    }
+    match args.output.format {
+        Format::Human => print_styled(&log::human(
             &shown,
             &ws.tz,
             &ws.settings.timezone,
             Palette { color: true },
-        ),
-        Format::Json => log::json(&shown, &ws.tz),
-    };
-    print(&text)?;
+        ))?,
+        Format::Json => print(&log::json(&shown, &ws.tz))?,
+    }
     ws.release();
     std::mem::forget(revisions);
     Ok(())

@@ -29,6 +29,7 @@ mod validate_forge;
 use clap::{Args, Parser, Subcommand};
 pub use command_error::CommandError;
 use normsctl::render::findings::{self, Palette};
+use normsctl::render::people;
 use normsctl::workspace::Workspace;
 use normsctl::workspace::git::{self as git_switches, Trust};
 use std::path::PathBuf;
@@ -130,23 +131,45 @@ fn parse_time(text: &str, tz: &jiff::tz::TimeZone, end_of_day: bool) -> Result<i
         ))
     };
     let date: jiff::civil::Date = text.parse().map_err(|_| bad())?;
+    // A real date whose day cannot be placed in time (its end lies past year 9999).
+    let out_of_range = || {
+        CommandError::env(format!(
+            "`{text}` is out of range: times end at 9999-12-30, so ask about 9999-12-29 or earlier"
+        ))
+    };
     let day = if end_of_day {
-        date.tomorrow().map_err(|_| bad())?
+        date.tomorrow().map_err(|_| out_of_range())?
     } else {
         date
     };
     let start = day
         .to_zoned(tz.clone())
-        .map_err(|_| bad())?
+        .map_err(|_| out_of_range())?
         .timestamp()
         .as_second();
     Ok(if end_of_day { start - 1 } else { start })
 }
 
-/// Writes to stdout, stripping colour when stdout is not a terminal or NO_COLOR is set.
+/// Writes a machine document (JSON, CSV, SARIF, workflow commands, Markdown) to stdout
+/// byte for byte: its format escapes what it must, and nothing is stripped from it.
 fn print(text: &str) -> Result<(), CommandError> {
-    use std::io::Write;
-    let mut out = anstream::stdout();
+    write_out(&mut std::io::stdout(), text)
+}
+
+/// Writes text for people whose values the renderer already passed through
+/// [`people::clean`], with the tool's own colour (stripped when stdout is not a terminal
+/// or NO_COLOR is set).
+fn print_styled(text: &str) -> Result<(), CommandError> {
+    write_out(&mut anstream::stdout(), text)
+}
+
+/// Writes text for people that carries no colour of its own, every hostile character
+/// shown escaped ([`people::clean`]), whatever stdout is.
+fn print_people(text: &str) -> Result<(), CommandError> {
+    write_out(&mut std::io::stdout(), &people::clean(text))
+}
+
+fn write_out(out: &mut dyn std::io::Write, text: &str) -> Result<(), CommandError> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -156,14 +179,16 @@ fn print(text: &str) -> Result<(), CommandError> {
     }
 }
 
-/// Text for people on stderr, as it is (colour stripped where stderr is no terminal).
+/// Text for people on stderr whose values are already clean, with the tool's colour
+/// (stripped where stderr is no terminal).
 fn eprint_text(text: &str) {
     use std::io::Write;
     let _ = anstream::stderr().write_all(text.as_bytes());
 }
 
-/// A note for people on stderr (never on stdout, which may be a machine's document).
+/// A note for people on stderr (never on stdout, which may be a machine's document), every
+/// hostile character shown escaped.
 fn note(text: &str) {
     use std::io::Write;
-    let _ = writeln!(anstream::stderr(), "{text}");
+    let _ = writeln!(std::io::stderr(), "{}", people::clean(text));
 }

@@ -1,6 +1,6 @@
 //! `normsctl new`: parse, open, write the skeleton (scaffold::new), print its path.
 
-use super::{CommandError, Global, note, print};
+use super::{CommandError, Global, note, print_people};
 use normsctl::model::Kind;
 use normsctl::scaffold::new::{self, Request};
 use std::path::PathBuf;
@@ -38,7 +38,7 @@ pub fn run(global: &Global, args: NewArgs) -> Result<(), CommandError> {
             owner: args.owner.as_deref(),
         },
     )?;
-    print(&format!("{shown}\n"))?;
+    print_people(&format!("{shown}\n"))?;
     note(&format!(
         "created {shown}: fill in the title, summary and body, then `normsctl validate`"
     ));

@@ -5,6 +5,7 @@ use super::build::out_dir;
 use super::timings::Timings;
 use super::{CommandError, Global, note};
 use clap::Args;
+use normsctl::render::people::Shown;
 use normsctl::site::output;
 use normsctl::site::server::{self, Live};
 use normsctl::site::session::{Session, SiteError};
@@ -107,8 +108,8 @@ fn rebuild(session: &mut Session, changes: Changes) -> Result<usize, String> {
         Err(SiteError::Invalid(report)) => Err(report),
         Err(e) => Err(match CommandError::from(e) {
             CommandError::Env { message, hint } => match hint {
-                Some(h) => format!("error: {message}\n  help: {h}\n"),
-                None => format!("error: {message}\n"),
+                Some(h) => format!("error: {}\n  help: {}\n", Shown(&message), Shown(&h)),
+                None => format!("error: {}\n", Shown(&message)),
             },
             _ => "error: the build failed\n".into(),
         }),

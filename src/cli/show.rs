@@ -1,7 +1,7 @@
 //! `normsctl show`: parse, open, find the text at a moment (history::standing), print.
 
 use super::output::{Format, HumanOrJson};
-use super::{CommandError, Global, note, parse_time, print};
+use super::{CommandError, Global, note, parse_time, print, print_people};
 use clap::Args;
 use normsctl::diag::did_you_mean;
 use normsctl::history::standing;
@@ -68,19 +68,29 @@ pub fn run(global: &Global, args: ShowArgs) -> Result<(), CommandError> {
         moment,
         &ws.tz,
     );
+    if answer.revision.is_some_and(|r| !r.landed.known()) {
+        note(
+            "warning: the commit that landed this text has a time out of range; it is shown as unknown",
+        );
+    }
     if let Some(n) = show::standing_note(&args.id, &answer, &ws.tz, &ws.settings.timezone) {
         note(&n);
     }
-    let out = match args.output.format {
-        Format::Human => show::human(
+    match args.output.format {
+        Format::Human => print_people(&show::human(
             &args.id,
             &answer,
             text.as_deref(),
             &summary,
             &ws.tz,
             &ws.settings.timezone,
-        ),
-        Format::Json => show::json(&args.id, moment, &answer, text.as_deref(), &ws.tz),
-    };
-    print(&out)
+        )),
+        Format::Json => print(&show::json(
+            &args.id,
+            moment,
+            &answer,
+            text.as_deref(),
+            &ws.tz,
+        )),
+    }
 }

@@ -1,6 +1,6 @@
 //! `normsctl validate`: parse, open, load and check (validate), print the findings.
 
-use super::{CommandError, Global, print, validate_forge};
+use super::{CommandError, Global, print, print_styled, validate_forge};
 use clap::{Args, ValueEnum};
 use normsctl::render::findings::{self, Palette};
 use normsctl::render::{gitlab, junit, sarif};
@@ -52,7 +52,14 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CommandError> {
     }
     findings.sort();
     let text = match args.format {
-        Format::Human => findings::human(&findings, loaded.files, Palette { color: true }),
+        Format::Human => {
+            print_styled(&findings::human(
+                &findings,
+                loaded.files,
+                Palette { color: true },
+            ))?;
+            String::new()
+        }
         Format::Json => findings::json(&findings, loaded.files),
         Format::Github => findings::github(&findings),
         Format::Sarif => sarif::sarif(

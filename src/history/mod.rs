@@ -62,7 +62,15 @@ impl Stamp {
         }
     }
 
-    /// The moment as a zoned time in its own offset.
+    /// Whether the moment can be placed on a calendar (git stores any 64-bit number of
+    /// seconds; one past year 9999 cannot). An unknown moment is shown as unknown, and a
+    /// text that landed at one is never in force because of it.
+    pub fn known(self) -> bool {
+        jiff::Timestamp::from_second(self.seconds).is_ok()
+    }
+
+    /// The moment as a zoned time in its own offset (check [`Stamp::known`] first: an
+    /// unknown moment gives 1970 here).
     pub fn zoned(self) -> jiff::Zoned {
         let ts = jiff::Timestamp::from_second(self.seconds).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let offset = jiff::tz::Offset::from_seconds(self.offset_minutes * 60)

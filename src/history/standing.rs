@@ -72,7 +72,8 @@ pub fn at<'h>(
 ) -> At<'h> {
     let mut landed: Vec<&Revision> = history
         .iter()
-        .filter(|r| r.id == id && r.landed.seconds <= at)
+        // A change whose landing time is unknown (out of range) never counts as landed.
+        .filter(|r| r.id == id && r.landed.known() && r.landed.seconds <= at)
         .collect();
     // Oldest first; the walk's order breaks ties between commits with equal times.
     landed.reverse();

@@ -168,8 +168,10 @@ impl<'a> Decoder<'a> {
 
     /// A whole number from `min` to `max`.
     pub fn int_in(&mut self, key: &str, node: &Node, min: i128, max: u32) -> Option<Located<u32>> {
+        // The upper bound is said even when it is only the type's (4,294,967,295), so a
+        // number past it is never a mystery.
         let range = if max == u32::MAX {
-            format!("a whole number from {min}")
+            format!("a whole number from {min} to {}", thousands(max))
         } else {
             format!("a whole number from {min} to {max}")
         };
@@ -285,4 +287,17 @@ impl<'a> Decoder<'a> {
             }
         }
     }
+}
+
+/// `4294967295` as `4,294,967,295`.
+fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -104,7 +104,8 @@ impl Location {
         Location::with_work_tree(root, work_tree)
     }
 
-    fn with_work_tree(root: PathBuf, work_tree: Option<PathBuf>) -> Location {
+    /// A location for a root folder inside a known work tree top (both canonical).
+    pub fn with_work_tree(root: PathBuf, work_tree: Option<PathBuf>) -> Location {
         let prefix = work_tree
             .as_ref()
             .and_then(|top| root.strip_prefix(top).ok())
@@ -331,6 +332,20 @@ fn policy_files(loc: &Location, dir: &Path, findings: &mut Vec<Finding>) -> Vec<
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() && is_yaml(e.path()) => files.push(e.into_path()),
+            // A pipe, socket or device named like a policy: reading it could block forever,
+            // and skipping it would hide a policy the author meant to write.
+            Ok(e) if !e.file_type().is_dir() && is_yaml(e.path()) => {
+                let name = loc.display(e.path().strip_prefix(&loc.root).unwrap_or(e.path()));
+                findings.push(
+                    Finding::new(
+                        &rules::UNREADABLE,
+                        &name,
+                        Pos::START,
+                        "not a regular file (a pipe, a socket or a device)",
+                    )
+                    .hint("replace it with a YAML file"),
+                );
+            }
             Ok(_) => {}
             Err(e) => {
                 let path = e

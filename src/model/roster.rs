@@ -49,3 +49,10 @@ impl Roster {
         self.roles.iter().find(|r| r.id.value == id)
     }
 }
+
+/// A roster's `signing_key` (one line of a `.pub` file) as the SSH public key it names: the
+/// one reading both `validate` and the ledger's verification use, so a key that validates
+/// is a key that verifies.
+pub fn parse_signing_key(text: &str) -> Result<ssh_key::PublicKey, ssh_key::Error> {
+    ssh_key::PublicKey::from_openssh(text.trim())
+}

@@ -2,6 +2,8 @@
 //! (JSON) and pull-request comments (Markdown).
 
 use super::json;
+use super::markdown as md;
+use super::people::{Line, Shown, clean, one_line};
 use crate::diff::{self, Chunk, Op};
 use crate::history::Change;
 use crate::history::compare::Entry;
@@ -60,8 +62,8 @@ pub fn human(entries: &[Entry], from: &Side, to: &Side, color: bool) -> String {
     let short = |s: &Side| {
         s.commit
             .as_deref()
-            .map(|c| format!("{} ({})", s.label, &c[..10]))
-            .unwrap_or_else(|| s.label.clone())
+            .map(|c| format!("{} ({})", Line(&s.label), &c[..10]))
+            .unwrap_or_else(|| one_line(&s.label).into_owned())
     };
     let _ = writeln!(out, "{} -> {}", short(from), short(to));
     if entries.is_empty() {
@@ -84,9 +86,9 @@ pub fn human(entries: &[Entry], from: &Side, to: &Side, color: bool) -> String {
             out,
             "\n{bold}{:<9}{bold:#} {bold}{}{bold:#}  {}  {}",
             e.change.as_str(),
-            e.id,
+            Line(&e.id),
             revisions(e),
-            where_(e)
+            Line(&where_(e))
         );
         if let Some(warning) = unraised(e) {
             let _ = writeln!(out, "  {red}warning:{red:#} {warning}");
@@ -95,21 +97,22 @@ pub fn human(entries: &[Entry], from: &Side, to: &Side, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "  {}: {red}{}{red:#} -> {green}{}{green:#}",
-                f.path,
-                diff::display(f.old.as_ref()),
-                diff::display(f.new.as_ref())
+                Line(&f.path),
+                Line(&diff::display(f.old.as_ref())),
+                Line(&diff::display(f.new.as_ref()))
             );
         }
         if let Some(body) = &e.diff.body {
             out.push_str("  body:\n");
             let mark = |op: Op, text: &str| match (op, color) {
-                (Op::Insert, true) => format!("{green}{text}{green:#}"),
-                (Op::Delete, true) => format!("{red}{text}{red:#}"),
-                (Op::Insert, false) => format!("{{+{text}+}}"),
-                (Op::Delete, false) => format!("[-{text}-]"),
-                (Op::Equal, _) => text.to_owned(),
+                (Op::Insert, true) => format!("{green}{}{green:#}", Shown(text)),
+                (Op::Delete, true) => format!("{red}{}{red:#}", Shown(text)),
+                (Op::Insert, false) => format!("{{+{}+}}", Shown(text)),
+                (Op::Delete, false) => format!("[-{}-]", Shown(text)),
+                (Op::Equal, _) => clean(text).into_owned(),
             };
-            for line in in_context(marked_lines(body, |t| t.to_owned(), mark)) {
+            let plain = |t: &str| clean(t).into_owned();
+            for line in in_context(marked_lines(body, plain, mark)) {
                 let _ = writeln!(out, "    {}", line.as_deref().unwrap_or("…"));
             }
         }
@@ -156,7 +159,7 @@ pub fn markdown(entries: &[Entry], from: &Side, to: &Side) -> String {
     let mut out = String::new();
     let label = |s: &Side| match &s.commit {
         Some(c) => format!("`{}` ({})", code(&s.label), &c[..10]),
-        None => s.label.clone(),
+        None => md::text(&s.label),
     };
     let _ = writeln!(
         out,
@@ -218,11 +221,8 @@ pub fn markdown(entries: &[Entry], from: &Side, to: &Side) -> String {
     out
 }
 
-/// Text for inside a Markdown code span (backticks cannot be escaped there).
 fn code(text: &str) -> String {
-    text.replace('`', "'")
-        .replace('|', "\\|")
-        .replace('\n', " ")
+    md::code(text)
 }
 
 /// The body's word diff as lines, each saying whether it holds a change. `plain` renders
@@ -248,9 +248,11 @@ fn marked_lines(
             line.0 = true;
             let lead = &part[..part.len() - part.trim_start().len()];
             let tail = &part[part.trim_end().len()..];
-            line.1.push_str(lead);
+            // The white space around a change is kept text: `plain` escapes it too (a
+            // carriage return is white space to `trim`).
+            line.1.push_str(&plain(lead));
             line.1.push_str(&mark(c.op, trimmed));
-            line.1.push_str(tail);
+            line.1.push_str(&plain(tail));
         }
     }
     while lines
@@ -283,20 +285,7 @@ fn in_context(lines: Vec<(bool, String)>) -> Vec<Option<String>> {
 }
 
 fn escape_md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '~' | '[' | ']' | '#' | '|' | '!' | '(' | ')' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            _ => out.push(ch),
-        }
-    }
-    out
+    md::text(text)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `acks evidence`: the dispute bundle as Markdown (to attach to a ticket) or JSON.
 
 use super::json;
+use super::markdown as md;
 use crate::model::ack::Evidence;
 use serde_json::json;
 use std::fmt::Write;
@@ -70,15 +71,20 @@ fn fence(text: &str) -> String {
 /// The bundle as Markdown.
 pub fn markdown(ev: &Evidence) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# Evidence: {} and {}\n", ev.person, ev.policy);
+    let _ = writeln!(
+        out,
+        "# Evidence: {} and {}\n",
+        md::text(&ev.person),
+        md::text(&ev.policy)
+    );
     let _ = writeln!(
         out,
         "- Handbook HEAD: `{}`; current revision: {}",
-        ev.head,
+        md::code(&ev.head.to_string()),
         ev.current_revision
             .map_or_else(|| "none (retired)".to_owned(), |r| format!("r{r}"))
     );
-    let _ = writeln!(out, "- Status: **{}**", ev.status);
+    let _ = writeln!(out, "- Status: **{}**", md::text(ev.status));
     let _ = writeln!(
         out,
         "- Ledger: {}\n",
@@ -87,7 +93,7 @@ pub fn markdown(ev: &Evidence) -> String {
         } else {
             format!(
                 "FAILS verification: {}",
-                ev.first_problem.as_deref().unwrap_or("")
+                md::text(ev.first_problem.as_deref().unwrap_or(""))
             )
         }
     );
@@ -95,7 +101,8 @@ pub fn markdown(ev: &Evidence) -> String {
         let _ = writeln!(
             out,
             "{} has no acknowledgement of {} in this clone's ledger.",
-            ev.person, ev.policy
+            md::text(&ev.person),
+            md::text(&ev.policy)
         );
     }
     for (n, i) in ev.items.iter().enumerate() {
@@ -106,44 +113,88 @@ pub fn markdown(ev: &Evidence) -> String {
             n + 1,
             e.revision
         );
-        let _ = writeln!(out, "- Recorded (as the writer says): {}", e.time);
+        let _ = writeln!(
+            out,
+            "- Recorded (as the writer says): {}",
+            md::text(&e.time.to_string())
+        );
         match (&i.witnessed, &i.ledger_commit) {
             (Some((tag, time)), _) => {
-                let _ = writeln!(out, "- Witnessed: by {time} (`{tag}`)");
+                let _ = writeln!(
+                    out,
+                    "- Witnessed: by {} (`{}`)",
+                    md::text(time),
+                    md::code(tag)
+                );
             }
             (None, Some(c)) => {
                 let _ = writeln!(
                     out,
-                    "- Witnessed: not yet (no witness tag holds ledger commit `{c}`)"
+                    "- Witnessed: not yet (no witness tag holds ledger commit `{}`)",
+                    md::code(c)
                 );
             }
             (None, None) => {}
         }
         for w in &i.time_warnings {
-            let _ = writeln!(out, "- **Warning**: {w}");
+            let _ = writeln!(out, "- **Warning**: {}", md::text(w));
         }
         if let Some(r) = &e.revokes {
             let _ = writeln!(
                 out,
-                "- **A revocation** of entry `{r}`: this entry withdraws it"
+                "- **A revocation** of entry `{}`: this entry withdraws it",
+                md::code(r)
             );
         }
         if let Some((by, why)) = &i.revoked_by {
-            let _ = writeln!(out, "- **Revoked** by entry `{by}`: {why}");
+            let _ = writeln!(
+                out,
+                "- **Revoked** by entry `{}`: {}",
+                md::code(by),
+                md::text(why)
+            );
         }
-        let _ = writeln!(out, "- Handbook commit: `{}`", e.commit);
-        let _ = writeln!(out, "- Text: `{}` (blob `{}`)", e.path, e.blob);
+        let _ = writeln!(
+            out,
+            "- Handbook commit: `{}`",
+            md::code(&e.commit.to_string())
+        );
+        let _ = writeln!(
+            out,
+            "- Text: `{}` (blob `{}`)",
+            md::code(&e.path.to_string()),
+            md::code(&e.blob.to_string())
+        );
         if let Some((commit, time)) = &i.landed {
-            let _ = writeln!(out, "- That text landed: {time} in `{commit}`");
+            let _ = writeln!(
+                out,
+                "- That text landed: {} in `{}`",
+                md::text(&time.to_string()),
+                md::code(&commit.to_string())
+            );
         }
-        let _ = write!(out, "- Written by: {} <{}>", e.writer.name, e.writer.email);
+        let _ = write!(
+            out,
+            "- Written by: {} ({})",
+            md::text(&e.writer.name),
+            md::text(&e.writer.email)
+        );
         if i.by_other {
-            let _ = write!(out, " — **not {} themself**", e.person);
+            let _ = write!(
+                out,
+                " — **not {} themself**",
+                md::text(&e.person.to_string())
+            );
         }
         out.push('\n');
-        let _ = writeln!(out, "- Entry: `{}` ({})", i.entry.id, e.tool);
+        let _ = writeln!(
+            out,
+            "- Entry: `{}` ({})",
+            md::code(&i.entry.id.to_string()),
+            md::text(&e.tool.to_string())
+        );
         if let Some(note) = &e.note {
-            let _ = writeln!(out, "- Note: {note}");
+            let _ = writeln!(out, "- Note: {}", md::text(note));
         }
         let _ = writeln!(
             out,
@@ -159,7 +210,7 @@ pub fn markdown(ev: &Evidence) -> String {
             "- Verification: {}\n",
             match &i.check.problem {
                 None => "entry verified".to_owned(),
-                Some(p) => format!("FAILED: {p}"),
+                Some(p) => format!("FAILED: {}", md::text(&p.to_string())),
             }
         );
         let _ = writeln!(out, "### Text acknowledged\n");

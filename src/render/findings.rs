@@ -3,6 +3,7 @@
 //! ([`super::sarif`], [`super::junit`], [`super::gitlab`]). Each renderer returns a
 //! string; the CLI writes it.
 
+use super::people::Line;
 use crate::diag::{Counts, Finding, Severity};
 use serde_json::json;
 use std::fmt::Write;
@@ -63,16 +64,16 @@ pub fn lines(findings: &[Finding], palette: Palette) -> String {
             "{}: {}: {}",
             palette.paint(
                 Style::new().bold(),
-                &format!("{}:{}:{}", f.file, f.pos.line, f.pos.column)
+                &format!("{}:{}:{}", Line(&f.file), f.pos.line, f.pos.column)
             ),
             palette.paint(sev_style, &format!("{}[{}]", f.severity, f.rule.name)),
-            f.message
+            Line(&f.message)
         );
         let _ = writeln!(
             out,
             "  {} {}",
             palette.paint(Style::new().fg_color(Some(AnsiColor::Cyan.into())), "help:"),
-            f.help()
+            Line(f.help())
         );
     }
     out
@@ -125,10 +126,15 @@ pub fn github(findings: &[Finding]) -> String {
     out
 }
 
+/// Workflow-command data: `%`, CR and LF percent-encoded as GitHub reads them, and every
+/// other control shown escaped (`\x1b`), so the runner's log never obeys one and nothing
+/// is dropped from what is quoted.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::people::clean(&s).into_owned()
 }
 
 fn escape_property(s: &str) -> String {
@@ -175,6 +181,27 @@ mod renders {
             human(&[], 1, Palette::default()),
             "ok: 1 file checked, no problems\n"
         );
+    }
+
+    #[test]
+    fn values_are_escaped_and_the_tools_own_colour_is_kept() {
+        let hostile = vec![Finding::new(
+            &UNKNOWN_KEY,
+            "policies/a\nb.yaml",
+            Pos { line: 1, column: 1 },
+            "unknown key `\u{1b}]0;x\u{7}` in a policy",
+        )];
+        let text = human(&hostile, 1, Palette { color: true });
+        // The tool's bold and red are written as escape sequences...
+        assert!(text.contains("\u{1b}[1m"), "{text:?}");
+        assert!(
+            text.contains("\u{1b}[31m") || text.contains("\u{1b}[1m\u{1b}[31m"),
+            "{text:?}"
+        );
+        // ...the value's never: it is shown escaped, and the file name keeps one line.
+        assert!(text.contains("unknown key `\\x1b]0;x\\x07`"), "{text:?}");
+        assert!(text.contains("policies/a\\x0ab.yaml:1:1"), "{text:?}");
+        assert!(!text.contains("\u{1b}]0;"), "{text:?}");
     }
 
     #[test]

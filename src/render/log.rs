@@ -1,10 +1,25 @@
 //! `log`: the revision history, one block per landing commit (human) or one document
 //! (JSON).
 
+use super::people::Line;
 use super::time::{Time, in_zone};
 use super::{Palette, json};
 use crate::history::Revision;
 use std::fmt::Write;
+
+/// How a moment that cannot be placed on a calendar is shown (never as 1970).
+pub const UNKNOWN: &str = "at an unknown time (the commit's time is out of range)";
+
+/// Commits among `revisions` whose landing time is out of range: what `log` warns about.
+pub fn unknown_times(revisions: &[&Revision]) -> Vec<String> {
+    let mut out: Vec<String> = revisions
+        .iter()
+        .filter(|r| !r.landed.known())
+        .map(|r| r.commit.to_string())
+        .collect();
+    out.dedup();
+    out
+}
 
 /// One block per landing commit: when it landed (the team's zone and UTC), the commit and
 /// its subject, who wrote the changes, then one line per policy it changed.
@@ -17,11 +32,18 @@ pub fn human(
     let mut out = String::new();
     let bold = palette.style(anstyle::Style::new().bold());
     let by = |r: &Revision| {
+        let written = if r.authored.known() {
+            r.authored
+                .zoned()
+                .strftime("%Y-%m-%d %H:%M %:z")
+                .to_string()
+        } else {
+            UNKNOWN.to_owned()
+        };
         format!(
-            "{} <{}>, written {}",
-            r.author_name,
-            r.author_email,
-            r.authored.zoned().strftime("%Y-%m-%d %H:%M %:z")
+            "{} <{}>, written {written}",
+            Line(&r.author_name),
+            Line(&r.author_email),
         )
     };
     for group in revisions.chunk_by(|a, b| a.commit == b.commit) {
@@ -33,12 +55,16 @@ pub fn human(
         } else {
             format!(" ({})", utc.strftime("%Y-%m-%d %H:%M UTC"))
         };
+        let landed = if first.landed.known() {
+            format!("{} {tz_name}{also_utc}", local.strftime("%Y-%m-%d %H:%M"))
+        } else {
+            UNKNOWN.to_owned()
+        };
         let _ = writeln!(
             out,
-            "{bold}{}{bold:#}  landed {} {tz_name}{also_utc}  {}",
+            "{bold}{}{bold:#}  landed {landed}  {}",
             &first.commit.to_string()[..10],
-            local.strftime("%Y-%m-%d %H:%M"),
-            first.subject
+            Line(&first.subject)
         );
         let one_author = group.iter().all(|r| by(r) == by(first));
         if one_author {
@@ -52,7 +78,7 @@ pub fn human(
             let moved = r
                 .old_path
                 .as_ref()
-                .map(|p| format!(" (from {p})"))
+                .map(|p| format!(" (from {})", Line(p)))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
@@ -60,7 +86,7 @@ pub fn human(
                 r.change.as_str(),
                 revision,
                 r.id,
-                r.path
+                Line(&r.path)
             );
             if !one_author {
                 let _ = writeln!(out, "{:>20}by {}", "", by(r));

@@ -14,6 +14,8 @@ pub mod gitlab;
 pub mod json;
 pub mod junit;
 pub mod log;
+pub mod markdown;
+pub mod people;
 pub mod rules_doc;
 pub mod sarif;
 pub mod show;

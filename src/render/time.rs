@@ -8,16 +8,19 @@ pub fn in_zone(stamp: Stamp, tz: &TimeZone) -> jiff::Zoned {
     stamp.zoned().with_time_zone(tz.clone())
 }
 
-/// Unix seconds as `YYYY-MM-DD HH:MM <zone name>` in `tz` (`-` when there is none).
+/// Unix seconds as `YYYY-MM-DD HH:MM <zone name>` in `tz` (`-` when there is none,
+/// `unknown` when it is out of range: never 1970).
 pub fn moment(seconds: Option<i64>, tz: &TimeZone, tz_name: &str) -> String {
-    seconds
-        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+    let Some(seconds) = seconds else {
+        return "-".into();
+    };
+    jiff::Timestamp::from_second(seconds)
         .map(|t| {
             t.to_zoned(tz.clone())
                 .strftime(&format!("%Y-%m-%d %H:%M {tz_name}"))
                 .to_string()
         })
-        .unwrap_or_else(|| "-".into())
+        .unwrap_or_else(|_| "unknown (out of range)".into())
 }
 
 /// Unix seconds as the date in `tz`.
@@ -41,22 +44,33 @@ pub fn rfc3339(seconds: i64, tz: &TimeZone) -> String {
 /// A moment as JSON: in its own offset, in UTC, in the team's zone, and as Unix seconds.
 #[derive(Debug, serde::Serialize)]
 pub struct Time {
-    time: String,
-    utc: String,
-    local: String,
+    /// `null` when the moment cannot be placed on a calendar (out of range).
+    time: Option<String>,
+    utc: Option<String>,
+    local: Option<String>,
     unix: i64,
 }
 
 impl Time {
     pub fn of(stamp: Stamp, tz: &TimeZone) -> Time {
+        if !stamp.known() {
+            return Time {
+                time: None,
+                utc: None,
+                local: None,
+                unix: stamp.seconds,
+            };
+        }
         let zoned = stamp.zoned();
         Time {
-            time: zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-            utc: zoned.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            local: zoned
-                .with_time_zone(tz.clone())
-                .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string(),
+            time: Some(zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()),
+            utc: Some(zoned.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            local: Some(
+                zoned
+                    .with_time_zone(tz.clone())
+                    .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                    .to_string(),
+            ),
             unix: stamp.seconds,
         }
     }

@@ -77,14 +77,18 @@ pub fn problems(outcome: &Outcome) -> String {
 
 /// The entries in a newer format than this version reads, one line each (at most 20).
 pub fn newer(outcome: &Outcome) -> String {
+    use super::people::one_line;
     let mut out = String::new();
     for p in outcome.newer.iter().take(20) {
         let _ = writeln!(
             out,
             "  {}{}: {}",
             &p.commit.to_string()[..10],
-            p.path.as_ref().map(|p| format!(" {p}")).unwrap_or_default(),
-            p.message
+            p.path
+                .as_ref()
+                .map(|p| format!(" {}", one_line(p)))
+                .unwrap_or_default(),
+            one_line(&p.message)
         );
     }
     if outcome.newer.len() > 20 {

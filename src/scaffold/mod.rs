@@ -211,3 +211,20 @@ pub fn title_from_id(id: &str) -> String {
         None => String::new(),
     }
 }
+
+/// The first folder from `root` (exclusive) down to `folder` (inclusive) that is a symbolic
+/// link, if any: `new` never writes through one, wherever it points.
+pub fn link_on_the_way(
+    root: &std::path::Path,
+    folder: &std::path::Path,
+) -> Option<std::path::PathBuf> {
+    let rel = folder.strip_prefix(root).ok()?;
+    let mut at = root.to_path_buf();
+    for part in rel.components() {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(at);
+        }
+    }
+    None
+}

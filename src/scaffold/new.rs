@@ -24,6 +24,8 @@ pub enum NewError {
     NoOwner,
     #[error("--dir {} leaves the policies folder", .0.display())]
     DirLeaves(PathBuf),
+    #[error("{0} is a symbolic link: `new` never writes through one")]
+    ThroughLink(String),
     #[error(transparent)]
     Load(#[from] LoadError),
     #[error("{}: {source}", path.display())]
@@ -97,6 +99,11 @@ pub fn new_policy(ws: &Workspace, req: &Request) -> Result<String, NewError> {
             if by_kind.is_dir() { by_kind } else { policies }
         }
     };
+    if let Some(link) = super::link_on_the_way(&loc.root, &folder) {
+        return Err(NewError::ThroughLink(
+            loc.display(link.strip_prefix(&loc.root).unwrap_or(&link)),
+        ));
+    }
     let path = folder.join(format!("{}.yaml", req.id));
     let schema_file = loc
         .root

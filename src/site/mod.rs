@@ -84,9 +84,12 @@ pub fn uncommitted_files(
     settings: &Settings,
 ) -> Result<Vec<String>, git2::Error> {
     let mut opts = git2::StatusOptions::new();
+    // Ignored files count: the build reads every file in these folders, so an ignored
+    // policy or template override would be published without anyone reviewing it.
     opts.include_untracked(true)
         .recurse_untracked_dirs(true)
-        .include_ignored(false);
+        .include_ignored(true)
+        .recurse_ignored_dirs(true);
     for p in [
         crate::load::SETTINGS_FILE,
         settings.roster.as_str(),
@@ -98,7 +101,7 @@ pub fn uncommitted_files(
     let statuses = repo.statuses(Some(&mut opts))?;
     let mut out: Vec<String> = statuses
         .iter()
-        .filter(|s| s.status() != git2::Status::CURRENT && !s.status().is_ignored())
+        .filter(|s| s.status() != git2::Status::CURRENT)
         .filter_map(|s| s.path().ok().map(str::to_owned))
         .collect();
     out.sort();

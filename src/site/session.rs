@@ -60,7 +60,7 @@ impl HistoryState {
     pub fn of(ws: &Workspace) -> HistoryState {
         match ws.git() {
             None => HistoryState::NoGit,
-            Some(repo) if crate::workspace::head_of(repo).is_none() => HistoryState::NoCommits,
+            Some(_) if ws.head().is_err() => HistoryState::NoCommits,
             Some(_) => HistoryState::Commits,
         }
     }
@@ -141,7 +141,7 @@ pub fn uncommitted(ws: &Workspace, settings: &Settings) -> Result<Vec<String>, S
 
 /// The committed history the site shows (empty without commits).
 pub fn read_timeline(ws: &Workspace, settings: &Settings) -> Result<Timeline, SiteError> {
-    match ws.git().zip(ws.git().and_then(crate::workspace::head_of)) {
+    match ws.git().zip(ws.head().ok()) {
         Some((repo, head)) => {
             let dir = format!("{}{}", ws.loc.prefix, settings.policies);
             Ok(Timeline::read(repo, head, &dir)?)

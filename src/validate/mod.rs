@@ -56,6 +56,7 @@ pub static ALL_RULES: &[&Rule] = &[
 pub fn check(handbook: &Handbook) -> Vec<Finding> {
     let mut findings = Vec::new();
     ids::check(handbook, &mut findings);
+    dates::check(handbook, &mut findings);
     references::check(handbook, &mut findings);
     if let Some(roster) = &handbook.roster {
         roster::check(roster, &mut findings);

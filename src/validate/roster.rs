@@ -107,9 +107,13 @@ pub fn check(roster: &Roster, findings: &mut Vec<Finding>) {
     let mut emails: HashMap<String, &str> = HashMap::new();
     for person in &roster.people {
         for email in &person.emails {
-            let address = email.value.trim();
+            // The address as written: a trailing newline or any control character would
+            // never equal what git records, so it is not trimmed away here.
+            let address = email.value.as_str();
             let well_formed = address.split_once('@').is_some_and(|(user, host)| {
-                !user.is_empty() && !host.is_empty() && !address.contains(char::is_whitespace)
+                !user.is_empty()
+                    && !host.is_empty()
+                    && !address.contains(|c: char| c.is_whitespace() || c.is_control())
             });
             if !well_formed {
                 findings.push(
@@ -141,17 +145,14 @@ pub fn check(roster: &Roster, findings: &mut Vec<Finding>) {
             }
         }
         if let Some(key) = &person.signing_key {
-            let kind = key.value.split_whitespace().next().unwrap_or_default();
-            let known = kind.starts_with("ssh-")
-                || kind.starts_with("ecdsa-sha2-")
-                || kind.starts_with("sk-");
-            if !known || key.value.split_whitespace().count() < 2 {
+            // The same reading `acks verify` gives the key: one that passes here verifies.
+            if let Err(e) = crate::model::parse_signing_key(&key.value) {
                 findings.push(
                     Finding::new(
                         &INVALID_VALUE,
                         file,
                         key.pos,
-                        "`signing_key` is not an SSH public key",
+                        format!("`signing_key` is not an SSH public key ({e})"),
                     )
                     .hint(
                         "paste one line of a .pub file, like `ssh-ed25519 AAAAC3Nza... ana@laptop`",

@@ -6,6 +6,7 @@
 //! settings error means for a command (the CLI does: `validate` and `build` report it as
 //! a finding, every other command stops). It must not use anything above `history`.
 
+mod export;
 pub mod git;
 
 use crate::diag::{Finding, Severity};
@@ -36,6 +37,13 @@ pub enum WorkspaceError {
     History(#[from] HistoryError),
     #[error("git: {}", .0.message())]
     Git(#[from] git2::Error),
+    /// A link blob (mode 120000) in the committed tree a build reads.
+    #[error(
+        "{0} is a symbolic link in the commit: a build from a revision reads only regular files"
+    )]
+    CommittedLink(String),
+    #[error("cannot write the committed handbook out: {0}")]
+    Export(String),
 }
 
 /// One opened handbook, for the length of a command.
@@ -53,6 +61,8 @@ pub struct Workspace {
     repo: Option<Repository>,
     /// `SOURCE_DATE_EPOCH`, read once: `Ok(None)` when unset (the clock tells now).
     fixed_now: Result<Option<jiff::Timestamp>, String>,
+    /// The commit taken as HEAD (`build --rev`), else the repository's HEAD.
+    pinned_head: Option<Oid>,
 }
 
 impl Workspace {
@@ -81,6 +91,7 @@ impl Workspace {
             tz,
             repo,
             fixed_now: fixed_now(source_date_epoch),
+            pinned_head: None,
         })
     }
 
@@ -126,6 +137,9 @@ impl Workspace {
 
     /// The commit HEAD points at.
     pub fn head(&self) -> Result<Oid, WorkspaceError> {
+        if let Some(pinned) = self.pinned_head {
+            return Ok(pinned);
+        }
         head_of(self.repo()?).ok_or(WorkspaceError::NoCommits)
     }
 

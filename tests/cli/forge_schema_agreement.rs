@@ -56,6 +56,11 @@ const INEXPRESSIBLE: &[(&str, &str, &str)] = &[
         "policies/metrics/range.yaml",
         "`target: {min: 95, max: 80}`: draft-07 cannot compare two values of an instance",
     ),
+    (
+        "bad-date",
+        "policies/norms/far.yaml",
+        "`effective: 9999-12-31`: whether a date's start can be placed in time in the handbook's zone takes the zone's rules",
+    ),
 ];
 
 fn fixtures() -> PathBuf {

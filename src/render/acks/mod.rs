@@ -106,6 +106,7 @@ pub fn human(
 /// The entries that do not count, for people: one line each (the reason), and how many
 /// cannot be checked in this clone and why. Empty when every entry counts.
 pub fn apart(rejected: &[Rejected], unchecked: &[Rejected]) -> String {
+    use super::people::one_line;
     use std::fmt::Write as _;
     let mut out = String::new();
     if !rejected.is_empty() {
@@ -123,7 +124,11 @@ pub fn apart(rejected: &[Rejected], unchecked: &[Rejected]) -> String {
             let _ = writeln!(
                 out,
                 "  {} {} r{} ({}): {}",
-                r.person, r.policy, r.revision, r.path, r.reason
+                one_line(&r.person),
+                one_line(&r.policy),
+                r.revision,
+                one_line(&r.path),
+                one_line(&r.reason)
             );
         }
     }
@@ -138,7 +143,7 @@ pub fn apart(rejected: &[Rejected], unchecked: &[Rejected]) -> String {
             } else {
                 "they do"
             },
-            first.reason
+            one_line(&first.reason)
         );
     }
     out
@@ -205,6 +210,17 @@ pub fn json(
     out.write_all(b"\n}\n")
 }
 
+/// A CSV cell a spreadsheet will not read as a formula (OWASP's advice): a value that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`.
+/// Everything else, DEL included, is kept as stored.
+pub fn cell(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
 pub fn csv(
     out: &mut dyn std::io::Write,
     report: &Report,
@@ -244,16 +260,16 @@ pub fn csv(
             let h = r.held;
             let held_revision = h.map(|h| h.revision.to_string()).unwrap_or_default();
             w.write_record([
-                r.policy,
+                &*cell(r.policy),
                 &revision,
-                r.person,
+                &cell(r.person),
                 r.state.as_str(),
                 if r.overdue { "true" } else { "false" },
                 &due,
                 &held_revision,
-                h.map_or("", |h| h.time.as_str()),
-                h.map_or("", |h| h.id.as_str()),
-                h.map_or("", |h| h.writer_email.as_str()),
+                &cell(h.map_or("", |h| h.time.as_str())),
+                &cell(h.map_or("", |h| h.id.as_str())),
+                &cell(h.map_or("", |h| h.writer_email.as_str())),
                 match h {
                     Some(h) if h.by_other => "true",
                     Some(_) => "false",

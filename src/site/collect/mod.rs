@@ -475,7 +475,17 @@ impl Clock<'_> {
     }
 
     fn stamp(&self, s: Stamp) -> TimeView {
-        self.time(jiff::Timestamp::from_second(s.seconds).unwrap_or(jiff::Timestamp::UNIX_EPOCH))
+        match jiff::Timestamp::from_second(s.seconds) {
+            Ok(ts) => self.time(ts),
+            // Out of range: said to be unknown, never shown as 1970.
+            Err(_) => TimeView {
+                iso: String::new(),
+                local: "unknown".into(),
+                date: "unknown".into(),
+                utc: "unknown".into(),
+                unix: s.seconds,
+            },
+        }
     }
 
     /// 00:00 of a date in the team's zone.

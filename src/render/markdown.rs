@@ -1,0 +1,70 @@
+//! Values inside Markdown that is read as Markdown and HTML (a pull-request comment, an
+//! evidence bundle): every line break and every character Markdown or HTML would read is
+//! escaped, so a value can neither end the line or code span it sits in nor start a
+//! heading, a list item, a link, an image or a tag of its own.
+
+use super::people;
+
+/// Whether `c` ends a line for Markdown or a browser (CR, LF, NEL, the Unicode line and
+/// paragraph separators).
+fn is_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// A value as inline Markdown text: punctuation Markdown reads is backslash-escaped, `<`,
+/// `>` and `&` are entities, line breaks and controls are shown escaped (`\x0d`).
+pub fn text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 8);
+    for ch in value.chars() {
+        match ch {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            // Values never start a line (line breaks are escaped), so the characters that
+            // mean something only there (`-`, `+`, `=`, `.`) stay readable; `#` is escaped
+            // anyway, for the body lines of a diff.
+            '\\' | '`' | '*' | '_' | '~' | '[' | ']' | '#' | '|' | '!' | '(' | ')' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c if is_break(c) || c == '\t' || people::is_hostile(c) => {
+                out.push_str(&people::escaped(c));
+            }
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// A value for inside a code span: backslashes and entities mean nothing there and a
+/// backtick cannot be escaped, so a backtick becomes `'`, a table's `|` is escaped (GFM
+/// reads it even in a code span), and line breaks and controls are shown escaped.
+pub fn code(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 8);
+    for ch in value.chars() {
+        match ch {
+            '`' => out.push('\''),
+            '|' => out.push_str("\\|"),
+            c if is_break(c) || c == '\t' || people::is_hostile(c) => {
+                out.push_str(&people::escaped(c));
+            }
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_a_value_holds_is_read_as_markup() {
+        assert_eq!(
+            text("a\r## b\n<img src=x>"),
+            "a\\x0d\\#\\# b\\x0a&lt;img src=x&gt;"
+        );
+        assert_eq!(text("x\u{2028}- y"), "x\\u2028- y");
+        assert_eq!(code("a`b|c\rd"), "a'b\\|c\\x0dd");
+    }
+}

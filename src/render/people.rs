@@ -1,0 +1,152 @@
+//! The one sanitising point for text printed for people: what a policy, a roster, a commit
+//! or an argument says is shown, never obeyed by the terminal.
+//!
+//! C0 controls (except tab and newline), DEL and C1 controls are shown as `\x1b`, `\x7f`,
+//! `\u009b`; the bidirectional overrides and isolates (U+202A-202E, U+2066-2069), which can
+//! reorder or hide a line as well as an escape sequence can, as `\u202e`. Everything else
+//! is kept. Colour that the tool itself writes never passes through here: the renderers
+//! that colour apply [`clean`] to each value they interpolate, and the CLI applies it to
+//! whole texts that carry no colour of its own (notes, errors, reports without styles).
+//! Must not be used on machine documents (JSON, CSV, SARIF), which keep values as stored.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Whether `c` is shown escaped in text for people (tab and newline are kept).
+pub fn is_hostile(c: char) -> bool {
+    matches!(c, '\0'..='\x08' | '\x0b'..='\x1f' | '\x7f'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every hostile character escaped (borrowed when there is none).
+pub fn clean(text: &str) -> Cow<'_, str> {
+    escape(text, is_hostile)
+}
+
+/// [`clean`] for a value that must stay on one line (a file name, an id, a subject, a
+/// name): newline and tab are escaped too, so a value can never forge a line of its own.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    escape(text, |c| c == '\n' || c == '\t' || is_hostile(c))
+}
+
+fn escape(text: &str, hostile: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&hostile) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hostile(c) {
+            out.push_str(&escaped(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// How one character is shown: `\xNN` below U+0080, `\uNNNN` above.
+pub fn escaped(c: char) -> String {
+    let n = c as u32;
+    if n < 0x80 {
+        format!("\\x{n:02x}")
+    } else {
+        format!("\\u{n:04x}")
+    }
+}
+
+/// A value shown with [`clean`] inside `format!` without allocating when it is clean.
+pub struct Shown<'a>(pub &'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&clean(self.0))
+    }
+}
+
+/// A value shown with [`one_line`] inside `format!`.
+pub struct Line<'a>(pub &'a str);
+
+impl fmt::Display for Line<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&one_line(self.0))
+    }
+}
+
+/// A writer that passes text for people through [`clean`] on its way to `inner`, for the
+/// reports that are streamed rather than built whole. A character split across two writes
+/// is held back until it is complete.
+pub struct CleanWriter<W: std::io::Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> CleanWriter<W> {
+    pub fn new(inner: W) -> CleanWriter<W> {
+        CleanWriter {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for CleanWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // The common case: whole characters, nothing to escape, nothing copied.
+        if self.pending.is_empty()
+            && let Ok(text) = std::str::from_utf8(buf)
+        {
+            self.inner.write_all(clean(text).as_bytes())?;
+            return Ok(buf.len());
+        }
+        self.pending.extend_from_slice(buf);
+        let valid = match std::str::from_utf8(&self.pending) {
+            Ok(s) => s.len(),
+            // An incomplete character at the end waits; invalid bytes are passed on as
+            // they are (the renderers write only UTF-8).
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => self.pending.len(),
+        };
+        let text = String::from_utf8_lossy(&self.pending[..valid]).into_owned();
+        self.inner.write_all(clean(&text).as_bytes())?;
+        self.pending.drain(..valid);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let rest = String::from_utf8_lossy(&self.pending).into_owned();
+            self.inner.write_all(clean(&rest).as_bytes())?;
+            self.pending.clear();
+        }
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_controls_and_bidi_and_keeps_the_rest() {
+        assert_eq!(
+            clean("a\x1b]0;pwned\x07b\u{202e}c\u{9b}d\x7f"),
+            "a\\x1b]0;pwned\\x07b\\u202ec\\u009bd\\x7f"
+        );
+        assert_eq!(clean("tab\tline\nend é ✓"), "tab\tline\nend é ✓");
+        assert!(matches!(clean("plain"), Cow::Borrowed(_)));
+        assert_eq!(one_line("a\nb\tc\rd"), "a\\x0ab\\x09c\\x0dd");
+        assert_eq!(clean("\u{2066}x\u{2069}"), "\\u2066x\\u2069");
+    }
+
+    #[test]
+    fn the_writer_cleans_characters_split_across_writes() {
+        use std::io::Write;
+        let mut w = CleanWriter::new(Vec::new());
+        let bidi = "\u{202e}".as_bytes();
+        w.write_all(b"a\x1b").unwrap();
+        w.write_all(&bidi[..1]).unwrap();
+        w.write_all(&bidi[1..]).unwrap();
+        w.write_all("é\n".as_bytes()).unwrap();
+        w.flush().unwrap();
+        assert_eq!(String::from_utf8(w.inner).unwrap(), "a\\x1b\\u202eé\n");
+    }
+}
