@@ -99,16 +99,10 @@ impl Line {
         tip: Oid,
         revisions: &[history::Revision],
     ) -> Result<Line, AckError> {
-        let mut commits = Vec::new();
-        let mut next = Some(repo.find_commit(tip)?);
-        while let Some(c) = next {
-            next = if c.parent_count() > 0 {
-                Some(c.parent(0)?)
-            } else {
-                None
-            };
-            commits.push(c.id());
-        }
+        let commits: Vec<Oid> = history::first_parent_line(repo, tip)?
+            .iter()
+            .map(git2::Commit::id)
+            .collect();
         let len = commits.len();
         let positions = commits
             .into_iter()

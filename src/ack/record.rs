@@ -145,12 +145,7 @@ pub fn record(
 
     let now = context::record_time()?;
     let (signature, time_text) = context::signature(&writer_name, &writer_email, now)?;
-    let config = repo.config()?;
-    let key = match &req.key {
-        Some(k) => Some(sign::KeySource::File(k.clone())),
-        None => sign::key_from_config(&config),
-    };
-    let program = sign::program_from_config(&config);
+    let signer = Signer::new(repo, req.key.clone())?;
 
     let mut files = Vec::new();
     for (policy, file) in &todo {
@@ -172,20 +167,7 @@ pub fn record(
             revokes: None,
         };
         let payload = e.payload();
-        let signature = match &person.signing_key {
-            None => None,
-            Some(roster_key) => {
-                let key = key.as_ref().ok_or_else(|| AckError::KeyNeeded {
-                    person: person.id.clone(),
-                })?;
-                let sig = sign::sign(&program, key, &payload).map_err(AckError::Sign)?;
-                sign::verify(roster_key, &payload, &sig).map_err(|reason| AckError::WrongKey {
-                    person: person.id.clone(),
-                    reason,
-                })?;
-                Some(sig)
-            }
-        };
+        let signature = signer.sign_for(&person.id, person.signing_key.as_deref(), &payload)?;
         let id = entry::entry_id(&payload);
         files.push((
             policy.id.value.clone(),
@@ -326,5 +308,47 @@ pub(super) fn gc_if_needed(repo: &Repository) {
             .arg(repo.path())
             .args(["gc", "--auto", "--quiet"])
             .status();
+    }
+}
+
+/// How entries are signed: the key (`--key`, else git's `user.signingKey`) and the program
+/// (`gpg.ssh.program`, else `ssh-keygen`).
+pub(super) struct Signer {
+    key: Option<sign::KeySource>,
+    program: String,
+}
+
+impl Signer {
+    pub(super) fn new(repo: &Repository, key: Option<PathBuf>) -> Result<Signer, AckError> {
+        let config = repo.config()?;
+        Ok(Signer {
+            key: match key {
+                Some(k) => Some(sign::KeySource::File(k)),
+                None => sign::key_from_config(&config),
+            },
+            program: sign::program_from_config(&config),
+        })
+    }
+
+    /// The signature of `payload` where `person` has a key on the roster (`None` where
+    /// they have none), checked against that key before anything is written.
+    pub(super) fn sign_for(
+        &self,
+        person: &str,
+        roster_key: Option<&str>,
+        payload: &[u8],
+    ) -> Result<Option<String>, AckError> {
+        let Some(roster_key) = roster_key else {
+            return Ok(None);
+        };
+        let key = self.key.as_ref().ok_or_else(|| AckError::KeyNeeded {
+            person: person.to_owned(),
+        })?;
+        let sig = sign::sign(&self.program, key, payload).map_err(AckError::Sign)?;
+        sign::verify(roster_key, payload, &sig).map_err(|reason| AckError::WrongKey {
+            person: person.to_owned(),
+            reason,
+        })?;
+        Ok(Some(sig))
     }
 }

@@ -10,7 +10,7 @@
 use super::entry::{self, Entry, Writer};
 use super::ledger::{self, AppendOptions, NewFile};
 use super::snapshot::Snapshot;
-use super::{AckError, Context, context, sign};
+use super::{AckError, Context, context};
 use git2::Oid;
 use std::path::PathBuf;
 
@@ -88,26 +88,12 @@ pub fn revoke(
     let line = cx.line()?;
     let snap = Snapshot::at(repo, line.tip, &cx.layout)?;
     let people = cx.people(&snap)?;
-    let sig = match people.person(&e.person).and_then(|p| p.signing_key.clone()) {
-        None => None,
-        Some(roster_key) => {
-            let config = repo.config()?;
-            let source = match key {
-                Some(k) => Some(sign::KeySource::File(k)),
-                None => sign::key_from_config(&config),
-            }
-            .ok_or_else(|| AckError::KeyNeeded {
-                person: e.person.clone(),
-            })?;
-            let program = sign::program_from_config(&config);
-            let sig = sign::sign(&program, &source, &payload).map_err(AckError::Sign)?;
-            sign::verify(&roster_key, &payload, &sig).map_err(|reason| AckError::WrongKey {
-                person: e.person.clone(),
-                reason,
-            })?;
-            Some(sig)
-        }
-    };
+    let roster_key = people.person(&e.person).and_then(|p| p.signing_key.clone());
+    let sig = super::record::Signer::new(repo, key)?.sign_for(
+        &e.person,
+        roster_key.as_deref(),
+        &payload,
+    )?;
     let id = entry::entry_id(&payload);
     let name = entry::file_name(&e.policy, e.revision, id);
     let bytes = entry::file_bytes(&payload, sig.as_deref());

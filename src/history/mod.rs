@@ -263,7 +263,10 @@ fn locate(
 }
 
 /// HEAD and its first parents, newest first.
-fn first_parent_line(repo: &Repository, head: Oid) -> Result<Vec<git2::Commit<'_>>, git2::Error> {
+pub fn first_parent_line(
+    repo: &Repository,
+    head: Oid,
+) -> Result<Vec<git2::Commit<'_>>, git2::Error> {
     let mut line = Vec::new();
     let mut next = Some(repo.find_commit(head)?);
     while let Some(commit) = next {
