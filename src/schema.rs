@@ -307,6 +307,19 @@ fn settings() -> Value {
                 "remote": text("Remote `acks sync` exchanges the ledger with (default origin)."),
                 "sync_timeout": whole_number(1, 3600, "Seconds a git process of `acks sync` may show no sign of life before it is stopped (default 60)."),
                 "branch": text("The handbook's published branch: acknowledgements are judged against the first-parent line of <remote>/<branch> (default main)."),
+                "exceptions": {
+                    "type": "array",
+                    "description": "Ledger commits accepted after review although `acks verify` finds them bad: verify passes on them and always names them.",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["commit", "reason"],
+                        "properties": {
+                            "commit": { "type": "string", "pattern": "^[0-9a-fA-F]{40}$", "description": "The ledger commit, as `acks verify` names it." },
+                            "reason": { "type": "string", "minLength": 1, "description": "Why it was accepted." }
+                        }
+                    }
+                },
                 "due_days": whole_number(1, MAX_DUE_DAYS, "Days until a missing acknowledgement is overdue (default 14, at most 3650).")
             }), &[])
         }),

@@ -26,6 +26,8 @@ pub struct Layout {
     pub roster: String,
     /// The policies folder's path from the top of the work tree, without a trailing `/`.
     pub policies: String,
+    /// The settings file's path from the top of the work tree.
+    pub settings: String,
 }
 
 impl Layout {
@@ -35,6 +37,7 @@ impl Layout {
             policies: format!("{prefix}{}", settings.policies)
                 .trim_end_matches('/')
                 .to_owned(),
+            settings: format!("{prefix}{}", crate::load::SETTINGS_FILE),
         }
     }
 }
@@ -170,6 +173,21 @@ fn decode_policy(file: &PolicyFile, bytes: &[u8]) -> Option<Policy> {
     let mut policy = crate::load::policy::decode(&mut d, &node, &stem)?;
     policy.file = file.path.clone();
     Some(policy)
+}
+
+/// The settings as committed at `commit` (defaults where the file is absent or does not
+/// read): what the reviewed handbook line says, never the work tree.
+pub fn settings_at(repo: &Repository, commit: Oid, layout: &Layout) -> crate::model::Settings {
+    let read = || -> Option<crate::model::Settings> {
+        let tree = repo.find_commit(commit).ok()?.tree().ok()?;
+        let entry = tree.get_path(Path::new(&layout.settings)).ok()?;
+        let blob = repo.find_blob(entry.id()).ok()?;
+        let text = std::str::from_utf8(blob.content()).ok()?;
+        let node = crate::yaml::parse(text).ok()??;
+        let mut d = Decoder::new(&layout.settings, text);
+        Some(crate::load::settings::decode(&mut d, &node))
+    };
+    read().unwrap_or_default()
 }
 
 /// Decodes roster bytes.

@@ -122,6 +122,29 @@ pub fn verify(
     }
     found.sort_by_key(|(at, kind, _)| (*at, *kind));
     out.problems.extend(found.into_iter().map(|(_, _, p)| p));
+    // Reviewed exceptions, from the settings on the handbook line (nothing written to the
+    // ledger can except anything).
+    let exceptions = super::snapshot::settings_at(repo, line.tip, layout)
+        .acks
+        .exceptions;
+    if !exceptions.is_empty() {
+        let (excepted, kept): (Vec<Problem>, Vec<Problem>) = out
+            .problems
+            .drain(..)
+            .partition(|p| exceptions.iter().any(|e| e.commit == p.commit.to_string()));
+        out.problems = kept;
+        out.excepted = excepted
+            .into_iter()
+            .map(|p| {
+                let reason = exceptions
+                    .iter()
+                    .find(|e| e.commit == p.commit.to_string())
+                    .map(|e| e.reason.clone())
+                    .unwrap_or_default();
+                (p, reason)
+            })
+            .collect();
+    }
     Ok(out)
 }
 

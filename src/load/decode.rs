@@ -56,7 +56,7 @@ impl<'a> Decoder<'a> {
         self.findings.last_mut().expect("just pushed")
     }
 
-    fn wrong_type(&mut self, what: &str, expected: &str, node: &Node) {
+    pub fn wrong_type(&mut self, what: &str, expected: &str, node: &Node) {
         self.report(
             &WRONG_TYPE,
             node.pos,

@@ -16,7 +16,15 @@ pub const SETTINGS_KEYS: &[&str] = &[
     "acks",
 ];
 pub const FAIRNESS_KEYS: &[&str] = &["outside_individual_control"];
-pub const ACKS_KEYS: &[&str] = &["ref", "remote", "branch", "due_days", "sync_timeout"];
+pub const ACKS_KEYS: &[&str] = &[
+    "ref",
+    "remote",
+    "branch",
+    "due_days",
+    "sync_timeout",
+    "exceptions",
+];
+pub const EXCEPTION_KEYS: &[&str] = &["commit", "reason"];
 
 /// Decodes settings over the defaults; findings go to the decoder.
 pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
@@ -127,6 +135,9 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
         {
             s.acks.remote = r.value;
         }
+        if let Some(e) = f.get("exceptions") {
+            s.acks.exceptions = exceptions(d, e.value);
+        }
         if let Some(n) = f
             .get("sync_timeout")
             .and_then(|e| d.int_in("sync_timeout", e.value, 1, 3600))
@@ -158,4 +169,52 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
         }
     }
     s
+}
+
+/// `acks.exceptions`: a list of `{commit, reason}`, the commit as 40 hex digits and a reason
+/// that says why the bad commit was accepted.
+fn exceptions(d: &mut Decoder<'_>, node: &Node) -> Vec<crate::model::LedgerException> {
+    let crate::yaml::Value::Seq(items) = &node.value else {
+        d.wrong_type("exceptions", "a list of { commit, reason }", node);
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(f) = d.fields(item, "an exception") else {
+            continue;
+        };
+        d.unknown_keys(&f, EXCEPTION_KEYS, "an exception");
+        let commit = f
+            .get("commit")
+            .and_then(|e| d.non_empty_text("commit", e.value));
+        let reason = f
+            .get("reason")
+            .and_then(|e| d.non_empty_text("reason", e.value));
+        match (commit, reason) {
+            (Some(c), Some(r))
+                if c.value.len() == 40 && c.value.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                out.push(crate::model::LedgerException {
+                    commit: c.value.to_ascii_lowercase(),
+                    reason: r.value,
+                });
+            }
+            (Some(c), _)
+                if !(c.value.len() == 40 && c.value.bytes().all(|b| b.is_ascii_hexdigit())) =>
+            {
+                d.report(
+                    &INVALID_VALUE,
+                    c.pos,
+                    format!("`{}` is not a ledger commit id (40 hex digits)", c.value),
+                )
+                .hint = Some("copy the full commit id `normsctl acks verify` names".into());
+            }
+            (_, None) => {
+                d.report(&INVALID_VALUE, item.pos, "an exception without a reason")
+                    .hint = Some("say why the commit was accepted: reason: \"...\"".into());
+            }
+            _ => {}
+        }
+    }
+    out
 }

@@ -161,6 +161,10 @@ pub struct Outcome {
     /// Entries written in a newer entry format than this version reads: not judged here
     /// (upgrade normsctl), never counted as tampering.
     pub newer: Vec<Problem>,
+    /// Problems in commits the handbook line's settings accept after review
+    /// (`acks.exceptions`), with the reason: they do not fail verification, and are always
+    /// named.
+    pub excepted: Vec<(Problem, String)>,
 }
 
 /// What an entry's own check found (for `evidence`).

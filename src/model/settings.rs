@@ -47,6 +47,17 @@ pub struct AckSettings {
     /// Seconds a git process of `acks sync` may show no sign of life before it is stopped.
     pub sync_timeout: u32,
     pub due_days: u32,
+    /// Ledger commits accepted after review although `acks verify` finds them bad (a push
+    /// the protected remote took): `verify` passes on them and always names them.
+    pub exceptions: Vec<LedgerException>,
+}
+
+/// One reviewed exception to the ledger's verification.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LedgerException {
+    /// The ledger commit, 40 hex digits.
+    pub commit: String,
+    pub reason: String,
 }
 
 impl Default for Settings {
@@ -70,6 +81,7 @@ impl Default for Settings {
                 remote: "origin".into(),
                 branch: "main".into(),
                 sync_timeout: 60,
+                exceptions: Vec::new(),
                 due_days: 14,
             },
         }

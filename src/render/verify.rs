@@ -27,6 +27,20 @@ pub fn human(outcome: &Outcome) -> String {
             tips.join(", ")
         );
     }
+    use super::people::one_line;
+    for (p, reason) in &outcome.excepted {
+        let _ = writeln!(
+            out,
+            "excepted after review: {}{}: {} (acks.exceptions: {})",
+            p.commit,
+            p.path
+                .as_ref()
+                .map(|p| format!(" {}", one_line(p)))
+                .unwrap_or_default(),
+            one_line(&p.message),
+            one_line(reason)
+        );
+    }
     out
 }
 
@@ -45,6 +59,12 @@ pub fn json(outcome: &Outcome) -> String {
             "commit": p.commit.to_string(),
             "path": p.path,
             "message": p.message,
+        })).collect::<Vec<_>>(),
+        "excepted": outcome.excepted.iter().map(|(p, reason)| json!({
+            "commit": p.commit.to_string(),
+            "path": p.path,
+            "message": p.message,
+            "reason": reason,
         })).collect::<Vec<_>>(),
     }))
 }
@@ -72,6 +92,11 @@ pub fn problems(outcome: &Outcome) -> String {
     if outcome.problems.len() > 20 {
         let _ = writeln!(out, "  ... and {} more", outcome.problems.len() - 20);
     }
+    let _ = writeln!(
+        out,
+        "  help: if this commit was reviewed and must stay (a protected branch accepted it), add it to normsctl.yaml by pull request:\n    acks:\n      exceptions:\n        - {{ commit: {}, reason: \"...\" }}",
+        first.commit
+    );
     out
 }
 
@@ -117,6 +142,7 @@ mod tests {
             by_other: 0,
             problems: vec![],
             newer: vec![],
+            excepted: vec![],
         };
         insta::assert_snapshot!(human(&ok), @"ledger ok: 4 entries in 3 commits, 1 signed, 0 written by someone other than the person named; refs/heads/normsctl/acks at 7777777777");
         assert_eq!(problems(&ok), "");
@@ -135,10 +161,23 @@ mod tests {
             ..Outcome::default()
         };
         assert_eq!(human(&bad), "");
-        insta::assert_snapshot!(problems(&bad), @r"
+        insta::assert_snapshot!(problems(&bad), @r#"
         error: the ledger fails verification; first bad commit 7777777777777777777777777777777777777777
           7777777777 ab/bo/x.ack: edited
-        ");
+          help: if this commit was reviewed and must stay (a protected branch accepted it), add it to normsctl.yaml by pull request:
+            acks:
+              exceptions:
+                - { commit: 7777777777777777777777777777777777777777, reason: "..." }
+        "#);
+        // An excepted problem is named even when the ledger holds.
+        let excepted = Outcome {
+            tips: bad.tips.clone(),
+            excepted: vec![(bad.problems[0].clone(), "restored after review".into())],
+            ..Outcome::default()
+        };
+        assert!(human(&excepted).contains(
+            "excepted after review: 7777777777777777777777777777777777777777 ab/bo/x.ack: edited (acks.exceptions: restored after review)"
+        ));
         let doc: serde_json::Value = serde_json::from_str(&json(&bad)).unwrap();
         assert_eq!(doc["ok"], false);
         assert_eq!(doc["first_bad_commit"], tip().to_string());

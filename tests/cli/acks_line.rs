@@ -963,3 +963,59 @@ fn a_wrong_as_is_revoked_in_the_open() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("signing key"), "{}", run.stderr);
 }
+
+#[test]
+fn a_reviewed_exception_lets_verify_pass_and_names_the_commit() {
+    let hb = crate::acks_tamper::acked();
+    let (path, mut entry) = template(hb.path());
+    entry["time"] = "2026-01-01T09:00:00+00:00".into();
+    let (_, bytes) = forge(&entry, None);
+    let bad = add_file(hb.path(), "Backdate", &path, &bytes);
+    let run = at(&hb, &["acks", "verify"], T0 + 2 * DAY);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(&format!("commit: {bad}")),
+        "the YAML to add: {}",
+        run.stderr
+    );
+
+    // An exception only in the work tree (not on the handbook line) excepts nothing.
+    let settings = hb.read("normsctl.yaml");
+    let with = format!(
+        "{settings}acks:\n  exceptions:\n    - {{ commit: {bad}, reason: \"pushed by mistake on 2026-01-07; original restored\" }}\n"
+    );
+    hb.write("normsctl.yaml", &with);
+    assert_eq!(at(&hb, &["acks", "verify"], T0 + 2 * DAY).code, 1);
+    // An exception of another commit excepts nothing either.
+    hb.write(
+        "normsctl.yaml",
+        format!(
+            "{settings}acks:\n  exceptions:\n    - {{ commit: {}, reason: other }}\n",
+            "1".repeat(40)
+        ),
+    );
+    commit(hb.path(), "Except another commit", T0 + 2 * DAY);
+    assert_eq!(at(&hb, &["acks", "verify"], T0 + 2 * DAY).code, 1);
+
+    // Merged on the handbook line: verify passes, and always names the commit and why.
+    hb.write("normsctl.yaml", &with);
+    commit(
+        hb.path(),
+        "Accept the ledger commit after review",
+        T0 + 3 * DAY,
+    );
+    let run = at(&hb, &["acks", "verify"], T0 + 3 * DAY);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains(&format!("excepted after review: {bad}"))
+            && run.stdout.contains("pushed by mistake on 2026-01-07"),
+        "{}",
+        run.stdout
+    );
+    let doc = at(&hb, &["acks", "verify", "--format", "json"], T0 + 3 * DAY).json();
+    assert_eq!(doc["excepted"][0]["commit"], bad.to_string());
+    // The edited entry still does not count: an exception never makes one valid.
+    let report = at(&hb, &["acks", "--format", "json"], T0 + 3 * DAY).json();
+    assert_eq!(report["rejected"].as_array().unwrap().len(), 1, "{report}");
+}
