@@ -212,6 +212,49 @@ pub fn held(
             (listed, facts)
         }
     };
+    // Tampering exposes, never erases: an entry a later commit edited or removed still
+    // counts as it first appeared (judged like any other), and the alteration is listed.
+    let (listed, facts, altered) = {
+        let alterations = super::walk::alterations(cx.repo, &cx.ledger.name, &tips)?;
+        let mut listed = listed;
+        let mut facts = facts;
+        let mut altered: Vec<Rejected> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut originals: Vec<Listed> = Vec::new();
+        for a in &alterations {
+            let Some(info) = super::entry::parse_path(&a.path) else {
+                continue;
+            };
+            if person.is_some_and(|p| p != info.person) || policy.is_some_and(|p| p != info.policy)
+            {
+                continue;
+            }
+            altered.push(Rejected {
+                person: info.person.clone(),
+                policy: info.policy.clone(),
+                revision: info.revision,
+                path: a.path.clone(),
+                reason: format!(
+                    "{} in ledger commit {} (tampering: the ledger is append-only); the entry as it first appeared still counts",
+                    if a.new.is_some() { "changed" } else { "removed" },
+                    a.commit
+                ),
+            });
+            // The first version of each altered path is the original.
+            if seen.insert(a.path.as_str())
+                && !listed.iter().any(|l| l.path == a.path && l.blob == a.old)
+            {
+                originals.push(Listed {
+                    info,
+                    path: a.path.clone(),
+                    blob: a.old,
+                });
+            }
+        }
+        facts.extend(facts::of(cx.repo.path(), &originals));
+        listed.extend(originals);
+        (listed, facts, altered)
+    };
     let verdicts = verdicts::judge_all(cx.repo, &cx.layout, line, &cx.ledger.name, &listed)?;
     let mut out = Judged {
         held: Vec::with_capacity(listed.len()),
@@ -271,6 +314,7 @@ pub fn held(
             (Verdict::Unchecked { reason }, _) => out.unchecked.push(apart(reason.to_string())),
         }
     }
+    out.rejected.extend(altered);
     Ok(out)
 }
 

@@ -113,3 +113,82 @@ pub fn walk(repo: &Repository, tips: &[Oid], hide: &[Oid]) -> Result<Walked, Ack
     }
     Ok(out)
 }
+
+/// Every alteration (an entry edited or removed by a later commit) in the history of
+/// `tips`, oldest first, kept in `.git/normsctl/` for the reports and extended with the
+/// commits new since (an honest ledger has none, so what is kept stays small). The kept
+/// list is used only while every tip it covered is still in the history of `tips`.
+pub fn alterations(
+    repo: &Repository,
+    ledger_ref: &str,
+    tips: &[Oid],
+) -> Result<Vec<Alteration>, AckError> {
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Kept {
+        format: u32,
+        tool: String,
+        tips: Vec<String>,
+        /// (commit, parent, path, old, new)
+        alterations: Vec<(String, String, String, String, Option<String>)>,
+    }
+    let file = crate::cache::path(repo.path(), "alterations", ledger_ref);
+    let covered = |k: &Kept| {
+        k.tips.iter().all(|t| {
+            Oid::from_str(t).is_ok_and(|t| {
+                tips.iter()
+                    .any(|now| *now == t || repo.graph_descendant_of(*now, t).unwrap_or(false))
+            })
+        })
+    };
+    let kept: Option<Kept> = crate::cache::read(&file)
+        .filter(|k: &Kept| k.format == 1 && k.tool == crate::VERSION && covered(k));
+    let (mut out, hide): (Vec<Alteration>, Vec<Oid>) = match &kept {
+        Some(k) => (
+            k.alterations
+                .iter()
+                .filter_map(|(c, p, path, old, new)| {
+                    Some(Alteration {
+                        commit: Oid::from_str(c).ok()?,
+                        parent: Oid::from_str(p).ok()?,
+                        path: path.clone(),
+                        old: Oid::from_str(old).ok()?,
+                        new: new.as_deref().map(Oid::from_str).transpose().ok()?,
+                    })
+                })
+                .collect(),
+            k.tips
+                .iter()
+                .filter_map(|t| Oid::from_str(t).ok())
+                .collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let same_tips = kept.as_ref().is_some_and(|k| {
+        k.tips.len() == tips.len() && tips.iter().all(|t| k.tips.contains(&t.to_string()))
+    });
+    if same_tips {
+        return Ok(out);
+    }
+    out.extend(walk(repo, tips, &hide)?.alterations);
+    crate::cache::write(
+        &file,
+        &Kept {
+            format: 1,
+            tool: crate::VERSION.to_owned(),
+            tips: tips.iter().map(Oid::to_string).collect(),
+            alterations: out
+                .iter()
+                .map(|a| {
+                    (
+                        a.commit.to_string(),
+                        a.parent.to_string(),
+                        a.path.clone(),
+                        a.old.to_string(),
+                        a.new.map(|n| n.to_string()),
+                    )
+                })
+                .collect(),
+        },
+    );
+    Ok(out)
+}

@@ -1015,7 +1015,74 @@ fn a_reviewed_exception_lets_verify_pass_and_names_the_commit() {
     );
     let doc = at(&hb, &["acks", "verify", "--format", "json"], T0 + 3 * DAY).json();
     assert_eq!(doc["excepted"][0]["commit"], bad.to_string());
-    // The edited entry still does not count: an exception never makes one valid.
+    // The edited version still does not count (an exception never makes an entry valid),
+    // and the edit is still shown as tampering.
     let report = at(&hb, &["acks", "--format", "json"], T0 + 3 * DAY).json();
-    assert_eq!(report["rejected"].as_array().unwrap().len(), 1, "{report}");
+    let reasons: Vec<&str> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("the entry was edited")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains(&format!("changed in ledger commit {bad}"))),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn tampering_exposes_and_never_erases() {
+    // An edit of bo's entry, pushed as an ordinary commit: bo still counts as first
+    // recorded, and the edit is listed as tampering.
+    let hb = crate::acks_tamper::acked();
+    assert_eq!(state_of(&hb, "qa-score", "bo", T0 + DAY), "current");
+    let (path, _) = template(hb.path());
+    let bo_path = crate::acks::entries(hb.path())
+        .into_iter()
+        .find(|p| p.contains("/bo/"))
+        .unwrap();
+    let _ = path;
+    let edited = add_file(hb.path(), "Edit bo's entry", &bo_path, b"{\"format\": 1}\n");
+    let (bo, doc) = bo_row(&hb, "qa-score", T0 + 2 * DAY);
+    assert_eq!(bo, "current", "{doc}");
+    let reasons: Vec<String> = doc["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains(&format!("changed in ledger commit {edited}"))),
+        "{reasons:?}"
+    );
+    assert_eq!(at(&hb, &["acks", "verify"], T0 + 2 * DAY).code, 1);
+
+    // A removal: the same.
+    let hb = crate::acks_tamper::acked();
+    let bo_path = crate::acks::entries(hb.path())
+        .into_iter()
+        .find(|p| p.contains("/bo/"))
+        .unwrap();
+    let removed = crate::acks_tamper::tamper(hb.path(), "Remove bo's entry", |_, u| {
+        u.remove(&bo_path);
+    });
+    let (bo, doc) = bo_row(&hb, "qa-score", T0 + 2 * DAY);
+    assert_eq!(bo, "current", "{doc}");
+    assert!(
+        doc["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("removed in ledger commit {removed}")),
+        "{doc}"
+    );
+    // Positive control: ana's untouched entry is current, and nothing else is listed.
+    assert_eq!(doc["rejected"].as_array().unwrap().len(), 1, "{doc}");
 }
