@@ -48,17 +48,7 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CommandError> {
         validate::change::against(&ws, rev, &loaded.handbook, &mut findings)?;
     }
     // Waiver comments, read from each policy's text (comments are not in the parse tree).
-    let mut waivers = Vec::new();
-    for policy in &loaded.handbook.policies {
-        let rel = policy
-            .file
-            .strip_prefix(&ws.loc.prefix)
-            .unwrap_or(&policy.file);
-        if let Ok(text) = std::fs::read_to_string(ws.loc.root.join(rel)) {
-            waivers.extend(validate::waivers::scan(&policy.file, &text, &mut findings));
-        }
-    }
-    validate::waivers::apply(&mut findings, &waivers);
+    validate::waivers::check(&ws.loc, &loaded.handbook, &mut findings);
     if args.strict {
         diag::make_strict(&mut findings);
     }

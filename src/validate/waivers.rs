@@ -11,6 +11,8 @@
 
 use super::ALL_RULES;
 use crate::diag::{Finding, Pos, Rule, Severity, Suppression, WaiverKind};
+use crate::model::{Handbook, Waived};
+use std::collections::BTreeMap;
 
 pub static BAD_WAIVER: Rule = Rule {
     name: "bad-waiver",
@@ -202,6 +204,37 @@ pub fn apply(findings: &mut Vec<Finding>, waivers: &[Waiver]) {
         }
     }
     findings.extend(unused);
+}
+
+/// Reads the waiver comments of every policy of `handbook` (from its file under `loc`) and
+/// applies them to `findings`.
+pub fn check(loc: &crate::load::Location, handbook: &Handbook, findings: &mut Vec<Finding>) {
+    let mut waivers = Vec::new();
+    for policy in &handbook.policies {
+        let rel = policy
+            .file
+            .strip_prefix(&loc.prefix)
+            .unwrap_or(&policy.file);
+        if let Ok(text) = std::fs::read_to_string(loc.root.join(rel)) {
+            waivers.extend(scan(&policy.file, &text, findings));
+        }
+    }
+    apply(findings, &waivers);
+}
+
+/// The waived findings, by file, as pages show them.
+pub fn by_file(findings: &[Finding]) -> BTreeMap<String, Vec<Waived>> {
+    let mut out: BTreeMap<String, Vec<Waived>> = BTreeMap::new();
+    for f in findings {
+        if let Some(s) = &f.suppressed {
+            out.entry(f.file.clone()).or_default().push(Waived {
+                rule: f.rule.name,
+                summary: f.rule.summary,
+                reason: s.reason.clone(),
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -244,3 +244,36 @@ fn an_editorial_trailer_waives_body_changed_on_the_branch() {
         human.stdout
     );
 }
+
+#[test]
+fn the_metric_card_shows_a_waived_fairness_warning_and_its_reason() {
+    let hb = waived_handbook();
+    let run = crate::site::build(hb.path(), &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    // A waived warning is not reported as a warning of the build.
+    assert!(
+        !run.stderr.contains("fairness-public-individual"),
+        "{}",
+        run.stderr
+    );
+    let page = std::fs::read_to_string(hb.path().join("site/policies/first-reply.html")).unwrap();
+    assert!(
+        page.contains("<div class=\"waived\" data-rule=\"fairness-public-individual\"><dt>Waived fairness warning</dt><dd>an individual metric shown publicly (<code>fairness-public-individual</code>): the team asked for a shared board</dd></div>"),
+        "{page}"
+    );
+    // Without the waiver, no such line.
+    let text = hb.read("policies/first-reply.yaml").replace(
+        "# normsctl: allow fairness-public-individual -- the team asked for a shared board\n",
+        "",
+    );
+    hb.write("policies/first-reply.yaml", text);
+    let run = crate::site::build(hb.path(), &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("fairness-public-individual"),
+        "{}",
+        run.stderr
+    );
+    let page = std::fs::read_to_string(hb.path().join("site/policies/first-reply.html")).unwrap();
+    assert!(!page.contains("class=\"waived\""), "{page}");
+}
