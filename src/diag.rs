@@ -71,6 +71,35 @@ pub struct Finding {
     pub message: String,
     /// What to do; falls back to the rule's help.
     pub hint: Option<String>,
+    /// Set when a justified waiver covers this finding: it is still reported, as waived,
+    /// but counts neither as an error nor as a warning.
+    pub suppressed: Option<Suppression>,
+}
+
+/// Where a waiver was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaiverKind {
+    /// A `# normsctl: allow RULE -- reason` comment above the key (SARIF `inSource`).
+    InSource,
+    /// A commit trailer such as `Normsctl-Editorial: id -- reason` (SARIF `external`).
+    External,
+}
+
+impl WaiverKind {
+    /// The SARIF suppression kind, also used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverKind::InSource => "inSource",
+            WaiverKind::External => "external",
+        }
+    }
+}
+
+/// A waiver that covers a finding, with the reason its author gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    pub kind: WaiverKind,
+    pub reason: String,
 }
 
 impl PartialEq for Rule {
@@ -89,6 +118,7 @@ impl Finding {
             severity: rule.severity,
             message: message.into(),
             hint: None,
+            suppressed: None,
         }
     }
 
@@ -132,21 +162,26 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Waived findings count as neither.
     pub fn of(findings: &[Finding]) -> Counts {
-        let errors = findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .count();
+        let live = || findings.iter().filter(|f| f.suppressed.is_none());
+        let errors = live().filter(|f| f.severity == Severity::Error).count();
         Counts {
             errors,
-            warnings: findings.len() - errors,
+            warnings: live().count() - errors,
         }
+    }
+
+    /// How many findings a waiver covers.
+    pub fn waived(findings: &[Finding]) -> usize {
+        findings.iter().filter(|f| f.suppressed.is_some()).count()
     }
 }
 
-/// Makes every warning an error (`--strict`).
+/// Makes every warning an error (`--strict`); a waived finding keeps its severity (it
+/// never fails a run).
 pub fn make_strict(findings: &mut [Finding]) {
-    for f in findings {
+    for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
         f.severity = Severity::Error;
     }
 }

@@ -47,6 +47,8 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CommandError> {
     if let Some(rev) = &args.base {
         validate::change::against(&ws, rev, &loaded.handbook, &mut findings)?;
     }
+    // Waiver comments, read from each policy's text (comments are not in the parse tree).
+    validate::waivers::check(&ws.loc, &loaded.handbook, &mut findings);
     if args.strict {
         diag::make_strict(&mut findings);
     }

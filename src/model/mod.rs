@@ -50,6 +50,18 @@ pub struct Handbook {
     /// Ids (file stems) of policy files that exist but could not be read as policies;
     /// their own findings say why, and references to them are not reported as dangling.
     pub unread: Vec<String>,
+    /// Findings that a waiver comment covers, by policy file (filled by the site's load,
+    /// for the metric card; empty elsewhere).
+    pub waived: std::collections::BTreeMap<String, Vec<Waived>>,
+}
+
+/// A finding a waiver covers, as a page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Waived {
+    pub rule: &'static str,
+    /// What the rule checks, in one line.
+    pub summary: &'static str,
+    pub reason: String,
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! string; the CLI writes it.
 
 use super::people::Line;
-use crate::diag::{Counts, Finding, Severity};
+use crate::diag::{Counts, Finding, Severity, WaiverKind};
 use serde_json::json;
 use std::fmt::Write;
 
@@ -37,10 +37,14 @@ impl Palette {
 pub fn human(findings: &[Finding], files: usize, palette: Palette) -> String {
     let mut out = lines(findings, palette);
     let counts = Counts::of(findings);
+    let waived = match Counts::waived(findings) {
+        0 => String::new(),
+        n => format!(" ({} waived)", plural(n, "finding")),
+    };
     let verdict = match (counts.errors, counts.warnings) {
-        (0, 0) => format!("ok: {} checked, no problems", plural(files, "file")),
+        (0, 0) => format!("ok: {} checked, no problems{waived}", plural(files, "file")),
         (e, w) => format!(
-            "{}, {} in {} checked",
+            "{}, {} in {} checked{waived}",
             plural(e, "error"),
             plural(w, "warning"),
             plural(files, "file")
@@ -55,9 +59,16 @@ pub fn lines(findings: &[Finding], palette: Palette) -> String {
     use anstyle::{AnsiColor, Style};
     let mut out = String::new();
     for f in findings {
-        let sev_style = match f.severity {
-            Severity::Error => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
-            Severity::Warning => Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
+        let sev_style = match (f.severity, &f.suppressed) {
+            (_, Some(_)) => Style::new().fg_color(Some(AnsiColor::Green.into())).bold(),
+            (Severity::Error, None) => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+            (Severity::Warning, None) => {
+                Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold()
+            }
+        };
+        let label = match &f.suppressed {
+            Some(_) => format!("waived {}[{}]", f.severity, f.rule.name),
+            None => format!("{}[{}]", f.severity, f.rule.name),
         };
         let _ = writeln!(
             out,
@@ -66,9 +77,21 @@ pub fn lines(findings: &[Finding], palette: Palette) -> String {
                 Style::new().bold(),
                 &format!("{}:{}:{}", Line(&f.file), f.pos.line, f.pos.column)
             ),
-            palette.paint(sev_style, &format!("{}[{}]", f.severity, f.rule.name)),
+            palette.paint(sev_style, &label),
             Line(&f.message)
         );
+        if let Some(s) = &f.suppressed {
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                palette.paint(
+                    Style::new().fg_color(Some(AnsiColor::Green.into())),
+                    "waived:"
+                ),
+                Line(&format!("{} ({})", s.reason, waiver_words(s.kind)))
+            );
+            continue;
+        }
         let _ = writeln!(
             out,
             "  {} {}",
@@ -77,6 +100,14 @@ pub fn lines(findings: &[Finding], palette: Palette) -> String {
         );
     }
     out
+}
+
+/// Where a waiver was written, in words.
+fn waiver_words(kind: WaiverKind) -> &'static str {
+    match kind {
+        WaiverKind::InSource => "a waiver comment above the key",
+        WaiverKind::External => "an editorial commit trailer",
+    }
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -95,15 +126,22 @@ pub fn json(findings: &[Finding], files: usize) -> String {
         "ok": counts.errors == 0,
         "files_checked": files,
         "counts": { "errors": counts.errors, "warnings": counts.warnings },
-        "findings": findings.iter().map(|f| json!({
-            "file": f.file,
-            "line": f.pos.line,
-            "column": f.pos.column,
-            "severity": f.severity.as_str(),
-            "rule": f.rule.name,
-            "message": f.message,
-            "hint": f.help(),
-        })).collect::<Vec<_>>(),
+        "waived": Counts::waived(findings),
+        "findings": findings.iter().map(|f| {
+            let mut v = json!({
+                "file": f.file,
+                "line": f.pos.line,
+                "column": f.pos.column,
+                "severity": f.severity.as_str(),
+                "rule": f.rule.name,
+                "message": f.message,
+                "hint": f.help(),
+            });
+            if let Some(s) = &f.suppressed {
+                v["suppressed"] = json!({ "kind": s.kind.as_str(), "reason": s.reason });
+            }
+            v
+        }).collect::<Vec<_>>(),
     });
     super::json::pretty(&doc)
 }
@@ -112,6 +150,21 @@ pub fn json(findings: &[Finding], files: usize) -> String {
 pub fn github(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
+        if let Some(s) = &f.suppressed {
+            let _ = writeln!(
+                out,
+                "::notice file={},line={},col={},title={}::{}",
+                escape_property(&f.file),
+                f.pos.line,
+                f.pos.column,
+                escape_property(&format!("normsctl {} (waived)", f.rule.name)),
+                escape_data(&format!(
+                    "waived {}: {} (reason: {})",
+                    f.severity, f.message, s.reason
+                )),
+            );
+            continue;
+        }
         let _ = writeln!(
             out,
             "::{} file={},line={},col={},title={}::{}",

@@ -28,6 +28,8 @@ pub fn gitlab(findings: &[Finding], anchors: &[Anchor]) -> String {
     let issues: Vec<_> = findings
         .iter()
         .zip(anchors.iter().chain(std::iter::repeat(&Anchor::default())))
+        // Code Quality has no suppression field: a waived finding is left out.
+        .filter(|(f, _)| f.suppressed.is_none())
         .map(|(f, anchor)| {
             let identity = format!(
                 "{}\0{}\0{}\0{}",

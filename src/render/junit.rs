@@ -11,7 +11,8 @@ use std::fmt::Write;
 pub fn junit(findings: &[Finding], files: &[String]) -> String {
     let mut cases: BTreeMap<&str, Vec<&Finding>> =
         files.iter().map(|f| (f.as_str(), Vec::new())).collect();
-    for f in findings {
+    // JUnit has no "waived": a waived finding is no failure; the count is a property.
+    for f in findings.iter().filter(|f| f.suppressed.is_none()) {
         cases.entry(f.file.as_str()).or_default().push(f);
     }
     let counts = Counts::of(findings);
@@ -32,6 +33,7 @@ pub fn junit(findings: &[Finding], files: &[String]) -> String {
         ("normsctl.version", crate::VERSION.to_owned()),
         ("errors", counts.errors.to_string()),
         ("warnings", counts.warnings.to_string()),
+        ("waived", Counts::waived(findings).to_string()),
     ] {
         let _ = writeln!(
             out,

@@ -20,7 +20,7 @@ pub fn sarif(findings: &[Finding], root: &Path) -> String {
     let results: Vec<_> = findings
         .iter()
         .map(|f| {
-            json!({
+            let mut result = json!({
                 "ruleId": f.rule.name,
                 "ruleIndex": ALL_RULES.iter().position(|r| r.name == f.rule.name).unwrap_or(0),
                 "level": f.severity.as_str(),
@@ -31,7 +31,15 @@ pub fn sarif(findings: &[Finding], root: &Path) -> String {
                         "region": { "startLine": f.pos.line, "startColumn": f.pos.column },
                     }
                 }],
-            })
+            });
+            if let Some(s) = &f.suppressed {
+                result["suppressions"] = json!([{
+                    "kind": s.kind.as_str(),
+                    "status": "accepted",
+                    "justification": s.reason,
+                }]);
+            }
+            result
         })
         .collect();
     let doc = json!({

@@ -109,9 +109,11 @@ pub struct Valid {
 /// decoded again). Errors stop the build ([`SiteError::Invalid`], the report in colour
 /// when `color`); warnings come back to be shown.
 pub fn load_valid(loc: &Location, cache: &PolicyCache, color: bool) -> Result<Valid, SiteError> {
-    let loaded = load::load_cached(loc, cache)?;
-    let mut found = loaded.findings;
+    let mut loaded = load::load_cached(loc, cache)?;
+    let mut found = std::mem::take(&mut loaded.findings);
     found.extend(validate::check(&loaded.handbook));
+    validate::waivers::check(loc, &loaded.handbook, &mut found);
+    loaded.handbook.waived = validate::waivers::by_file(&found);
     found.sort();
     let counts = diag::Counts::of(&found);
     if counts.errors > 0 {

@@ -154,6 +154,8 @@ pub struct MetricCard {
     pub visibility: &'static str,
     pub gaming_risk: Option<String>,
     pub guardrails: Vec<Link>,
+    /// Fairness warnings a waiver comment in the file covers, with their reasons.
+    pub waived: Vec<crate::model::Waived>,
 }
 
 /// Everything one policy page shows.

@@ -48,6 +48,23 @@ pub fn against(
             .map(|f| f.text.as_str());
         check(before, policy, &source, findings);
     }
+    // Editorial trailers waive `body-changed` for the policies they name.
+    if let Ok(head) = ws.head() {
+        let waived = editorial_trailers(git, base.id(), head).map_err(WorkspaceError::from)?;
+        for policy in &handbook.policies {
+            let Some(reason) = waived.get(policy.id.value.as_str()) else {
+                continue;
+            };
+            for f in findings.iter_mut().filter(|f| {
+                f.rule.name == BODY_CHANGED.name && f.file == policy.file && f.suppressed.is_none()
+            }) {
+                f.suppressed = Some(crate::diag::Suppression {
+                    kind: crate::diag::WaiverKind::External,
+                    reason: reason.clone(),
+                });
+            }
+        }
+    }
     Ok(())
 }
 
@@ -128,6 +145,59 @@ pub static NEW_NOT_AT_ONE: Rule = Rule {
     summary: "a policy new since the base does not start at revision 1",
     help: "set `revision: 1`",
 };
+
+/// The change rules (a comment cannot waive them: see [`super::waivers`]).
+pub static RULES: [&Rule; 6] = [
+    &REVISION_NOT_RAISED,
+    &BODY_CHANGED,
+    &REVISION_LOWERED,
+    &REVISION_SKIPPED,
+    &REVISION_RAISED_NO_CHANGE,
+    &NEW_NOT_AT_ONE,
+];
+
+/// The commit trailer that waives `body-changed` for one policy: `Normsctl-Editorial:
+/// <policy-id> -- reason`, in a commit of `merge-base(REV, HEAD)..HEAD`.
+pub const EDITORIAL_TRAILER: &str = "Normsctl-Editorial";
+
+/// The editorial waivers of the commits in `merge-base(base, head)..head`: policy id to
+/// reason (the newest commit's reason when several name one policy). A trailer without a
+/// reason waives nothing.
+pub fn editorial_trailers(
+    git: &git2::Repository,
+    base: git2::Oid,
+    head: git2::Oid,
+) -> Result<std::collections::HashMap<String, String>, git2::Error> {
+    let mut out = std::collections::HashMap::new();
+    let stop = git.merge_base(base, head)?;
+    let mut walk = git.revwalk()?;
+    walk.push(head)?;
+    walk.hide(stop)?;
+    for oid in walk {
+        let commit = git.find_commit(oid?)?;
+        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        for (id, reason) in trailers(&message) {
+            out.entry(id).or_insert(reason);
+        }
+    }
+    Ok(out)
+}
+
+/// `Normsctl-Editorial: id -- reason` lines of the message's last paragraph (its trailers).
+fn trailers(message: &str) -> Vec<(String, String)> {
+    let last = message.trim_end().rsplit("\n\n").next().unwrap_or_default();
+    last.lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            if !key.trim().eq_ignore_ascii_case(EDITORIAL_TRAILER) {
+                return None;
+            }
+            let (id, reason) = value.split_once("--")?;
+            let (id, reason) = (id.trim(), reason.trim());
+            (!id.is_empty() && !reason.is_empty()).then(|| (id.to_owned(), reason.to_owned()))
+        })
+        .collect()
+}
 
 /// Judges one policy of the working tree against its text at the base (`None`: new).
 pub fn check(base: Option<&str>, policy: &Policy, source: &str, findings: &mut Vec<Finding>) {

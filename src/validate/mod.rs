@@ -11,6 +11,7 @@ pub mod ids;
 pub mod references;
 pub mod roster;
 pub mod schema;
+pub mod waivers;
 
 use crate::diag::{Finding, Rule};
 use crate::load::decode;
@@ -50,6 +51,8 @@ pub static ALL_RULES: &[&Rule] = &[
     &change::REVISION_SKIPPED,
     &change::REVISION_RAISED_NO_CHANGE,
     &change::NEW_NOT_AT_ONE,
+    &waivers::BAD_WAIVER,
+    &waivers::UNUSED_WAIVER,
 ];
 
 /// Runs the handbook-wide rules and returns their findings (unsorted).

@@ -2,7 +2,7 @@
 //!
 //! `tests/fixtures/validate/<case>/` holds the files that differ from `_base/` (under
 //! `handbook/`), optionally `remove` (paths to delete from the base), and `expected.txt`: the
-//! exit code, then one line per finding.
+//! exit code, then one line per finding (and, under a waived one, its waiver).
 //!
 //! `tests/fixtures/changes/<case>/` holds the change rules of `validate --base`: the
 //! validate fixtures' `_base/`, overlaid with the case's `base/` when it has one, is
@@ -64,6 +64,13 @@ fn describe(run: &Run) -> (String, BTreeSet<String>) {
             rule,
             f["message"].as_str().unwrap()
         ));
+        if let Some(s) = f.get("suppressed") {
+            text.push_str(&format!(
+                "  waived ({}): {}\n",
+                s["kind"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            ));
+        }
     }
     (text, rules)
 }

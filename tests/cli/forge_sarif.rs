@@ -140,7 +140,7 @@ fn rules_page_matches_the_rule_descriptors() {
     );
 }
 
-fn sarif_validator() -> Option<jsonschema::Validator> {
+pub fn sarif_validator() -> Option<jsonschema::Validator> {
     let path = harness::shared("specs/sarif-schema-2.1.0.json")?;
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     Some(
@@ -151,7 +151,7 @@ fn sarif_validator() -> Option<jsonschema::Validator> {
     )
 }
 
-fn schema_errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+pub fn schema_errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {
     validator
         .iter_errors(doc)
         .map(|e| format!("{} at {}", e, e.instance_path()))

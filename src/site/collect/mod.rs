@@ -283,6 +283,13 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         let base = older.as_ref().unwrap_or(p);
         let mut page = page_of(base, roster, &links, &clock, cache);
         page.path = p.file.clone();
+        // The waivers of the file as it is now, on the card of the text it holds.
+        if older.is_none()
+            && let (Some(card), Some(waived)) =
+                (page.metric.as_mut(), inputs.handbook.waived.get(&p.file))
+        {
+            card.waived = waived.clone();
+        }
         bodies.insert(base.body.clone().unwrap_or_default());
         if let Some(t) = shown {
             page.upcoming = schedule.in_force.is_none();

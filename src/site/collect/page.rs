@@ -164,6 +164,7 @@ pub(super) fn metric_card(m: &Metric, links: &Links<'_>) -> MetricCard {
         },
         gaming_risk: m.gaming_risk.clone(),
         guardrails: links.located(&m.guardrails),
+        waived: Vec::new(),
     }
 }
 
