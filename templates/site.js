@@ -155,8 +155,12 @@
       var state = !isNaN(until) && until <= now ? "past"
         : (isNaN(from) || from <= now ? "now" : "later");
       el.setAttribute("data-state", state);
-      var label = el.querySelector("[data-now]") || (el.hasAttribute("data-now") ? el : null);
-      if (state === "now" && label) label.textContent = label.getAttribute("data-now");
+      // Every wording for "now" inside it (the badge and the notice), and its own.
+      var labels = Array.prototype.slice.call(el.querySelectorAll("[data-now]"));
+      if (el.hasAttribute("data-now")) labels.push(el);
+      if (state === "now") {
+        for (var n = 0; n < labels.length; n++) labels[n].textContent = labels[n].getAttribute("data-now");
+      }
     }
     var panels = document.querySelectorAll(".panel.upcoming");
     for (var j = 0; j < panels.length; j++) {

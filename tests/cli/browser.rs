@@ -569,6 +569,10 @@ fn the_page_follows_the_readers_clock_and_reads_well_on_a_phone_and_a_laptop() {
     assert!(seen.contains("at most 30 minutes"), "{seen}");
     assert!(!seen.contains("45 minutes"), "{seen}");
     assert!(!seen.contains("2025-03-17"), "{seen}");
+    assert!(
+        shown.contains("revision 3 is in force since 2026-12-07 (by this device's clock"),
+        "the notice says the text is in force now, not that it will be: {shown}"
+    );
     for width in [390u32, 1280] {
         cdp.viewport(width, if width < 600 { 844 } else { 1000 });
         cdp.goto(&page);
