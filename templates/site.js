@@ -9,6 +9,19 @@
   var root = input ? input.getAttribute("data-root") || "" : "";
   var loading = false;
   var pending = null;
+  // The words this script writes come from the page (the site's table of words, as a JSON
+  // element: the CSP forbids inline script, not data), so a translated handbook stays
+  // translated here too.
+  var W = {};
+  try {
+    var wordsEl = document.getElementById("site-words");
+    if (wordsEl) W = JSON.parse(wordsEl.textContent) || {};
+  } catch (e) { W = {}; }
+  function word(key, fallback, values) {
+    var text = typeof W[key] === "string" ? W[key] : fallback;
+    for (var k in values || {}) text = text.split("{" + k + "}").join(String(values[k]));
+    return text;
+  }
 
   function loadIndex(then) {
     if (window.NORMSCTL_SEARCH) { then(); return; }
@@ -18,7 +31,7 @@
     var s = document.createElement("script");
     s.src = input.getAttribute("data-index");
     s.onload = function () { if (pending) { var p = pending; pending = null; p(); } };
-    s.onerror = function () { show([], "The search index could not be loaded."); };
+    s.onerror = function () { show([], word("search_unavailable", "The search index could not be loaded.")); };
     document.head.appendChild(s);
   }
 
@@ -51,7 +64,7 @@
       if (s > 0) hits.push([s, all[i]]);
     }
     hits.sort(function (a, b) { return b[0] - a[0] || (a[1].t < b[1].t ? -1 : 1); });
-    show(hits.slice(0, 15).map(function (h) { return h[1]; }), "No policy matches “" + q + "”.");
+    show(hits.slice(0, 15).map(function (h) { return h[1]; }), word("search_none", "No policy matches “{q}”.", { q: q }));
   }
 
   function show(results, emptyText) {
@@ -72,7 +85,7 @@
         title.textContent = p.t;
         var kind = document.createElement("span");
         kind.className = "r-kind";
-        kind.textContent = p.k + (p.r ? " · retired" : "");
+        kind.textContent = word("kind_" + p.k, p.k) + (p.r ? " · " + word("search_retired", "retired") : "");
         var summary = document.createElement("span");
         summary.className = "r-summary";
         summary.textContent = p.s;
@@ -142,8 +155,12 @@
       var state = !isNaN(until) && until <= now ? "past"
         : (isNaN(from) || from <= now ? "now" : "later");
       el.setAttribute("data-state", state);
-      var label = el.querySelector("[data-now]") || (el.hasAttribute("data-now") ? el : null);
-      if (state === "now" && label) label.textContent = label.getAttribute("data-now");
+      // Every wording for "now" inside it (the badge and the notice), and its own.
+      var labels = Array.prototype.slice.call(el.querySelectorAll("[data-now]"));
+      if (el.hasAttribute("data-now")) labels.push(el);
+      if (state === "now") {
+        for (var n = 0; n < labels.length; n++) labels[n].textContent = labels[n].getAttribute("data-now");
+      }
     }
     var panels = document.querySelectorAll(".panel.upcoming");
     for (var j = 0; j < panels.length; j++) {
@@ -151,6 +168,8 @@
         panels[j].hidden = true;
       }
     }
+    // The facts ("About this policy", the metric card) of the text in force now: a later
+    // text's facts are hidden until its time comes (.later-facts), then shown instead.
     var built = document.getElementById("in-force");
     if (built && built.getAttribute("data-state") === "past") {
       var current = document.querySelector(".upcoming-text[data-state='now']");
@@ -182,7 +201,9 @@
         items[i].hidden = !fits;
         if (fits) shown++;
       }
-      count.textContent = wanted.length ? shown + " of " + items.length + " policies apply." : "";
+      count.textContent = wanted.length
+        ? word("who_count", "{shown} of {all} policies apply.", { shown: shown, all: items.length })
+        : "";
     };
     if (team) team.addEventListener("change", filter);
     if (role) role.addEventListener("change", filter);

@@ -531,6 +531,14 @@ fn the_page_follows_the_readers_clock_and_reads_well_on_a_phone_and_a_laptop() {
     );
     assert!(shown.contains("reply within 45 minutes."), "{shown}");
     assert!(shown.contains("in force since 2025-03-17"), "{shown}");
+    // The facts beside it are those of revision 2.
+    let facts = "(() => Array.from(document.querySelectorAll('section.about, section.card')).filter(s => s.offsetParent !== null).map(s => s.innerText.toLowerCase()).join('\\n'))()";
+    let seen = cdp.eval(facts);
+    let seen = seen.as_str().unwrap();
+    assert!(seen.contains("revision\n2"), "{seen}");
+    assert!(seen.contains("in force since\n2025-03-17"), "{seen}");
+    assert!(seen.contains("45 minutes"), "{seen}");
+    assert!(!seen.contains("30 minutes"), "{seen}");
     assert_eq!(
         cdp.eval("getComputedStyle(document.getElementById('upcoming-3')).display !== 'none'"),
         true,
@@ -551,6 +559,33 @@ fn the_page_follows_the_readers_clock_and_reads_well_on_a_phone_and_a_laptop() {
         "{shown}"
     );
     assert!(shown.contains("reply within 30 minutes."), "{shown}");
+    // The facts shown are revision 3's own: its revision, effective date, in force since
+    // and metric card, not those of the text it replaced.
+    let seen = cdp.eval(facts);
+    let seen = seen.as_str().unwrap();
+    assert!(seen.contains("revision\n3"), "{seen}");
+    assert!(seen.contains("effective\n2026-12-07"), "{seen}");
+    assert!(seen.contains("in force since\n2026-12-07"), "{seen}");
+    assert!(seen.contains("at most 30 minutes"), "{seen}");
+    assert!(!seen.contains("45 minutes"), "{seen}");
+    assert!(!seen.contains("2025-03-17"), "{seen}");
+    assert!(
+        shown.contains("revision 3 is in force since 2026-12-07 (by this device's clock"),
+        "the notice says the text is in force now, not that it will be: {shown}"
+    );
+    for width in [390u32, 1280] {
+        cdp.viewport(width, if width < 600 { 844 } else { 1000 });
+        cdp.goto(&page);
+        let overflow = cdp.eval("document.documentElement.scrollWidth - window.innerWidth");
+        assert!(
+            overflow.as_i64().unwrap() <= 0,
+            "after the switch at {width} px: {overflow}"
+        );
+        cdp.screenshot_at(
+            &screenshots().join(format!("metric-switched-{width}.png")),
+            width,
+        );
+    }
     assert_eq!(
         cdp.eval("getComputedStyle(document.getElementById('in-force')).display"),
         "none",

@@ -666,8 +666,12 @@ fn hostile_titles_summaries_bodies_and_commit_messages_never_run() {
                     .iter()
                     .find(|(k, _)| k == "src")
                     .map(|(_, v)| v.as_str());
+                // The site's own script, or the table of words it writes (data, never run).
+                let data = attrs
+                    .iter()
+                    .any(|(k, v)| k == "type" && v == "application/json");
                 assert!(
-                    matches!(src, Some("assets/site.js" | "../assets/site.js")),
+                    data || matches!(src, Some("assets/site.js" | "../assets/site.js")),
                     "{path}: a script that is not the site's own: {attrs:?}"
                 );
             }
@@ -759,6 +763,154 @@ fn the_page_declares_a_content_security_policy_without_other_hosts() {
             }
         }
     }
+}
+
+/// The built-in table of words, every value replaced by `«key»` and its placeholders.
+fn translated_words() -> (String, Vec<String>) {
+    let table = include_str!("../../templates/words.html");
+    let mut english = Vec::new();
+    let mut out = String::new();
+    for line in table.lines() {
+        let t = line.trim();
+        let parsed = t
+            .strip_prefix('"')
+            .and_then(|r| r.split_once("\": \""))
+            .and_then(|(k, v)| v.strip_suffix("\",").map(|v| (k, v)));
+        match parsed {
+            Some((key, value)) => {
+                let mut holes = String::new();
+                for piece in value.split('{').skip(1) {
+                    if let Some((name, _)) = piece.split_once('}') {
+                        holes.push_str(&format!(" {{{name}}}"));
+                    }
+                }
+                let new = if key == "lang" {
+                    "es".to_owned()
+                } else {
+                    format!("«{key}»{holes}")
+                };
+                out.push_str(&format!("  \"{key}\": \"{new}\",\n"));
+                // The English pieces between placeholders, to look for in the pages.
+                for piece in value.split(['{', '}']).step_by(2) {
+                    let piece = piece.trim_matches(|c: char| {
+                        c == ' ' || c == '.' || c == ',' || c == ':' || c == ';'
+                    });
+                    if !piece.is_empty() && key != "lang" {
+                        english.push(piece.to_owned());
+                    }
+                }
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    (out, english)
+}
+
+/// The text a reader sees (tags, the JSON of words and the policies' own words aside).
+fn visible_words(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        text.push_str(&rest[..i]);
+        text.push(' ');
+        let tag_end = rest[i..].find('>').map_or(rest.len(), |e| i + e + 1);
+        let tag = &rest[i..tag_end];
+        // attributes a reader sees or hears
+        for attr in [
+            "aria-label=\"",
+            "placeholder=\"",
+            "data-now=\"",
+            "content=\"",
+        ] {
+            if let Some(a) = tag.find(attr) {
+                let v = &tag[a + attr.len()..];
+                text.push_str(&v[..v.find('"').unwrap_or(v.len())]);
+                text.push(' ');
+            }
+        }
+        rest = &rest[tag_end..];
+    }
+    text.push_str(rest);
+    text
+}
+
+#[test]
+fn a_translated_table_leaves_no_english_fixed_word_on_the_pages() {
+    let hb = crate::in_force::handbook();
+    let (words, english) = translated_words();
+    hb.write("templates/words.html", words);
+    let site = crate::in_force::build(hb.path(), crate::in_force::BEFORE);
+    let field_labels: Vec<&str> = include_str!("../../src/model/labels.rs")
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("(\"")?
+                .split_once("\", \"")?
+                .1
+                .split_once('"')
+        })
+        .map(|(label, _)| label)
+        .collect();
+    let json = read(&site, "index.html");
+    assert!(
+        json.contains("<script type=\"application/json\" id=\"site-words\">")
+            && json.contains("\"who_count\": \"«who_count» {shown} {all}\""),
+        "the words site.js writes come from the table: {json}"
+    );
+    for rel in [
+        "index.html",
+        "policies/first-response-time.html",
+        "policies/stepping-away.html",
+        "changelog.html",
+        "feed.xml",
+    ] {
+        let page = read(&site, rel);
+        assert!(page.contains("«"), "{rel} is not translated");
+        // The policies' own words (titles, summaries, bodies, field labels, authors'
+        // commit messages) stay as written: look only at what the templates wrote.
+        let mut seen = visible_words(&page);
+        for own in [
+            "the team channel",
+            "Reply",
+            "reply",
+            "median",
+            "minutes",
+            "each week",
+            "Stepping away",
+            "stepping",
+            "First response",
+            "first response",
+        ] {
+            seen = seen.replace(own, "");
+        }
+        for w in &english {
+            // Field labels in revision diffs and changelog entries come from the table the
+            // JSON Schema's titles use (src/model/labels.rs), not yet from words.html.
+            if field_labels.iter().any(|l| l == w) {
+                continue;
+            }
+            // Single short words ("no", "by", "each") also occur inside policies' own text.
+            if w.split_whitespace().count() < 2 {
+                continue;
+            }
+            assert!(
+                !seen.contains(w.as_str()),
+                "{rel}: English fixed words left: {w:?}\n{seen}"
+            );
+        }
+    }
+    let page = read(&site, "policies/first-response-time.html");
+    assert!(page.contains("<html lang=\"es\">"), "{page}");
+    assert!(page.contains(">«about»</h2>"), "{page}");
+    assert!(page.contains(">«kind_metric»</p>"), "{page}");
+    assert!(page.contains(">«kind_metrics»</a>"), "{page}");
+    let index = read(&site, "index.html");
+    assert!(index.contains("«intro_metrics»"), "{index}");
+    assert!(index.contains("«index_lede»"), "{index}");
+    assert!(read(&site, "changelog.html").contains("«changelog_lede»"));
 }
 
 #[test]
