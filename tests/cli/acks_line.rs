@@ -103,8 +103,9 @@ fn a_side_branch_roster_cannot_drop_a_signing_key() {
     assert!(run.stdout.contains("not on the handbook line"), "{run:?}");
 }
 
-#[test]
-fn a_side_branch_text_with_a_huge_revision_exempts_nobody() {
+/// A handbook where bo acknowledged stepping-away honestly, plus a forged entry of bo bound
+/// to a side-branch text declaring revision 4294967295; the ledger commit that added it.
+fn inflated_entry() -> (crate::harness::Handbook, Oid) {
     let hb = handbook(ROSTER, "ana@example.com");
     let huge = NORM.replace("revision: 1", "revision: 4294967295");
     let side = side_commit(hb.path(), "huge", &[(NORM_PATH, &huge)]);
@@ -118,6 +119,12 @@ fn a_side_branch_text_with_a_huge_revision_exempts_nobody() {
     entry["revision"] = 4_294_967_295_u32.into();
     let (path, bytes) = forge(&entry, None);
     let bad = add_file(hb.path(), "huge revision", &path, &bytes);
+    (hb, bad)
+}
+
+#[test]
+fn a_side_branch_text_with_a_huge_revision_exempts_nobody() {
+    let (hb, bad) = inflated_entry();
     let run = at(&hb, &["acks", "verify", "--format", "json"], T0 + 7 * DAY);
     assert_eq!(run.code, 1, "{run:?}");
     let doc = run.json();
@@ -518,12 +525,6 @@ fn reports_count_only_what_verify_accepts() {
     let hb = handbook(ROSTER, "ana@example.com");
     assert_eq!(at(&hb, &["ack", "stepping-away"], T0 + DAY).code, 0);
     let (_, good) = template(hb.path());
-    let head = Repository::open(hb.path())
-        .unwrap()
-        .head()
-        .unwrap()
-        .target()
-        .unwrap();
     let forged = |edit: &dyn Fn(&mut serde_json::Value)| {
         let mut e = good.clone();
         e["person"] = "bo".into();
@@ -600,24 +601,11 @@ fn reports_count_only_what_verify_accepts() {
         "{}",
         run.stderr
     );
-    let _ = head;
 }
 
 #[test]
 fn an_inflated_revision_exempts_nobody_from_the_next_text() {
-    let hb = handbook(ROSTER, "ana@example.com");
-    let huge = NORM.replace("revision: 1", "revision: 4294967295");
-    let side = side_commit(hb.path(), "huge", &[(NORM_PATH, &huge)]);
-    assert_eq!(
-        at(&hb, &["ack", "stepping-away", "--as", "bo"], T0 + DAY).code,
-        0
-    );
-    let (_, mut entry) = template(hb.path());
-    entry["commit"] = side.to_string().into();
-    entry["blob"] = blob_at(hb.path(), side, NORM_PATH).to_string().into();
-    entry["revision"] = 4_294_967_295_u32.into();
-    let (path, bytes) = forge(&entry, None);
-    add_file(hb.path(), "huge revision", &path, &bytes);
+    let (hb, _) = inflated_entry();
     // A material change: bo's honest r1 is stale, and the inflated entry counts for nothing.
     hb.write(
         NORM_PATH,
