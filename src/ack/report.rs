@@ -120,25 +120,6 @@ impl Inputs {
         })
     }
 
-    /// Whether no text that a report prints holds a control character (so there is
-    /// nothing for a terminal filter to strip).
-    pub fn plain(&self) -> bool {
-        let clean = |s: &str| !s.chars().any(char::is_control);
-        self.needs.iter().all(|n| {
-            clean(&n.id)
-                && clean(&n.title)
-                && clean(&n.path)
-                && n.applies_to.iter().all(|g| clean(g))
-        }) && self.people.members().iter().all(|m| clean(&m.id))
-            && self.held.iter().all(|h| {
-                clean(&h.person)
-                    && clean(&h.policy)
-                    && clean(&h.time)
-                    && clean(&h.writer_name)
-                    && clean(&h.writer_email)
-            })
-    }
-
     /// Who stands where, for the query.
     pub fn report(&self, q: Query) -> Report<'_> {
         let filter = status::Filter {

@@ -128,10 +128,9 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
 }
 
 /// Writes a report to standard output as it is made (the whole handbook's can be hundreds
-/// of megabytes); a reader that stopped reading (a closed pipe) is not an error. Unless
-/// the report is `plain` it goes through `anstream`, which strips terminal escapes when
-/// stdout is not a terminal (scanning hundreds of megabytes for them takes a third of a
-/// second, so a report with nothing to strip goes straight out).
+/// of megabytes); a reader that stopped reading (a closed pipe) is not an error. The
+/// writer decides what to escape (people's text through `render::people`, documents as
+/// they are).
 fn stream(
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<(), CommandError> {

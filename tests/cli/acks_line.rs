@@ -563,10 +563,7 @@ fn reports_count_only_what_verify_accepts() {
     let rejected = doc["rejected"].as_array().unwrap();
     assert_eq!(rejected.len(), 4, "{doc}");
     assert!(rejected.iter().all(|r| r["person"] == "bo"));
-    let reasons: Vec<&str> = rejected
-        .iter()
-        .map(|r| r["reason"].as_str().unwrap())
-        .collect();
+    let reasons = rejected_reasons(&doc);
     assert!(
         reasons.iter().any(|r| r.contains("not in this repository")),
         "{reasons:?}"
@@ -1006,12 +1003,7 @@ fn a_reviewed_exception_lets_verify_pass_and_names_the_commit() {
     // The edited version still does not count (an exception never makes an entry valid),
     // and the edit is still shown as tampering.
     let report = at(&hb, &["acks", "--format", "json"], T0 + 3 * DAY).json();
-    let reasons: Vec<&str> = report["rejected"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["reason"].as_str().unwrap())
-        .collect();
+    let reasons = rejected_reasons(&report);
     assert!(
         reasons.iter().any(|r| r.contains("the entry was edited")),
         "{reasons:?}"
@@ -1039,12 +1031,7 @@ fn tampering_exposes_and_never_erases() {
     let edited = add_file(hb.path(), "Edit bo's entry", &bo_path, b"{\"format\": 1}\n");
     let (bo, doc) = bo_row(&hb, "qa-score", T0 + 2 * DAY);
     assert_eq!(bo, "current", "{doc}");
-    let reasons: Vec<String> = doc["rejected"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["reason"].as_str().unwrap().to_owned())
-        .collect();
+    let reasons = rejected_reasons(&doc);
     assert!(
         reasons
             .iter()
@@ -1073,4 +1060,14 @@ fn tampering_exposes_and_never_erases() {
     );
     // Positive control: ana's untouched entry is current, and nothing else is listed.
     assert_eq!(doc["rejected"].as_array().unwrap().len(), 1, "{doc}");
+}
+
+/// The reasons of the entries an `acks --format json` report lists as not counting.
+fn rejected_reasons(doc: &serde_json::Value) -> Vec<&str> {
+    doc["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect()
 }
