@@ -240,9 +240,30 @@ fn roster() -> Value {
             "teams": ids("Team ids."),
             "roles": ids("Role ids."),
             "signing_key": {
-                "type": "string",
-                "pattern": "^\\s*(ssh-|ecdsa-sha2-|sk-)\\S*\\s+\\S",
-                "description": "An SSH public key (one line of a .pub file): from then on this person's acknowledgements must be signed with it."
+                "description": "The SSH public key this person's acknowledgements must be signed with: one line of a .pub file, or, for a change of an existing person's key, { key, after } naming the ledger commit the change takes effect after (without key: the key's removal). `normsctl acks key PERSON` prints it.",
+                "oneOf": [
+                    {
+                        "type": "string",
+                        "pattern": "^\\s*(ssh-|ecdsa-sha2-|sk-)\\S*\\s+\\S"
+                    },
+                    {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["after"],
+                        "properties": {
+                            "key": {
+                                "type": "string",
+                                "pattern": "^\\s*(ssh-|ecdsa-sha2-|sk-)\\S*\\s+\\S",
+                                "description": "The new key; absent when the key is removed."
+                            },
+                            "after": {
+                                "type": "string",
+                                "pattern": "^[0-9a-f]{40}$",
+                                "description": "The ledger commit the change takes effect after: entries the ledger held then keep the key state before it."
+                            }
+                        }
+                    }
+                ]
             }
         }),
         &["id"],

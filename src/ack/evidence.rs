@@ -36,7 +36,7 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
 
     let line = cx.line()?;
     let outcome = verify::verify(repo, &cx.ledger, &cx.layout, &line)?;
-    let mut judge = Judge::new(repo, &cx.layout, &line);
+    let mut judge = Judge::new(repo, &cx.layout, &line, tips.clone());
     // Where each entry first appeared in the ledger, and the oldest witness holding that.
     let walked = super::walk::walk(repo, &tips, &[])?;
     let added: std::collections::HashMap<(&str, git2::Oid), git2::Oid> = walked
@@ -53,7 +53,7 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
         let Ok((p, payload)) = entry::parse_file(&l.path, blob.content()) else {
             continue;
         };
-        let check = judge.entry(&p, &payload)?;
+        let check = judge.entry(&p, &payload, l.blob)?;
         let text = text_of(repo, &p.entry.blob);
         let landed = revisions
             .iter()

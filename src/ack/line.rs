@@ -124,6 +124,15 @@ impl Line {
         self.positions.get(&commit).copied()
     }
 
+    /// The line's commits, the root first.
+    pub fn oldest_first(&self) -> Vec<Oid> {
+        let mut commits = vec![self.tip; self.positions.len()];
+        for (&c, &i) in &self.positions {
+            commits[i] = c;
+        }
+        commits
+    }
+
     pub fn contains(&self, commit: Oid) -> bool {
         self.positions.contains_key(&commit)
     }

@@ -13,6 +13,7 @@ pub mod context;
 pub mod entry;
 pub mod evidence;
 pub mod facts;
+pub mod keys;
 pub mod ledger;
 pub mod line;
 pub mod people;
@@ -90,6 +91,12 @@ pub enum AckError {
     LedgerNotFetched { remote: String, branch: String },
     #[error("there is no ledger to witness yet")]
     NoLedger,
+    #[error(
+        "there is no ledger yet: until the first acknowledgement, a plain `signing_key: \"...\"` needs no anchor"
+    )]
+    NoLedgerToAnchor,
+    #[error("not an SSH public key: {0}")]
+    BadKey(String),
     #[error("no acknowledgement in the ledger has an id starting with `{0}`")]
     UnknownEntry(String),
     #[error("more than one entry has an id starting with `{0}`")]

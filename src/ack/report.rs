@@ -236,7 +236,7 @@ pub fn held(
         listed.extend(originals);
         (listed, facts, altered)
     };
-    let verdicts = verdicts::judge_all(cx.repo, &cx.layout, line, &cx.ledger.name, &listed)?;
+    let verdicts = verdicts::judge_all(cx.repo, &cx.layout, line, &cx.ledger.name, &tips, &listed)?;
     let mut out = Judged {
         held: Vec::with_capacity(listed.len()),
         rejected: Vec::new(),

@@ -223,6 +223,7 @@ mod tests {
                 .collect(),
             roles: vec![],
             signing_key: None,
+            key_after: None,
         }
     }
 

@@ -42,6 +42,7 @@ pub fn judge_all(
     layout: &Layout,
     line: &Line,
     ledger_ref: &str,
+    ledger_tips: &[Oid],
     listed: &[Listed],
 ) -> Result<Vec<Verdict>, AckError> {
     if !line.complete {
@@ -54,7 +55,7 @@ pub fn judge_all(
     let mut kept = std::fs::read(&file)
         .ok()
         .and_then(|bytes| decode(&bytes))
-        .filter(|(tip, _)| line.contains(*tip))
+        .filter(|(tip, _)| line.contains(*tip) && same_keys(repo, layout, line, *tip))
         .map(|(_, v)| v)
         .unwrap_or_default();
     let mut judge: Option<Judge> = None;
@@ -65,7 +66,8 @@ pub fn judge_all(
             out.push(v.clone());
             continue;
         }
-        let judge = judge.get_or_insert_with(|| Judge::new(repo, layout, line));
+        let judge =
+            judge.get_or_insert_with(|| Judge::new(repo, layout, line, ledger_tips.to_vec()));
         let verdict = match repo.find_blob(l.blob) {
             Err(e) => Verdict::Rejected {
                 reason: Arc::from(format!("the entry's file cannot be read: {}", e.message())),
@@ -95,10 +97,57 @@ pub fn judge_all(
         out.push(verdict);
         new += 1;
     }
-    if new > 0 {
+    // A verdict reached while an anchor of a key change was not in this clone's ledger
+    // may change when it arrives: keep nothing then.
+    if judge.as_ref().is_some_and(|j| j.anchors.missed) {
+        let _ = std::fs::remove_file(&file);
+    } else if new > 0 {
         let _ = crate::atomic::write(&file, &encode(line.tip, &kept));
     }
     Ok(out)
+}
+
+/// Whether every person's signing key state (key and anchor) stayed the same on the line
+/// from `kept_tip` to its tip: a key change can change verdicts already reached.
+fn same_keys(repo: &Repository, layout: &Layout, line: &Line, kept_tip: Oid) -> bool {
+    let Some(from) = line.position(kept_tip) else {
+        return false;
+    };
+    let mut blobs: Vec<Option<Oid>> = Vec::new();
+    for commit in &line.oldest_first()[from..] {
+        let blob = repo
+            .find_commit(*commit)
+            .and_then(|c| c.tree())
+            .ok()
+            .and_then(|t| t.get_path(std::path::Path::new(&layout.roster)).ok())
+            .map(|e| e.id());
+        if !blobs.contains(&blob) {
+            blobs.push(blob);
+        }
+    }
+    if blobs.len() < 2 {
+        return true;
+    }
+    let states = |blob: &Option<Oid>| {
+        let roster = blob
+            .and_then(|b| repo.find_blob(b).ok())
+            .and_then(|b| super::snapshot::parse_roster(&layout.roster, b.content()));
+        roster.map(|r| {
+            r.people
+                .iter()
+                .map(|p| {
+                    (
+                        p.id.value.clone(),
+                        p.signing_key.as_ref().map(|k| k.value.clone()),
+                        p.key_after.as_ref().map(|a| a.value.clone()),
+                    )
+                })
+                .filter(|(_, key, after)| key.is_some() || after.is_some())
+                .collect::<std::collections::BTreeSet<_>>()
+        })
+    };
+    let first = states(&blobs[0]);
+    blobs[1..].iter().all(|b| states(b) == first)
 }
 
 /// The kept file: magic, the tool's version, the line tip, then each entry's blob id and

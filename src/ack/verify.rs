@@ -9,6 +9,7 @@
 
 use super::AckError;
 use super::entry::{self, Parsed};
+use super::keys::{Anchors, KeyHistory};
 use super::ledger::Ledger;
 use super::line::Line;
 use super::snapshot::{Layout, parse_roster};
@@ -93,7 +94,7 @@ pub fn verify(
         };
         found.push((position[&a.commit], 0, problem));
     }
-    let mut judge = Judge::new(repo, layout, line);
+    let mut judge = Judge::new(repo, layout, line, tips.clone());
     for add in walked.additions {
         out.entries += 1;
         let check = match repo.find_blob(add.blob) {
@@ -196,10 +197,19 @@ pub struct Judge<'r> {
     revisions: HashMap<Oid, Option<u32>>,
     rosters: HashMap<Oid, Option<Rc<Roster>>>,
     roster_blobs: HashMap<Oid, Option<Oid>>,
+    /// Every person's key states along the line, read when the first entry needs them.
+    keys: Option<KeyHistory>,
+    pub anchors: Anchors<'r>,
 }
 
 impl<'r> Judge<'r> {
-    pub fn new(repo: &'r Repository, layout: &'r Layout, line: &'r Line) -> Judge<'r> {
+    /// `ledger_tips`: the ledger's tips, whose commits are the only anchors of key changes.
+    pub fn new(
+        repo: &'r Repository,
+        layout: &'r Layout,
+        line: &'r Line,
+        ledger_tips: Vec<Oid>,
+    ) -> Judge<'r> {
         debug_assert!(
             crate::workspace::git::hash_checks_on(),
             "a judge of ledger entries needs git's hash checks on in this process"
@@ -212,13 +222,18 @@ impl<'r> Judge<'r> {
             revisions: HashMap::new(),
             rosters: HashMap::new(),
             roster_blobs: HashMap::new(),
+            keys: None,
+            anchors: Anchors::new(repo, ledger_tips),
         }
     }
 
     /// Checks one entry file. `Err` only for an environment problem (a shallow clone).
     pub fn file(&mut self, path: &str, bytes: &[u8]) -> Result<EntryCheck, AckError> {
         match entry::parse_file(path, bytes) {
-            Ok((parsed, payload)) => self.entry(&parsed, &payload),
+            Ok((parsed, payload)) => {
+                let blob = Oid::hash_object(git2::ObjectType::Blob, bytes)?;
+                self.entry(&parsed, &payload, blob)
+            }
             Err(e @ entry::Malformed::Newer(_)) => Ok(EntryCheck {
                 signed: false,
                 by_other: false,
@@ -234,8 +249,14 @@ impl<'r> Judge<'r> {
         }
     }
 
-    /// Checks a well-formed entry against the handbook at its commit.
-    pub fn entry(&mut self, parsed: &Parsed, payload: &[u8]) -> Result<EntryCheck, AckError> {
+    /// Checks a well-formed entry, kept in the ledger as the blob `file`, against the
+    /// handbook at its commit and the key changes anchored in the ledger.
+    pub fn entry(
+        &mut self,
+        parsed: &Parsed,
+        payload: &[u8],
+        file: Oid,
+    ) -> Result<EntryCheck, AckError> {
         let e = &parsed.entry;
         let mut check = EntryCheck {
             signed: parsed.signature.is_some(),
@@ -291,14 +312,21 @@ impl<'r> Judge<'r> {
             .emails
             .iter()
             .any(|m| m.value.eq_ignore_ascii_case(&e.writer.email));
-        if let Some(key) = &person.signing_key {
+        if self.keys.is_none() {
+            self.keys = Some(KeyHistory::of(self.repo, self.line, self.layout)?);
+        }
+        let states = self.keys.as_ref().map_or(&[][..], |k| k.states(&e.person));
+        let key = self
+            .anchors
+            .state_for(states, &e.person, file)?
+            .and_then(|s| s.key.as_deref());
+        if let Some(key) = key {
             check.problem = match &parsed.signature {
                 None => Some(format!(
-                    "unsigned, but {} had a signing key on the roster at {}",
+                    "unsigned, but {} has a signing key that applies to this entry (see `signing_key` in the roster's history)",
                     e.person,
-                    short(commit)
                 )),
-                Some(sig) => super::sign::verify(&key.value, payload, sig)
+                Some(sig) => super::sign::verify(key, payload, sig)
                     .err()
                     .map(|why| format!("bad signature for {}: {why}", e.person)),
             };

@@ -220,6 +220,12 @@ impl From<AckError> for CommandError {
             AckError::NoLedger => Some(
                 "nothing to witness until someone acknowledges (normsctl ack) or the ledger is fetched (normsctl acks sync)".to_owned(),
             ),
+            AckError::NoLedgerToAnchor => Some(
+                "or fetch the ledger first (normsctl acks sync) if it exists on the remote".to_owned(),
+            ),
+            AckError::BadKey(_) => Some(
+                "give the .pub file ssh-keygen wrote, one line like `ssh-ed25519 AAAAC3Nza... ana@laptop`".to_owned(),
+            ),
             AckError::NoRemote { .. } => Some(
                 "add it (`git remote add origin URL`), or set `acks.remote` in normsctl.yaml".to_owned(),
             ),

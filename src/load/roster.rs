@@ -7,6 +7,7 @@ use crate::yaml::{Node, Value};
 pub const ROSTER_KEYS: &[&str] = &["teams", "roles", "people"];
 pub const TEAM_KEYS: &[&str] = &["id", "name", "lead"];
 pub const ROLE_KEYS: &[&str] = &["id", "name"];
+pub const SIGNING_KEY_KEYS: &[&str] = &["key", "after"];
 pub const PERSON_KEYS: &[&str] = &["id", "name", "email", "teams", "roles", "signing_key"];
 
 /// Decodes a roster; findings go to the decoder.
@@ -62,9 +63,10 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Option<Roster> {
                     .get("roles")
                     .map(|e| d.id_list("roles", e.value))
                     .unwrap_or_default();
-                let signing_key = f
+                let (signing_key, key_after) = f
                     .get("signing_key")
-                    .and_then(|e| d.non_empty_text("signing_key", e.value));
+                    .map(|e| signing_key(d, e.value))
+                    .unwrap_or_default();
                 Some(Person {
                     id,
                     name,
@@ -72,11 +74,41 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Option<Roster> {
                     teams,
                     roles,
                     signing_key,
+                    key_after,
                 })
             })
             .collect();
     }
     Some(roster)
+}
+
+/// `signing_key`: one line of a `.pub` file, or `{ key, after }` (a key change anchored
+/// after a ledger commit; without `key`, the key's removal).
+fn signing_key(
+    d: &mut Decoder<'_>,
+    node: &Node,
+) -> (Option<Located<String>>, Option<Located<String>>) {
+    if !matches!(node.value, Value::Map(_)) {
+        return (d.non_empty_text("signing_key", node), None);
+    }
+    let Some(f) = d.fields(node, "`signing_key`") else {
+        return (None, None);
+    };
+    d.unknown_keys(&f, SIGNING_KEY_KEYS, "`signing_key`");
+    let key = f.get("key").and_then(|e| d.non_empty_text("key", e.value));
+    let after = match f.get("after") {
+        Some(e) => d.non_empty_text("after", e.value),
+        None => {
+            d.missing(
+                &f,
+                "after",
+                "`signing_key` as a mapping",
+                "name the ledger commit the change takes effect after (`normsctl acks key` prints it)",
+            );
+            None
+        }
+    };
+    (key, after)
 }
 
 fn items<'n>(d: &mut Decoder<'_>, key: &str, node: &'n Node) -> Vec<&'n Node> {

@@ -24,7 +24,14 @@ pub struct Person {
     pub emails: Vec<Located<String>>,
     pub teams: Vec<Located<String>>,
     pub roles: Vec<Located<String>>,
+    /// The SSH public key the person's acknowledgements must be signed with (`None`: no
+    /// key, or a key removed by `signing_key: { after: ... }`).
     pub signing_key: Option<Located<String>>,
+    /// The ledger commit the key state above takes effect after (`signing_key: { key,
+    /// after }`): entries the ledger already held at that commit are judged under the
+    /// person's previous key state, every other entry under this one. `None` for a plain
+    /// key, which applies to every entry.
+    pub key_after: Option<Located<String>>,
 }
 
 /// `people.yaml`: who is on the team.

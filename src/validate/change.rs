@@ -25,6 +25,10 @@ pub fn against(
     let base = ws.commit(rev)?;
     let tree = base.tree()?;
     let snapshot = crate::history::snapshot::Snapshot::at_tree(git, &tree, &ws.policies_dir())?;
+    if let Some(roster) = &handbook.roster {
+        let path = format!("{}{}", ws.loc.prefix, ws.settings.roster);
+        super::keys::check(git, &ws.settings, &path, &tree, roster, findings);
+    }
     // `replaces` names retired policies: with history at hand, they must have existed.
     if let Ok(head) = ws.head() {
         let history = ws.walk(head, None)?;

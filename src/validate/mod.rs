@@ -8,6 +8,7 @@ pub mod change;
 pub mod dates;
 pub mod fairness;
 pub mod ids;
+pub mod keys;
 pub mod references;
 pub mod roster;
 pub mod schema;
@@ -51,6 +52,8 @@ pub static ALL_RULES: &[&Rule] = &[
     &change::REVISION_SKIPPED,
     &change::REVISION_RAISED_NO_CHANGE,
     &change::NEW_NOT_AT_ONE,
+    &keys::KEY_CHANGE_UNANCHORED,
+    &keys::BAD_KEY_ANCHOR,
     &waivers::BAD_WAIVER,
     &waivers::UNUSED_WAIVER,
 ];

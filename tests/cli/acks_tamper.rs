@@ -168,7 +168,7 @@ pub(crate) fn keygen(dir: &Path, name: &str) -> (std::path::PathBuf, String) {
     (key, public.trim().to_owned())
 }
 
-fn sign(key: &Path, payload: &[u8]) -> String {
+pub(crate) fn sign(key: &Path, payload: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("entry");
     std::fs::write(&data, payload).unwrap();
@@ -201,8 +201,16 @@ fn signed_entries_and_forgeries() {
     let hb = handbook(ROSTER, "ana@example.com");
     // Before a key is on file, Ana's entries are unsigned and valid.
     assert_eq!(at(&hb, &["ack", "stepping-away"], T0 + DAY).code, 0);
-    // The key is added later: the older unsigned entry stays valid.
-    hb.write("people.yaml", with_key(&ana_pub));
+    // The key is added later, anchored after the ledger's tip (what `acks key` prints):
+    // the older unsigned entry, which the ledger held then, stays valid.
+    let anchor = tip(hb.path()).unwrap();
+    hb.write(
+        "people.yaml",
+        ROSTER.replace(
+            "roles: [lead] }",
+            &format!("roles: [lead], signing_key: {{ key: \"{ana_pub}\", after: {anchor} }} }}"),
+        ),
+    );
     commit(hb.path(), "Ana's key", T0 + 2 * DAY);
     hb.write(
         "policies/norms/stepping-away.yaml",
@@ -282,7 +290,7 @@ fn signed_entries_and_forgeries() {
     entry["person"] = "ana".into();
     let (path, bytes) = forge(&entry, None);
     let bad = add_file(hb2.path(), "Unsigned", &path, &bytes);
-    verify_fails_at(&hb2, bad, "unsigned, but ana had a signing key");
+    verify_fails_at(&hb2, bad, "unsigned, but ana has a signing key");
 }
 
 /// The whole-handbook report keeps what the ledger's trees and files say between runs

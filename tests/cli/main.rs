@@ -3,6 +3,7 @@
 mod harness;
 
 mod acks;
+mod acks_keys;
 mod acks_line;
 mod acks_sync;
 mod acks_tamper;
