@@ -109,6 +109,7 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CommandError> {
         now,
         &mut MarkdownCache::default(),
         None,
+        &templates.words(),
     );
     timings.mark("collect");
     let pages = render::pages(&site, &templates);

@@ -19,6 +19,7 @@ pub mod templates;
 pub mod timeline;
 pub mod view;
 pub mod watch;
+pub mod words;
 
 use crate::load::Location;
 use crate::model::{Handbook, Settings};

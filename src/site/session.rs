@@ -161,6 +161,7 @@ pub fn assemble(
     now: jiff::Timestamp,
     cache: &mut MarkdownCache,
     working: Option<(&PolicyCache, &mut WorkingFiles)>,
+    words: &super::words::Words,
 ) -> Site {
     let working = match working {
         Some((texts, previous)) => {
@@ -177,6 +178,7 @@ pub fn assemble(
             working,
             now,
             prefix: &loc.prefix,
+            words,
         },
         cache,
     )
@@ -263,6 +265,7 @@ impl<'w> Session<'w> {
             now,
             &mut self.cache,
             Some((&self.policies, &mut self.working)),
+            &templates.words(),
         );
         mark("collect");
         let full = changes.templates || changes.settings || settings_changed;

@@ -80,6 +80,25 @@ impl std::fmt::Debug for Templates {
 }
 
 impl Templates {
+    /// The phrase words of the fixed-words table (`words.html`'s `w`): the built-in
+    /// English where the table cannot be read or lacks a word.
+    pub fn words(&self) -> super::words::Words {
+        let read = || -> Option<Vec<(String, String)>> {
+            let json = self
+                .env
+                .render_str("{% import 'words.html' as words %}{{ words.w|tojson }}", ())
+                .ok()?;
+            let map: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&json).ok()?;
+            Some(
+                map.into_iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned())))
+                    .collect(),
+            )
+        };
+        super::words::Words::from_pairs(read().unwrap_or_default())
+    }
+
     /// The built-in set, with overrides read from `files` (name and path, as
     /// [`crate::load::templates::template_files`] lists them: regular files only, never
     /// through a link). `shown` is how the folder is named in messages. Every template is

@@ -39,6 +39,13 @@ pub struct Link {
     pub retired: bool,
 }
 
+/// A field's path and its name in words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldName {
+    pub path: String,
+    pub label: String,
+}
+
 /// One field that changed, with values as a reader reads them (`None`: absent).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldView {
@@ -90,8 +97,9 @@ pub struct RevisionView {
     /// The author's name (never the address).
     pub author: Option<String>,
     pub subject: Option<String>,
-    /// The fields it changed, in words (`Target value`, `Text`).
-    pub changed: Vec<String>,
+    /// The fields it changed: path and words (`target.value`, `Target value`); pages take
+    /// the words from the fixed-words table's `field_labels` where it has the path.
+    pub changed: Vec<FieldName>,
     /// When the text it brought comes (came) into force, as a date in the team's zone.
     pub takes_effect: Option<String>,
     pub path: String,

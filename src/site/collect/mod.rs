@@ -104,11 +104,17 @@ impl HistoryViews {
                         .fields
                         .iter()
                         .filter(|f| f.path != "revision")
-                        .map(|f| f.label.clone())
+                        .map(|f| FieldName {
+                            path: f.path.clone(),
+                            label: f.label.clone(),
+                        })
                         .collect();
-                    view.changed.dedup();
+                    view.changed.dedup_by(|a, b| a.label == b.label);
                     if !d.body_html.is_empty() {
-                        view.changed.push(crate::model::labels::field_label("body"));
+                        view.changed.push(FieldName {
+                            path: "body".to_owned(),
+                            label: crate::model::labels::field_label("body"),
+                        });
                     }
                 }
                 view.takes_effect = Some(
@@ -153,6 +159,8 @@ pub struct Inputs<'a> {
     pub now: jiff::Timestamp,
     /// Where the handbook sits in the work tree (`docs/handbook/`), for the feed's id.
     pub prefix: &'a str,
+    /// The fixed-words table's words for metric rules.
+    pub words: &'a crate::site::words::Words,
 }
 
 /// Collects the site's data.
@@ -202,7 +210,10 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
     for p in &inputs.handbook.policies {
         titles.insert(&p.id.value, (&p.title, false));
     }
-    let links = Links { titles: &titles };
+    let links = Links {
+        titles: &titles,
+        words: inputs.words,
+    };
 
     // Who continues whom.
     let mut replaced_by: HashMap<&str, Vec<&str>> = HashMap::new();

@@ -2,9 +2,12 @@
 //! the target in words.
 
 use super::*;
+use crate::site::words::Words;
 
 pub(super) struct Links<'a> {
     pub(super) titles: &'a HashMap<&'a str, (&'a str, bool)>,
+    /// The fixed-words table's words for metric rules.
+    pub(super) words: &'a Words,
 }
 
 impl Links<'_> {
@@ -134,10 +137,10 @@ pub(super) fn named(roster: Option<&Roster>, id: &str) -> Named {
 }
 
 pub(super) fn metric_card(m: &Metric, links: &Links<'_>) -> MetricCard {
-    let target = target_words(&m.target, &m.unit);
-    let stat = statistic_words(&m.statistic);
+    let target = links.words.target(&m.target, &m.unit);
+    let stat = links.words.statistic(&m.statistic);
     MetricCard {
-        rule: rule_words(&stat, &target, &m.window),
+        rule: links.words.rule(&stat, &target, &m.window),
         target_data: match m.target {
             Target::Compare { op, value } => TargetData::Compare {
                 op: op.as_str(),
@@ -168,58 +171,19 @@ pub(super) fn metric_card(m: &Metric, links: &Links<'_>) -> MetricCard {
     }
 }
 
-/// A statistic in words: `p90` is `90th percentile`, `mean` is `average`.
-pub fn statistic_words(statistic: &str) -> String {
-    match statistic {
-        "mean" => "average".to_owned(),
-        "sum" => "total".to_owned(),
-        "count" => "count".to_owned(),
-        s => match s.strip_prefix('p').and_then(|n| n.parse::<u8>().ok()) {
-            Some(n) => format!("{n}th percentile"),
-            None => s.to_owned(),
-        },
-    }
-}
-
-/// A metric's rule in words: `median at most 30 minutes, each week`.
+/// A metric's rule in words: `median at most 30 minutes, each week` (the built-in English).
 pub fn rule_words(statistic: &str, target: &str, window: &str) -> String {
-    match (statistic.is_empty(), window.is_empty()) {
-        (false, false) => format!("{statistic} {target}, each {window}"),
-        (false, true) => format!("{statistic} {target}"),
-        (true, false) => format!("{target}, each {window}"),
-        (true, true) => target.to_owned(),
-    }
+    Words::english().rule(statistic, target, window)
 }
 
-/// A target in words: `at most 60 minutes`, `at least 85%`, `between 2 and 4 tickets`.
+/// A target in words: `at most 60 minutes`, `at least 85%`, `between 2 and 4 tickets` (the
+/// built-in English).
 pub fn target_words(target: &Target, unit: &str) -> String {
-    let with_unit = |v: f64| {
-        let n = number(v);
-        match unit {
-            "percent" | "%" => format!("{n}%"),
-            "" => n,
-            u => format!("{n} {u}"),
-        }
-    };
-    match target {
-        Target::Compare { op, value } => {
-            let words = match op.as_str() {
-                "<" => "less than",
-                "<=" => "at most",
-                ">=" => "at least",
-                ">" => "more than",
-                _ => "exactly",
-            };
-            format!("{words} {}", with_unit(*value))
-        }
-        Target::Range { min, max } => format!("between {} and {}", number(*min), with_unit(*max)),
-    }
+    Words::english().target(target, unit)
 }
 
-pub(super) fn number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
+/// A statistic in words: `p90` is `90th percentile`, `mean` is `average` (the built-in
+/// English).
+pub fn statistic_words(statistic: &str) -> String {
+    Words::english().statistic(statistic)
 }

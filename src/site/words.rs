@@ -1,0 +1,161 @@
+//! The words a metric's rule is made of ("median at most 30 minutes, each week"), taken
+//! from the site's fixed-words table (`templates/words.html`, overridable like every
+//! template), so a handbook translated there reads in one language, in its pages and in
+//! `llms.txt` alike. A word the table lacks (an override written for an older version)
+//! falls back to the built-in English. Nothing here prints.
+
+use crate::model::Target;
+use std::collections::HashMap;
+
+/// The table's phrase words, read once per build.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Words {
+    map: HashMap<String, String>,
+}
+
+impl Words {
+    /// The built-in English.
+    pub fn english() -> Words {
+        Words::default()
+    }
+
+    /// From the table's `w` mapping (string values only; others are ignored).
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Words {
+        Words {
+            map: pairs.into_iter().collect(),
+        }
+    }
+
+    fn get<'s>(&'s self, key: &str, english: &'s str) -> &'s str {
+        self.map.get(key).map_or(english, String::as_str)
+    }
+
+    /// A target in words: `at most 60 minutes`, `at least 85%`, `between 2 and 4 tickets`.
+    pub fn target(&self, target: &Target, unit: &str) -> String {
+        let with_unit = |v: f64| {
+            let n = number(v);
+            match unit {
+                "percent" | "%" => self.get("percent_value", "{n}%").replace("{n}", &n),
+                "" => n,
+                u => self
+                    .get("unit_value", "{n} {unit}")
+                    .replace("{n}", &n)
+                    .replace("{unit}", u),
+            }
+        };
+        match target {
+            Target::Compare { op, value } => {
+                let (key, english) = match op.as_str() {
+                    "<" => ("target_lt", "less than {value}"),
+                    "<=" => ("target_le", "at most {value}"),
+                    ">=" => ("target_ge", "at least {value}"),
+                    ">" => ("target_gt", "more than {value}"),
+                    _ => ("target_eq", "exactly {value}"),
+                };
+                self.get(key, english)
+                    .replace("{value}", &with_unit(*value))
+            }
+            Target::Range { min, max } => self
+                .get("target_range", "between {min} and {max}")
+                .replace("{min}", &number(*min))
+                .replace("{max}", &with_unit(*max)),
+        }
+    }
+
+    /// A statistic in words: `p90` is `90th percentile`, `mean` is `average`.
+    pub fn statistic(&self, statistic: &str) -> String {
+        let english = match statistic {
+            "mean" => "average",
+            "sum" => "total",
+            "count" => "count",
+            "median" => "median",
+            s => {
+                return match s.strip_prefix('p').and_then(|n| n.parse::<u8>().ok()) {
+                    Some(n) => self
+                        .get("statistic_percentile", "{n}th percentile")
+                        .replace("{n}", &n.to_string()),
+                    None => s.to_owned(),
+                };
+            }
+        };
+        self.get(&format!("statistic_{statistic}"), english)
+            .to_owned()
+    }
+
+    /// A window in words (`week`); one the table does not name reads as itself.
+    pub fn window<'s>(&'s self, window: &'s str) -> &'s str {
+        self.map
+            .get(&format!("window_{window}"))
+            .map_or(window, String::as_str)
+    }
+
+    /// The whole rule: `median at most 30 minutes, each week`. `statistic` and `target`
+    /// are in words already; `window` is the policy's value.
+    pub fn rule(&self, statistic: &str, target: &str, window: &str) -> String {
+        let window = self.window(window);
+        let (key, english) = match (statistic.is_empty(), window.is_empty()) {
+            (false, false) => ("rule_full", "{statistic} {target}, each {window}"),
+            (false, true) => ("rule_no_window", "{statistic} {target}"),
+            (true, false) => ("rule_no_statistic", "{target}, each {window}"),
+            (true, true) => return target.to_owned(),
+        };
+        self.get(key, english)
+            .replace("{statistic}", statistic)
+            .replace("{target}", target)
+            .replace("{window}", window)
+    }
+}
+
+/// A number as people write it: `30`, not `30.0`.
+pub fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CompareOp;
+
+    #[test]
+    fn the_table_names_every_field_as_the_schema_does() {
+        // One set of field labels: the JSON Schema's titles (model::labels) and the
+        // pages' (words.html) say the same.
+        let table = include_str!("../../templates/words.html");
+        for (path, label) in crate::model::labels::FIELD_LABELS {
+            assert!(
+                table.contains(&format!("\"{path}\": \"{label}\",")),
+                "words.html lacks {path}: {label}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_table_translates_the_rule_and_falls_back_to_english() {
+        let fr = Words::from_pairs(
+            [
+                ("target_le", "au plus {value}"),
+                ("statistic_median", "médiane"),
+                ("window_week", "semaine"),
+                ("rule_full", "{statistic} {target}, chaque {window}"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        );
+        let target = Target::Compare {
+            op: CompareOp::Le,
+            value: 30.0,
+        };
+        let t = fr.target(&target, "minutes");
+        assert_eq!(t, "au plus 30 minutes");
+        assert_eq!(
+            fr.rule(&fr.statistic("median"), &t, "week"),
+            "médiane au plus 30 minutes, chaque semaine"
+        );
+        // Words the table lacks stay English.
+        assert_eq!(fr.statistic("p90"), "90th percentile");
+        assert_eq!(fr.window("month"), "month");
+    }
+}
