@@ -58,53 +58,71 @@ pub fn judge_all(
         .filter(|(tip, _)| line.contains(*tip) && same_keys(repo, layout, line, *tip))
         .map(|(_, v)| v)
         .unwrap_or_default();
-    let mut judge: Option<Judge> = None;
-    let mut out = Vec::with_capacity(listed.len());
-    let mut new = 0usize;
-    for l in listed {
-        if let Some(v) = kept.get(&l.blob) {
-            out.push(v.clone());
-            continue;
-        }
-        let judge =
-            judge.get_or_insert_with(|| Judge::new(repo, layout, line, ledger_tips.to_vec()));
-        let verdict = match repo.find_blob(l.blob) {
-            Err(e) => Verdict::Rejected {
-                reason: Arc::from(format!("the entry's file cannot be read: {}", e.message())),
-            },
-            Ok(blob) => {
-                let check = judge.file(&l.path, blob.content())?;
-                match (check.problem, check.newer) {
-                    (Some(reason), true) => Verdict::Unchecked {
-                        reason: Arc::from(reason),
-                    },
-                    (Some(reason), false) => Verdict::Rejected {
-                        reason: Arc::from(reason),
-                    },
-                    (None, _) => match super::entry::parse_file(&l.path, blob.content()) {
-                        Ok((p, _)) => Verdict::Valid {
-                            commit: Oid::from_str(&p.entry.commit)?,
-                            revokes: p.entry.revokes.as_deref().map(Oid::from_str).transpose()?,
-                        },
-                        Err(e) => Verdict::Rejected {
-                            reason: Arc::from(format!("malformed entry: {e}")),
-                        },
-                    },
-                }
-            }
-        };
-        kept.insert(l.blob, verdict.clone());
-        out.push(verdict);
-        new += 1;
-    }
+    // Each entry file not kept yet, once.
+    let mut queued = std::collections::HashSet::new();
+    let todo: Vec<&Listed> = listed
+        .iter()
+        .filter(|l| !kept.contains_key(&l.blob) && queued.insert(l.blob))
+        .collect();
+    let new = todo.len();
+    let (reached, missed) = judge_many(repo, layout, line, ledger_tips, &todo)?;
+    kept.extend(reached);
+    let out = listed
+        .iter()
+        .map(|l| kept.get(&l.blob).cloned())
+        .collect::<Option<Vec<Verdict>>>()
+        .expect("every listed entry was judged or kept");
     // A verdict reached while an anchor of a key change was not in this clone's ledger
     // may change when it arrives: keep nothing then.
-    if judge.as_ref().is_some_and(|j| j.anchors.missed) {
+    if missed {
         let _ = std::fs::remove_file(&file);
     } else if new > 0 {
         let _ = crate::atomic::write(&file, &encode(line.tip, &kept));
     }
     Ok(out)
+}
+
+/// Judges `todo` (on every core when there are many): each entry file's verdict, and
+/// whether an anchor of a key change was missing.
+fn judge_many(
+    repo: &Repository,
+    layout: &Layout,
+    line: &Line,
+    ledger_tips: &[Oid],
+    todo: &[&Listed],
+) -> Result<(Vec<(Oid, Verdict)>, bool), AckError> {
+    super::verify::judge_each(repo, layout, line, ledger_tips, todo, |repo, judge, l| {
+        Ok((l.blob, verdict_of(repo, judge, l)?))
+    })
+}
+
+/// One entry file's verdict.
+fn verdict_of(repo: &Repository, judge: &mut Judge, l: &Listed) -> Result<Verdict, AckError> {
+    Ok(match repo.find_blob(l.blob) {
+        Err(e) => Verdict::Rejected {
+            reason: Arc::from(format!("the entry's file cannot be read: {}", e.message())),
+        },
+        Ok(blob) => {
+            let check = judge.file(&l.path, blob.content())?;
+            match (check.problem, check.newer) {
+                (Some(reason), true) => Verdict::Unchecked {
+                    reason: Arc::from(reason),
+                },
+                (Some(reason), false) => Verdict::Rejected {
+                    reason: Arc::from(reason),
+                },
+                (None, _) => match super::entry::parse_file(&l.path, blob.content()) {
+                    Ok((p, _)) => Verdict::Valid {
+                        commit: Oid::from_str(&p.entry.commit)?,
+                        revokes: p.entry.revokes.as_deref().map(Oid::from_str).transpose()?,
+                    },
+                    Err(e) => Verdict::Rejected {
+                        reason: Arc::from(format!("malformed entry: {e}")),
+                    },
+                },
+            }
+        }
+    })
 }
 
 /// Whether every person's signing key state (key and anchor) stayed the same on the line

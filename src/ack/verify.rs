@@ -94,10 +94,9 @@ pub fn verify(
         };
         found.push((position[&a.commit], 0, problem));
     }
-    let mut judge = Judge::new(repo, layout, line, tips.clone());
-    for add in walked.additions {
-        out.entries += 1;
-        let check = match repo.find_blob(add.blob) {
+    let additions: Vec<&super::walk::Addition> = walked.additions.iter().collect();
+    let (checks, _) = judge_each(repo, layout, line, &tips, &additions, |repo, judge, add| {
+        Ok(match repo.find_blob(add.blob) {
             Ok(b) => judge.file(&add.path, b.content())?,
             Err(e) => EntryCheck {
                 signed: false,
@@ -105,7 +104,10 @@ pub fn verify(
                 problem: Some(format!("cannot be read: {}", e.message())),
                 newer: false,
             },
-        };
+        })
+    })?;
+    for (add, check) in walked.additions.into_iter().zip(checks) {
+        out.entries += 1;
         out.signed += usize::from(check.signed);
         out.by_other += usize::from(check.by_other);
         if let Some(message) = check.problem {
@@ -185,6 +187,55 @@ fn check_checkpoint(repo: &Repository, name: &str, tip: Oid) -> Option<Problem> 
 
 fn short(oid: Oid) -> String {
     oid.to_string()[..10].to_owned()
+}
+
+/// Runs `f` with a judge on each of `items`, in order, on every core when there are many:
+/// each thread opens its own handle on the repository (a handle is never shared between
+/// threads) with its own judge and caches. Also says whether any judge met an anchor of a
+/// key change that is not in this clone's ledger.
+pub fn judge_each<I: Sync, T: Send>(
+    repo: &Repository,
+    layout: &Layout,
+    line: &Line,
+    ledger_tips: &[Oid],
+    items: &[I],
+    f: impl Fn(&Repository, &mut Judge, &I) -> Result<T, AckError> + Sync,
+) -> Result<(Vec<T>, bool), AckError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if items.len() < 512 || threads < 2 {
+        let mut judge = Judge::new(repo, layout, line, ledger_tips.to_vec());
+        let out = items
+            .iter()
+            .map(|i| f(repo, &mut judge, i))
+            .collect::<Result<Vec<T>, AckError>>()?;
+        return Ok((out, judge.anchors.missed));
+    }
+    let git_dir = repo.path();
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|part| {
+                scope.spawn(move || -> Result<(Vec<T>, bool), AckError> {
+                    let repo = Repository::open(git_dir)?;
+                    let mut judge = Judge::new(&repo, layout, line, ledger_tips.to_vec());
+                    let out = part
+                        .iter()
+                        .map(|i| f(&repo, &mut judge, i))
+                        .collect::<Result<Vec<T>, AckError>>()?;
+                    Ok((out, judge.anchors.missed))
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(items.len());
+        let mut missed = false;
+        for h in handles {
+            let (out, m) = h.join().expect("a judging thread panicked")?;
+            all.extend(out);
+            missed |= m;
+        }
+        Ok((all, missed))
+    })
 }
 
 /// Judges entries against the handbook, caching what many entries share.

@@ -5,6 +5,7 @@ mod harness;
 mod acks;
 mod acks_keys;
 mod acks_line;
+mod acks_parallel;
 mod acks_sync;
 mod acks_tamper;
 mod bad_input;
