@@ -103,7 +103,7 @@ fn verdict_of(repo: &Repository, judge: &mut Judge, l: &Listed) -> Result<Verdic
             reason: Arc::from(format!("the entry's file cannot be read: {}", e.message())),
         },
         Ok(blob) => {
-            let check = judge.file(&l.path, blob.content())?;
+            let check = judge.file(&l.path, blob.content(), l.blob)?;
             match (check.problem, check.newer) {
                 (Some(reason), true) => Verdict::Unchecked {
                     reason: Arc::from(reason),

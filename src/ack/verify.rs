@@ -97,7 +97,7 @@ pub fn verify(
     let additions: Vec<&super::walk::Addition> = walked.additions.iter().collect();
     let (checks, _) = judge_each(repo, layout, line, &tips, &additions, |repo, judge, add| {
         Ok(match repo.find_blob(add.blob) {
-            Ok(b) => judge.file(&add.path, b.content())?,
+            Ok(b) => judge.file(&add.path, b.content(), add.blob)?,
             Err(e) => EntryCheck {
                 signed: false,
                 by_other: false,
@@ -189,6 +189,27 @@ fn short(oid: Oid) -> String {
     oid.to_string()[..10].to_owned()
 }
 
+/// A roster with its people indexed by id: the judge looks one up for every entry.
+struct Indexed {
+    roster: Roster,
+    by_id: HashMap<String, usize>,
+}
+
+impl Indexed {
+    fn new(roster: Roster) -> Indexed {
+        let mut by_id = HashMap::with_capacity(roster.people.len());
+        for (i, p) in roster.people.iter().enumerate() {
+            by_id.entry(p.id.value.clone()).or_insert(i);
+        }
+        Indexed { roster, by_id }
+    }
+
+    /// As [`Roster::person`].
+    fn person(&self, id: &str) -> Option<&crate::model::Person> {
+        self.by_id.get(id).map(|&i| &self.roster.people[i])
+    }
+}
+
 /// Runs `f` with a judge on each of `items`, in order, on every core when there are many:
 /// each thread opens its own handle on the repository (a handle is never shared between
 /// threads) with its own judge and caches. Also says whether any judge met an anchor of a
@@ -246,7 +267,8 @@ pub struct Judge<'r> {
     /// The blob at a path in a handbook commit.
     texts: HashMap<(Oid, String), Option<Oid>>,
     revisions: HashMap<Oid, Option<u32>>,
-    rosters: HashMap<Oid, Option<Rc<Roster>>>,
+    /// Rosters by blob, each with its people indexed by id (the first of a repeated id).
+    rosters: HashMap<Oid, Option<Rc<Indexed>>>,
     roster_blobs: HashMap<Oid, Option<Oid>>,
     /// Every person's key states along the line, read when the first entry needs them.
     keys: Option<KeyHistory>,
@@ -278,13 +300,11 @@ impl<'r> Judge<'r> {
         }
     }
 
-    /// Checks one entry file. `Err` only for an environment problem (a shallow clone).
-    pub fn file(&mut self, path: &str, bytes: &[u8]) -> Result<EntryCheck, AckError> {
+    /// Checks one entry file (`bytes`, stored as the blob `blob`). `Err` only for an
+    /// environment problem (a shallow clone).
+    pub fn file(&mut self, path: &str, bytes: &[u8], blob: Oid) -> Result<EntryCheck, AckError> {
         match entry::parse_file(path, bytes) {
-            Ok((parsed, payload)) => {
-                let blob = Oid::hash_object(git2::ObjectType::Blob, bytes)?;
-                self.entry(&parsed, &payload, blob)
-            }
+            Ok((parsed, payload)) => self.entry(&parsed, &payload, blob),
             Err(e @ entry::Malformed::Newer(_)) => Ok(EntryCheck {
                 signed: false,
                 by_other: false,
@@ -406,14 +426,14 @@ impl<'r> Judge<'r> {
         Ok(Some(b))
     }
 
-    fn roster(&mut self, blob: Oid) -> Option<Rc<Roster>> {
+    fn roster(&mut self, blob: Oid) -> Option<Rc<Indexed>> {
         let repo = self.repo;
         let path = &self.layout.roster;
         self.rosters
             .entry(blob)
             .or_insert_with(|| {
                 let b = repo.find_blob(blob).ok()?;
-                parse_roster(path, b.content()).map(Rc::new)
+                parse_roster(path, b.content()).map(|roster| Rc::new(Indexed::new(roster)))
             })
             .clone()
     }
