@@ -51,8 +51,8 @@ pub fn search(s: &Served, a: &SearchArgs) -> Outcome {
     let kind = match &a.kind {
         Some(k) => Some(Kind::parse(k).ok_or_else(|| {
             ToolError::new(format!("no kind `{}`", capped(k, 40)))
-                .near(k, Kind::NAMES)
                 .with_hint("kinds: expectation, norm, metric")
+                .near(k, Kind::NAMES)
         })?),
         None => None,
     };

@@ -42,7 +42,13 @@ impl ToolError {
     /// "did you mean `x`?" when a candidate is near `word`.
     pub fn near<'a>(self, word: &str, candidates: impl IntoIterator<Item = &'a str>) -> ToolError {
         match crate::diag::did_you_mean(word, candidates) {
-            Some(near) => self.with_hint(format!("did you mean `{near}`?")),
+            Some(near) => {
+                let hint = match &self.hint {
+                    Some(h) => format!("did you mean `{near}`? ({h})"),
+                    None => format!("did you mean `{near}`?"),
+                };
+                self.with_hint(hint)
+            }
             None => self,
         }
     }

@@ -24,6 +24,7 @@ pub mod in_force;
 mod init;
 mod layering;
 mod limits;
+mod mcp;
 mod property;
 mod publish;
 mod security;
