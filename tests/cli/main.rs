@@ -25,6 +25,7 @@ mod init;
 mod layering;
 mod limits;
 mod mcp;
+mod mcp_http;
 mod property;
 mod publish;
 mod security;

@@ -523,3 +523,72 @@ fn a_new_commit_is_followed_and_announced() {
     let p = c.ok("get_policy", json!({ "id": "handover" }));
     assert_eq!(p["served"]["commit"], head(hb.path()));
 }
+
+#[test]
+fn with_acks_the_configured_person_sees_what_to_acknowledge_with_its_diff() {
+    use crate::acks::{DAY, LEDGER, T0};
+    let hb = crate::acks::handbook(crate::harness::ROSTER, "bo@example.com");
+    let run = crate::acks::at(&hb, &["ack", "stepping-away"], T0 + DAY);
+    assert_eq!(run.code, 0, "{run:?}");
+    hb.write(
+        "policies/norms/stepping-away.yaml",
+        crate::harness::NORM
+            .replace("revision: 1", "revision: 2")
+            .replace("Tell the channel.", "Tell the channel and your lead."),
+    );
+    crate::acks::commit(hb.path(), "Stepping away: tell your lead too", T0 + 2 * DAY);
+    let ledger = || {
+        git2::Repository::open(hb.path())
+            .unwrap()
+            .find_reference(LEDGER)
+            .unwrap()
+            .target()
+    };
+    let before = ledger();
+    let now = (T0 + 3 * DAY).to_string();
+    let env = [("SOURCE_DATE_EPOCH", now.as_str())];
+
+    // without --acks, no personal data at all
+    let mut public = Client::start(hb.path(), &["--no-watch"], &env);
+    let (e, _) = public.err("acknowledgements", json!({}));
+    assert!(e.contains("no tool"), "{e}");
+
+    let mut c = Client::start(hb.path(), &["--no-watch", "--acks"], &env);
+    let a = c.ok("acknowledgements", json!({}));
+    assert_eq!(a["person"], "bo");
+    let owed = a["to_acknowledge"].as_array().unwrap();
+    let step = owed
+        .iter()
+        .find(|o| o["policy"] == "stepping-away")
+        .expect("the raised norm is owed");
+    assert_eq!(step["revision"], 2);
+    assert_eq!(step["state"], "stale");
+    assert_eq!(step["last_acknowledged_revision"], 1);
+    assert_eq!(step["diff"]["from"]["revision"], 1);
+    assert_eq!(step["diff"]["to"]["revision"], 2);
+    let inserted: String = step["diff"]["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["op"] == "insert")
+        .map(|c| c["text"].as_str().unwrap())
+        .collect();
+    assert!(inserted.contains("your lead"), "{step}");
+    let qa = owed
+        .iter()
+        .find(|o| o["policy"] == "qa-score")
+        .expect("never acknowledged");
+    assert_eq!(qa["state"], "never");
+    assert_eq!(qa["diff"], Value::Null);
+    // someone else's: only for a lead's server
+    let (e, hint) = c.err("acknowledgements", json!({ "person": "ana" }));
+    assert!(e.contains("only bo's"), "{e}");
+    assert!(hint.contains("--acks=all"), "{hint}");
+    let mut lead = Client::start(hb.path(), &["--no-watch", "--acks=all"], &env);
+    let ana = lead.ok("acknowledgements", json!({ "person": "ana" }));
+    assert_eq!(ana["person"], "ana");
+    let (_, hint) = lead.err("acknowledgements", json!({ "person": "anna" }));
+    assert_eq!(hint, "did you mean `ana`?");
+    // nothing was recorded
+    assert_eq!(ledger(), before);
+}
