@@ -102,6 +102,11 @@ fn refusal(code: StatusCode, why: &'static str) -> Response<BoxBody<Bytes, Infal
         "content-type",
         hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    // The body of a refused request is left unread: the connection ends with the answer.
+    headers.insert(
+        "connection",
+        hyper::header::HeaderValue::from_static("close"),
+    );
     if code == StatusCode::UNAUTHORIZED {
         headers.insert(
             "www-authenticate",
