@@ -3,9 +3,9 @@
 //! The library loads, validates and describes a handbook; the `normsctl` binary's `cli`
 //! module is the only place that prints or exits. Data flows one way, each layer using
 //! only those below it (`tests/cli/layering.rs` checks it):
-//! `site`, `ack`, `scaffold`, `schema` (use cases) -> `render` -> `validate` ->
+//! `site`, `ack`, `mcp`, `scaffold`, `schema` (use cases) -> `render` -> `validate` ->
 //! `workspace` -> `history`, `diff` -> `load` -> `model`, `rules` -> `diag`, `atomic`,
-//! `cache`, `yaml`.
+//! `cache`, `http`, `yaml`.
 
 pub mod ack;
 pub mod atomic;
@@ -13,7 +13,9 @@ pub mod cache;
 pub mod diag;
 pub mod diff;
 pub mod history;
+pub mod http;
 pub mod load;
+pub mod mcp;
 pub mod model;
 pub mod render;
 pub mod rules;

@@ -8,6 +8,7 @@ use normsctl::ack::sync::SyncError;
 use normsctl::diag::Finding;
 use normsctl::history::HistoryError;
 use normsctl::load::LoadError;
+use normsctl::mcp::McpError;
 use normsctl::render::people::{Line, Shown};
 use normsctl::scaffold::ScaffoldError;
 use normsctl::scaffold::new::NewError;
@@ -235,6 +236,31 @@ impl From<AckError> for CommandError {
         match hint {
             Some(h) => err.with_hint(h),
             None => err,
+        }
+    }
+}
+
+impl From<McpError> for CommandError {
+    fn from(e: McpError) -> CommandError {
+        match e {
+            McpError::Workspace(e) => e.into(),
+            McpError::Ack(e) => e.into(),
+            McpError::Git(e) => e.into(),
+            McpError::NoLine { ref branch, .. } => {
+                let hint = format!(
+                    "the server serves only the published branch `{branch}` (`acks.branch` in normsctl.yaml): fetch it, or commit on it"
+                );
+                CommandError::env(e.to_string()).with_hint(hint)
+            }
+            McpError::NothingValid { .. } => CommandError::env(e.to_string()).with_hint(
+                "fix the handbook on the published branch: `normsctl validate` names each error",
+            ),
+            McpError::Token { .. } => CommandError::env(e.to_string())
+                .with_hint("create it with `umask 077; openssl rand -hex 32 > FILE`"),
+            McpError::Bind(_) => {
+                CommandError::env(e.to_string()).with_hint("for example --http 127.0.0.1:8765")
+            }
+            other => CommandError::env(other.to_string()),
         }
     }
 }

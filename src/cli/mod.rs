@@ -16,6 +16,7 @@ mod command_error;
 mod diff;
 mod init;
 mod log;
+mod mcp;
 mod new;
 mod output;
 mod progress;
@@ -73,13 +74,14 @@ enum Command {
     Acks(acks::AcksArgs),
     Build(build::BuildArgs),
     Serve(serve::ServeArgs),
+    Mcp(mcp::McpArgs),
     Templates(templates::TemplatesArgs),
 }
 
 pub fn run(cli: Cli) -> Result<(), CommandError> {
     // Hash checks stay on in every process that judges ledger entries.
     git_switches::configure(match cli.command {
-        Command::Ack(_) | Command::Acks(_) => Trust::Judges,
+        Command::Ack(_) | Command::Acks(_) | Command::Mcp(_) => Trust::Judges,
         _ => Trust::ReadsHistory,
     });
     match cli.command {
@@ -94,6 +96,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Acks(args) => acks::run(&cli.global, args),
         Command::Build(args) => build::run(&cli.global, args),
         Command::Serve(args) => serve::run(&cli.global, args),
+        Command::Mcp(args) => mcp::run(&cli.global, args),
         Command::Templates(args) => templates::run(&cli.global, args),
     }
 }
@@ -123,32 +126,8 @@ impl Global {
 
 /// A date (start or end of that day in `tz`) or an RFC 3339 time, as Unix seconds.
 fn parse_time(text: &str, tz: &jiff::tz::TimeZone, end_of_day: bool) -> Result<i64, CommandError> {
-    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
-        return Ok(ts.as_second());
-    }
-    let bad = || {
-        CommandError::env(format!(
-            "`{text}` is neither a date (YYYY-MM-DD) nor an RFC 3339 time (2026-03-01T09:00:00+01:00)"
-        ))
-    };
-    let date: jiff::civil::Date = text.parse().map_err(|_| bad())?;
-    // A real date whose day cannot be placed in time (its end lies past year 9999).
-    let out_of_range = || {
-        CommandError::env(format!(
-            "`{text}` is out of range: times end at 9999-12-30, so ask about 9999-12-29 or earlier"
-        ))
-    };
-    let day = if end_of_day {
-        date.tomorrow().map_err(|_| out_of_range())?
-    } else {
-        date
-    };
-    let start = day
-        .to_zoned(tz.clone())
-        .map_err(|_| out_of_range())?
-        .timestamp()
-        .as_second();
-    Ok(if end_of_day { start - 1 } else { start })
+    normsctl::history::standing::parse_moment(text, tz, end_of_day)
+        .map_err(|e| CommandError::env(e.to_string()))
 }
 
 /// Writes a machine document (JSON, CSV, SARIF, workflow commands, Markdown) to stdout

@@ -262,6 +262,41 @@ pub fn effective_of(git: &git2::Repository, r: &Revision) -> Option<jiff::civil:
     crate::diff::Fields::of(text).text("effective").parse().ok()
 }
 
+/// Why a moment could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MomentError {
+    #[error(
+        "`{0}` is neither a date (YYYY-MM-DD) nor an RFC 3339 time (2026-03-01T09:00:00+01:00)"
+    )]
+    Unreadable(String),
+    #[error("`{0}` is out of range: times end at 9999-12-30, so ask about 9999-12-29 or earlier")]
+    OutOfRange(String),
+}
+
+/// A date (the start, or with `end_of_day` the last second, of that day in `tz`) or an
+/// RFC 3339 time, as Unix seconds: what `show --at` and the MCP tools' `at` accept.
+pub fn parse_moment(text: &str, tz: &TimeZone, end_of_day: bool) -> Result<i64, MomentError> {
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        return Ok(ts.as_second());
+    }
+    let date: jiff::civil::Date = text
+        .parse()
+        .map_err(|_| MomentError::Unreadable(text.to_owned()))?;
+    // A real date whose day cannot be placed in time (its end lies past year 9999).
+    let out_of_range = || MomentError::OutOfRange(text.to_owned());
+    let day = if end_of_day {
+        date.tomorrow().map_err(|_| out_of_range())?
+    } else {
+        date
+    };
+    let start = day
+        .to_zoned(tz.clone())
+        .map_err(|_| out_of_range())?
+        .timestamp()
+        .as_second();
+    Ok(if end_of_day { start - 1 } else { start })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

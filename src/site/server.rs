@@ -116,19 +116,6 @@ fn http_loop(server: &tiny_http::Server, out: &Path, status: &Shared, port: u16)
     }
 }
 
-/// The names this server answers to: the address it listens on and the loopback names, with
-/// the port (and without it only on port 80, where browsers leave it out).
-fn own_hosts(port: u16) -> Vec<String> {
-    let mut hosts = Vec::new();
-    for name in ["127.0.0.1", "localhost", "[::1]"] {
-        hosts.push(format!("{name}:{port}"));
-        if port == 80 {
-            hosts.push(name.to_owned());
-        }
-    }
-    hosts
-}
-
 /// Whether a request may be answered: `Err` holds the status and the reason. Pure, so that
 /// every rule is unit-tested.
 fn admit(
@@ -138,25 +125,19 @@ fn admit(
     path: &str,
     port: u16,
 ) -> Result<(), (u16, &'static str)> {
-    let hosts = own_hosts(port);
-    let known = |h: &str| hosts.iter().any(|k| k.eq_ignore_ascii_case(h.trim()));
-    match host {
-        Some(h) if known(h) => {}
-        _ => {
-            return Err((
-                403,
-                "this server answers only requests for 127.0.0.1, localhost or [::1] on its own port",
-            ));
-        }
+    // The Host and Origin rules are the shared HTTP layer's (`crate::http`).
+    if !crate::http::is_own_host(host, port) {
+        return Err((
+            403,
+            "this server answers only requests for 127.0.0.1, localhost or [::1] on its own port",
+        ));
     }
     if method != "GET" && method != "HEAD" {
         return Err((405, "only GET and HEAD are answered"));
     }
     if path.starts_with("/__normsctl/")
         && let Some(o) = origin
-        && !hosts
-            .iter()
-            .any(|k| o.trim().eq_ignore_ascii_case(&format!("http://{k}")))
+        && !crate::http::is_own_origin(o, port)
     {
         return Err((
             403,

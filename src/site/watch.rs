@@ -45,7 +45,11 @@ pub fn classify(path: &Path, w: &Watched) -> Option<Trigger> {
     {
         let rel = rel.to_string_lossy();
         let is_lock = rel.ends_with(".lock");
-        let is_ref = rel == "HEAD" || rel == "packed-refs" || rel.starts_with("refs/heads");
+        // Remote-tracking refs too: the handbook line (`mcp`) is `refs/remotes/<remote>/…`.
+        let is_ref = rel == "HEAD"
+            || rel == "packed-refs"
+            || rel.starts_with("refs/heads")
+            || rel.starts_with("refs/remotes");
         return (is_ref && !is_lock).then_some(Trigger::History);
     }
     let name = path.file_name()?.to_string_lossy();

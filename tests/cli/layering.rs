@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["history", "diff"],
     &["load"],
     &["model", "rules"],
-    &["diag", "atomic", "cache", "yaml"],
+    &["diag", "atomic", "cache", "http", "yaml"],
 ];
 
 fn layer(module: &str) -> Option<usize> {

@@ -83,6 +83,14 @@ pub fn pages(site: &Site, templates: &Templates) -> Vec<Page> {
     out
 }
 
+/// `policies/<id>.md` of a current policy (what `mcp` serves as its resource).
+pub fn policy_markdown(site: &Site, id: &str) -> Option<String> {
+    site.policies
+        .get(id)
+        .filter(|p| p.status == "current")
+        .map(|p| policy_md(site, p))
+}
+
 /// The years the changelog spans, newest first.
 fn years(site: &Site) -> Vec<String> {
     let set: BTreeSet<&str> = site

@@ -1,0 +1,238 @@
+//! What the server serves: the newest commit of the handbook line whose handbook validates
+//! (never the working tree or an unpublished branch), read once into the site's data and
+//! the history of the line up to it. A newer commit that fails validation is named, with
+//! the first lines of its report, and skipped. Nothing here prints.
+
+use super::McpError;
+use crate::ack::line::Line;
+use crate::history::Revision;
+use crate::load::PolicyCache;
+use crate::model::Handbook;
+use crate::model::Policy;
+use crate::site::collect::{HistoryViews, MarkdownCache, Site};
+use crate::site::session::{self, SiteError};
+use crate::site::timeline::Timeline;
+use crate::workspace::Workspace;
+use git2::Oid;
+use jiff::tz::TimeZone;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// How many distinct handbook states are tried, newest first, before giving up.
+const TRIES: usize = 20;
+
+/// A newer commit of the line that was not served, and why.
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    pub commit: Oid,
+    /// The first lines of its validation report (or the error that stopped reading it).
+    pub why: String,
+}
+
+/// One served state of the handbook.
+pub struct Served {
+    /// The ref the line's tip was read from (`refs/remotes/origin/main`).
+    pub line_ref: String,
+    /// The line's tip, and the commit served (the same unless the tip does not validate).
+    pub tip: Oid,
+    pub commit: Oid,
+    /// Newer commits of the line that fail validation (newest first).
+    pub skipped: Vec<Skipped>,
+    pub handbook: Handbook,
+    pub site: Site,
+    pub timeline: Timeline,
+    /// First-parent commits of the line up to `commit`, by position (the root at 0).
+    pub positions: HashMap<Oid, usize>,
+    pub tz: TimeZone,
+    /// When this state was read (Unix seconds): "now" for its resources.
+    pub as_of: i64,
+    /// The repository's git folder (a call opens its own handle: one is not shared
+    /// between threads).
+    pub git_dir: std::path::PathBuf,
+    /// The handbook's folder (where `--acks` opens the workspace again for each call).
+    pub root: std::path::PathBuf,
+    /// Each policy's changes, newest first, as in the timeline.
+    pub by_id: HashMap<String, Vec<Revision>>,
+    /// For each revision of the timeline, the blob of the same policy's change before it.
+    pub previous: Vec<Option<Oid>>,
+    /// Policy texts decoded so far, by blob.
+    decoded: Mutex<HashMap<Oid, Option<Arc<Policy>>>>,
+}
+
+impl Served {
+    /// Every policy change on the line up to the served commit, newest first.
+    pub fn revisions(&self) -> &[Revision] {
+        &self.timeline.revisions
+    }
+
+    /// The committed text of a blob of the history.
+    pub fn text(&self, blob: Oid) -> Option<&str> {
+        self.timeline.text(blob).map(|t| &**t)
+    }
+
+    /// The `effective` date a revision's text declares (none for a retirement).
+    pub fn effective(&self, r: &Revision) -> Option<jiff::civil::Date> {
+        if r.change == crate::history::Change::Retired {
+            return None;
+        }
+        let text = self.text(r.blob)?;
+        crate::diff::Fields::of(text).text("effective").parse().ok()
+    }
+
+    /// The policy a committed text declares (`None` when it does not read as one).
+    pub fn policy(&self, r: &Revision) -> Option<Arc<Policy>> {
+        if let Ok(cache) = self.decoded.lock()
+            && let Some(p) = cache.get(&r.blob)
+        {
+            return p.clone();
+        }
+        let decoded = self.text(r.blob).and_then(|text| {
+            let node = crate::yaml::parse(text).ok()??;
+            let mut d = crate::load::decode::Decoder::new(&r.path, text);
+            crate::load::policy::decode(&mut d, &node, &r.id).map(Arc::new)
+        });
+        if let Ok(mut cache) = self.decoded.lock() {
+            cache.insert(r.blob, decoded.clone());
+        }
+        decoded
+    }
+
+    /// A handle on the repository.
+    pub fn repo(&self) -> Result<git2::Repository, git2::Error> {
+        git2::Repository::open(&self.git_dir)
+    }
+
+    /// The page URL of a policy: absolute with `base_url`, else relative to the site.
+    pub fn page(&self, id: &str) -> String {
+        let rel = format!("policies/{id}.html");
+        match &self.site.info.base_url {
+            Some(base) => format!("{base}{rel}"),
+            None => rel,
+        }
+    }
+
+    /// The ids of the policies in force or upcoming at the served commit.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.site
+            .policies
+            .values()
+            .filter(|p| p.status == "current")
+            .map(|p| p.id.as_str())
+    }
+
+    /// Every id the line's history knows (current and retired).
+    pub fn known_ids(&self) -> impl Iterator<Item = &str> {
+        self.site.policies.keys().map(String::as_str)
+    }
+}
+
+/// Reads the served state: the newest commit of the handbook line of `ws` whose handbook
+/// validates, as of `now` (Unix seconds).
+pub fn load(ws: &Workspace, now: jiff::Timestamp) -> Result<Served, McpError> {
+    let repo = ws.repo()?;
+    let (line_ref, tip) =
+        Line::tip_ref(repo, &ws.settings.acks)?.ok_or_else(|| McpError::NoLine {
+            branch: ws.settings.acks.branch.clone(),
+            remote: ws.settings.acks.remote.clone(),
+        })?;
+    let line = crate::history::first_parent_line(repo, tip)?;
+    let mut skipped = Vec::new();
+    let mut tried = HashSet::new();
+    let prefix = ws.loc.prefix.trim_end_matches('/');
+    for commit in &line {
+        // Commits that leave the handbook's folder as it was need no second look.
+        let tree = commit.tree()?;
+        let key = if prefix.is_empty() {
+            tree.id()
+        } else {
+            tree.get_path(std::path::Path::new(prefix))
+                .map_or(tree.id(), |e| e.id())
+        };
+        if !tried.insert(key) {
+            continue;
+        }
+        if tried.len() > TRIES {
+            break;
+        }
+        match state_at(ws, commit.id(), now) {
+            Ok((handbook, site, timeline)) => {
+                let len = line.len();
+                let positions = line
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.id(), len - 1 - i))
+                    .collect();
+                let tz = TimeZone::get(&handbook.settings.timezone).unwrap_or(TimeZone::UTC);
+                let mut by_id: HashMap<String, Vec<Revision>> = HashMap::new();
+                for r in &timeline.revisions {
+                    by_id.entry(r.id.clone()).or_default().push(r.clone());
+                }
+                let previous = timeline.previous_blobs();
+                return Ok(Served {
+                    line_ref,
+                    tip,
+                    commit: commit.id(),
+                    skipped,
+                    handbook,
+                    site,
+                    timeline,
+                    positions,
+                    tz,
+                    as_of: now.as_second(),
+                    git_dir: repo.path().to_path_buf(),
+                    root: ws.loc.root.clone(),
+                    by_id,
+                    previous,
+                    decoded: Mutex::default(),
+                });
+            }
+            Err(SiteError::Invalid(report)) => skipped.push(Skipped {
+                commit: commit.id(),
+                why: first_lines(&report, 6),
+            }),
+            Err(e) => skipped.push(Skipped {
+                commit: commit.id(),
+                why: e.to_string(),
+            }),
+        }
+    }
+    Err(McpError::NothingValid {
+        line: line_ref,
+        tried: skipped.len(),
+        newest: skipped.first().map(|s| s.why.clone()).unwrap_or_default(),
+    })
+}
+
+/// The handbook as committed at `commit`, validated, with the site's data of it.
+fn state_at(
+    ws: &Workspace,
+    commit: Oid,
+    now: jiff::Timestamp,
+) -> Result<(Handbook, Site, Timeline), SiteError> {
+    let dir = tempfile::tempdir().map_err(|e| {
+        SiteError::Workspace(crate::workspace::WorkspaceError::Export(e.to_string()))
+    })?;
+    let at = ws.at_revision(&commit.to_string(), dir.path())?;
+    let valid = session::load_valid(&at.loc, &PolicyCache::default(), false)?;
+    let timeline = session::read_timeline(&at, &valid.handbook.settings)?;
+    let views = HistoryViews::new(&timeline, &valid.handbook.settings.timezone);
+    let site = session::assemble(
+        &at.loc,
+        &valid.handbook,
+        (&timeline, &views),
+        now,
+        &mut MarkdownCache::default(),
+        None,
+    );
+    Ok((*valid.handbook, site, timeline))
+}
+
+/// The first `n` lines of a report.
+fn first_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = lines[..lines.len().min(n)].join("\n");
+    if lines.len() > n {
+        out.push_str("\n…");
+    }
+    out
+}
