@@ -2,7 +2,7 @@
 """Generate a synthetic normsctl handbook, optionally with a git history.
 
     python3 bench/gen_handbook.py OUT_DIR --policies N --people P \
-        [--commits M] [--seed S] [--bad K] [--gc]
+        [--commits M] [--seed S] [--bad K] [--gc] [--shape synthetic|realistic]
 
 Writes normsctl.yaml, people.yaml and N policy files under
 policies/<kind>s/<bucket>/<id>.yaml (at most 100 files per bucket). With
@@ -10,6 +10,10 @@ policies/<kind>s/<bucket>/<id>.yaml (at most 100 files per bucket). With
 exactly M commits (first commit = whole handbook, then edits, material
 changes, moves, retirements/additions and merges of short side branches),
 built with one `git fast-import` process and fixed timestamps.
+
+`--shape realistic` writes the heavier shape of issue 19 instead (bench/realistic_shape.py:
+prose bodies, every metric key, 20 teams, a linear history of paragraph rewrites); the
+default `--shape synthetic` is the shape described above.
 
 Everything is derived from --seed: the same arguments give byte-identical
 files and identical commit ids. Python 3.11 standard library only.
@@ -760,17 +764,25 @@ def main(argv=None) -> int:
     ap.add_argument("--bad", type=int, default=0, metavar="K",
                     help="make K policies invalid, one defect each")
     ap.add_argument("--gc", action="store_true", help="run git gc --quiet at the end")
+    ap.add_argument("--shape", choices=("synthetic", "realistic"), default="synthetic",
+                    help="synthetic (default) or the realistic shape of issue 19 "
+                         "(bench/realistic_shape.py)")
     a = ap.parse_args(argv)
     if a.policies < 0 or a.people < 1 or a.commits < 0 or a.bad < 0:
         ap.error("--policies, --commits and --bad must be >= 0, --people >= 1")
     if a.bad > a.policies:
         ap.error("--bad cannot exceed --policies")
+    if a.shape == "realistic" and a.bad:
+        ap.error("--bad is only for --shape synthetic")
     out = a.out_dir
     if os.path.exists(out):
         if not os.path.isdir(out) or os.listdir(out):
             print(f"gen_handbook: {out} exists and is not an empty directory; refusing",
                   file=sys.stderr)
             return 2
+    if a.shape == "realistic":
+        import realistic_shape
+        return realistic_shape.generate(a)
     t0 = time.monotonic()
     rng = random.Random(a.seed)
     hb = Handbook(rng, a.people)
