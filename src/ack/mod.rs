@@ -10,6 +10,8 @@
 //! Nothing here prints or exits: the commands in `cli` do.
 
 pub mod context;
+pub mod coverage;
+pub mod due;
 pub mod entry;
 pub mod evidence;
 pub mod facts;
@@ -27,6 +29,7 @@ pub mod verdicts;
 pub mod verify;
 pub mod walk;
 pub mod witness;
+pub mod witnessed;
 
 /// Commands that read the whole handbook history need it whole.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +91,8 @@ pub enum AckError {
         "this clone does not fetch the ledger branch {branch} from {remote} (a single-branch clone), so it cannot tell who acknowledged what"
     )]
     LedgerNotFetched { remote: String, branch: String },
+    #[error("the handbook line has no commit landed by then")]
+    BeforeHistory,
     #[error("there is no ledger to witness yet")]
     NoLedger,
     #[error("no acknowledgement in the ledger has an id starting with `{0}`")]
