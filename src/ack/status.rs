@@ -277,7 +277,9 @@ pub fn compute<'a>(
                     at,
                 });
                 let due = due_of(since_with(answered))?;
-                Some(((h.recorded - due).max(0) + 86_399) / 86_400)
+                // Lateness by the time a writer cannot choose, where a witness gives one.
+                let when = h.witnessed.map_or(h.recorded, |w| w.max(h.recorded));
+                Some(((when - due).max(0) + 86_399) / 86_400)
             });
             match state {
                 State::Current => total.current += 1,

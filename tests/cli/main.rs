@@ -23,6 +23,7 @@ mod hostile;
 pub mod in_force;
 mod init;
 mod layering;
+mod lifecycle;
 mod limits;
 mod property;
 mod publish;
