@@ -3,6 +3,7 @@
 mod harness;
 
 mod acks;
+mod acks_at;
 mod acks_line;
 mod acks_sync;
 mod acks_tamper;
@@ -23,7 +24,7 @@ mod hostile;
 pub mod in_force;
 mod init;
 mod layering;
-mod lifecycle;
+pub mod lifecycle;
 mod limits;
 mod property;
 mod publish;
