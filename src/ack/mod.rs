@@ -9,6 +9,7 @@
 //!
 //! Nothing here prints or exits: the commands in `cli` do.
 
+pub mod audit;
 pub mod context;
 pub mod coverage;
 pub mod due;

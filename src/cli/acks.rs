@@ -51,6 +51,7 @@ enum AcksCommand {
     Sync(super::acks_sync::SyncArgs),
     Witness(super::acks_witness::WitnessArgs),
     Revoke(super::acks_revoke::RevokeArgs),
+    Audit(super::acks_audit::AuditArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -68,6 +69,7 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
         Some(AcksCommand::Sync(a)) => return super::acks_sync::run(global, a),
         Some(AcksCommand::Witness(a)) => return super::acks_witness::run(global, a),
         Some(AcksCommand::Revoke(a)) => return super::acks_revoke::run(global, a),
+        Some(AcksCommand::Audit(a)) => return super::acks_audit::run(global, a),
         None => {}
     }
     let timings = Timings::from_env();

@@ -354,3 +354,58 @@ pub struct Shown {
     /// The text it was bound to, when the repository holds it.
     pub text: Option<String>,
 }
+
+/// One acknowledgement in a period report, with where to find it in the ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub entry: String,
+    pub revision: u32,
+    /// The time the entry claims (RFC 3339 as written).
+    pub claimed: String,
+    /// When it counts as recorded (see `Held::recorded`).
+    pub recorded: i64,
+    /// The oldest witness holding it (`None`: not witnessed by the end of the period).
+    pub witnessed: Option<i64>,
+    /// The ledger commit that first added it.
+    pub ledger_commit: Option<String>,
+}
+
+/// One person and one policy in a period report, as they stood at the period's end.
+#[derive(Clone, Debug)]
+pub struct AuditRow {
+    pub policy: String,
+    pub title: String,
+    pub revision: u32,
+    pub person: String,
+    pub name: String,
+    pub state: State,
+    pub overdue: bool,
+    pub due: Option<i64>,
+    pub since: Option<Since>,
+    /// The newest entry of the current revision (else the newest stale one).
+    pub acknowledged: Option<AuditEntry>,
+    /// The first entry of the current revision.
+    pub first: Option<AuditEntry>,
+    pub late_days: Option<i64>,
+    pub exemption: Option<Exempt>,
+}
+
+/// `acks audit`: what was due in a period and how it was met, checkable offline.
+#[derive(Clone, Debug)]
+pub struct Audit {
+    pub from: i64,
+    pub to: i64,
+    /// The handbook line commit the period ends on.
+    pub handbook_commit: String,
+    /// The ledger refs read and their tips.
+    pub ledger_tips: Vec<(String, String)>,
+    /// What `acks verify` found.
+    pub verified: bool,
+    pub ledger_entries: usize,
+    pub first_problem: Option<String>,
+    pub rows: Vec<AuditRow>,
+    /// Entries that do not count, and why.
+    pub rejected: Vec<Rejected>,
+    /// Entries no witness held by the end of the period (left out).
+    pub unwitnessed: usize,
+}

@@ -120,3 +120,151 @@ fn the_report_as_it_stood_on_three_past_days() {
     let run = at(&hb, &["acks", "--at", "yesterday"], now);
     assert_eq!(run.code, 2, "{run:?}");
 }
+
+#[test]
+fn a_quarter_audit_reads_and_prints_and_escapes_everything() {
+    let hb = scripted();
+    // A hostile title, landed after the period: the period's report does not see it.
+    let now = T0 + 100 * DAY;
+    let run = at(
+        &hb,
+        &[
+            "acks",
+            "audit",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-31",
+        ],
+        now,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let md = regex_free_redact(&run.stdout);
+    insta::assert_snapshot!("acks_audit_quarter", md);
+    // The HTML: one well-formed page, every value escaped.
+    hb.write(
+        "policies/norms/stepping-away.yaml",
+        NORM.replace("revision: 1", "revision: 2")
+            .replace(
+                "Tell the channel.",
+                "Tell the channel, and say when you are back.",
+            )
+            .replace(
+                "title: Say when you step away",
+                "title: \"<script>alert(1)</script> & 'x' | # [y](z)\"",
+            ),
+    );
+    commit(hb.path(), "Hostile title", T0 + 30 * DAY);
+    let run = at(
+        &hb,
+        &[
+            "acks",
+            "audit",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-31",
+            "--format",
+            "html",
+        ],
+        now,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let html = &run.stdout;
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#39;x&#39; | # [y](z)"),
+        "{html}"
+    );
+    assert!(html.contains("@page { size: A4"), "{html}");
+    let doc = roxmltree::Document::parse_with_options(
+        html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{html}"));
+    let cells = doc.descendants().filter(|n| n.has_tag_name("td")).count();
+    assert_eq!(cells, 8 * 5, "{html}");
+    let md = at(
+        &hb,
+        &[
+            "acks",
+            "audit",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-31",
+        ],
+        now,
+    );
+    assert!(
+        md.stdout
+            .contains("&lt;script&gt;alert\\(1\\)&lt;/script&gt; &amp; 'x' \\| \\# \\[y\\]\\(z\\)"),
+        "{}",
+        md.stdout
+    );
+    let json = at(
+        &hb,
+        &[
+            "acks",
+            "audit",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-31",
+            "--format",
+            "json",
+        ],
+        now,
+    )
+    .json();
+    assert_eq!(json["verified"], true);
+    let late = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["person"] == "cy" && r["policy"] == "stepping-away")
+        .unwrap();
+    assert_eq!(late["status"], "never");
+    assert_eq!(late["overdue"], true);
+    // Reversed periods are refused.
+    let run = at(
+        &hb,
+        &[
+            "acks",
+            "audit",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-01-31",
+        ],
+        now,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+}
+
+/// Commit and entry ids replaced by their kind (they change with the tool's version).
+fn regex_free_redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut hex = String::new();
+    let flush = |hex: &mut String, out: &mut String| {
+        if hex.len() >= 12 {
+            out.push_str(if hex.len() == 40 { "[OID]" } else { "[SHORT]" });
+        } else {
+            out.push_str(hex);
+        }
+        hex.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_hexdigit() && !c.is_ascii_uppercase() {
+            hex.push(c);
+        } else {
+            flush(&mut hex, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut hex, &mut out);
+    out
+}

@@ -7,6 +7,7 @@ mod json;
 
 use human::Zones;
 pub use human::{View, human};
+pub use json::Apart as RejectedJson;
 
 use super::json as json_text;
 use super::time::rfc3339;
