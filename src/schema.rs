@@ -12,7 +12,7 @@ use crate::load::policy::{
     ACK_MODES, KINDS, LEVELS, POLICY_FIELDS, STATISTICS, VISIBILITIES, WINDOWS,
 };
 use crate::load::{roster, settings};
-use crate::model::{Kind, MAX_DUE_DAYS};
+use crate::model::{ExemptReason, Kind, MAX_DUE_DAYS};
 use serde_json::{Value, json};
 
 const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
@@ -110,6 +110,7 @@ fn policy_property(name: &str, doc: &str) -> Value {
         "kind" => one_of(KINDS, doc),
         "revision" => whole_number(1, u32::MAX, doc),
         "ack_due_days" => whole_number(1, MAX_DUE_DAYS, doc),
+        "ack_every" => every(doc),
         "effective" => json!({
             "type": "string",
             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
@@ -204,6 +205,24 @@ fn policy() -> Value {
     })
 }
 
+/// `12 months`, `1 year`, `none`.
+fn every(doc: &str) -> Value {
+    json!({
+        "type": "string",
+        "pattern": "^(none|[0-9]{1,3} (month|months|year|years))$",
+        "description": doc
+    })
+}
+
+fn date(doc: &str) -> Value {
+    json!({
+        "type": "string",
+        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        "format": "date",
+        "description": doc
+    })
+}
+
 fn object(keys: &[&str], props: Value, required: &[&str]) -> Value {
     debug_assert_eq!(props.as_object().map(|m| m.len()), Some(keys.len()));
     json!({ "type": "object", "properties": props, "required": required, "additionalProperties": false })
@@ -220,7 +239,12 @@ fn roster() -> Value {
         json!({
             "id": id(),
             "name": text("Shown in place of the id (default: the id)."),
-            "lead": { "type": SCALAR, "description": "The person who leads the team." }
+            "lead": { "type": SCALAR, "description": "The person who leads the team." },
+            "timezone": {
+                "type": "string",
+                "enum": time_zones(),
+                "description": "The team's IANA time zone: dates shown to or about its people use it (default: the handbook's)."
+            }
         }),
         &["id"],
     );
@@ -264,6 +288,23 @@ fn roster() -> Value {
                         }
                     }
                 ]
+            },
+            "joined": date("An HR start date (00:00 in the handbook's zone): acknowledgements are due from it where the person's first appearance on the roster came later."),
+            "exempt": {
+                "type": ["array", "null"],
+                "description": "Policies this person need not acknowledge. Write a code as the reason, never health or family details: the roster's history is in every clone.",
+                "items": object(roster::EXEMPT_KEYS, json!({
+                    "policies": {
+                        "description": "Policy ids, or `all`.",
+                        "oneOf": [
+                            { "const": "all" },
+                            { "type": "array", "items": id() }
+                        ]
+                    },
+                    "until": date("The last day of the exemption (none: for good). Acknowledgements are due from the day after."),
+                    "reason": one_of(&ExemptReason::NAMES, "`leave`, `out-of-scope` or `other`."),
+                    "ref": text("A reference kept outside git (a ticket id).")
+                }), &["policies", "reason"])
             }
         }),
         &["id"],
@@ -341,7 +382,9 @@ fn settings() -> Value {
                         }
                     }
                 },
-                "due_days": whole_number(1, MAX_DUE_DAYS, "Days until a missing acknowledgement is overdue (default 14, at most 3650).")
+                "due_days": whole_number(1, MAX_DUE_DAYS, "Days until a missing acknowledgement is overdue (default 14, at most 3650)."),
+                "start": date("The rollout day (00:00 in the handbook's zone): nothing is due before it."),
+                "every": every("How long an acknowledgement lasts before it must be made again: `12 months`, `6 months` or `none` (default).")
             }), &[])
         }),
         &[],

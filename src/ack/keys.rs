@@ -40,7 +40,7 @@ impl KeyHistory {
     pub fn of(repo: &Repository, line: &Line, layout: &Layout) -> Result<KeyHistory, AckError> {
         let mut history = KeyHistory::default();
         let mut last_blob = None;
-        for commit in line.oldest_first() {
+        for &commit in line.commits() {
             let blob = repo
                 .find_commit(commit)?
                 .tree()?

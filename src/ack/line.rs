@@ -38,6 +38,10 @@ pub struct Line {
     pub complete: bool,
     /// First-parent commits by position, the root at 0.
     positions: HashMap<Oid, usize>,
+    /// The line's commits, root first (`order[position]`).
+    order: Vec<Oid>,
+    /// Their committer times (when each landed on the line).
+    times: Vec<i64>,
     /// Policies present at the tip.
     current: HashMap<String, Current>,
 }
@@ -99,22 +103,22 @@ impl Line {
         tip: Oid,
         revisions: &[history::Revision],
     ) -> Result<Line, AckError> {
-        let commits: Vec<Oid> = history::first_parent_line(repo, tip)?
+        let mut line = history::first_parent_line(repo, tip)?;
+        line.reverse();
+        let order: Vec<Oid> = line.iter().map(git2::Commit::id).collect();
+        let times: Vec<i64> = line
             .iter()
-            .map(git2::Commit::id)
+            .map(|c| c.committer().when().seconds())
             .collect();
-        let len = commits.len();
-        let positions = commits
-            .into_iter()
-            .enumerate()
-            .map(|(i, oid)| (oid, len - 1 - i))
-            .collect();
+        let positions = order.iter().enumerate().map(|(i, oid)| (*oid, i)).collect();
         Ok(Line {
             name,
             tip,
             remote: "origin".to_owned(),
             complete: true,
             positions,
+            order,
+            times,
             current: current_texts(revisions),
         })
     }
@@ -124,13 +128,26 @@ impl Line {
         self.positions.get(&commit).copied()
     }
 
-    /// The line's commits, the root first.
-    pub fn oldest_first(&self) -> Vec<Oid> {
-        let mut commits = vec![self.tip; self.positions.len()];
-        for (&c, &i) in &self.positions {
-            commits[i] = c;
-        }
-        commits
+    /// The line's commits, root first.
+    pub fn commits(&self) -> &[Oid] {
+        &self.order
+    }
+
+    /// When the commit at `position` landed (its committer time).
+    pub fn time_at(&self, position: usize) -> Option<i64> {
+        self.times.get(position).copied()
+    }
+
+    /// When a commit on the line landed.
+    pub fn landed(&self, commit: Oid) -> Option<i64> {
+        self.position(commit).and_then(|p| self.time_at(p))
+    }
+
+    /// The last commit on the line that landed at or before `time` (its position): the
+    /// handbook as it stood then. Landing times along a line normally grow; where a clock
+    /// went back, the last commit not later than `time` is taken.
+    pub fn at_time(&self, time: i64) -> Option<usize> {
+        self.times.iter().rposition(|&t| t <= time)
     }
 
     pub fn contains(&self, commit: Oid) -> bool {

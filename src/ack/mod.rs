@@ -9,7 +9,10 @@
 //!
 //! Nothing here prints or exits: the commands in `cli` do.
 
+pub mod audit;
 pub mod context;
+pub mod coverage;
+pub mod due;
 pub mod entry;
 pub mod evidence;
 pub mod facts;
@@ -28,6 +31,7 @@ pub mod verdicts;
 pub mod verify;
 pub mod walk;
 pub mod witness;
+pub mod witnessed;
 
 /// Commands that read the whole handbook history need it whole.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +93,8 @@ pub enum AckError {
         "this clone does not fetch the ledger branch {branch} from {remote} (a single-branch clone), so it cannot tell who acknowledged what"
     )]
     LedgerNotFetched { remote: String, branch: String },
+    #[error("the handbook line has no commit landed by then")]
+    BeforeHistory,
     #[error("there is no ledger to witness yet")]
     NoLedger,
     #[error(

@@ -18,18 +18,31 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// One person on the roster.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
     pub id: String,
+    /// As written on the roster (shown through the sanitising point).
+    #[serde(default)]
+    pub name: String,
     pub emails: Vec<String>,
     pub teams: Vec<String>,
     pub roles: Vec<String>,
     /// The public key their entries must be signed with.
     pub signing_key: Option<String>,
+    /// `joined:`, as `YYYY-MM-DD`.
+    #[serde(default)]
+    pub joined: Option<String>,
+    #[serde(default)]
+    pub exempt: Vec<Exempt>,
+    /// The first of their teams' `timezone`, when one is set.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
+
+pub use crate::model::ack::Exempt;
 
 impl Member {
     /// Whether `email` is one of theirs (case-insensitive).
@@ -70,10 +83,32 @@ impl People {
                 .iter()
                 .map(|p| Member {
                     id: p.id.value.clone(),
+                    name: p.name.clone(),
                     emails: p.emails.iter().map(|e| e.value.clone()).collect(),
                     teams: p.teams.iter().map(|t| t.value.clone()).collect(),
                     roles: p.roles.iter().map(|r| r.value.clone()).collect(),
                     signing_key: p.signing_key.as_ref().map(|k| k.value.clone()),
+                    joined: p.joined.as_ref().map(|d| d.value.to_string()),
+                    exempt: p
+                        .exempt
+                        .iter()
+                        .map(|e| Exempt {
+                            policies: e
+                                .policies
+                                .as_ref()
+                                .map(|ids| ids.iter().map(|i| i.value.clone()).collect()),
+                            until: e.until.as_ref().map(|d| d.value.to_string()),
+                            reason: e.reason,
+                            reference: e.reference.clone(),
+                        })
+                        .collect(),
+                    timezone: p.teams.iter().find_map(|t| {
+                        roster
+                            .team(&t.value)
+                            .and_then(|team| team.timezone.as_ref())
+                            .filter(|z| jiff::tz::TimeZone::get(&z.value).is_ok())
+                            .map(|z| z.value.clone())
+                    }),
                 })
                 .collect(),
         )
@@ -162,6 +197,10 @@ mod tests {
     fn member(id: &str, teams: &[&str]) -> Member {
         Member {
             id: id.into(),
+            name: id.into(),
+            joined: None,
+            exempt: vec![],
+            timezone: None,
             emails: vec![format!("{id}@Example.com")],
             teams: teams.iter().map(|t| (*t).to_owned()).collect(),
             roles: vec![],

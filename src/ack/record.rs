@@ -50,19 +50,58 @@ pub fn record(
     let (writer_name, writer_email) = cx.identity()?;
     let tips = cx.ledger.tips(repo)?;
     let listed = ledger::list_person(repo, &tips, &person.id)?;
+    // Entries seen before this run do not stop a renewal; only one a concurrent writer
+    // adds meanwhile does.
+    let known: std::collections::HashSet<git2::Oid> = listed.iter().map(|l| l.blob).collect();
     // The person's entries that count for a current text (exact revision, bound to the
-    // line at or after that text landed): only these make a new entry unnecessary.
-    let mine: Vec<(String, u32)> = ledger::read(repo.path(), &listed)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|p| {
-            git2::Oid::from_str(&p.entry.commit)
-                .is_ok_and(|c| line.is_current(&p.entry.policy, p.entry.revision, c))
-        })
-        .map(|p| (p.entry.policy, p.entry.revision))
-        .collect();
-    let held =
-        |policy: &str, revision: u32| mine.iter().find(|(p, r)| p == policy && *r == revision);
+    // line at or after that text landed): only these make a new entry unnecessary, until
+    // the newest comes within `ack_due_days` of expiring (`ack_every`). Its time is the
+    // one a writer cannot choose: no later than its oldest witness, nor than now.
+    let now = super::context::record_time()?.seconds;
+    let witnessed = super::witnessed::bounds(repo, &cx.ledger.name)?;
+    let mut mine: Vec<(String, u32, i64)> = Vec::new();
+    for p in ledger::read(repo.path(), &listed).into_iter().flatten() {
+        let counts = git2::Oid::from_str(&p.entry.commit)
+            .is_ok_and(|c| line.is_current(&p.entry.policy, p.entry.revision, c));
+        if !counts {
+            continue;
+        }
+        let mut t = p.entry.seconds().unwrap_or(0).min(now);
+        if let Some(w) = witnessed.get(&p.id) {
+            t = t.min(*w);
+        }
+        match mine
+            .iter_mut()
+            .find(|(id, r, _)| *id == p.entry.policy && *r == p.entry.revision)
+        {
+            Some(m) => m.2 = m.2.max(t),
+            None => mine.push((p.entry.policy, p.entry.revision, t)),
+        }
+    }
+    let settings = &cx.ws.settings.acks;
+    let tz = &cx.ws.tz;
+    let held = |policy: &crate::model::Policy| {
+        let (id, revision) = (policy.id.value.as_str(), policy.revision.value);
+        mine.iter()
+            .find(|(p, r, _)| p == id && *r == revision)
+            .filter(|(_, _, t)| {
+                let every = policy.ack_every.unwrap_or(settings.every);
+                let days = policy.ack_due_days.unwrap_or(settings.due_days);
+                // Renewable from `ack_due_days` before it expires.
+                every.months.is_none_or(|m| {
+                    super::due::add_months(*t, m, tz)
+                        .and_then(|e| {
+                            jiff::Timestamp::from_second(e)
+                                .ok()?
+                                .to_zoned(tz.clone())
+                                .checked_sub(jiff::Span::new().try_days(i64::from(days)).ok()?)
+                                .ok()
+                        })
+                        .is_none_or(|renew| now < renew.timestamp().as_second())
+                })
+            })
+            .map(|(p, r, _)| (p.clone(), *r))
+    };
 
     // The policies to acknowledge, in the order given, then the outstanding ones.
     let mut ids: Vec<String> = Vec::new();
@@ -77,7 +116,7 @@ pub fn record(
             let Some(p) = p else { continue };
             if p.ack == AckMode::Required
                 && person.covered_by(&p.applies_to())
-                && held(id, p.revision.value).is_none()
+                && held(&p).is_none()
             {
                 ids.push(id.to_owned());
             }
@@ -120,9 +159,8 @@ pub fn record(
                 line: line.name.clone(),
             });
         }
-        let revision = policy.revision.value;
-        match held(id, revision) {
-            Some((_, r)) => out.already.push((id.clone(), *r)),
+        match held(&policy) {
+            Some((_, r)) => out.already.push((id.clone(), r)),
             None => {
                 if !person.covered_by(&policy.applies_to()) {
                     // Reading a rule one is not bound by is allowed; say it is not required.
@@ -194,7 +232,7 @@ pub fn record(
     let person_id = person.id.clone();
     let appended = ledger::append(repo, &cx.ledger, &opts, |tree| {
         // Under contention the tip moves: drop what a concurrent writer already recorded.
-        let existing = existing_in(repo, tree, &person_id, &line)?;
+        let existing = existing_in(repo, tree, &person_id, &line, &known)?;
         files
             .iter()
             .filter(|(p, r, _)| !existing.iter().any(|(ep, er)| ep == p && er == r))
@@ -234,6 +272,7 @@ fn existing_in(
     tree: Option<&git2::Tree>,
     person: &str,
     line: &Line,
+    known: &std::collections::HashSet<git2::Oid>,
 ) -> Result<BTreeSet<(String, u32)>, AckError> {
     let mut out = BTreeSet::new();
     let Some(tree) = tree else { return Ok(out) };
@@ -243,6 +282,9 @@ fn existing_in(
             _ => continue,
         };
         for e in folder.iter() {
+            if known.contains(&e.id()) {
+                continue;
+            }
             let (Ok(name), Ok(blob)) = (e.name(), repo.find_blob(e.id())) else {
                 continue;
             };

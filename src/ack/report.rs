@@ -4,6 +4,7 @@
 
 use super::AckError;
 use super::Context;
+use super::coverage::{Coverage, Start};
 use super::entry::Parsed;
 use super::facts::{self, Facts};
 use super::ledger::{self, Listed};
@@ -21,6 +22,8 @@ pub struct Query<'q> {
     pub policy: Option<&'q str>,
     pub person: Option<&'q str>,
     pub only_overdue: bool,
+    /// Judge as of this moment (Unix seconds) rather than now (`acks --at`).
+    pub at: Option<i64>,
 }
 
 /// What a report is computed from.
@@ -36,8 +39,18 @@ pub struct Inputs {
     pub unchecked: Vec<Rejected>,
     /// Whether landing times are known (not on a shallow clone).
     pub history_known: bool,
-    /// Now, as Unix seconds.
+    /// The moment judged (now, or `--at`), as Unix seconds.
     pub now: i64,
+    /// `acks.start` at 00:00 in the handbook's zone.
+    pub start: Option<i64>,
+    /// Coverage timelines (`None` on a shallow clone).
+    pub coverage: Option<Coverage>,
+    /// The line position the report stands at.
+    pub upto: usize,
+    /// The handbook commit the report stands at.
+    pub commit: git2::Oid,
+    /// With `--at`: entries left out because no witness held them by then.
+    pub unwitnessed_then: usize,
 }
 
 impl Inputs {
@@ -58,7 +71,21 @@ impl Inputs {
                 "warning: {e}: only entries written in this clone are shown; `normsctl acks --require-complete` will refuse"
             ));
         }
-        let snap = crate::ack::snapshot::Snapshot::at(cx.repo, line.tip, &cx.layout)?;
+        let now = match q.at {
+            Some(at) => at,
+            None => cx
+                .ws
+                .now()
+                .map_err(|e| AckError::Io(e.to_string()))?
+                .as_second(),
+        };
+        // The handbook as it stood at the moment judged: the last commit landed by then.
+        let upto = match q.at {
+            None => line.commits().len().saturating_sub(1),
+            Some(at) => line.at_time(at).ok_or(AckError::BeforeHistory)?,
+        };
+        let commit = line.commits().get(upto).copied().unwrap_or(line.tip);
+        let snap = crate::ack::snapshot::Snapshot::at(cx.repo, commit, &cx.layout)?;
         let people = cx.people(&snap)?;
         mark("roster");
         if let Some(p) = q.person
@@ -74,8 +101,27 @@ impl Inputs {
                 suggestion: None,
             });
         }
-        let landed = landings(cx, snap.commit, note);
+        let revisions = match history::cache::walk(cx.repo, line.tip, &cx.layout.policies) {
+            Ok(cached) => Some(cached.revisions),
+            Err(e) => {
+                note(format!(
+                    "warning: {e}; overdue cannot be told (fetch the whole history to see it)"
+                ));
+                None
+            }
+        };
+        let coverage = match &revisions {
+            Some(r) if line.complete => Some(Coverage::of(cx.repo, &line, &cx.layout, r)?),
+            _ => None,
+        };
+        // What had landed by the moment judged.
+        let revisions = revisions.map(|mut r| {
+            r.retain(|r| line.position(r.commit).is_some_and(|p| p <= upto));
+            r
+        });
+        let landed = revisions.as_deref().map(landings);
         mark("history");
+        mark("coverage");
         let mut needs = Vec::new();
         let policies = snap.policies(cx.repo, |id| q.policy.is_none_or(|p| p == id));
         for (id, file, policy) in policies {
@@ -91,24 +137,37 @@ impl Inputs {
                 &policy,
                 file.blob.to_string(),
                 when.flatten(),
-                cx.ws.settings.acks.due_days,
+                &cx.ws.settings.acks,
                 &cx.ws.tz,
             ) {
                 needs.push(need);
             }
         }
         mark("policies");
+        // As of an earlier moment, the line as it stood then says which text was current.
+        let then = match (q.at, &revisions) {
+            (Some(_), Some(r)) => Some(Line::from_parts(cx.repo, line.name.clone(), commit, r)?),
+            _ => None,
+        };
+        let judged_at = JudgedAt {
+            now,
+            then: then.as_ref(),
+            at: q.at,
+        };
         let Judged {
             held,
             rejected,
             unchecked,
-        } = held(cx, &line, &people, q.person, q.policy)?;
+            unwitnessed_then,
+        } = held_at(cx, &line, &people, q.person, q.policy, &judged_at)?;
         mark("ledger");
-        let now = cx
+        let start = cx
             .ws
-            .now()
-            .map_err(|e| AckError::Io(e.to_string()))?
-            .as_second();
+            .settings
+            .acks
+            .start
+            .and_then(|d| d.to_zoned(cx.ws.tz.clone()).ok())
+            .map(|z| z.timestamp().as_second());
         Ok(Inputs {
             people,
             needs,
@@ -117,16 +176,31 @@ impl Inputs {
             unchecked,
             history_known: landed.is_some(),
             now,
+            start,
+            coverage,
+            upto,
+            commit,
+            unwitnessed_then,
         })
     }
 
     /// Who stands where, for the query.
-    pub fn report(&self, q: Query) -> Report<'_> {
+    pub fn report(&self, q: Query, tz: &jiff::tz::TimeZone) -> Report<'_> {
         let filter = status::Filter {
             person: q.person,
             only_overdue: q.only_overdue,
         };
-        let mut report = status::compute(&self.needs, &self.people, &self.held, self.now, filter);
+        let covered = |i: usize, j: usize| -> Option<Start> {
+            let cov = self.coverage.as_ref()?;
+            cov.start(&self.people.members()[i].id, &self.needs[j].id, self.upto)
+        };
+        let clocks = status::Clocks {
+            now: self.now,
+            start: self.start,
+            tz,
+            covered: &covered,
+        };
+        let mut report = status::compute(&self.needs, &self.people, &self.held, &clocks, filter);
         if q.only_overdue {
             report.former.clear();
         }
@@ -135,30 +209,24 @@ impl Inputs {
 }
 
 /// When each policy's current revision landed (Unix seconds), from the history index
-/// (cached in the git directory, so only commits new since the last run are walked);
-/// `None` on a shallow clone (overdue cannot be told).
-fn landings(
-    cx: &Context,
-    head: git2::Oid,
-    note: &mut dyn FnMut(String),
-) -> Option<HashMap<String, i64>> {
-    match history::cache::walk(cx.repo, head, &cx.layout.policies) {
-        Ok(cached) => {
-            let mut out = HashMap::new();
-            for r in cached.revisions {
-                if matches!(r.change, Change::Added | Change::Material) {
-                    out.entry(r.id).or_insert(r.landed.seconds);
-                }
-            }
-            Some(out)
-        }
-        Err(e) => {
-            note(format!(
-                "warning: {e}; overdue cannot be told (fetch the whole history to see it)"
-            ));
-            None
+/// (cached in the git directory, so only commits new since the last run are walked).
+fn landings(revisions: &[history::Revision]) -> HashMap<String, i64> {
+    let mut out = HashMap::new();
+    for r in revisions {
+        if matches!(r.change, Change::Added | Change::Material) {
+            out.entry(r.id.clone()).or_insert(r.landed.seconds);
         }
     }
+    out
+}
+
+/// The moment entries are judged at.
+pub struct JudgedAt<'l> {
+    /// Now, or the moment of `--at`.
+    pub now: i64,
+    /// The line as it stood at `--at` (which text was current then).
+    pub then: Option<&'l Line>,
+    pub at: Option<i64>,
 }
 
 /// The ledger's entries this clone has seen, judged.
@@ -166,6 +234,8 @@ pub struct Judged {
     pub held: Vec<Held>,
     pub rejected: Vec<Rejected>,
     pub unchecked: Vec<Rejected>,
+    /// With `--at`: entries left out because no witness held them by then.
+    pub unwitnessed_then: usize,
 }
 
 /// The ledger's entries this clone has seen (filtered by person or policy when given),
@@ -176,6 +246,29 @@ pub fn held(
     people: &People,
     person: Option<&str>,
     policy: Option<&str>,
+) -> Result<Judged, AckError> {
+    let now = cx
+        .ws
+        .now()
+        .map_err(|e| AckError::Io(e.to_string()))?
+        .as_second();
+    let at = JudgedAt {
+        now,
+        then: None,
+        at: None,
+    };
+    held_at(cx, line, people, person, policy, &at)
+}
+
+/// [`held`] as of a moment: with `--at`, only entries a witness held by then, judged
+/// against the line as it stood then.
+pub fn held_at(
+    cx: &Context,
+    line: &Line,
+    people: &People,
+    person: Option<&str>,
+    policy: Option<&str>,
+    when: &JudgedAt,
 ) -> Result<Judged, AckError> {
     let tips = cx.ledger.tips(cx.repo)?;
     let (listed, facts) = match (person, policy) {
@@ -241,7 +334,10 @@ pub fn held(
         held: Vec::with_capacity(listed.len()),
         rejected: Vec::new(),
         unchecked: Vec::new(),
+        unwitnessed_then: 0,
     };
+    let witnessed = super::witnessed::bounds(cx.repo, &cx.ledger.name)?;
+    let then = when.then.unwrap_or(line);
     // Valid revocations: (person, revoked entry id) -> (revocation's id, its note).
     let mut revoked: std::collections::HashMap<(&str, git2::Oid), (String, Option<String>)> =
         std::collections::HashMap::new();
@@ -285,8 +381,26 @@ pub fn held(
                     )));
                     continue;
                 }
-                let current = line.is_current(&l.info.policy, l.info.revision, commit);
-                out.held.push(to_held(f, people, current));
+                let bound = line.landed(commit).unwrap_or(i64::MIN);
+                let witness = witnessed.get(&l.blob).copied();
+                if let Some(at) = when.at {
+                    // As of a moment: only what a witness held by then, bound to the line
+                    // as it stood then.
+                    if !then.contains(commit) {
+                        continue;
+                    }
+                    if witness.is_none_or(|w| w > at) {
+                        out.unwitnessed_then += 1;
+                        continue;
+                    }
+                }
+                let current = then.is_current(&l.info.policy, l.info.revision, commit);
+                let recorded = match witness {
+                    Some(w) => f.seconds.min(w).max(bound),
+                    None => f.seconds.min(when.now).max(bound),
+                };
+                out.held
+                    .push(to_held(f, people, current, recorded, witness));
             }
             (Verdict::Valid { .. }, None) => {
                 out.rejected.push(apart("malformed entry".to_owned()));
@@ -308,7 +422,13 @@ pub fn by_other(p: &Parsed, people: &People) -> bool {
         .is_some_and(|person| !person.has_email(&e.writer.email))
 }
 
-fn to_held(f: Facts, people: &People, current: bool) -> Held {
+fn to_held(
+    f: Facts,
+    people: &People,
+    current: bool,
+    recorded: i64,
+    witnessed: Option<i64>,
+) -> Held {
     let by_other = people
         .person(&f.listed.info.person)
         .is_some_and(|person| !person.has_email(&f.writer_email));
@@ -320,6 +440,8 @@ fn to_held(f: Facts, people: &People, current: bool) -> Held {
         id: info.id.to_string(),
         time: f.time,
         seconds: f.seconds,
+        recorded,
+        witnessed,
         writer_name: f.writer_name,
         writer_email: f.writer_email,
         by_other,

@@ -1,8 +1,10 @@
 //! Who must acknowledge what, who has, and what is overdue: a pure computation over the
 //! committed handbook, the roster and the ledger's entries. No I/O.
 
+use super::coverage::Start;
+use super::due::{Clock, Since, add_days, add_months, latest, midnight};
 use super::people::People;
-pub use crate::model::ack::{Former, Held, Need, Report, Row, State};
+pub use crate::model::ack::{Former, Held, Need, Report, Row, State, Totals};
 use crate::model::{AckMode, Policy};
 use std::collections::{BTreeMap, HashMap};
 
@@ -13,7 +15,7 @@ impl Need {
         policy: &Policy,
         blob: String,
         landed: Option<i64>,
-        default_due_days: u32,
+        settings: &crate::model::AckSettings,
         tz: &jiff::tz::TimeZone,
     ) -> Option<Need> {
         if policy.ack == AckMode::None {
@@ -24,11 +26,8 @@ impl Need {
             .as_ref()
             .and_then(|d| d.value.to_zoned(tz.clone()).ok())
             .map(|z| z.timestamp().as_second());
-        let due_days = policy.ack_due_days.unwrap_or(default_due_days);
-        let due = landed.and_then(|l| {
-            let in_force = effective.map_or(l, |e| e.max(l));
-            add_days(in_force, due_days, tz)
-        });
+        let due_days = policy.ack_due_days.unwrap_or(settings.due_days);
+        let in_force = landed.map(|l| effective.map_or(l, |e| e.max(l)));
         Some(Need {
             id: policy.id.value.clone(),
             title: policy.title.clone(),
@@ -36,19 +35,12 @@ impl Need {
             path: policy.file.clone(),
             blob,
             applies_to: policy.applies_to().into_iter().map(str::to_owned).collect(),
-            due,
+            due: in_force.and_then(|t| add_days(t, due_days, tz)),
+            in_force,
+            due_days,
+            every: policy.ack_every.unwrap_or(settings.every),
         })
     }
-}
-
-/// `days` calendar days after `t` in `tz` (a day may have 23 or 25 hours); `None` when the
-/// result falls outside what a calendar can represent (the due date is then unknown, never
-/// a panic or a wrapped number).
-fn add_days(t: i64, days: u32, tz: &jiff::tz::TimeZone) -> Option<i64> {
-    let ts = jiff::Timestamp::from_second(t).ok()?;
-    let span = jiff::Span::new().try_days(i64::from(days)).ok()?;
-    let zoned = ts.to_zoned(tz.clone()).checked_add(span).ok()?;
-    Some(zoned.timestamp().as_second())
 }
 
 impl State {
@@ -57,7 +49,14 @@ impl State {
             State::Current => "current",
             State::Stale => "stale",
             State::Never => "never",
+            State::Expired => "expired",
+            State::Exempt => "exempt",
         }
+    }
+
+    /// Whether the person still has to acknowledge (the states that can be overdue).
+    pub fn outstanding(self) -> bool {
+        matches!(self, State::Stale | State::Never | State::Expired)
     }
 }
 
@@ -68,11 +67,26 @@ pub struct Filter<'f> {
     pub only_overdue: bool,
 }
 
+/// What due dates are counted from, besides the texts and the ledger.
+pub struct Clocks<'c> {
+    /// The moment judged (now, or `acks --at`).
+    pub now: i64,
+    /// `acks.start` at 00:00 in the handbook's zone.
+    pub start: Option<i64>,
+    /// The handbook's zone (calendar days and months).
+    pub tz: &'c jiff::tz::TimeZone,
+    /// When member `i`'s current coverage by `needs[j]` began (`None`: unknown).
+    pub covered: &'c (dyn Fn(usize, usize) -> Option<Start> + Sync),
+}
+
 /// The acknowledgements one person holds of one policy that decide their state.
 #[derive(Clone, Copy, Default)]
 struct Slot<'a> {
     /// Of the current revision (or a later one), first recorded.
-    current: Option<&'a Held>,
+    first: Option<&'a Held>,
+    /// Of the current revision, the newest and the one before it.
+    newest: Option<&'a Held>,
+    before: Option<&'a Held>,
     /// Of an older revision, the newest.
     stale: Option<&'a Held>,
 }
@@ -83,17 +97,30 @@ impl<'a> Slot<'a> {
         // revision is never "at least" the current one, and the same revision of an
         // earlier text (a policy retired and added again) is not this text.
         if h.current {
-            let key = |h: &'a Held| (h.seconds, h.id.as_str());
-            if self.current.is_none_or(|c| key(h) < key(c)) {
-                self.current = Some(h);
+            let key = |h: &'a Held| (h.recorded, h.id.as_str());
+            if self.first.is_none_or(|c| key(h) < key(c)) {
+                self.first = Some(h);
+            }
+            if self.newest.is_none_or(|c| key(h) > key(c)) {
+                self.before = self.newest;
+                self.newest = Some(h);
+            } else if self.before.is_none_or(|c| key(h) > key(c)) {
+                self.before = Some(h);
             }
         } else {
-            let key = |h: &'a Held| (h.revision, h.seconds, h.id.as_str());
+            let key = |h: &'a Held| (h.revision, h.recorded, h.id.as_str());
             if self.stale.is_none_or(|s| key(h) >= key(s)) {
                 self.stale = Some(h);
             }
         }
     }
+}
+
+/// A member's dates, read once.
+struct Dates<'a> {
+    joined: Option<i64>,
+    /// Exemptions and when each ends (`None`: never).
+    exempt: Vec<(&'a crate::model::ack::Exempt, Option<i64>)>,
 }
 
 /// Computes who stands where. Status is per person against the current revision, so
@@ -103,9 +130,10 @@ pub fn compute<'a>(
     needs: &'a [Need],
     people: &'a People,
     held: &'a [Held],
-    now: i64,
+    clocks: &Clocks<'_>,
     filter: Filter<'_>,
 ) -> Report<'a> {
+    let (now, tz) = (clocks.now, clocks.tz);
     let members = people.members();
     // Each member's slot is that of the first member with the same id (a repeated id is
     // a roster error, reported by validate; both rows then show the same entries).
@@ -127,12 +155,31 @@ pub fn compute<'a>(
         Some(p) => (0..members.len()).filter(|&i| members[i].id == p).collect(),
         None => (0..members.len()).collect(),
     };
+    let dates: Vec<Dates> = members
+        .iter()
+        .map(|m| Dates {
+            joined: m.joined.as_deref().and_then(|d| midnight(d, 0, tz)),
+            exempt: m
+                .exempt
+                .iter()
+                .map(|e| (e, e.until.as_deref().and_then(|d| midnight(d, 1, tz))))
+                .collect(),
+        })
+        .collect();
+    let start = clocks.start.map(|at| Since {
+        clock: Clock::Start,
+        at,
+    });
     let mut slots = vec![Slot::default(); members.len()];
+    // Due dates other than the policy's own, by moment (many people share one).
+    let mut days: HashMap<i64, Option<i64>> = HashMap::new();
     // At most one row per need and person; pages never written cost nothing.
     let mut rows = Vec::with_capacity(needs.len() * wanted.len());
     let mut spans = Vec::with_capacity(needs.len());
-    for need in needs {
-        let start = rows.len();
+    let mut totals = Vec::with_capacity(needs.len());
+    for (j, need) in needs.iter().enumerate() {
+        let begin = rows.len();
+        let mut total = Totals::default();
         let groups: Vec<&str> = need.applies_to.iter().map(String::as_str).collect();
         let mine = by_policy
             .get(need.id.as_str())
@@ -141,18 +188,107 @@ pub fn compute<'a>(
         for (at, h) in mine {
             slots[*at].add(h);
         }
+        let mut due_of = |since: Option<Since>| -> Option<i64> {
+            let s = since?;
+            if Some(s.at) == need.in_force {
+                return need.due;
+            }
+            *days
+                .entry(s.at)
+                .or_insert_with(|| add_days(s.at, need.due_days, tz))
+        };
         for &i in &wanted {
             let person = &members[i];
             if !person.covered_by(&groups) {
                 continue;
             }
             let slot = slots[first[i]];
-            let (state, chosen) = match (slot.current, slot.stale) {
+            let d = &dates[i];
+            let mut active = None;
+            let mut ended: Option<(&crate::model::ack::Exempt, i64)> = None;
+            for (e, end) in &d.exempt {
+                if !e.covers(&need.id) {
+                    continue;
+                }
+                match end {
+                    Some(end) if *end <= now => {
+                        if ended.is_none_or(|(_, t)| *end > t) {
+                            ended = Some((e, *end));
+                        }
+                    }
+                    _ => active = active.or(Some(*e)),
+                }
+            }
+            // The clocks every due date of this row starts from; no text in force, no
+            // due date.
+            let base = need.in_force.map(|in_force| {
+                let covered = (clocks.covered)(i, j).map(|c| match d.joined {
+                    Some(joined) if c.first_appearance => Since {
+                        clock: Clock::Joined,
+                        at: joined,
+                    },
+                    _ => Since {
+                        clock: Clock::Covered,
+                        at: c.time,
+                    },
+                });
+                [
+                    Some(Since {
+                        clock: Clock::InForce,
+                        at: in_force,
+                    }),
+                    covered,
+                    start,
+                    ended.map(|(_, at)| Since {
+                        clock: Clock::Exemption,
+                        at,
+                    }),
+                ]
+            });
+            let since_with = |extra: Option<Since>| {
+                base.and_then(|b| latest(b.into_iter().chain(std::iter::once(extra))))
+            };
+            let months = need.every.months;
+            let expiry = |h: &Held| months.and_then(|m| add_months(h.recorded, m, tz));
+            let expires = slot.newest.and_then(expiry);
+            let (mut state, chosen) = match (slot.newest, slot.stale) {
+                (Some(h), _) if expires.is_some_and(|e| now >= e) => (State::Expired, Some(h)),
                 (Some(h), _) => (State::Current, Some(h)),
                 (None, Some(h)) => (State::Stale, Some(h)),
                 (None, None) => (State::Never, None),
             };
-            let overdue = state != State::Current && need.due.is_some_and(|d| now >= d);
+            if state != State::Current && active.is_some() {
+                state = State::Exempt;
+            }
+            let since = match state {
+                State::Exempt | State::Current => None,
+                State::Expired => since_with(expires.map(|at| Since {
+                    clock: Clock::Expired,
+                    at,
+                })),
+                State::Stale | State::Never => since_with(None),
+            };
+            let due = due_of(since);
+            let overdue = state.outstanding() && due.is_some_and(|d| now >= d);
+            // How late the newest acknowledgement came, against the due date it answered.
+            let late_days = slot.newest.and_then(|h| {
+                let answered = slot.before.and_then(expiry).map(|at| Since {
+                    clock: Clock::Expired,
+                    at,
+                });
+                let due = due_of(since_with(answered))?;
+                // Lateness by the time a writer cannot choose, where a witness gives one.
+                let when = h.witnessed.map_or(h.recorded, |w| w.max(h.recorded));
+                Some(((when - due).max(0) + 86_399) / 86_400)
+            });
+            match state {
+                State::Current => total.current += 1,
+                State::Stale => total.stale += 1,
+                State::Expired => total.expired += 1,
+                State::Never => total.never += 1,
+                State::Exempt => total.exempt += 1,
+            }
+            total.overdue += usize::from(overdue);
             if filter.only_overdue && !overdue {
                 continue;
             }
@@ -160,16 +296,27 @@ pub fn compute<'a>(
                 policy: &need.id,
                 revision: need.revision,
                 person: &person.id,
+                name: &person.name,
+                emails: &person.emails,
+                teams: &person.teams,
+                timezone: person.timezone.as_deref(),
                 state,
                 held: chosen,
-                due: need.due,
+                first: slot.first,
+                due,
+                since,
+                expires,
+                late_days,
+                exemption: active.or(ended.map(|(e, _)| e)),
                 overdue,
             });
         }
         for (at, _) in mine {
             slots[*at] = Slot::default();
         }
-        spans.push(start..rows.len());
+        total.must = total.current + total.stale + total.expired + total.never;
+        spans.push(begin..rows.len());
+        totals.push(total);
     }
     let mut former: BTreeMap<&str, Vec<Held>> = BTreeMap::new();
     for h in held {
@@ -180,6 +327,7 @@ pub fn compute<'a>(
     Report {
         rows,
         spans,
+        totals,
         former: former
             .into_iter()
             .map(|(person, mut held)| {
@@ -199,19 +347,6 @@ mod tests {
     use crate::diag::Pos;
     use crate::model::{Located, Person, Roster};
 
-    #[test]
-    fn due_dates_beyond_the_calendar_are_unknown_not_a_panic() {
-        let tz = jiff::tz::TimeZone::get("Europe/Madrid").unwrap();
-        // 2026-01-05 09:00 UTC plus 14 calendar days.
-        assert_eq!(
-            add_days(1_767_603_600, 14, &tz),
-            Some(1_767_603_600 + 14 * 86_400)
-        );
-        assert_eq!(add_days(1_767_603_600, u32::MAX, &tz), None);
-        assert_eq!(add_days(1_767_603_600, 7_304_485, &tz), None);
-        assert_eq!(add_days(i64::MAX, 1, &tz), None);
-    }
-
     fn person(id: &str, teams: &[&str]) -> Person {
         Person {
             id: Located::new(id.into(), Pos::START),
@@ -224,6 +359,8 @@ mod tests {
             roles: vec![],
             signing_key: None,
             key_after: None,
+            joined: None,
+            exempt: vec![],
         }
     }
 
@@ -235,6 +372,8 @@ mod tests {
             id: format!("{person}{revision}"),
             time: String::new(),
             seconds,
+            recorded: seconds,
+            witnessed: None,
             writer_name: String::new(),
             writer_email: String::new(),
             by_other: false,
@@ -261,11 +400,21 @@ mod tests {
             blob: String::new(),
             applies_to: vec!["t".into()],
             due: Some(100),
+            in_force: Some(100),
+            due_days: 0,
+            every: crate::model::Every::NEVER,
         };
         let held = [held("a", 2, 5), held("b", 1, 3), held("gone", 1, 1)];
         let needs = [need];
         let people = People::from_roster(&roster);
-        let r = compute(&needs, &people, &held, 100, Filter::default());
+        let tz = jiff::tz::TimeZone::UTC;
+        let clocks = Clocks {
+            now: 100,
+            start: None,
+            tz: &tz,
+            covered: &|_, _| None,
+        };
+        let r = compute(&needs, &people, &held, &clocks, Filter::default());
         let got: Vec<_> = r
             .rows
             .iter()

@@ -132,7 +132,7 @@ fn same_keys(repo: &Repository, layout: &Layout, line: &Line, kept_tip: Oid) -> 
         return false;
     };
     let mut blobs: Vec<Option<Oid>> = Vec::new();
-    for commit in &line.oldest_first()[from..] {
+    for commit in &line.commits()[from..] {
         let blob = repo
             .find_commit(*commit)
             .and_then(|c| c.tree())

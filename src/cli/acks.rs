@@ -2,10 +2,9 @@
 //! stream the report.
 
 use super::timings::Timings;
-use super::{CommandError, Global, eprint_text, note};
+use super::{CommandError, Global, eprint_text, note, parse_time};
 use clap::{Args, Subcommand, ValueEnum};
 use normsctl::ack::report::{Inputs, Query};
-use normsctl::model::ack::State;
 use normsctl::render::acks;
 use normsctl::render::people::CleanWriter;
 use std::io::Write;
@@ -29,9 +28,16 @@ pub struct AcksArgs {
     /// Only what is overdue
     #[arg(long)]
     overdue: bool,
-    /// Exit 1 while anything shown is outstanding (stale or never acknowledged)
+    /// Exit 1 while anything shown is outstanding (stale, expired or never acknowledged)
     #[arg(long)]
     require_complete: bool,
+    /// The report as it stood then: a date (its end, in the handbook's zone) or an RFC
+    /// 3339 time. The roster and texts of then; only entries a witness held by then
+    #[arg(long, value_name = "DATE|TIME")]
+    at: Option<String>,
+    /// Show why people are exempt (a code and a reference; never on the public site)
+    #[arg(long)]
+    show_reasons: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -46,6 +52,7 @@ enum AcksCommand {
     Witness(super::acks_witness::WitnessArgs),
     Revoke(super::acks_revoke::RevokeArgs),
     Key(super::acks_key::KeyArgs),
+    Audit(super::acks_audit::AuditArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -64,15 +71,22 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
         Some(AcksCommand::Witness(a)) => return super::acks_witness::run(global, a),
         Some(AcksCommand::Revoke(a)) => return super::acks_revoke::run(global, a),
         Some(AcksCommand::Key(a)) => return super::acks_key::run(global, a),
+        Some(AcksCommand::Audit(a)) => return super::acks_audit::run(global, a),
         None => {}
     }
     let timings = Timings::from_env();
     let ws = global.open()?;
     let cx = normsctl::ack::Context::open(&ws)?;
+    let at = args
+        .at
+        .as_deref()
+        .map(|t| parse_time(t, &ws.tz, true))
+        .transpose()?;
     let query = Query {
         policy: args.policy.as_deref(),
         person: args.person.as_deref(),
         only_overdue: args.overdue,
+        at,
     };
     if args.require_complete {
         // Completeness cannot be told without the ledger: neither yes nor no.
@@ -80,17 +94,23 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
             .require_fetched(cx.repo, &ws.settings.acks.remote)?;
     }
     let inputs = Inputs::gather(&cx, query, &mut |n| note(&n), &|phase| timings.mark(phase))?;
-    let report = inputs.report(query);
+    let report = inputs.report(query, &ws.tz);
     timings.mark("status");
-    let (needs, tz) = (&inputs.needs, &ws.tz);
+    let needs = &inputs.needs;
+    let view = acks::View {
+        tz: &ws.tz,
+        no_history: !inputs.history_known,
+        // The whole handbook lists only who is outstanding; a filter lists everyone.
+        all: args.person.is_some() || args.policy.is_some(),
+        show_reasons: args.show_reasons,
+        at,
+    };
     match args.format {
         Format::Human => {
-            // The whole handbook lists only who is outstanding; a filter lists everyone.
-            let all = args.person.is_some() || args.policy.is_some();
             // Text for people: hostile characters shown escaped on the way out.
             stream(|w| {
                 let mut w = CleanWriter::new(w);
-                acks::human(&mut w, &report, needs, tz, !inputs.history_known, all)?;
+                acks::human(&mut w, &report, needs, &view)?;
                 w.flush()
             })?;
         }
@@ -100,16 +120,32 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
                 w,
                 &report,
                 needs,
-                tz,
+                &view,
                 inputs.now,
                 (&inputs.rejected, &inputs.unchecked),
             )
         })?,
-        Format::Csv => stream(|w| acks::csv(w, &report, needs, tz))?,
+        Format::Csv => stream(|w| acks::csv(w, &report, needs, &view))?,
     }
     timings.mark("output");
     eprint_text(&acks::apart(&inputs.rejected, &inputs.unchecked));
-    let outstanding = report.rows.iter().any(|r| r.state != State::Current);
+    if inputs.unwitnessed_then > 0 {
+        note(&format!(
+            "note: {} ledger entr{} left out: no witness held {} by then (`normsctl acks witness` makes witnesses)",
+            inputs.unwitnessed_then,
+            if inputs.unwitnessed_then == 1 {
+                "y is"
+            } else {
+                "ies are"
+            },
+            if inputs.unwitnessed_then == 1 {
+                "it"
+            } else {
+                "them"
+            },
+        ));
+    }
+    let outstanding = report.rows.iter().any(|r| r.state.outstanding());
     let unchecked = inputs.unchecked.len();
     // The process ends here: freeing millions of small strings one by one would take
     // longer than the report.

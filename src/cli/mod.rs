@@ -4,6 +4,7 @@
 
 mod ack;
 mod acks;
+mod acks_audit;
 mod acks_evidence;
 mod acks_key;
 mod acks_revoke;

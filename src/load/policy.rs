@@ -93,6 +93,12 @@ pub const POLICY_FIELDS: &[PolicyField] = &[
         &[],
         "Days after a revision lands before a missing acknowledgement is overdue."
     ),
+    field!(
+        "ack_every",
+        ALL,
+        &[],
+        "`12 months`, `6 months` or `none`: how long an acknowledgement lasts before it must be made again (default: the settings' `acks.every`)."
+    ),
     field!("tags", ALL, &[], "Words to group and find policies by."),
     field!("related", ALL, &[], "Ids of related policies."),
     field!(
@@ -258,6 +264,9 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node, stem: &str) -> Option<Policy> {
         .get("ack_due_days")
         .and_then(|e| d.int_in("ack_due_days", e.value, 1, MAX_DUE_DAYS))
         .map(|l| l.value);
+    let ack_every = fields
+        .get("ack_every")
+        .and_then(|e| super::settings::every(d, "ack_every", e.value));
     let tags = fields
         .get("tags")
         .map(|e| {
@@ -298,6 +307,7 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node, stem: &str) -> Option<Policy> {
         effective,
         ack,
         ack_due_days,
+        ack_every,
         tags,
         related,
         replaces,

@@ -5,10 +5,20 @@ use crate::model::*;
 use crate::yaml::{Node, Value};
 
 pub const ROSTER_KEYS: &[&str] = &["teams", "roles", "people"];
-pub const TEAM_KEYS: &[&str] = &["id", "name", "lead"];
+pub const TEAM_KEYS: &[&str] = &["id", "name", "lead", "timezone"];
 pub const ROLE_KEYS: &[&str] = &["id", "name"];
 pub const SIGNING_KEY_KEYS: &[&str] = &["key", "after"];
-pub const PERSON_KEYS: &[&str] = &["id", "name", "email", "teams", "roles", "signing_key"];
+pub const PERSON_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "email",
+    "teams",
+    "roles",
+    "signing_key",
+    "joined",
+    "exempt",
+];
+pub const EXEMPT_KEYS: &[&str] = &["policies", "until", "reason", "ref"];
 
 /// Decodes a roster; findings go to the decoder.
 pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Option<Roster> {
@@ -27,7 +37,15 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Option<Roster> {
                 let id = required_id(d, &f, "team")?;
                 let name = name(d, &f, &id);
                 let lead = f.get("lead").and_then(|e| d.text("lead", e.value));
-                Some(Team { id, name, lead })
+                let timezone = f
+                    .get("timezone")
+                    .and_then(|e| d.non_empty_text("timezone", e.value));
+                Some(Team {
+                    id,
+                    name,
+                    lead,
+                    timezone,
+                })
             })
             .collect();
     }
@@ -67,6 +85,16 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Option<Roster> {
                     .get("signing_key")
                     .map(|e| signing_key(d, e.value))
                     .unwrap_or_default();
+                let joined = f.get("joined").and_then(|e| d.date("joined", e.value));
+                let exempt = f
+                    .get("exempt")
+                    .map(|e| {
+                        items(d, "exempt", e.value)
+                            .into_iter()
+                            .filter_map(|item| exemption(d, item))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 Some(Person {
                     id,
                     name,
@@ -75,6 +103,8 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Option<Roster> {
                     roles,
                     signing_key,
                     key_after,
+                    joined,
+                    exempt,
                 })
             })
             .collect();
@@ -109,6 +139,65 @@ fn signing_key(
         }
     };
     (key, after)
+}
+
+/// One `exempt:` item: `{ policies: [ids] | all, until, reason, ref }`.
+fn exemption(d: &mut Decoder<'_>, item: &Node) -> Option<Exemption> {
+    let f = d.fields(item, "an exemption")?;
+    d.unknown_keys(&f, EXEMPT_KEYS, "an exemption");
+    let policies = match f.get("policies") {
+        None => {
+            d.missing(
+                &f,
+                "policies",
+                "an exemption",
+                "add `policies: [policy-id, ...]` or `policies: all`",
+            );
+            return None;
+        }
+        Some(e) => match &e.value.value {
+            Value::Seq(_) => Some(d.id_list("policies", e.value)),
+            _ => {
+                let word = d.text("policies", e.value)?;
+                if word.value != "all" {
+                    d.report(
+                        &super::decode::INVALID_VALUE,
+                        word.pos,
+                        format!("`policies: {}` is neither a list nor `all`", word.value),
+                    )
+                    .hint = Some("write `policies: [policy-id, ...]` or `policies: all`".into());
+                    return None;
+                }
+                None
+            }
+        },
+    };
+    let until = f.get("until").and_then(|e| d.date("until", e.value));
+    let reason = match f.get("reason") {
+        Some(e) => d
+            .choice("reason", e.value, &ExemptReason::NAMES)
+            .and_then(|r| ExemptReason::parse(r.value))?,
+        None => {
+            d.missing(
+                &f,
+                "reason",
+                "an exemption",
+                "add `reason: leave`, `out-of-scope` or `other` (a code: never write health or family details here)",
+            );
+            return None;
+        }
+    };
+    let reference = f
+        .get("ref")
+        .and_then(|e| d.non_empty_text("ref", e.value))
+        .map(|r| r.value);
+    Some(Exemption {
+        policies,
+        until,
+        reason,
+        reference,
+        pos: item.pos,
+    })
 }
 
 fn items<'n>(d: &mut Decoder<'_>, key: &str, node: &'n Node) -> Vec<&'n Node> {

@@ -23,6 +23,8 @@ pub const ACKS_KEYS: &[&str] = &[
     "due_days",
     "sync_timeout",
     "exceptions",
+    "start",
+    "every",
 ];
 pub const EXCEPTION_KEYS: &[&str] = &["commit", "reason"];
 
@@ -167,8 +169,30 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
         {
             s.acks.due_days = n.value;
         }
+        if let Some(date) = f.get("start").and_then(|e| d.date("start", e.value)) {
+            s.acks.start = Some(date.value);
+        }
+        if let Some(every) = f.get("every").and_then(|e| every(d, "every", e.value)) {
+            s.acks.every = every;
+        }
     }
     s
+}
+
+/// `12 months`, `6 months`, `1 year` or `none` (a finding otherwise).
+pub fn every(d: &mut Decoder<'_>, key: &str, node: &Node) -> Option<crate::model::Every> {
+    let text = d.text(key, node)?;
+    let parsed = crate::model::Every::parse(&text.value);
+    if parsed.is_none() {
+        d.report(
+            &INVALID_VALUE,
+            node.pos,
+            format!("`{key}: {}` is not a period", text.value),
+        )
+        .hint =
+            Some("write `12 months`, `6 months`, `2 years` (at most 10 years) or `none`".into());
+    }
+    parsed
 }
 
 /// `acks.exceptions`: a list of `{commit, reason}`, the commit as 40 hex digits and a reason

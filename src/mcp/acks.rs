@@ -53,7 +53,7 @@ pub fn acknowledgements(s: &Served, a: &AcknowledgementsArgs, scope: &AcksScope)
     };
     let mut notes = Vec::new();
     let inputs = Inputs::gather(&cx, q, &mut |n| notes.push(n), &|_| {}).map_err(failed)?;
-    let report = inputs.report(q);
+    let report = inputs.report(q, &cx.ws.tz);
     let mut owed = Vec::new();
     let mut text = String::new();
     for row in report.rows.iter().filter(|r| r.person == person) {

@@ -223,6 +223,7 @@ fn state_at(
         now,
         &mut MarkdownCache::default(),
         None,
+        &crate::site::words::Words::english(),
     );
     Ok((*valid.handbook, site, timeline))
 }

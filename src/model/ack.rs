@@ -15,9 +15,40 @@ pub struct Need {
     pub path: String,
     pub blob: String,
     pub applies_to: Vec<String>,
-    /// Unix seconds from which a missing acknowledgement is overdue (`None` when the
-    /// revision's landing is unknown, as in a shallow clone).
+    /// Unix seconds from which a missing acknowledgement is overdue for someone covered
+    /// since before the text took effect (`None` when the revision's landing is unknown,
+    /// as in a shallow clone).
     pub due: Option<i64>,
+    /// When the current revision took effect: the later of its landing and `effective`.
+    pub in_force: Option<i64>,
+    /// `ack_due_days`, or the settings' `acks.due_days`.
+    pub due_days: u32,
+    /// How long an acknowledgement lasts (`ack_every`, or the settings' `acks.every`).
+    pub every: crate::model::Every,
+}
+
+/// Which clock set a due date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// The current revision took effect.
+    InForce,
+    /// The person's current coverage by the policy began (landing on the handbook line).
+    Covered,
+    /// The person's `joined:` date.
+    Joined,
+    /// The settings' `acks.start`.
+    Start,
+    /// The person's last exemption from the policy ended.
+    Exemption,
+    /// Their acknowledgement expired (`ack_every`).
+    Expired,
+}
+
+/// A clock and the moment it gives (Unix seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Since {
+    pub clock: Clock,
+    pub at: i64,
 }
 
 /// An acknowledgement held in the ledger, as `acks` needs it.
@@ -29,7 +60,14 @@ pub struct Held {
     /// The entry's id (blob id of its JSON).
     pub id: String,
     pub time: String,
+    /// The claimed time (what `time` says).
     pub seconds: i64,
+    /// When it counts as recorded: the claimed time, no later than the oldest witness
+    /// holding it, no earlier than the landing of the commit it is bound to (not
+    /// witnessed: no later than now).
+    pub recorded: i64,
+    /// The time of the oldest witness holding it (`None`: not witnessed).
+    pub witnessed: Option<i64>,
     pub writer_name: String,
     pub writer_email: String,
     /// The writer is not the person the entry names.
@@ -59,6 +97,10 @@ pub enum State {
     Stale,
     /// Never acknowledged any revision.
     Never,
+    /// Acknowledged the current revision, longer ago than `ack_every`.
+    Expired,
+    /// Exempt from the policy now (the roster's `exempt:`).
+    Exempt,
 }
 
 /// One person who must acknowledge one policy.
@@ -67,12 +109,41 @@ pub struct Row<'a> {
     pub policy: &'a str,
     pub revision: u32,
     pub person: &'a str,
+    /// The person's name, e-mail addresses and teams, from the roster.
+    pub name: &'a str,
+    pub emails: &'a [String],
+    pub teams: &'a [String],
+    /// Their team's zone (IANA name), when it sets one: dates about them use it.
+    pub timezone: Option<&'a str>,
     pub state: State,
-    /// The acknowledgement of the current revision (first recorded), or the newest stale
-    /// one.
+    /// The newest acknowledgement of the current revision, or the newest stale one.
     pub held: Option<&'a Held>,
+    /// The first acknowledgement of the current revision.
+    pub first: Option<&'a Held>,
     pub due: Option<i64>,
+    /// The clock that set `due`.
+    pub since: Option<Since>,
+    /// When the newest acknowledgement of the current revision expires (`ack_every`).
+    pub expires: Option<i64>,
+    /// Days the newest acknowledgement came after the due date it answered (0: on time;
+    /// `None`: unknown).
+    pub late_days: Option<i64>,
+    /// The exemption that applies now, or the last that ended.
+    pub exemption: Option<&'a Exempt>,
     pub overdue: bool,
+}
+
+/// The true counts of one policy, whatever rows a filter keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// People it applies to and not exempt.
+    pub must: usize,
+    pub current: usize,
+    pub stale: usize,
+    pub expired: usize,
+    pub never: usize,
+    pub exempt: usize,
+    pub overdue: usize,
 }
 
 /// Entries of people no longer on the roster.
@@ -89,7 +160,28 @@ pub struct Report<'a> {
     pub rows: Vec<Row<'a>>,
     /// `rows[spans[i].clone()]` are the rows of `needs[i]`.
     pub spans: Vec<Range<usize>>,
+    /// `totals[i]`: the counts of `needs[i]` before any filter.
+    pub totals: Vec<Totals>,
     pub former: Vec<Former>,
+}
+
+/// One exemption, as the reports need it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exempt {
+    /// `None`: every policy.
+    pub policies: Option<Vec<String>>,
+    /// The last day exempt, `YYYY-MM-DD` (`None`: for good).
+    pub until: Option<String>,
+    pub reason: super::ExemptReason,
+    pub reference: Option<String>,
+}
+
+impl Exempt {
+    pub fn covers(&self, policy: &str) -> bool {
+        self.policies
+            .as_ref()
+            .is_none_or(|ids| ids.iter().any(|p| p == policy))
+    }
 }
 
 /// Who wrote an entry: the git identity of the writer.
@@ -261,4 +353,59 @@ pub struct Shown {
     pub by_other: bool,
     /// The text it was bound to, when the repository holds it.
     pub text: Option<String>,
+}
+
+/// One acknowledgement in a period report, with where to find it in the ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub entry: String,
+    pub revision: u32,
+    /// The time the entry claims (RFC 3339 as written).
+    pub claimed: String,
+    /// When it counts as recorded (see `Held::recorded`).
+    pub recorded: i64,
+    /// The oldest witness holding it (`None`: not witnessed by the end of the period).
+    pub witnessed: Option<i64>,
+    /// The ledger commit that first added it.
+    pub ledger_commit: Option<String>,
+}
+
+/// One person and one policy in a period report, as they stood at the period's end.
+#[derive(Clone, Debug)]
+pub struct AuditRow {
+    pub policy: String,
+    pub title: String,
+    pub revision: u32,
+    pub person: String,
+    pub name: String,
+    pub state: State,
+    pub overdue: bool,
+    pub due: Option<i64>,
+    pub since: Option<Since>,
+    /// The newest entry of the current revision (else the newest stale one).
+    pub acknowledged: Option<AuditEntry>,
+    /// The first entry of the current revision.
+    pub first: Option<AuditEntry>,
+    pub late_days: Option<i64>,
+    pub exemption: Option<Exempt>,
+}
+
+/// `acks audit`: what was due in a period and how it was met, checkable offline.
+#[derive(Clone, Debug)]
+pub struct Audit {
+    pub from: i64,
+    pub to: i64,
+    /// The handbook line commit the period ends on.
+    pub handbook_commit: String,
+    /// The ledger refs read and their tips.
+    pub ledger_tips: Vec<(String, String)>,
+    /// What `acks verify` found.
+    pub verified: bool,
+    pub ledger_entries: usize,
+    pub first_problem: Option<String>,
+    pub rows: Vec<AuditRow>,
+    /// Entries that do not count, and why.
+    pub rejected: Vec<Rejected>,
+    /// Entries no witness held by the end of the period (left out).
+    pub unwitnessed: usize,
 }

@@ -13,6 +13,7 @@ pub const FIELD_LABELS: &[(&str, &str)] = &[
     ("effective", "Effective date"),
     ("ack", "Acknowledgement"),
     ("ack_due_days", "Days to acknowledge"),
+    ("ack_every", "Acknowledge again every"),
     ("tags", "Tags"),
     ("related", "Related policies"),
     ("replaces", "Replaces"),

@@ -129,6 +129,8 @@ pub struct Policy {
     pub effective: Option<Located<jiff::civil::Date>>,
     pub ack: AckMode,
     pub ack_due_days: Option<u32>,
+    /// `ack_every`: overrides the settings' `acks.every`.
+    pub ack_every: Option<super::Every>,
     pub tags: Vec<String>,
     pub related: Vec<Located<String>>,
     pub replaces: Vec<Located<String>>,

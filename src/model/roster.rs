@@ -6,6 +6,8 @@ pub struct Team {
     pub id: Located<String>,
     pub name: String,
     pub lead: Option<Located<String>>,
+    /// IANA zone the team works in: dates shown to or about its people use it.
+    pub timezone: Option<Located<String>>,
 }
 
 /// A role, such as agent or team lead.
@@ -32,6 +34,53 @@ pub struct Person {
     /// person's previous key state, every other entry under this one. `None` for a plain
     /// key, which applies to every entry.
     pub key_after: Option<Located<String>>,
+    /// An HR start date (00:00 in the handbook's zone): replaces a coverage start that is
+    /// the person's first appearance on the roster.
+    pub joined: Option<Located<jiff::civil::Date>>,
+    /// Policies this person need not acknowledge, for now or for good.
+    pub exempt: Vec<Exemption>,
+}
+
+/// Why a person is exempt: a code, never free text (the roster is in every clone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExemptReason {
+    Leave,
+    OutOfScope,
+    Other,
+}
+
+impl ExemptReason {
+    pub const NAMES: [&'static str; 3] = ["leave", "out-of-scope", "other"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExemptReason::Leave => "leave",
+            ExemptReason::OutOfScope => "out-of-scope",
+            ExemptReason::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ExemptReason> {
+        match s {
+            "leave" => Some(ExemptReason::Leave),
+            "out-of-scope" => Some(ExemptReason::OutOfScope),
+            "other" => Some(ExemptReason::Other),
+            _ => None,
+        }
+    }
+}
+
+/// One exemption of a person: `policies` (`None`: all), up to and including `until` (`None`:
+/// for good).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exemption {
+    pub policies: Option<Vec<Located<String>>>,
+    pub until: Option<Located<jiff::civil::Date>>,
+    pub reason: ExemptReason,
+    /// A reference kept outside git (a ticket id).
+    pub reference: Option<String>,
+    pub pos: crate::diag::Pos,
 }
 
 /// `people.yaml`: who is on the team.

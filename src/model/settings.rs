@@ -47,6 +47,11 @@ pub struct AckSettings {
     /// Seconds a git process of `acks sync` may show no sign of life before it is stopped.
     pub sync_timeout: u32,
     pub due_days: u32,
+    /// The rollout day (00:00 in the handbook's zone): nothing is due before it.
+    pub start: Option<jiff::civil::Date>,
+    /// How long an acknowledgement lasts before it must be made again (`ack_every` on a
+    /// policy overrides it).
+    pub every: Every,
     /// Ledger commits accepted after review although `acks verify` finds them bad (a push
     /// the protected remote took): `verify` passes on them and always names them.
     pub exceptions: Vec<LedgerException>,
@@ -83,7 +88,48 @@ impl Default for Settings {
                 sync_timeout: 60,
                 exceptions: Vec::new(),
                 due_days: 14,
+                start: None,
+                every: Every::NEVER,
             },
+        }
+    }
+}
+
+/// How often an acknowledgement must be made again: every `months` calendar months, or
+/// never (`none`, the default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Every {
+    pub months: Option<u32>,
+}
+
+impl Every {
+    pub const NEVER: Every = Every { months: None };
+
+    /// `12 months`, `1 month`, `2 years`, `1 year` or `none`; `None` for anything else.
+    /// At most 10 years.
+    pub fn parse(text: &str) -> Option<Every> {
+        let t = text.trim();
+        if t == "none" {
+            return Some(Every::NEVER);
+        }
+        let (n, unit) = t.split_once(' ')?;
+        let n: u32 = n.parse().ok()?;
+        let months = match unit.trim() {
+            "month" | "months" => n,
+            "year" | "years" => n.checked_mul(12)?,
+            _ => return None,
+        };
+        (1..=120).contains(&months).then_some(Every {
+            months: Some(months),
+        })
+    }
+
+    /// As written in a report: `12 months`, `none`.
+    pub fn text(self) -> String {
+        match self.months {
+            None => "none".to_owned(),
+            Some(1) => "1 month".to_owned(),
+            Some(m) => format!("{m} months"),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod ack;
 pub mod acks;
+pub mod audit;
 pub mod diff;
 pub mod evidence;
 pub mod findings;

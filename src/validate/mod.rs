@@ -67,6 +67,7 @@ pub fn check(handbook: &Handbook) -> Vec<Finding> {
     if let Some(roster) = &handbook.roster {
         roster::check(roster, &mut findings);
     }
+    roster::exemptions(handbook, &mut findings);
     fairness::check(handbook, &mut findings);
     findings
 }

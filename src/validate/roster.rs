@@ -53,6 +53,21 @@ pub fn check(roster: &Roster, findings: &mut Vec<Finding>) {
         }
     }
 
+    for team in &roster.teams {
+        if let Some(tz) = &team.timezone
+            && jiff::tz::TimeZone::get(&tz.value).is_err()
+        {
+            push(
+                Finding::new(
+                    &INVALID_VALUE,
+                    file,
+                    tz.pos,
+                    format!("`{}` is not an IANA time zone name", tz.value),
+                )
+                .hint("write a name such as Europe/Madrid or Asia/Manila"),
+            );
+        }
+    }
     let team_ids: Vec<&str> = roster.teams.iter().map(|t| t.id.value.as_str()).collect();
     let role_ids: Vec<&str> = roster.roles.iter().map(|r| r.id.value.as_str()).collect();
     let person_ids: Vec<&str> = roster.people.iter().map(|p| p.id.value.as_str()).collect();
@@ -158,6 +173,43 @@ pub fn check(roster: &Roster, findings: &mut Vec<Finding>) {
                         "paste one line of a .pub file, like `ssh-ed25519 AAAAC3Nza... ana@laptop`",
                     ),
                 );
+            }
+        }
+    }
+}
+
+/// Every policy an exemption names must exist (a typo would leave the person overdue).
+pub fn exemptions(handbook: &crate::model::Handbook, findings: &mut Vec<Finding>) {
+    let Some(roster) = &handbook.roster else {
+        return;
+    };
+    let ids: Vec<&str> = handbook
+        .policies
+        .iter()
+        .map(|p| p.id.value.as_str())
+        .chain(handbook.unread.iter().map(String::as_str))
+        .collect();
+    for person in &roster.people {
+        for e in &person.exempt {
+            for id in e.policies.iter().flatten() {
+                if !ids.contains(&id.value.as_str()) {
+                    let hint = did_you_mean(&id.value, ids.iter().copied()).map_or_else(
+                        || "correct the id, or write `policies: all`".to_owned(),
+                        |c| format!("did you mean `{c}`?"),
+                    );
+                    findings.push(
+                        Finding::new(
+                            &DANGLING_REFERENCE,
+                            &roster.file,
+                            id.pos,
+                            format!(
+                                "`{}` is exempt from `{}`, which is not a policy in the handbook",
+                                person.id.value, id.value
+                            ),
+                        )
+                        .hint(hint),
+                    );
+                }
             }
         }
     }

@@ -215,13 +215,16 @@ fn ack_binds_the_committed_text_and_acks_tracks_revisions() {
     );
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", run.stdout);
-    assert!(lines[0].starts_with("policy,revision,person,status,overdue"));
     assert!(
-        lines[2].starts_with("stepping-away,2,bo,current,false,"),
+        lines[0]
+            .starts_with("version,policy,title,revision,person,name,email,teams,status,overdue")
+    );
+    assert!(
+        lines[2].starts_with("2,stepping-away,Say when you step away,2,bo,Bo Chen,bo@example.com,tier1,current,false,"),
         "{}",
         lines[2]
     );
-    assert!(lines[2].ends_with(",ana@example.com,true"), "{}", lines[2]);
+    assert!(lines[2].contains(",ana@example.com,true,"), "{}", lines[2]);
 }
 
 #[test]
@@ -396,7 +399,7 @@ fn an_entry_written_for_someone_else_is_shown_as_such() {
     assert!(
         human
             .stdout
-            .contains("current  bo  r1 on 2026-01-06, written by Writer <ana@example.com>"),
+            .contains("current  bo  Bo Chen  r1 on 2026-01-06 (not witnessed), on time, written by Writer <ana@example.com>"),
         "{}",
         human.stdout
     );

@@ -424,7 +424,9 @@ fn the_acks_report_shows_a_writers_escapes_escaped() {
     );
     // Positive control: the rest of the line is as it always was.
     assert!(
-        report.stdout.contains("current  bo  r1 on 2026-01-06"),
+        report
+            .stdout
+            .contains("current  bo   Bo Chen   r1 on 2026-01-06"),
         "{}",
         report.stdout
     );

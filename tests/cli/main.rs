@@ -4,6 +4,7 @@ mod harness;
 
 mod acks;
 mod acks_keys;
+mod acks_at;
 mod acks_line;
 mod acks_parallel;
 mod acks_sync;
@@ -25,6 +26,7 @@ mod hostile;
 pub mod in_force;
 mod init;
 mod layering;
+pub mod lifecycle;
 mod limits;
 mod mcp;
 mod mcp_conformance;

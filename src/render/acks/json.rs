@@ -1,7 +1,7 @@
 //! `acks --format json`, serialised straight from the report (one value per row would be
 //! millions of allocations for a whole handbook).
 
-use super::{Held, Need, Report, State};
+use super::{Held, Need, Report, Zones, rfc3339};
 use serde::Serialize;
 use serde::ser::Serializer;
 
@@ -9,6 +9,7 @@ pub struct Policies<'a> {
     pub report: &'a Report<'a>,
     pub needs: &'a [Need],
     pub tz: &'a jiff::tz::TimeZone,
+    pub show_reasons: bool,
 }
 
 impl<'a> Policies<'a> {
@@ -16,7 +17,7 @@ impl<'a> Policies<'a> {
     pub fn one(&self, i: usize) -> Policy<'a> {
         let need = &self.needs[i];
         let rows = &self.report.rows[self.report.spans[i].clone()];
-        let count = |st: State| rows.iter().filter(|r| r.state == st).count();
+        let t = &self.report.totals[i];
         Policy {
             id: &need.id,
             title: &need.title,
@@ -24,15 +25,24 @@ impl<'a> Policies<'a> {
             path: &need.path,
             blob: &need.blob,
             applies_to: &need.applies_to,
-            due: need.due.map(|d| super::rfc3339(d, self.tz)),
+            due: need.due.map(|d| rfc3339(d, self.tz)),
+            in_force: need.in_force.map(|d| rfc3339(d, self.tz)),
+            due_days: need.due_days,
+            every: need.every.text(),
             counts: Counts {
-                must: rows.len(),
-                current: count(State::Current),
-                stale: count(State::Stale),
-                never: count(State::Never),
-                overdue: rows.iter().filter(|r| r.overdue).count(),
+                must: t.must,
+                current: t.current,
+                stale: t.stale,
+                expired: t.expired,
+                never: t.never,
+                exempt: t.exempt,
+                overdue: t.overdue,
             },
-            people: People(rows),
+            people: People {
+                rows,
+                tz: self.tz,
+                show_reasons: self.show_reasons,
+            },
         }
     }
 }
@@ -46,6 +56,9 @@ pub struct Policy<'a> {
     blob: &'a str,
     applies_to: &'a [String],
     due: Option<String>,
+    in_force: Option<String>,
+    due_days: u32,
+    every: String,
     counts: Counts,
     people: People<'a>,
 }
@@ -55,19 +68,49 @@ struct Counts {
     must: usize,
     current: usize,
     stale: usize,
+    expired: usize,
     never: usize,
+    exempt: usize,
     overdue: usize,
 }
 
-struct People<'a>(&'a [crate::model::ack::Row<'a>]);
+struct People<'a> {
+    rows: &'a [crate::model::ack::Row<'a>],
+    tz: &'a jiff::tz::TimeZone,
+    show_reasons: bool,
+}
 
 impl Serialize for People<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|r| Row {
-            person: r.person,
-            status: r.state.as_str(),
-            overdue: r.overdue,
-            acknowledgement: r.held.map(Ack::of),
+        let mut zones = Zones::default();
+        s.collect_seq(self.rows.iter().map(|r| {
+            let tz = zones.of(r, self.tz);
+            let t = |s: Option<i64>| s.map(|s| rfc3339(s, &tz));
+            Row {
+                person: r.person,
+                name: r.name,
+                email: r.emails.first().map(String::as_str),
+                teams: r.teams,
+                status: r.state.as_str(),
+                overdue: r.overdue,
+                due: t(r.due),
+                due_clock: r.since.map(|s| s.clock.as_str()),
+                covered_since: t(r.since.map(|s| s.at)),
+                expires: t(r.expires),
+                late_days: r.late_days,
+                acknowledgement: r.held.map(|h| Ack::of(h, &tz)),
+                first_acknowledgement: r.first.map(|h| Ack::of(h, &tz)),
+                exemption: r.exemption.map(|e| Exemption {
+                    policies: e.policies.as_deref(),
+                    until: e.until.as_deref(),
+                    reason: self.show_reasons.then(|| e.reason.as_str()),
+                    reference: if self.show_reasons {
+                        e.reference.as_deref()
+                    } else {
+                        None
+                    },
+                }),
+            }
         }))
     }
 }
@@ -75,9 +118,30 @@ impl Serialize for People<'_> {
 #[derive(Serialize)]
 struct Row<'a> {
     person: &'a str,
+    name: &'a str,
+    email: Option<&'a str>,
+    teams: &'a [String],
     status: &'a str,
     overdue: bool,
+    due: Option<String>,
+    due_clock: Option<&'a str>,
+    covered_since: Option<String>,
+    expires: Option<String>,
+    late_days: Option<i64>,
     acknowledgement: Option<Ack<'a>>,
+    first_acknowledgement: Option<Ack<'a>>,
+    exemption: Option<Exemption<'a>>,
+}
+
+#[derive(Serialize)]
+struct Exemption<'a> {
+    /// `null`: every policy.
+    policies: Option<&'a [String]>,
+    until: Option<&'a str>,
+    /// Only with `--show-reasons`.
+    reason: Option<&'a str>,
+    #[serde(rename = "ref")]
+    reference: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -85,16 +149,20 @@ pub struct Ack<'a> {
     revision: u32,
     entry: &'a str,
     time: &'a str,
+    recorded: String,
+    witnessed: Option<String>,
     writer: Writer<'a>,
     written_by_other: bool,
 }
 
 impl Ack<'_> {
-    pub fn of(h: &Held) -> Ack<'_> {
+    pub fn of<'h>(h: &'h Held, tz: &jiff::tz::TimeZone) -> Ack<'h> {
         Ack {
             revision: h.revision,
             entry: &h.id,
             time: &h.time,
+            recorded: rfc3339(h.recorded, tz),
+            witnessed: h.witnessed.map(|w| rfc3339(w, tz)),
             writer: Writer {
                 name: &h.writer_name,
                 email: &h.writer_email,

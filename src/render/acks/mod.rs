@@ -2,17 +2,21 @@
 //! document, or as CSV. A whole handbook's report can be hundreds of megabytes, so each
 //! writer streams to a `Write`, making each policy's part on every core (in order).
 
+mod human;
 mod json;
 
+use human::Zones;
+pub use human::{View, human};
+pub use json::Apart as RejectedJson;
+
 use super::json as json_text;
-use super::time::{date, rfc3339};
-use crate::model::ack::{Held, Need, Rejected, Report, State};
+use super::time::rfc3339;
+use crate::model::ack::{Held, Need, Rejected, Report};
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// Writes `pieces` parts made by `make` (each knowing its place) in order, making them
 /// on every core a batch at a time (so memory stays bounded while the output streams).
-fn in_order(
+pub(super) fn in_order(
     out: &mut dyn std::io::Write,
     pieces: usize,
     make: impl Fn(usize) -> std::io::Result<Vec<u8>> + Sync,
@@ -24,81 +28,6 @@ fn in_order(
         for piece in made {
             out.write_all(&piece?)?;
         }
-    }
-    Ok(())
-}
-
-pub fn human(
-    out: &mut dyn std::io::Write,
-    report: &Report,
-    needs: &[Need],
-    tz: &jiff::tz::TimeZone,
-    no_history: bool,
-    all: bool,
-) -> std::io::Result<()> {
-    let mut wrote = false;
-    // Many rows share a day: format each day once.
-    let mut dates: HashMap<i64, String> = HashMap::new();
-    for (need, span) in needs.iter().zip(&report.spans) {
-        let rows = &report.rows[span.clone()];
-        if rows.is_empty() {
-            continue;
-        }
-        wrote = true;
-        let current = rows.iter().filter(|r| r.state == State::Current).count();
-        let overdue = rows.iter().filter(|r| r.overdue).count();
-        write!(
-            out,
-            "{} r{}  {}/{} acknowledged",
-            need.id,
-            need.revision,
-            current,
-            rows.len()
-        )?;
-        if overdue > 0 {
-            write!(out, ", {overdue} overdue")?;
-        }
-        if let Some(d) = need.due {
-            write!(out, "  (due {})", date(d, tz))?;
-        }
-        out.write_all(b"\n")?;
-        for r in rows {
-            if !all && r.state == State::Current {
-                continue;
-            }
-            write!(out, "  {:<8} {}", r.state.as_str(), r.person)?;
-            if let Some(h) = &r.held {
-                let day = dates
-                    .entry(h.seconds)
-                    .or_insert_with(|| date(h.seconds, tz));
-                write!(out, "  r{} on {}", h.revision, day)?;
-                if h.by_other {
-                    write!(out, ", written by {} <{}>", h.writer_name, h.writer_email)?;
-                }
-            }
-            if r.overdue {
-                out.write_all(b"  OVERDUE")?;
-            }
-            out.write_all(b"\n")?;
-        }
-    }
-    if !report.former.is_empty() {
-        wrote = true;
-        out.write_all(b"people no longer on the roster:\n")?;
-        for f in &report.former {
-            let list: Vec<String> = f
-                .held
-                .iter()
-                .map(|h| format!("{} r{}", h.policy, h.revision))
-                .collect();
-            writeln!(out, "  {}  {}", f.person, list.join(", "))?;
-        }
-    }
-    if !wrote {
-        out.write_all(b"nothing to show\n")?;
-    }
-    if no_history {
-        out.write_all(b"(overdue unknown: the history is incomplete)\n")?;
     }
     Ok(())
 }
@@ -153,17 +82,19 @@ pub fn json(
     out: &mut dyn std::io::Write,
     report: &Report,
     needs: &[Need],
-    tz: &jiff::tz::TimeZone,
+    view: &View,
     now: i64,
     apart: (&[Rejected], &[Rejected]),
 ) -> std::io::Result<()> {
+    let tz = view.tz;
     // The document as `serde_json::to_writer_pretty` writes it, with each policy made
     // apart (on every core) at the depth it has in the document.
-    let complete = report.rows.iter().all(|r| r.state == State::Current);
+    let complete = report.rows.iter().all(|r| !r.state.outstanding());
     write!(
         out,
-        "{{\n  \"version\": 1,\n  \"now\": {},\n  \"complete\": {complete},\n  \"policies\": ",
-        serde_json::to_string(&rfc3339(now, tz))?
+        "{{\n  \"version\": 2,\n  \"now\": {},\n  \"at\": {},\n  \"complete\": {complete},\n  \"policies\": ",
+        serde_json::to_string(&rfc3339(now, tz))?,
+        serde_json::to_string(&view.at.map(|a| rfc3339(a, tz)))?
     )?;
     let shown: Vec<usize> = (0..needs.len())
         .filter(|&i| !report.spans[i].is_empty())
@@ -172,7 +103,12 @@ pub fn json(
         out.write_all(b"[]")?;
     } else {
         out.write_all(b"[")?;
-        let policies = json::Policies { report, needs, tz };
+        let policies = json::Policies {
+            report,
+            needs,
+            tz,
+            show_reasons: view.show_reasons,
+        };
         in_order(out, shown.len(), |k| {
             let mut buf = Vec::with_capacity(1 << 16);
             buf.extend_from_slice(if k == 0 { b"\n    " } else { b",\n    " });
@@ -191,7 +127,7 @@ pub fn json(
                 .held
                 .iter()
                 .map(|h| json::FormerAck {
-                    ack: json::Ack::of(h),
+                    ack: json::Ack::of(h, tz),
                     policy: &h.policy,
                 })
                 .collect(),
@@ -221,11 +157,41 @@ pub fn cell(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The CSV columns, in order (`version` is 2 on every row).
+pub const CSV_COLUMNS: [&str; 26] = [
+    "version",
+    "policy",
+    "title",
+    "revision",
+    "person",
+    "name",
+    "email",
+    "teams",
+    "status",
+    "overdue",
+    "due",
+    "due_clock",
+    "covered_since",
+    "acknowledged_revision",
+    "acknowledged_at",
+    "recorded_at",
+    "witnessed_at",
+    "late_days",
+    "expires",
+    "first_acknowledged_at",
+    "entry",
+    "writer_email",
+    "written_by_other",
+    "exempt_until",
+    "exempt_reason",
+    "exempt_ref",
+];
+
 pub fn csv(
     out: &mut dyn std::io::Write,
     report: &Report,
     needs: &[Need],
-    tz: &jiff::tz::TimeZone,
+    view: &View,
 ) -> std::io::Result<()> {
     let io = |e: csv::Error| {
         let text = e.to_string();
@@ -235,39 +201,41 @@ pub fn csv(
         }
     };
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "policy",
-        "revision",
-        "person",
-        "status",
-        "overdue",
-        "due",
-        "acknowledged_revision",
-        "acknowledged_at",
-        "entry",
-        "writer_email",
-        "written_by_other",
-    ])
-    .map_err(io)?;
+    w.write_record(CSV_COLUMNS).map_err(io)?;
     out.write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
     // Each policy's rows apart, on every core.
     in_order(out, needs.len(), |i| {
         let need = &needs[i];
-        let due = need.due.map(|d| rfc3339(d, tz)).unwrap_or_default();
         let revision = need.revision.to_string();
+        let mut zones = Zones::default();
         let mut w = csv::Writer::from_writer(Vec::with_capacity(1 << 16));
         for r in &report.rows[report.spans[i].clone()] {
+            let tz = zones.of(r, view.tz);
+            let t = |s: Option<i64>| s.map(|s| rfc3339(s, &tz)).unwrap_or_default();
             let h = r.held;
             let held_revision = h.map(|h| h.revision.to_string()).unwrap_or_default();
+            let e = r.exemption;
             w.write_record([
+                "2",
                 &*cell(r.policy),
+                &cell(&need.title),
                 &revision,
                 &cell(r.person),
+                &cell(r.name),
+                &cell(r.emails.first().map_or("", String::as_str)),
+                &cell(&r.teams.join(" ")),
                 r.state.as_str(),
                 if r.overdue { "true" } else { "false" },
-                &due,
+                &t(r.due),
+                r.since.map_or("", |s| s.clock.as_str()),
+                &t(r.since.map(|s| s.at)),
                 &held_revision,
                 &cell(h.map_or("", |h| h.time.as_str())),
+                &t(h.map(|h| h.recorded)),
+                &t(h.and_then(|h| h.witnessed)),
+                &r.late_days.map(|d| d.to_string()).unwrap_or_default(),
+                &t(r.expires),
+                &t(r.first.map(|h| h.recorded)),
                 &cell(h.map_or("", |h| h.id.as_str())),
                 &cell(h.map_or("", |h| h.writer_email.as_str())),
                 match h {
@@ -275,6 +243,17 @@ pub fn csv(
                     Some(_) => "false",
                     None => "",
                 },
+                e.and_then(|e| e.until.as_deref()).unwrap_or_default(),
+                if view.show_reasons {
+                    e.map_or("", |e| e.reason.as_str())
+                } else {
+                    ""
+                },
+                &cell(if view.show_reasons {
+                    e.and_then(|e| e.reference.as_deref()).unwrap_or_default()
+                } else {
+                    ""
+                }),
             ])
             .map_err(io)?;
         }
@@ -283,143 +262,4 @@ pub fn csv(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::ack::{Former, Row};
-
-    const T0: i64 = 1_767_603_600;
-
-    fn needs() -> Vec<Need> {
-        vec![Need {
-            id: "handover".into(),
-            title: "Handover".into(),
-            revision: 2,
-            path: "policies/handover.yaml".into(),
-            blob: "1111111111111111111111111111111111111111".into(),
-            applies_to: vec!["everyone".into()],
-            due: Some(T0),
-        }]
-    }
-
-    fn held() -> Vec<Held> {
-        vec![Held {
-            person: "bo".into(),
-            policy: "handover".into(),
-            revision: 1,
-            id: "4444444444444444444444444444444444444444".into(),
-            time: "2026-01-04T10:00:00+01:00".into(),
-            seconds: T0 - 86_400,
-            writer_name: "Ana Diaz".into(),
-            writer_email: "ana@example.com".into(),
-            by_other: true,
-            current: false,
-        }]
-    }
-
-    fn report<'a>(held: &'a [Held]) -> Report<'a> {
-        let row = |person, state, h| Row {
-            policy: "handover",
-            revision: 2,
-            person,
-            state,
-            held: h,
-            due: Some(T0),
-            overdue: state != State::Current,
-        };
-        Report {
-            rows: vec![
-                row("ana", State::Current, None),
-                row("bo", State::Stale, Some(&held[0])),
-                row("cy", State::Never, None),
-            ],
-            spans: std::iter::once(0..3).collect(),
-            former: vec![Former {
-                person: "dee".into(),
-                held: held.to_vec(),
-            }],
-        }
-    }
-
-    fn text(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
-        let mut out = Vec::new();
-        write(&mut out).unwrap();
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn human_lists_who_is_outstanding() {
-        let (needs, held) = (needs(), held());
-        let r = report(&held);
-        let tz = jiff::tz::TimeZone::UTC;
-        insta::assert_snapshot!(text(|w| human(w, &r, &needs, &tz, false, false)), @r"
-        handover r2  1/3 acknowledged, 2 overdue  (due 2026-01-05)
-          stale    bo  r1 on 2026-01-04, written by Ana Diaz <ana@example.com>  OVERDUE
-          never    cy  OVERDUE
-        people no longer on the roster:
-          dee  handover r1
-        ");
-        let all = text(|w| human(w, &r, &needs, &tz, true, true));
-        assert!(all.contains("  current  ana\n"), "{all}");
-        assert!(
-            all.ends_with("(overdue unknown: the history is incomplete)\n"),
-            "{all}"
-        );
-        let empty = Report {
-            rows: vec![],
-            spans: std::iter::once(0..0).collect(),
-            former: vec![],
-        };
-        assert_eq!(
-            text(|w| human(w, &empty, &needs, &tz, false, false)),
-            "nothing to show\n"
-        );
-    }
-
-    #[test]
-    fn entries_that_do_not_count_are_listed_with_their_reason() {
-        let r = Rejected {
-            person: "bo".into(),
-            policy: "handover".into(),
-            revision: 4_294_967_295,
-            path: "05/bo/handover.r4294967295.x.ack".into(),
-            reason: "bound to handbook commit 1234567890, which is not on the handbook line".into(),
-        };
-        let text = apart(std::slice::from_ref(&r), &[]);
-        assert_eq!(
-            text,
-            "warning: 1 ledger entry does not count (`normsctl acks verify` tells the whole story):\n  bo handover r4294967295 (05/bo/handover.r4294967295.x.ack): bound to handbook commit 1234567890, which is not on the handbook line\n"
-        );
-        let u = Rejected {
-            reason: "this clone does not hold the handbook's whole history".into(),
-            ..r.clone()
-        };
-        assert!(
-            apart(&[], &[u.clone(), u]).starts_with(
-                "warning: 2 ledger entries cannot be checked here, so they do not count"
-            )
-        );
-        assert_eq!(apart(&[], &[]), "");
-    }
-
-    #[test]
-    fn json_and_csv_hold_every_row() {
-        let (needs, held) = (needs(), held());
-        let r = report(&held);
-        let tz = jiff::tz::TimeZone::UTC;
-        let doc: serde_json::Value =
-            serde_json::from_str(&text(|w| json(w, &r, &needs, &tz, T0, (&[], &[])))).unwrap();
-        assert_eq!(doc["complete"], false);
-        assert_eq!(doc["rejected"], serde_json::json!([]));
-        assert_eq!(doc["now"], "2026-01-05T09:00:00+00:00");
-        assert_eq!(doc["policies"][0]["counts"]["must"], 3);
-        assert_eq!(doc["former"][0]["person"], "dee");
-        let csv = text(|w| csv(w, &r, &needs, &tz));
-        let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines.len(), 4, "{csv}");
-        assert!(lines[0].starts_with("policy,revision,person,status,overdue,due"));
-        assert_eq!(
-            lines[2],
-            "handover,2,bo,stale,true,2026-01-05T09:00:00+00:00,1,2026-01-04T10:00:00+01:00,4444444444444444444444444444444444444444,ana@example.com,true"
-        );
-    }
-}
+mod tests;

@@ -1,0 +1,263 @@
+//! `acks` for people: each policy with its true counts, its outstanding rows (overdue
+//! first) in aligned columns with names, due dates and the clock that set them, then one
+//! line per person. Dates about a person are in their team's zone.
+
+use super::in_order;
+use crate::model::ack::{Need, Report, Row, State, Totals};
+use crate::render::people::one_line;
+use crate::render::time::{date, rfc3339};
+use std::collections::HashMap;
+
+/// How a report is shown.
+#[derive(Clone, Copy)]
+pub struct View<'v> {
+    /// The handbook's zone (a person's team zone wins for dates about them).
+    pub tz: &'v jiff::tz::TimeZone,
+    /// The history is incomplete: due dates are unknown.
+    pub no_history: bool,
+    /// List everyone (a filter was given), not only who is outstanding.
+    pub all: bool,
+    /// Show exemption reasons (`--show-reasons`).
+    pub show_reasons: bool,
+    /// The moment judged, when it is not now (`--at`).
+    pub at: Option<i64>,
+}
+
+/// Zones by IANA name, each read once.
+#[derive(Default)]
+pub(super) struct Zones(HashMap<String, jiff::tz::TimeZone>);
+
+impl Zones {
+    /// The zone dates about a row's person are shown in.
+    pub(super) fn of(&mut self, row: &Row, default: &jiff::tz::TimeZone) -> jiff::tz::TimeZone {
+        match row.timezone {
+            None => default.clone(),
+            Some(name) => self
+                .0
+                .entry(name.to_owned())
+                .or_insert_with(|| {
+                    jiff::tz::TimeZone::get(name).unwrap_or_else(|_| default.clone())
+                })
+                .clone(),
+        }
+    }
+}
+
+/// The details of one row for people: the acknowledgement held, the due date and the
+/// clock that set it, the exemption.
+fn details(r: &Row, tz: &jiff::tz::TimeZone, show_reasons: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    if let Some(h) = r.held {
+        let _ = write!(out, "r{} on {}", h.revision, date(h.recorded, tz));
+        if h.witnessed.is_none() {
+            out.push_str(" (not witnessed)");
+        }
+        if r.state == State::Current || r.state == State::Expired {
+            match r.late_days {
+                Some(0) => out.push_str(", on time"),
+                Some(1) => out.push_str(", 1 day late"),
+                Some(n) => {
+                    let _ = write!(out, ", {n} days late");
+                }
+                None => {}
+            }
+        }
+        if let Some(e) = r.expires {
+            let word = if r.state == State::Expired {
+                "expired"
+            } else {
+                "expires"
+            };
+            let _ = write!(out, ", {word} {}", date(e, tz));
+        }
+        if h.by_other {
+            let _ = write!(
+                out,
+                ", written by {} <{}>",
+                one_line(&h.writer_name),
+                one_line(&h.writer_email)
+            );
+        }
+    }
+    if r.state == State::Exempt {
+        sep(&mut out);
+        out.push_str("exempt");
+        if let Some(e) = r.exemption {
+            match &e.until {
+                Some(u) => {
+                    let _ = write!(out, " until {u}");
+                }
+                None => out.push_str(" for good"),
+            }
+            reason(&mut out, e, show_reasons);
+        }
+    }
+    if r.state.outstanding() {
+        if let Some(d) = r.due {
+            sep(&mut out);
+            let _ = write!(out, "due {}", date(d, tz));
+            if let Some(s) = r.since {
+                let _ = write!(out, " ({} {})", s.clock.words(), date(s.at, tz));
+            }
+        }
+        if let (Some(e), Some(s)) = (r.exemption, r.since)
+            && s.clock == crate::model::ack::Clock::Exemption
+        {
+            reason(&mut out, e, show_reasons);
+        }
+    }
+    out
+}
+
+fn sep(out: &mut String) {
+    if !out.is_empty() {
+        out.push_str("; ");
+    }
+}
+
+fn reason(out: &mut String, e: &crate::model::ack::Exempt, show: bool) {
+    if show {
+        out.push_str(" [");
+        out.push_str(e.reason.as_str());
+        if let Some(r) = &e.reference {
+            out.push_str(", ");
+            out.push_str(&one_line(r));
+        }
+        out.push(']');
+    }
+}
+
+/// Pads `text` with spaces to `width` columns as a terminal shows them.
+fn pad(out: &mut Vec<u8>, text: &str, width: usize) {
+    use unicode_width::UnicodeWidthStr;
+    out.extend_from_slice(text.as_bytes());
+    for _ in text.width()..width {
+        out.push(b' ');
+    }
+}
+
+/// One policy's part of the human report.
+fn human_policy(need: &Need, rows: &[Row], totals: &Totals, view: &View) -> Vec<u8> {
+    use std::io::Write as _;
+    use unicode_width::UnicodeWidthStr;
+    let mut out = Vec::with_capacity(64 + rows.len() * 80);
+    let _ = write!(
+        out,
+        "{} r{}  {}: {} of {} acknowledged",
+        need.id,
+        need.revision,
+        one_line(&need.title),
+        totals.current,
+        totals.must
+    );
+    if totals.overdue > 0 {
+        let _ = write!(out, ", {} overdue", totals.overdue);
+    }
+    if totals.exempt > 0 {
+        let _ = write!(out, ", {} exempt", totals.exempt);
+    }
+    if let Some(d) = need.due {
+        let _ = write!(out, "  (due {})", date(d, view.tz));
+    }
+    out.push(b'\n');
+    let mut shown: Vec<&Row> = rows
+        .iter()
+        .filter(|r| view.all || r.state.outstanding())
+        .collect();
+    // Overdue first, each group in roster order.
+    shown.sort_by_key(|r| !r.overdue);
+    let names: Vec<(std::borrow::Cow<str>, std::borrow::Cow<str>)> = shown
+        .iter()
+        .map(|r| (one_line(r.person), one_line(r.name)))
+        .collect();
+    let id_w = names.iter().map(|(i, _)| i.width()).max().unwrap_or(0);
+    let name_w = names.iter().map(|(_, n)| n.width()).max().unwrap_or(0);
+    let mut zones = Zones::default();
+    for (r, (id, name)) in shown.iter().zip(&names) {
+        out.extend_from_slice(b"  ");
+        pad(&mut out, r.state.as_str(), 8);
+        out.push(b' ');
+        pad(&mut out, id, id_w);
+        out.extend_from_slice(b"  ");
+        let tz = zones.of(r, view.tz);
+        let text = details(r, &tz, view.show_reasons);
+        if text.is_empty() && !r.overdue {
+            out.extend_from_slice(name.as_bytes());
+        } else {
+            pad(&mut out, name, name_w);
+            out.extend_from_slice(b"  ");
+            out.extend_from_slice(text.as_bytes());
+        }
+        if r.overdue {
+            out.extend_from_slice(b"  OVERDUE");
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+pub fn human(
+    out: &mut dyn std::io::Write,
+    report: &Report,
+    needs: &[Need],
+    view: &View,
+) -> std::io::Result<()> {
+    let mut wrote = false;
+    if let Some(at) = view.at {
+        writeln!(out, "as of {}", rfc3339(at, view.tz))?;
+    }
+    let shown: Vec<usize> = (0..needs.len())
+        .filter(|&i| !report.spans[i].is_empty())
+        .collect();
+    wrote |= !shown.is_empty();
+    in_order(out, shown.len(), |k| {
+        let i = shown[k];
+        let rows = &report.rows[report.spans[i].clone()];
+        Ok(human_policy(&needs[i], rows, &report.totals[i], view))
+    })?;
+    // One line per person: what they have outstanding and overdue, in roster order.
+    let mut order: Vec<&str> = Vec::new();
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    for r in &report.rows {
+        if !r.state.outstanding() {
+            continue;
+        }
+        let c = counts.entry(r.person).or_insert_with(|| {
+            order.push(r.person);
+            (0, 0)
+        });
+        c.0 += 1;
+        c.1 += usize::from(r.overdue);
+    }
+    if !order.is_empty() {
+        out.write_all(b"by person:\n")?;
+        for p in order {
+            let (n, late) = counts[p];
+            write!(out, "  {}: {n} outstanding", one_line(p))?;
+            if late > 0 {
+                write!(out, ", {late} overdue")?;
+            }
+            out.write_all(b"\n")?;
+        }
+    }
+    if !report.former.is_empty() {
+        wrote = true;
+        out.write_all(b"people no longer on the roster:\n")?;
+        for f in &report.former {
+            let list: Vec<String> = f
+                .held
+                .iter()
+                .map(|h| format!("{} r{}", h.policy, h.revision))
+                .collect();
+            writeln!(out, "  {}  {}", f.person, list.join(", "))?;
+        }
+    }
+    if !wrote {
+        out.write_all(b"nothing to show\n")?;
+    }
+    if view.no_history {
+        out.write_all(b"(overdue unknown: the history is incomplete)\n")?;
+    }
+    Ok(())
+}
