@@ -3,8 +3,8 @@
 mod harness;
 
 mod acks;
-mod acks_keys;
 mod acks_at;
+mod acks_keys;
 mod acks_line;
 mod acks_parallel;
 mod acks_sync;
