@@ -27,7 +27,7 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
     let mut listed = super::ledger::list_person(repo, &tips, person)?;
     listed.retain(|l| l.info.policy == policy);
     if listed.is_empty() && people.person(person).is_none() {
-        return Err(AckError::UnknownPerson(person.to_owned()));
+        people.resolve(person)?;
     }
     let revisions = history::walk(repo, snap.commit, &cx.layout.policies)?;
     let current_file = snap.files.get(policy);

@@ -64,7 +64,7 @@ impl Inputs {
         if let Some(p) = q.person
             && people.person(p).is_none()
         {
-            return Err(AckError::UnknownPerson(p.to_owned()));
+            people.resolve(p)?;
         }
         if let Some(id) = q.policy
             && !snap.files.contains_key(id)
@@ -342,7 +342,7 @@ pub fn entries_of(
         listed.retain(|l| l.info.policy == p);
     }
     if listed.is_empty() && people.person(person).is_none() {
-        return Err(AckError::UnknownPerson(person.to_owned()));
+        people.resolve(person)?;
     }
     let mut parsed: Vec<_> = ledger::read(cx.repo.path(), &listed)
         .into_iter()

@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod compare;
+pub mod review;
 pub mod snapshot;
 pub mod standing;
 pub mod trees;

@@ -48,6 +48,7 @@ pub fn against(
             .map(|f| f.text.as_str());
         check(before, policy, &source, findings);
     }
+    super::reviews::check_reviewed_dates(ws, &snapshot, handbook, findings)?;
     // Editorial trailers waive `body-changed` for the policies they name.
     if let Ok(head) = ws.head() {
         let waived = editorial_trailers(git, base.id(), head).map_err(WorkspaceError::from)?;

@@ -9,6 +9,7 @@ pub mod dates;
 pub mod fairness;
 pub mod ids;
 pub mod references;
+pub mod reviews;
 pub mod roster;
 pub mod schema;
 pub mod waivers;
@@ -51,6 +52,8 @@ pub static ALL_RULES: &[&Rule] = &[
     &change::REVISION_SKIPPED,
     &change::REVISION_RAISED_NO_CHANGE,
     &change::NEW_NOT_AT_ONE,
+    &reviews::REVIEWED_IN_FUTURE,
+    &reviews::REVIEW_OVERDUE,
     &waivers::BAD_WAIVER,
     &waivers::UNUSED_WAIVER,
 ];

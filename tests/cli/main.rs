@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod ack_pending;
 mod acks;
 mod acks_line;
 mod acks_sync;
@@ -26,6 +27,7 @@ mod layering;
 mod limits;
 mod property;
 mod publish;
+mod reviews;
 mod security;
 mod settings;
 mod show;
