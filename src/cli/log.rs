@@ -51,17 +51,14 @@ pub fn run(global: &Global, args: LogArgs) -> Result<(), CommandError> {
             &commit[..10]
         ));
     }
-    // Commits that only changed `reviewed` are shown as reviews.
-    let reviews = normsctl::history::review::reviews(ws.repo()?, &revisions);
     match args.output.format {
         Format::Human => print_styled(&log::human(
             &shown,
-            &reviews,
             &ws.tz,
             &ws.settings.timezone,
             Palette { color: true },
         ))?,
-        Format::Json => print(&log::json(&shown, &reviews, &ws.tz))?,
+        Format::Json => print(&log::json(&shown, &ws.tz))?,
     }
     ws.release();
     std::mem::forget(revisions);

@@ -1,49 +1,27 @@
 //! Which editorial changes are reviews: a commit that changed nothing in a policy but its
-//! `reviewed` date (the owner read it again and changed nothing). `log` and the site show
-//! them as reviews, never as changes to acknowledge.
+//! `reviewed` line (the owner read it again and changed nothing). The walk marks them
+//! ([`super::Revision::review`], from digests of each text it reads anyway); `log` and the
+//! site show them as reviews, never as changes to acknowledge.
 
-use super::{Change, Revision};
-use git2::{Oid, Repository};
-use std::collections::{HashMap, HashSet};
-
-/// Whether `after` differs from `before` in the `reviewed` date only.
+/// Whether `after` differs from `before` in its top-level `reviewed:` line only (what
+/// `normsctl review` changes): every other line byte for byte the same. Line by line, so
+/// a whole history is judged without parsing a text.
 pub fn only_reviewed(before: &str, after: &str) -> bool {
-    // Cheap first: a text without the key cannot be a review.
-    if !after.contains("reviewed") {
-        return false;
-    }
-    let changes = crate::diff::compare(before, after);
-    changes.body.is_none()
-        && !changes.fields.is_empty()
-        && changes.fields.iter().all(|f| f.key() == "reviewed")
-}
-
-/// The `(commit, policy id)` of every revision in `revisions` (newest first, as walked)
-/// that only changed `reviewed`. Blobs that cannot be read count as changes.
-pub fn reviews(repo: &Repository, revisions: &[Revision]) -> HashSet<(Oid, String)> {
-    let mut last: HashMap<&str, Oid> = HashMap::new();
-    let mut out = HashSet::new();
-    let text = |blob: Oid| -> Option<String> {
-        let blob = repo.find_blob(blob).ok()?;
-        Some(String::from_utf8_lossy(blob.content()).into_owned())
+    let is_key = |l: &&str| l.starts_with("reviewed:");
+    let rest = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| !is_key(l))
+            .map(|l| l.trim_end_matches('\r').to_owned())
+            .collect()
     };
-    for r in revisions.iter().rev() {
-        if r.change == Change::Editorial
-            && let Some(before) = last.get(r.id.as_str())
-            && let Some(b) = text(r.blob)
-            && b.contains("reviewed")
-            && let Some(a) = text(*before)
-            && only_reviewed(&a, &b)
-        {
-            out.insert((r.commit, r.id.clone()));
-        }
-        if r.change == Change::Retired {
-            last.remove(r.id.as_str());
-        } else {
-            last.insert(&r.id, r.blob);
-        }
-    }
-    out
+    let key = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(is_key)
+            .map(|l| l.trim_end().to_owned())
+            .collect()
+    };
+    let after_key = key(after);
+    !after_key.is_empty() && after_key != key(before) && rest(before) == rest(after)
 }
 
 #[cfg(test)]
@@ -64,5 +42,31 @@ mod tests {
             &a.replace("2025-01-01", "2026-01-01").replace("x", "y")
         ));
         assert!(!super::only_reviewed(a, a));
+    }
+
+    #[test]
+    fn the_walk_digests_agree_with_the_texts() {
+        use super::super::classify::TextFacts;
+        let a = "id: a\nrevision: 1\nreviewed: 2025-01-01\nbody: x\n";
+        let cases = [
+            (a.to_owned(), a.replace("2025-01-01", "2026-01-01")),
+            (
+                "id: a\nrevision: 1\n".to_owned(),
+                "id: a\nrevision: 1\nreviewed: 2026-01-01\n".to_owned(),
+            ),
+            (
+                a.to_owned(),
+                a.replace("2025-01-01", "2026-01-01").replace('x', "y"),
+            ),
+            (a.to_owned(), a.to_owned()),
+            (a.to_owned(), a.replace("reviewed: 2025-01-01\n", "")),
+        ];
+        for (x, y) in cases {
+            assert_eq!(
+                TextFacts::of(&x).review_of(&TextFacts::of(&y)),
+                super::only_reviewed(&x, &y),
+                "{x:?} -> {y:?}"
+            );
+        }
     }
 }

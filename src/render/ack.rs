@@ -41,7 +41,9 @@ pub fn pending(p: &Pending, tz: &jiff::tz::TimeZone, base_url: Option<&str>) -> 
         let _ = writeln!(
             out,
             "  {:<width$}  {} (r{}, {why}), {when}",
-            i.id, i.title, i.revision
+            i.id,
+            super::people::Line(&i.title),
+            i.revision
         );
         if let Some(base) = base_url {
             let _ = writeln!(out, "  {:<width$}  {base}policies/{}.html", "", i.id);

@@ -5,12 +5,7 @@ use super::people::Line;
 use super::time::{Time, in_zone};
 use super::{Palette, json};
 use crate::history::Revision;
-use std::collections::HashSet;
 use std::fmt::Write;
-
-/// The `(commit, policy id)` of the changes that are reviews (only `reviewed` changed):
-/// see [`crate::history::review::reviews`].
-pub type Reviews = HashSet<(git2::Oid, String)>;
 
 /// How a moment that cannot be placed on a calendar is shown (never as 1970).
 pub const UNKNOWN: &str = "at an unknown time (the commit's time is out of range)";
@@ -30,7 +25,6 @@ pub fn unknown_times(revisions: &[&Revision]) -> Vec<String> {
 /// its subject, who wrote the changes, then one line per policy it changed.
 pub fn human(
     revisions: &[&Revision],
-    reviews: &Reviews,
     tz: &jiff::tz::TimeZone,
     tz_name: &str,
     palette: Palette,
@@ -86,8 +80,7 @@ pub fn human(
                 .as_ref()
                 .map(|p| format!(" (from {})", Line(p)))
                 .unwrap_or_default();
-            let review = reviews.contains(&(r.commit, r.id.clone()));
-            let (change, moved) = if review {
+            let (change, moved) = if r.review {
                 (
                     "reviewed",
                     format!("  (reviewed by {}, no change)", Line(&r.author_name)),
@@ -146,7 +139,7 @@ struct Author<'a> {
     time: Time,
 }
 
-pub fn json(revisions: &[&Revision], reviews: &Reviews, tz: &jiff::tz::TimeZone) -> String {
+pub fn json(revisions: &[&Revision], tz: &jiff::tz::TimeZone) -> String {
     json::pretty(&Doc {
         version: 1,
         revisions: revisions
@@ -154,7 +147,7 @@ pub fn json(revisions: &[&Revision], reviews: &Reviews, tz: &jiff::tz::TimeZone)
             .map(|r| RevisionJson {
                 id: &r.id,
                 change: r.change.as_str(),
-                review: reviews.contains(&(r.commit, r.id.clone())),
+                review: r.review,
                 revision: r.revision,
                 path: &r.path,
                 old_path: r.old_path.as_deref(),
@@ -181,6 +174,7 @@ mod tests {
         Revision {
             id: id.into(),
             change,
+            review: false,
             revision: Some(2),
             path: format!("policies/{id}.yaml"),
             old_path: (change == Change::Moved).then(|| format!("old/{id}.yaml")),
@@ -213,13 +207,7 @@ mod tests {
             Change::Moved,
             "2222222222222222222222222222222222222222",
         );
-        let text = human(
-            &[&a, &b],
-            &Reviews::new(),
-            &madrid,
-            "Europe/Madrid",
-            Palette::default(),
-        );
+        let text = human(&[&a, &b], &madrid, "Europe/Madrid", Palette::default());
         insta::assert_snapshot!(text, @r"
         2222222222  landed 2026-01-05 10:00 Europe/Madrid (2026-01-05 09:00 UTC)  Raise the bar
             by Ana Diaz <ana@example.com>, written 2026-01-05 09:00 +01:00
@@ -227,13 +215,7 @@ mod tests {
             moved     r2   qa        policies/qa.yaml (from old/qa.yaml)
         ");
         assert_eq!(
-            human(
-                &[],
-                &Reviews::new(),
-                &madrid,
-                "Europe/Madrid",
-                Palette::default()
-            ),
+            human(&[], &madrid, "Europe/Madrid", Palette::default()),
             "no changes\n"
         );
     }
@@ -246,7 +228,7 @@ mod tests {
             "2222222222222222222222222222222222222222",
         );
         let doc: serde_json::Value =
-            serde_json::from_str(&json(&[&a], &Reviews::new(), &jiff::tz::TimeZone::UTC)).unwrap();
+            serde_json::from_str(&json(&[&a], &jiff::tz::TimeZone::UTC)).unwrap();
         assert_eq!(doc["version"], 1);
         assert_eq!(doc["revisions"][0]["change"], "added");
         assert_eq!(doc["revisions"][0]["landed"]["unix"], 1_767_603_600);

@@ -110,12 +110,9 @@ impl HistoryViews {
                     if !d.body_html.is_empty() {
                         view.changed.push(crate::model::labels::field_label("body"));
                     }
-                    // Only `reviewed` changed: the owner's review, not a change to read.
-                    if r.change == Change::Editorial
-                        && d.body_html.is_empty()
-                        && !d.fields.is_empty()
-                        && d.fields.iter().all(|f| f.path == "reviewed")
-                    {
+                    // Only the `reviewed` line changed: the owner's review, not a change to
+                    // read (as `log` shows it).
+                    if r.review {
                         view.change = "reviewed";
                         view.changed.clear();
                     }
