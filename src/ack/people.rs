@@ -113,6 +113,19 @@ impl People {
         })
     }
 
+    /// Ok when `id` is a person's id; else the error of [`People::resolve`], or, when `id`
+    /// is one of someone's addresses, an error that names their id.
+    pub fn require_id(&self, id: &str) -> Result<(), super::AckError> {
+        if self.person(id).is_some() {
+            return Ok(());
+        }
+        let found = self.resolve(id)?;
+        Err(super::AckError::UnknownPerson {
+            who: id.to_owned(),
+            suggestion: Some(found.id.clone()),
+        })
+    }
+
     /// The roster blob `blob` (at `path`) decoded, never from the cache (for `evidence`,
     /// which trusts nothing outside the object database).
     pub fn decode(repo: &Repository, blob: Oid, path: &str) -> Option<People> {

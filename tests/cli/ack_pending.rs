@@ -288,6 +288,28 @@ fn people_are_named_by_id_or_any_address_with_near_misses_suggested() {
         })
         .collect();
     assert_eq!(rows, ["bo never", "bo current"]);
+    let show = at(hb.path(), &["acks", "show", "--person", "Bo@Example.com"]);
+    assert_eq!(show.code, 0, "{show:?}");
+    assert!(
+        show.stdout
+            .contains("== stepping-away r1, acknowledged by bo"),
+        "{}",
+        show.stdout
+    );
+    let evidence = at(
+        hb.path(),
+        &[
+            "acks",
+            "evidence",
+            "--person",
+            "bo@home.example",
+            "--policy",
+            "stepping-away",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(evidence.code, 0, "{evidence:?}");
 
     for args in [
         &["acks", "--person", "boo"][..],
