@@ -1,10 +1,10 @@
 //! `normsctl reviews`: parse, open, load, schedule (validate::reviews), print.
 
 use super::output::{Format, HumanOrJson};
-use super::{CommandError, Global, print, print_people};
+use super::{CommandError, Global, note, print, print_people};
 use clap::Args;
 use normsctl::render::reviews::{self, Listing};
-use normsctl::validate::reviews::schedule_in;
+use normsctl::validate::reviews::{first_landings, needs_history, schedule};
 
 /// The policy reviews due and overdue, by owner. Each policy is reviewed every
 /// `review_every` (default: the settings' `reviews.every`) after its `reviewed` date, or
@@ -35,7 +35,17 @@ pub fn run(global: &Global, args: ReviewsArgs) -> Result<(), CommandError> {
     let until = today
         .checked_add(jiff::Span::new().days(i64::from(args.within)))
         .unwrap_or(today);
-    let schedule = schedule_in(&ws, handbook);
+    let landed = if needs_history(handbook) {
+        first_landings(&ws).unwrap_or_else(|e| {
+            note(&format!(
+                "warning: {e}; policies without `reviewed` are left out (their reviews run from their first landing)"
+            ));
+            Default::default()
+        })
+    } else {
+        Default::default()
+    };
+    let schedule = schedule(handbook, &landed);
     let listing = Listing {
         reviews: schedule
             .iter()
