@@ -10,6 +10,9 @@ use std::fmt;
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// Information that never fails a run, not even with `--strict` (a review that came
+    /// due: a gate must not fail because a day passed).
+    Notice,
     Warning,
     Error,
 }
@@ -17,6 +20,18 @@ pub enum Severity {
 impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Notice => "notice",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl Severity {
+    /// The SARIF `level` (`note` for a notice).
+    pub fn sarif_level(self) -> &'static str {
+        match self {
+            Severity::Notice => "note",
             Severity::Warning => "warning",
             Severity::Error => "error",
         }
@@ -159,16 +174,18 @@ impl Ord for Finding {
 pub struct Counts {
     pub errors: usize,
     pub warnings: usize,
+    pub notices: usize,
 }
 
 impl Counts {
     /// Waived findings count as neither.
     pub fn of(findings: &[Finding]) -> Counts {
         let live = || findings.iter().filter(|f| f.suppressed.is_none());
-        let errors = live().filter(|f| f.severity == Severity::Error).count();
+        let count = |s: Severity| live().filter(|f| f.severity == s).count();
         Counts {
-            errors,
-            warnings: live().count() - errors,
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            notices: count(Severity::Notice),
         }
     }
 
@@ -179,9 +196,12 @@ impl Counts {
 }
 
 /// Makes every warning an error (`--strict`); a waived finding keeps its severity (it
-/// never fails a run).
+/// never fails a run), and so does a notice.
 pub fn make_strict(findings: &mut [Finding]) {
-    for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.suppressed.is_none() && f.severity == Severity::Warning)
+    {
         f.severity = Severity::Error;
     }
 }

@@ -87,6 +87,11 @@ fn one_of(values: &[&str], doc: &str) -> Value {
     json!({ "description": doc, "type": "string", "enum": values })
 }
 
+/// A period as [`crate::model::Period::parse`] reads it (`12 months`, `1 year`, `none`).
+fn period(doc: &str) -> Value {
+    json!({ "type": "string", "pattern": crate::model::PERIOD_PATTERN, "description": doc })
+}
+
 fn whole_number(min: u32, max: u32, doc: &str) -> Value {
     json!({ "type": "integer", "minimum": min, "maximum": max, "description": doc })
 }
@@ -111,7 +116,8 @@ fn policy_property(name: &str, doc: &str) -> Value {
         "revision" => whole_number(1, u32::MAX, doc),
         "ack_due_days" => whole_number(1, MAX_DUE_DAYS, doc),
         "ack_every" => every(doc),
-        "effective" => json!({
+        "review_every" => period(doc),
+        "effective" | "reviewed" => json!({
             "type": "string",
             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
             "format": "date",
@@ -385,6 +391,9 @@ fn settings() -> Value {
                 "due_days": whole_number(1, MAX_DUE_DAYS, "Days until a missing acknowledgement is overdue (default 14, at most 3650)."),
                 "start": date("The rollout day (00:00 in the handbook's zone): nothing is due before it."),
                 "every": every("How long an acknowledgement lasts before it must be made again: `12 months`, `6 months` or `none` (default).")
+            }), &[]),
+            "reviews": object(settings::REVIEWS_KEYS, json!({
+                "every": period("How often each policy is reviewed unless it sets `review_every`: `12 months`, `6 months`, `1 year` or `none` (the default).")
             }), &[])
         }),
         &[],

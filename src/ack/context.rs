@@ -49,6 +49,15 @@ impl<'w> Context<'w> {
             .ok_or_else(|| AckError::NoRoster(self.layout.roster.clone()))
     }
 
+    /// The id of the person `who` names (an id or any of their e-mail addresses) on the
+    /// roster of the handbook line's tip, for the reports that take a person.
+    pub fn person_id(&self, who: &str) -> Result<String, AckError> {
+        let line = self.line()?;
+        let snap = Snapshot::at(self.repo, line.tip, &self.layout)?;
+        let people = self.people(&snap)?;
+        Ok(people.resolve(who)?.id.clone())
+    }
+
     /// git's user.name and user.email.
     pub fn identity(&self) -> Result<(String, String), AckError> {
         let config = self.repo.config()?;
@@ -67,10 +76,8 @@ impl<'w> Context<'w> {
         people: &'p People,
         named: Option<&str>,
     ) -> Result<&'p Member, AckError> {
-        if let Some(id) = named {
-            return people
-                .person(id)
-                .ok_or_else(|| AckError::UnknownPerson(id.to_owned()));
+        if let Some(who) = named {
+            return people.resolve(who);
         }
         let (_, email) = self.identity()?;
         people

@@ -26,8 +26,8 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
     let tips = cx.ledger.tips(repo)?;
     let mut listed = super::ledger::list_person(repo, &tips, person)?;
     listed.retain(|l| l.info.policy == policy);
-    if listed.is_empty() && people.person(person).is_none() {
-        return Err(AckError::UnknownPerson(person.to_owned()));
+    if listed.is_empty() {
+        people.require_id(person)?;
     }
     let revisions = history::walk(repo, snap.commit, &cx.layout.policies)?;
     let current_file = snap.files.get(policy);

@@ -164,9 +164,7 @@ pub struct KeyChange {
 /// `.pub` file, `None` to remove the key.
 pub fn change(cx: &super::Context, person: &str, key: Option<&str>) -> Result<KeyChange, AckError> {
     let snap = cx.snapshot()?;
-    if cx.people(&snap)?.person(person).is_none() {
-        return Err(AckError::UnknownPerson(person.to_owned()));
-    }
+    let person = cx.people(&snap)?.resolve(person)?.id.clone();
     let key = key
         .map(|k| {
             crate::model::parse_signing_key(k)
@@ -177,7 +175,7 @@ pub fn change(cx: &super::Context, person: &str, key: Option<&str>) -> Result<Ke
     let remote = cx.ledger.remote(cx.repo)?;
     let after = cx.ledger.base(cx.repo)?.ok_or(AckError::NoLedgerToAnchor)?;
     Ok(KeyChange {
-        person: person.to_owned(),
+        person,
         key,
         after,
         published: remote == Some(after),

@@ -216,6 +216,7 @@ mod tests {
         Revision {
             id: id.into(),
             change,
+            review: false,
             revision,
             path: format!("policies/{id}.yaml"),
             old_path: None,

@@ -19,6 +19,7 @@ pub mod facts;
 pub mod keys;
 pub mod ledger;
 pub mod line;
+pub mod pending;
 pub mod people;
 pub mod record;
 pub mod report;
@@ -40,8 +41,12 @@ pub enum AckError {
     NotGit,
     #[error("the repository has no commits yet")]
     NoCommits,
-    #[error("no person `{0}` in the roster")]
-    UnknownPerson(String),
+    #[error("no person `{who}` in the roster")]
+    UnknownPerson {
+        who: String,
+        /// The nearest id or e-mail address, for "did you mean".
+        suggestion: Option<String>,
+    },
     #[error("the git identity {email} is not on the roster")]
     UnknownEmail { email: String },
     #[error("no git identity: user.name and user.email are not set")]

@@ -133,6 +133,34 @@ impl People {
         self.members.iter().find(|m| m.has_email(email))
     }
 
+    /// The person `who` names: their id, or any of their e-mail addresses (any case).
+    /// Unknown: an error naming the nearest id or address ("did you mean").
+    pub fn resolve(&self, who: &str) -> Result<&Member, super::AckError> {
+        if let Some(m) = self.person(who).or_else(|| self.by_email(who.trim())) {
+            return Ok(m);
+        }
+        let candidates = self.members.iter().flat_map(|m| {
+            std::iter::once(m.id.as_str()).chain(m.emails.iter().map(String::as_str))
+        });
+        Err(super::AckError::UnknownPerson {
+            who: who.to_owned(),
+            suggestion: crate::diag::did_you_mean(who, candidates).map(str::to_owned),
+        })
+    }
+
+    /// Ok when `id` is a person's id; else the error of [`People::resolve`], or, when `id`
+    /// is one of someone's addresses, an error that names their id.
+    pub fn require_id(&self, id: &str) -> Result<(), super::AckError> {
+        if self.person(id).is_some() {
+            return Ok(());
+        }
+        let found = self.resolve(id)?;
+        Err(super::AckError::UnknownPerson {
+            who: id.to_owned(),
+            suggestion: Some(found.id.clone()),
+        })
+    }
+
     /// The roster blob `blob` (at `path`) decoded, never from the cache (for `evidence`,
     /// which trusts nothing outside the object database).
     pub fn decode(repo: &Repository, blob: Oid, path: &str) -> Option<People> {

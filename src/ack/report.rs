@@ -88,10 +88,8 @@ impl Inputs {
         let snap = crate::ack::snapshot::Snapshot::at(cx.repo, commit, &cx.layout)?;
         let people = cx.people(&snap)?;
         mark("roster");
-        if let Some(p) = q.person
-            && people.person(p).is_none()
-        {
-            return Err(AckError::UnknownPerson(p.to_owned()));
+        if let Some(p) = q.person {
+            people.require_id(p)?;
         }
         if let Some(id) = q.policy
             && !snap.files.contains_key(id)
@@ -463,8 +461,8 @@ pub fn entries_of(
     if let Some(p) = policy {
         listed.retain(|l| l.info.policy == p);
     }
-    if listed.is_empty() && people.person(person).is_none() {
-        return Err(AckError::UnknownPerson(person.to_owned()));
+    if listed.is_empty() {
+        people.require_id(person)?;
     }
     let mut parsed: Vec<_> = ledger::read(cx.repo.path(), &listed)
         .into_iter()

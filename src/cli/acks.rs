@@ -22,8 +22,8 @@ pub struct AcksArgs {
     /// Only this policy
     #[arg(long, value_name = "ID")]
     policy: Option<String>,
-    /// Only this person
-    #[arg(long, value_name = "ID")]
+    /// Only this person: an id, or any of their e-mail addresses
+    #[arg(long, value_name = "ID|EMAIL")]
     person: Option<String>,
     /// Only what is overdue
     #[arg(long)]
@@ -77,6 +77,11 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
     let timings = Timings::from_env();
     let ws = global.open()?;
     let cx = normsctl::ack::Context::open(&ws)?;
+    // An e-mail address (any of the person's, any case) names the person too.
+    let person = match args.person.as_deref() {
+        Some(who) if who.contains('@') => Some(cx.person_id(who)?),
+        other => other.map(str::to_owned),
+    };
     let at = args
         .at
         .as_deref()
@@ -84,7 +89,7 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
         .transpose()?;
     let query = Query {
         policy: args.policy.as_deref(),
-        person: args.person.as_deref(),
+        person: person.as_deref(),
         only_overdue: args.overdue,
         at,
     };

@@ -10,7 +10,7 @@ use normsctl::render;
 /// verification result (of the entry and of the whole ledger).
 #[derive(Debug, Args)]
 pub struct EvidenceArgs {
-    /// The person
+    /// The person: an id, or any of their e-mail addresses
     #[arg(long, value_name = "ID")]
     person: String,
     /// The policy
@@ -30,7 +30,13 @@ enum Format {
 pub fn run(global: &Global, args: EvidenceArgs) -> Result<(), CommandError> {
     let ws = global.open()?;
     let cx = normsctl::ack::Context::open(&ws)?;
-    let ev = evidence::gather(&cx, &args.person, &args.policy)?;
+    // An e-mail address (any of the person's, any case) names the person too.
+    let person = if args.person.contains('@') {
+        cx.person_id(&args.person)?
+    } else {
+        args.person.clone()
+    };
+    let ev = evidence::gather(&cx, &person, &args.policy)?;
     let generated = jiff::Timestamp::from_second(ws.now()?.as_second())
         .map(|t| t.to_string())
         .unwrap_or_default();

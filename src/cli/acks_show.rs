@@ -8,7 +8,7 @@ use normsctl::render;
 /// The exact text each of a person's acknowledgements was bound to, read from git.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// The person
+    /// The person: an id, or any of their e-mail addresses
     #[arg(long, value_name = "ID")]
     person: String,
     /// Only this policy
@@ -19,10 +19,16 @@ pub struct ShowArgs {
 pub fn run(global: &Global, args: ShowArgs) -> Result<(), CommandError> {
     let ws = global.open()?;
     let cx = normsctl::ack::Context::open(&ws)?;
-    let entries = report::entries_of(&cx, &args.person, args.policy.as_deref())?;
+    // An e-mail address (any of the person's, any case) names the person too.
+    let person = if args.person.contains('@') {
+        cx.person_id(&args.person)?
+    } else {
+        args.person.clone()
+    };
+    let entries = report::entries_of(&cx, &person, args.policy.as_deref())?;
     print_people(&render::ack::shown(
         &entries,
-        &args.person,
+        &person,
         args.policy.as_deref(),
     ))
 }

@@ -179,7 +179,10 @@ impl From<AckError> for CommandError {
             AckError::NoLine { .. } => Some(
                 "set `acks.branch` in normsctl.yaml to the handbook's published branch (and `acks.remote` to its remote)".to_owned(),
             ),
-            AckError::UnknownPerson(_) => Some("use a person id from the roster (people.yaml)".to_owned()),
+            AckError::UnknownPerson { suggestion, .. } => Some(match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "use a person's id or e-mail address from the roster (people.yaml)".to_owned(),
+            }),
             AckError::UnknownEmail { .. } => Some(
                 "pass --as PERSON, or set git's user.email to an address the roster gives you".to_owned(),
             ),
@@ -287,6 +290,18 @@ impl From<ScaffoldError> for CommandError {
                 .with_hint("init never overwrites: move those paths away, or pick another folder"),
             ScaffoldError::Git(g) => git(&g),
             other => CommandError::env(other.to_string()),
+        }
+    }
+}
+
+impl From<normsctl::scaffold::review::ReviewError> for CommandError {
+    fn from(e: normsctl::scaffold::review::ReviewError) -> CommandError {
+        use normsctl::scaffold::review::ReviewError;
+        match e {
+            ReviewError::CannotEdit { .. } => CommandError::env(e.to_string()).with_hint(
+                "add or set `reviewed: YYYY-MM-DD` in the file by hand, one key per line",
+            ),
+            ReviewError::Io { .. } => CommandError::env(e.to_string()),
         }
     }
 }

@@ -21,6 +21,8 @@ mod mcp;
 mod new;
 mod output;
 mod progress;
+mod review;
+mod reviews;
 mod schema;
 mod serve;
 mod show;
@@ -73,6 +75,8 @@ enum Command {
     Show(show::ShowArgs),
     Ack(ack::AckArgs),
     Acks(acks::AcksArgs),
+    Review(review::ReviewArgs),
+    Reviews(reviews::ReviewsArgs),
     Build(build::BuildArgs),
     Serve(serve::ServeArgs),
     Mcp(mcp::McpArgs),
@@ -95,6 +99,8 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Show(args) => show::run(&cli.global, args),
         Command::Ack(args) => ack::run(&cli.global, args),
         Command::Acks(args) => acks::run(&cli.global, args),
+        Command::Review(args) => review::run(&cli.global, args),
+        Command::Reviews(args) => reviews::run(&cli.global, args),
         Command::Build(args) => build::run(&cli.global, args),
         Command::Serve(args) => serve::run(&cli.global, args),
         Command::Mcp(args) => mcp::run(&cli.global, args),

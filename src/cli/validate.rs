@@ -11,7 +11,8 @@ use normsctl::{diag, load, validate};
 /// --strict), 2 when there is no handbook to check.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Treat warnings (the fairness rules) as errors
+    /// Treat warnings (the fairness rules) as errors (notices, such as a review that came
+    /// due, never fail a run)
     #[arg(long)]
     strict: bool,
     /// Also apply the change rules against this git revision (the CI gate on a pull
@@ -44,6 +45,12 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CommandError> {
     let loaded = ws.load(&load::PolicyCache::default())?;
     let mut findings = loaded.findings;
     findings.extend(validate::check(&loaded.handbook));
+    // Reviews that came due: notices, which no flag turns into a failure.
+    let reviews = validate::reviews::schedule_in(&ws, &loaded.handbook);
+    if !reviews.is_empty() {
+        let today = ws.now()?.to_zoned(ws.tz.clone()).date();
+        validate::reviews::overdue(&reviews, today, &mut findings);
+    }
     if let Some(rev) = &args.base {
         validate::change::against(&ws, rev, &loaded.handbook, &mut findings)?;
     }

@@ -61,12 +61,16 @@ pub(super) type IdChanges = (
     Vec<(String, Oid, Oid)>,
 );
 
+/// One classified change: id, what it did, path, old path, blob, and whether it is a
+/// review (an editorial change of the `reviewed:` line only).
+pub(super) type Classified = (String, Change, String, Option<String>, Oid, bool);
+
 /// Groups one commit's file changes by policy id and names each change.
 pub(super) fn classify(
     repo: &Repository,
     changes: Vec<FileChange>,
     declared: &mut Declared,
-) -> Vec<(String, Change, String, Option<String>, Oid)> {
+) -> Vec<Classified> {
     let mut by_id: BTreeMap<String, IdChanges> = BTreeMap::new();
     for (path, old, new) in changes {
         let slot = by_id.entry(stem(&path)).or_default();
@@ -80,56 +84,106 @@ pub(super) fn classify(
     let mut out = Vec::new();
     for (id, (removed, added, modified)) in by_id {
         for (path, old, new) in modified {
-            out.push((
-                id.clone(),
-                edit_kind(repo, declared, old, new),
-                path,
-                None,
-                new,
-            ));
+            let (kind, review) = edit_kind(repo, declared, old, new);
+            out.push((id.clone(), kind, path, None, new, review));
         }
         let mut removed = removed.into_iter();
         for (path, new) in added {
             match removed.next() {
                 Some((old_path, old)) if old == new => {
-                    out.push((id.clone(), Change::Moved, path, Some(old_path), new))
+                    out.push((id.clone(), Change::Moved, path, Some(old_path), new, false))
                 }
-                Some((old_path, old)) => out.push((
-                    id.clone(),
-                    edit_kind(repo, declared, old, new),
-                    path,
-                    Some(old_path),
-                    new,
-                )),
-                None => out.push((id.clone(), Change::Added, path, None, new)),
+                Some((old_path, old)) => {
+                    let (kind, review) = edit_kind(repo, declared, old, new);
+                    out.push((id.clone(), kind, path, Some(old_path), new, review))
+                }
+                None => out.push((id.clone(), Change::Added, path, None, new, false)),
             }
         }
         for (path, old) in removed {
-            out.push((id.clone(), Change::Retired, path, None, old));
+            out.push((id.clone(), Change::Retired, path, None, old, false));
         }
     }
     out
 }
 
-pub(super) fn edit_kind(repo: &Repository, declared: &mut Declared, old: Oid, new: Oid) -> Change {
-    match (declared.get(repo, old), declared.get(repo, new)) {
-        (Some(a), Some(b)) if b > a => Change::Material,
-        _ => Change::Editorial,
+/// Material or editorial, and whether an editorial change is a review (only the
+/// `reviewed:` line changed: see [`TextFacts::review_of`]).
+pub(super) fn edit_kind(
+    repo: &Repository,
+    declared: &mut Declared,
+    old: Oid,
+    new: Oid,
+) -> (Change, bool) {
+    let (a, b) = (declared.facts(repo, old), declared.facts(repo, new));
+    match (a.revision, b.revision) {
+        (Some(x), Some(y)) if y > x => (Change::Material, false),
+        _ => (Change::Editorial, a.review_of(&b)),
     }
 }
 
-/// Declared revisions by blob: each blob is read once per walk (the new text of one change
-/// is the old text of the next).
+/// What the walk keeps of a policy text: its declared revision, and digests of its
+/// top-level `reviewed:` line and of the rest, to tell a review from a change without
+/// reading the text again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct TextFacts {
+    pub(super) revision: Option<u32>,
+    rest: u64,
+    /// 0: no `reviewed:` line.
+    reviewed: u64,
+}
+
+impl TextFacts {
+    pub(super) fn of(text: &str) -> TextFacts {
+        use std::hash::{Hash, Hasher};
+        let (mut rest, mut reviewed) = (
+            std::collections::hash_map::DefaultHasher::new(),
+            std::collections::hash_map::DefaultHasher::new(),
+        );
+        let mut any = false;
+        for line in text.lines() {
+            if line.starts_with("reviewed:") {
+                any = true;
+                line.trim_end().hash(&mut reviewed);
+            } else {
+                line.trim_end_matches('\r').hash(&mut rest);
+            }
+        }
+        TextFacts {
+            revision: revision_of(text),
+            rest: rest.finish(),
+            reviewed: if any { reviewed.finish() | 1 } else { 0 },
+        }
+    }
+
+    /// Whether going from `self` to `new` changed the `reviewed:` line and nothing else
+    /// (see [`super::review::only_reviewed`], the same test on texts).
+    pub(super) fn review_of(&self, new: &TextFacts) -> bool {
+        new.reviewed != 0 && new.reviewed != self.reviewed && new.rest == self.rest
+    }
+}
+
+/// What each blob says (see [`TextFacts`]): each blob is read once per walk (the new text
+/// of one change is the old text of the next).
 #[derive(Default)]
-pub(super) struct Declared(pub(super) std::collections::HashMap<Oid, Option<u32>>);
+pub(super) struct Declared(pub(super) std::collections::HashMap<Oid, TextFacts>);
 
 impl Declared {
     pub(super) fn get(&mut self, repo: &Repository, blob: Oid) -> Option<u32> {
-        *self
-            .0
-            .entry(blob)
-            .or_insert_with(|| declared_revision(repo, blob))
+        self.facts(repo, blob).revision
     }
+
+    pub(super) fn facts(&mut self, repo: &Repository, blob: Oid) -> TextFacts {
+        *self.0.entry(blob).or_insert_with(|| text_facts(repo, blob))
+    }
+}
+
+/// The facts of a policy blob (all empty when it cannot be read).
+pub(super) fn text_facts(repo: &Repository, blob: Oid) -> TextFacts {
+    repo.find_blob(blob)
+        .ok()
+        .and_then(|b| std::str::from_utf8(b.content()).ok().map(TextFacts::of))
+        .unwrap_or_default()
 }
 
 /// The `revision` a policy blob declares, if it can be read.

@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod compare;
+pub mod review;
 pub mod snapshot;
 pub mod standing;
 pub mod trees;
@@ -84,6 +85,10 @@ impl Stamp {
 pub struct Revision {
     pub id: String,
     pub change: Change,
+    /// An editorial change of the `reviewed:` line only: the owner's review, shown as
+    /// such, never as a change to acknowledge.
+    #[serde(default)]
+    pub review: bool,
     /// The declared `revision` after the change (`None` when retired or unreadable).
     pub revision: Option<u32>,
     /// The file after the change (before it, for a retirement), relative to the work tree.
@@ -321,8 +326,8 @@ fn walk_line(
         let mut declared = Declared::default();
         let mut texts = texts;
         for handle in handles {
-            for (blob, revision, text) in handle.join().expect("blob reader thread panicked") {
-                declared.0.insert(blob, revision);
+            for (blob, facts, text) in handle.join().expect("blob reader thread panicked") {
+                declared.0.insert(blob, facts);
                 if let (Some(texts), Some(text)) = (texts.as_deref_mut(), text) {
                     texts.insert(blob, text);
                 }
@@ -352,7 +357,7 @@ fn revisions_at(
         .to_owned();
     let side = merged_side(repo, commit)?;
     let mut here = Vec::new();
-    for (id, kind, path, old_path, blob) in classify(repo, changes, declared) {
+    for (id, kind, path, old_path, blob, review) in classify(repo, changes, declared) {
         // For a merge, the change's author is whoever last touched the file on the
         // merged side; the landing time stays the merge's.
         let author = side
@@ -365,6 +370,7 @@ fn revisions_at(
                 .flatten(),
             id,
             change: kind,
+            review,
             path,
             old_path,
             blob,
@@ -424,8 +430,8 @@ fn tree_changes(
     Ok(out)
 }
 
-/// A blob's declared revision, and its text when asked for.
-type ReadBlob = (Oid, Option<u32>, Option<std::sync::Arc<str>>);
+/// What a blob says, and its text when asked for.
+type ReadBlob = (Oid, TextFacts, Option<std::sync::Arc<str>>);
 
 /// Reads the declared revision (and the text, when `keep`) of every blob sent, with its
 /// own handle on the repository.
@@ -444,7 +450,7 @@ fn read_declared(
             return out;
         };
         if !keep {
-            out.push((blob, declared_revision(&repo, blob), None));
+            out.push((blob, text_facts(&repo, blob), None));
             continue;
         }
         // A blob that cannot be read is left to be read on demand (and to fail there).
@@ -452,14 +458,14 @@ fn read_declared(
             continue;
         };
         let content = content.content();
-        let (revision, text) = match std::str::from_utf8(content) {
-            Ok(text) => (revision_of(text), std::sync::Arc::from(text)),
+        let (facts, text) = match std::str::from_utf8(content) {
+            Ok(text) => (TextFacts::of(text), std::sync::Arc::from(text)),
             Err(_) => (
-                None,
+                TextFacts::default(),
                 std::sync::Arc::from(String::from_utf8_lossy(content).as_ref()),
             ),
         };
-        out.push((blob, revision, Some(text)));
+        out.push((blob, facts, Some(text)));
     }
 }
 

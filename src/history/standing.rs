@@ -315,6 +315,7 @@ mod tests {
             } else {
                 Change::Material
             },
+            review: false,
             revision: Some(n),
             path: "policies/p.yaml".into(),
             old_path: None,

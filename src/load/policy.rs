@@ -99,6 +99,18 @@ pub const POLICY_FIELDS: &[PolicyField] = &[
         &[],
         "`12 months`, `6 months` or `none`: how long an acknowledgement lasts before it must be made again (default: the settings' `acks.every`)."
     ),
+    field!(
+        "review_every",
+        ALL,
+        &[],
+        "How often the owner reviews it: `12 months`, `6 months`, `1 year` or `none` (default: the settings' `reviews.every`)."
+    ),
+    field!(
+        "reviewed",
+        ALL,
+        &[],
+        "YYYY-MM-DD of the owner's last review (`normsctl review ID` sets it); editorial."
+    ),
     field!("tags", ALL, &[], "Words to group and find policies by."),
     field!("related", ALL, &[], "Ids of related policies."),
     field!(
@@ -267,6 +279,12 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node, stem: &str) -> Option<Policy> {
     let ack_every = fields
         .get("ack_every")
         .and_then(|e| super::settings::every(d, "ack_every", e.value));
+    let review_every = fields
+        .get("review_every")
+        .and_then(|e| period(d, "review_every", e.value));
+    let reviewed = fields
+        .get("reviewed")
+        .and_then(|e| d.date("reviewed", e.value));
     let tags = fields
         .get("tags")
         .map(|e| {
@@ -312,8 +330,34 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node, stem: &str) -> Option<Policy> {
         related,
         replaces,
         metric,
+        review_every,
+        reviewed,
         keys,
     })
+}
+
+/// A period such as `12 months` or `none` (see [`crate::model::Period`]).
+pub(crate) fn period(
+    d: &mut Decoder<'_>,
+    key: &str,
+    node: &crate::yaml::Node,
+) -> Option<Located<crate::model::Period>> {
+    let text = d.text(key, node)?;
+    match crate::model::Period::parse(&text.value) {
+        Some(p) => Some(Located::new(p, text.pos)),
+        None => {
+            d.report(
+                &crate::rules::decode::INVALID_VALUE,
+                text.pos,
+                format!("`{key}: {}` is not a period", text.value),
+            )
+            .hint = Some(format!(
+                "write `12 months`, `6 months`, `1 year` or `none` (at most {} months)",
+                crate::model::MAX_PERIOD_MONTHS
+            ));
+            None
+        }
+    }
 }
 
 fn decode_metric(d: &mut Decoder<'_>, fields: &Fields<'_>) -> Option<Metric> {

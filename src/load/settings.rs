@@ -14,7 +14,9 @@ pub const SETTINGS_KEYS: &[&str] = &[
     "templates",
     "fairness",
     "acks",
+    "reviews",
 ];
+pub const REVIEWS_KEYS: &[&str] = &["every"];
 pub const FAIRNESS_KEYS: &[&str] = &["outside_individual_control"];
 pub const ACKS_KEYS: &[&str] = &[
     "ref",
@@ -174,6 +176,17 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
         }
         if let Some(every) = f.get("every").and_then(|e| every(d, "every", e.value)) {
             s.acks.every = every;
+        }
+    }
+    if let Some(e) = fields.get("reviews")
+        && let Some(f) = d.fields(e.value, "reviews")
+    {
+        d.unknown_keys(&f, REVIEWS_KEYS, "reviews");
+        if let Some(p) = f
+            .get("every")
+            .and_then(|e| super::policy::period(d, "every", e.value))
+        {
+            s.review_every = p.value;
         }
     }
     s

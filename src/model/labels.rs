@@ -11,6 +11,8 @@ pub const FIELD_LABELS: &[(&str, &str)] = &[
     ("applies_to", "Applies to"),
     ("revision", "Revision"),
     ("effective", "Effective date"),
+    ("review_every", "Review every"),
+    ("reviewed", "Last reviewed"),
     ("ack", "Acknowledgement"),
     ("ack_due_days", "Days to acknowledge"),
     ("ack_every", "Acknowledge again every"),

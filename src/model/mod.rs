@@ -3,10 +3,13 @@
 
 pub mod ack;
 pub mod labels;
+pub mod pending;
+mod period;
 mod policy;
 mod roster;
 mod settings;
 
+pub use period::*;
 pub use policy::*;
 pub use roster::*;
 pub use settings::*;

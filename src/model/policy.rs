@@ -135,6 +135,10 @@ pub struct Policy {
     pub related: Vec<Located<String>>,
     pub replaces: Vec<Located<String>>,
     pub metric: Option<Metric>,
+    /// How often the owner reviews the policy (`None`: the settings' `reviews.every`).
+    pub review_every: Option<Located<super::Period>>,
+    /// The day of the last review (in the handbook's zone).
+    pub reviewed: Option<Located<jiff::civil::Date>>,
     /// Where each top-level key stands, for findings about a whole field.
     pub keys: BTreeMap<String, Pos>,
 }

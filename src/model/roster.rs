@@ -97,6 +97,17 @@ impl Roster {
         self.people.iter().find(|p| p.id.value == id)
     }
 
+    /// The person `who` names: their id, or any of their e-mail addresses (any case).
+    pub fn find_person(&self, who: &str) -> Option<&Person> {
+        self.person(who).or_else(|| {
+            self.people.iter().find(|p| {
+                p.emails
+                    .iter()
+                    .any(|e| e.value.trim().eq_ignore_ascii_case(who.trim()))
+            })
+        })
+    }
+
     pub fn team(&self, id: &str) -> Option<&Team> {
         self.teams.iter().find(|t| t.id.value == id)
     }

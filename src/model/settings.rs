@@ -26,6 +26,8 @@ pub struct Settings {
     pub templates: String,
     pub fairness: Fairness,
     pub acks: AckSettings,
+    /// `reviews.every`: how often a policy is reviewed unless it says (default `none`).
+    pub review_every: super::Period,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -91,6 +93,7 @@ impl Default for Settings {
                 start: None,
                 every: Every::NEVER,
             },
+            review_every: super::Period::Never,
         }
     }
 }

@@ -1,8 +1,74 @@
 //! `ack` and `acks sync`: one line per acknowledgement recorded (or already held), and
 //! what a sync did.
 
-use crate::model::ack::{Recorded, Shown, Synced};
+use crate::model::ack::{Recorded, Shown, State, Synced};
+use crate::model::pending::Pending;
 use std::fmt::Write;
+
+/// What is pending for one person: each policy with its title, revision, due date (in
+/// `tz`) and, when the site's `base_url` is known, its page; then how to acknowledge.
+pub fn pending(p: &Pending, tz: &jiff::tz::TimeZone, base_url: Option<&str>) -> String {
+    let mut out = String::new();
+    let person = &p.person;
+    if p.items.is_empty() {
+        let _ = writeln!(
+            out,
+            "nothing pending for {person}: every policy that applies is acknowledged in its current revision"
+        );
+        return out;
+    }
+    let n = p.items.len();
+    let _ = writeln!(
+        out,
+        "{person} has {n} {} to acknowledge:",
+        if n == 1 { "policy" } else { "policies" }
+    );
+    let width = p.items.iter().map(|i| i.id.len()).max().unwrap_or(0);
+    for i in &p.items {
+        let due = i
+            .due
+            .and_then(|d| jiff::Timestamp::from_second(d).ok())
+            .map(|d| d.to_zoned(tz.clone()).date().to_string());
+        let when = match (&due, i.overdue) {
+            (Some(d), true) => format!("OVERDUE since {d}"),
+            (Some(d), false) => format!("due {d}"),
+            (None, _) => "due date unknown".to_owned(),
+        };
+        let why = match i.state {
+            State::Stale => "an older revision acknowledged",
+            _ => "never acknowledged",
+        };
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {} (r{}, {why}), {when}",
+            i.id,
+            super::people::Line(&i.title),
+            i.revision
+        );
+        if let Some(base) = base_url {
+            let _ = writeln!(out, "  {:<width$}  {base}policies/{}.html", "", i.id);
+        }
+    }
+    let ids: Vec<&str> = p.items.iter().map(|i| i.id.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "\nread each one (normsctl show ID), then acknowledge: normsctl ack {}\n(or all of them after a confirmation: normsctl ack --pending)",
+        ids.join(" ")
+    );
+    out
+}
+
+/// After `ack` recorded `n` entries without `--sync`: they are in this clone only.
+pub fn local_only(ledger: &str, n: usize) -> String {
+    let (what, it) = if n == 1 {
+        ("the entry is".to_owned(), "it")
+    } else {
+        (format!("the {n} entries are"), "them")
+    };
+    format!(
+        "{what} in this clone's ledger ({ledger}) only: share {it} with `normsctl acks sync` (or record and share in one step with `normsctl ack --sync`)\n"
+    )
+}
 
 /// What `ack` recorded.
 pub fn recorded(r: &Recorded) -> String {

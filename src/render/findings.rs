@@ -41,10 +41,18 @@ pub fn human(findings: &[Finding], files: usize, palette: Palette) -> String {
         0 => String::new(),
         n => format!(" ({} waived)", plural(n, "finding")),
     };
+    // Notices never fail a run: they are named after the verdict, never in it.
+    let notices = match counts.notices {
+        0 => String::new(),
+        n => format!(", {}", plural(n, "notice")),
+    };
     let verdict = match (counts.errors, counts.warnings) {
-        (0, 0) => format!("ok: {} checked, no problems{waived}", plural(files, "file")),
+        (0, 0) => format!(
+            "ok: {} checked, no problems{notices}{waived}",
+            plural(files, "file")
+        ),
         (e, w) => format!(
-            "{}, {} in {} checked{waived}",
+            "{}, {}{notices} in {} checked{waived}",
             plural(e, "error"),
             plural(w, "warning"),
             plural(files, "file")
@@ -65,6 +73,7 @@ pub fn lines(findings: &[Finding], palette: Palette) -> String {
             (Severity::Warning, None) => {
                 Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold()
             }
+            (Severity::Notice, None) => Style::new().fg_color(Some(AnsiColor::Blue.into())).bold(),
         };
         let label = match &f.suppressed {
             Some(_) => format!("waived {}[{}]", f.severity, f.rule.name),
@@ -125,7 +134,7 @@ pub fn json(findings: &[Finding], files: usize) -> String {
         "version": 1,
         "ok": counts.errors == 0,
         "files_checked": files,
-        "counts": { "errors": counts.errors, "warnings": counts.warnings },
+        "counts": { "errors": counts.errors, "warnings": counts.warnings, "notices": counts.notices },
         "waived": Counts::waived(findings),
         "findings": findings.iter().map(|f| {
             let mut v = json!({

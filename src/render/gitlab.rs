@@ -52,6 +52,7 @@ pub fn gitlab(findings: &[Finding], anchors: &[Anchor]) -> String {
                 "severity": match f.severity {
                     Severity::Error => "major",
                     Severity::Warning => "minor",
+                    Severity::Notice => "info",
                 },
                 "fingerprint": hex_sha256(&identity),
                 "location": {

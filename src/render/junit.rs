@@ -1,6 +1,7 @@
 //! JUnit XML as Ant's `XMLJUnitResultFormatter` writes it and Jenkins, GitLab and Azure
 //! DevOps read it: one test case per file checked, one `<failure>` per finding (JUnit has
-//! no warning level, so a warning is a failure whose `type` says so). A pure function.
+//! no warning level, so a warning is a failure whose `type` says so; a notice never fails
+//! a run, so it is the test case's `<system-out>`). A pure function.
 
 use crate::diag::{Counts, Finding};
 use std::collections::BTreeMap;
@@ -16,7 +17,13 @@ pub fn junit(findings: &[Finding], files: &[String]) -> String {
         cases.entry(f.file.as_str()).or_default().push(f);
     }
     let counts = Counts::of(findings);
-    let failed = cases.values().filter(|fs| !fs.is_empty()).count();
+    fn is_failure(f: &&&Finding) -> bool {
+        f.severity != crate::diag::Severity::Notice
+    }
+    let failed = cases
+        .values()
+        .filter(|fs| fs.iter().any(|f| is_failure(&f)))
+        .count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -33,6 +40,7 @@ pub fn junit(findings: &[Finding], files: &[String]) -> String {
         ("normsctl.version", crate::VERSION.to_owned()),
         ("errors", counts.errors.to_string()),
         ("warnings", counts.warnings.to_string()),
+        ("notices", counts.notices.to_string()),
         ("waived", Counts::waived(findings).to_string()),
     ] {
         let _ = writeln!(
@@ -52,7 +60,7 @@ pub fn junit(findings: &[Finding], files: &[String]) -> String {
             continue;
         }
         let _ = writeln!(out, "    <testcase name=\"{name}\" classname=\"normsctl\">");
-        for f in found {
+        for f in found.iter().filter(is_failure) {
             let _ = writeln!(
                 out,
                 "      <failure type=\"{}[{}]\" message=\"{}\">{}</failure>",
@@ -69,6 +77,28 @@ pub fn junit(findings: &[Finding], files: &[String]) -> String {
                     f.message,
                     f.help()
                 )),
+            );
+        }
+        let notices: Vec<String> = found
+            .iter()
+            .filter(|f| !is_failure(f))
+            .map(|f| {
+                format!(
+                    "{}:{}:{}: notice[{}]: {}\n  help: {}",
+                    f.file,
+                    f.pos.line,
+                    f.pos.column,
+                    f.rule.name,
+                    f.message,
+                    f.help()
+                )
+            })
+            .collect();
+        if !notices.is_empty() {
+            let _ = writeln!(
+                out,
+                "      <system-out>{}</system-out>",
+                escape(&notices.join("\n"))
             );
         }
         let _ = writeln!(out, "    </testcase>");

@@ -80,10 +80,18 @@ pub fn human(
                 .as_ref()
                 .map(|p| format!(" (from {})", Line(p)))
                 .unwrap_or_default();
+            let (change, moved) = if r.review {
+                (
+                    "reviewed",
+                    format!("  (reviewed by {}, no change)", Line(&r.author_name)),
+                )
+            } else {
+                (r.change.as_str(), moved)
+            };
             let _ = writeln!(
                 out,
                 "    {:<9} {:<4} {:<width$}  {}{moved}",
-                r.change.as_str(),
+                change,
                 revision,
                 r.id,
                 Line(&r.path)
@@ -112,6 +120,8 @@ struct Doc<'a> {
 struct RevisionJson<'a> {
     id: &'a str,
     change: &'static str,
+    /// Only `reviewed` changed: a review, not a change to acknowledge.
+    review: bool,
     revision: Option<u32>,
     path: &'a str,
     old_path: Option<&'a str>,
@@ -137,6 +147,7 @@ pub fn json(revisions: &[&Revision], tz: &jiff::tz::TimeZone) -> String {
             .map(|r| RevisionJson {
                 id: &r.id,
                 change: r.change.as_str(),
+                review: r.review,
                 revision: r.revision,
                 path: &r.path,
                 old_path: r.old_path.as_deref(),
@@ -163,6 +174,7 @@ mod tests {
         Revision {
             id: id.into(),
             change,
+            review: false,
             revision: Some(2),
             path: format!("policies/{id}.yaml"),
             old_path: (change == Change::Moved).then(|| format!("old/{id}.yaml")),

@@ -30,7 +30,7 @@ pub fn sarif_rule(rule: &Rule) -> Value {
         "fullDescription": { "text": full_description(rule) },
         "help": { "text": help_text(rule), "markdown": help_markdown(rule) },
         "helpUri": help_uri(rule),
-        "defaultConfiguration": { "level": rule.severity.as_str() },
+        "defaultConfiguration": { "level": rule.severity.sarif_level() },
     });
     // A friendly name only where it says more than the id (the multitool's SARIF1001
     // rejects `encoding` / `Encoding`).
@@ -48,8 +48,8 @@ pub fn rules_markdown() -> String {
          <!-- Generated from the rule descriptors (`normsctl::validate::ALL_RULES`); do not edit.\n     \
          Refresh with `UPDATE_FIXTURES=1 cargo test --test cli rules_page`. -->\n\n\
          Each finding names its rule (`error[unknown-key]`). SARIF reports link each rule to its\n\
-         heading here. Warnings become errors with `--strict`. The README's tables say more\n\
-         about each rule, with examples.\n\n",
+         heading here. Warnings become errors with `--strict`; notices never fail a run. The\n\
+         README's tables say more about each rule, with examples.\n\n",
     );
     for rule in ALL_RULES {
         let _ = write!(
@@ -92,6 +92,7 @@ fn severity_sentence(rule: &Rule) -> &'static str {
     match rule.severity {
         Severity::Error => "An error: validation fails.",
         Severity::Warning => "A warning: validation passes unless `--strict` makes it an error.",
+        Severity::Notice => "A notice: information only; validation passes, even with `--strict`.",
     }
 }
 

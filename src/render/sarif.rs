@@ -23,7 +23,7 @@ pub fn sarif(findings: &[Finding], root: &Path) -> String {
             let mut result = json!({
                 "ruleId": f.rule.name,
                 "ruleIndex": ALL_RULES.iter().position(|r| r.name == f.rule.name).unwrap_or(0),
-                "level": f.severity.as_str(),
+                "level": f.severity.sarif_level(),
                 "message": { "text": sentence(&format!("{} ({})", f.message, f.help())) },
                 "locations": [{
                     "physicalLocation": {

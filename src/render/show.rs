@@ -120,6 +120,7 @@ mod tests {
         Revision {
             id: "handover".into(),
             change: Change::Added,
+            review: false,
             revision: Some(1),
             path: "policies/handover.yaml".into(),
             old_path: None,

@@ -1,9 +1,11 @@
-//! `init` and `new`: writing a small working handbook, and a skeleton policy to fill in.
+//! `init`, `new` and `review`: writing a small working handbook, a skeleton policy to fill
+//! in, and a policy's `reviewed` date in place.
 //!
 //! Nothing is ever overwritten: every target is checked before the first file is written,
 //! and each file is written atomically.
 
 pub mod new;
+pub mod review;
 
 use crate::model::Kind;
 use crate::schema::SchemaKind;

@@ -83,7 +83,8 @@ pub struct DiffView {
 pub struct RevisionView {
     /// The policy's id.
     pub id: String,
-    /// `added`, `material`, `editorial`, `moved`, `retired` or `uncommitted`.
+    /// `added`, `material`, `editorial`, `reviewed` (an editorial change of the `reviewed`
+    /// date only), `moved`, `retired` or `uncommitted`.
     pub change: &'static str,
     /// The declared revision after the change.
     pub revision: Option<u32>,

@@ -52,6 +52,7 @@ pub fn against(
             .map(|f| f.text.as_str());
         check(before, policy, &source, findings);
     }
+    super::reviews::check_reviewed_dates(ws, &snapshot, handbook, findings)?;
     // Editorial trailers waive `body-changed` for the policies they name.
     if let Ok(head) = ws.head() {
         let waived = editorial_trailers(git, base.id(), head).map_err(WorkspaceError::from)?;
@@ -278,14 +279,18 @@ pub fn check(base: Option<&str>, policy: &Policy, source: &str, findings: &mut V
     }
 }
 
-/// Whether two texts differ (apart from `revision`) only in whitespace, punctuation or
-/// letter case of their prose fields.
+/// Fields that say when the policy is reviewed, not what it asks: changing them alone is
+/// no reason to raise `revision`.
+const REVIEW_KEYS: [&str; 2] = ["review_every", "reviewed"];
+
+/// Whether two texts differ (apart from `revision` and the review fields) only in
+/// whitespace, punctuation or letter case of their prose fields.
 fn only_cosmetic(before: &Fields, after: &Fields) -> bool {
     let (a, b) = (before.index(), after.index());
     let keys = |m: &std::collections::HashMap<&str, &Json>| {
         let mut k: Vec<String> = m
             .keys()
-            .filter(|k| **k != "revision")
+            .filter(|k| **k != "revision" && !REVIEW_KEYS.contains(k))
             .map(|k| k.to_string())
             .collect();
         k.sort_unstable();
@@ -295,7 +300,7 @@ fn only_cosmetic(before: &Fields, after: &Fields) -> bool {
         return false;
     }
     a.iter()
-        .filter(|(k, _)| **k != "revision")
+        .filter(|(k, _)| **k != "revision" && !REVIEW_KEYS.contains(k))
         .all(|(k, old)| cosmetic(k, Some(old), Some(b[k])))
 }
 

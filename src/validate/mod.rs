@@ -10,6 +10,7 @@ pub mod fairness;
 pub mod ids;
 pub mod keys;
 pub mod references;
+pub mod reviews;
 pub mod roster;
 pub mod schema;
 pub mod waivers;
@@ -54,6 +55,8 @@ pub static ALL_RULES: &[&Rule] = &[
     &change::NEW_NOT_AT_ONE,
     &keys::KEY_CHANGE_UNANCHORED,
     &keys::BAD_KEY_ANCHOR,
+    &reviews::REVIEWED_IN_FUTURE,
+    &reviews::REVIEW_OVERDUE,
     &waivers::BAD_WAIVER,
     &waivers::UNUSED_WAIVER,
 ];

@@ -358,7 +358,7 @@ fn re_ack_is_a_no_op_and_pending_takes_what_is_outstanding() {
         run.stdout
     );
     assert_eq!(tip(hb.path()), first);
-    let run = at(&hb, &["ack", "--pending"], T0 + 2 * DAY);
+    let run = at(&hb, &["ack", "--pending", "--yes"], T0 + 2 * DAY);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout.contains("bo acknowledged qa-score r1"),

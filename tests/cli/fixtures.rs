@@ -17,13 +17,14 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The change rules of `--base`: every one has a case under `tests/fixtures/changes/`.
-const CHANGE_RULES: [&str; 6] = [
+const CHANGE_RULES: [&str; 7] = [
     "revision-not-raised",
     "body-changed",
     "revision-lowered",
     "revision-skipped",
     "revision-raised-for-nothing",
     "new-policy-not-at-1",
+    "reviewed-in-future",
 ];
 
 fn copy_tree(from: &Path, to: &Path) {

@@ -38,7 +38,7 @@ fn json_output_is_one_document_with_counts() {
     assert_eq!(doc["files_checked"], 6);
     assert_eq!(
         doc["counts"],
-        serde_json::json!({"errors": 2, "warnings": 0})
+        serde_json::json!({"errors": 2, "warnings": 0, "notices": 0})
     );
     let first = &doc["findings"][0];
     assert_eq!(first["file"], "policies/b.yaml");

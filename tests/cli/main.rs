@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod ack_pending;
 mod acks;
 mod acks_at;
 mod acks_keys;
@@ -34,6 +35,7 @@ pub mod mcp_http;
 mod mcp_sdk;
 mod property;
 mod publish;
+mod reviews;
 mod security;
 mod settings;
 mod show;

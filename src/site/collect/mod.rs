@@ -116,6 +116,12 @@ impl HistoryViews {
                             label: crate::model::labels::field_label("body"),
                         });
                     }
+                    // Only the `reviewed` line changed: the owner's review, not a change to
+                    // read (as `log` shows it).
+                    if r.review {
+                        view.change = "reviewed";
+                        view.changed.clear();
+                    }
                 }
                 view.takes_effect = Some(
                     clock

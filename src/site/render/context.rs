@@ -201,6 +201,7 @@ fn entry<'a>(site: &'a Site, r: &'a RevisionView) -> Entry<'a> {
             "added" => "Added",
             "material" => "Material change",
             "editorial" => "Editorial change",
+            "reviewed" => "Reviewed, no change",
             "moved" => "Moved",
             "retired" => "Retired",
             _ => "Change",
