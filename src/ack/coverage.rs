@@ -216,8 +216,21 @@ impl Coverage {
     /// stood at position `upto`; `None` when they are not covered there (or the history
     /// does not say).
     pub fn start(&self, person: &str, policy: &str, upto: usize) -> Option<Start> {
-        let p = self.people.get(person)?;
-        let q = self.policies.get(policy)?;
+        self.start_of(self.person(person)?, self.policy(policy)?, upto)
+    }
+
+    /// A person's timeline (to look up once and ask [`Coverage::start_of`] many times).
+    pub fn person(&self, id: &str) -> Option<&[Step]> {
+        self.people.get(id).map(Vec::as_slice)
+    }
+
+    /// A policy's timeline.
+    pub fn policy(&self, id: &str) -> Option<&[Step]> {
+        self.policies.get(id).map(Vec::as_slice)
+    }
+
+    /// [`Coverage::start`] for timelines already looked up.
+    pub fn start_of(&self, p: &[Step], q: &[Step], upto: usize) -> Option<Start> {
         let upto = upto as u32;
         let first = p.iter().find(|s| s.set.is_some()).map(|s| s.at)?;
         let (mut i, mut j) = (0, 0);

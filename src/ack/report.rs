@@ -188,9 +188,25 @@ impl Inputs {
             person: q.person,
             only_overdue: q.only_overdue,
         };
+        // Each timeline looked up once, not once per row.
+        let (people, policies): (Vec<_>, Vec<_>) = match &self.coverage {
+            Some(cov) => (
+                self.people
+                    .members()
+                    .iter()
+                    .map(|m| cov.person(&m.id))
+                    .collect(),
+                self.needs.iter().map(|n| cov.policy(&n.id)).collect(),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
         let covered = |i: usize, j: usize| -> Option<Start> {
             let cov = self.coverage.as_ref()?;
-            cov.start(&self.people.members()[i].id, &self.needs[j].id, self.upto)
+            cov.start_of(
+                people.get(i).copied()??,
+                policies.get(j).copied()??,
+                self.upto,
+            )
         };
         let clocks = status::Clocks {
             now: self.now,

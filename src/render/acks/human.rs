@@ -23,33 +23,66 @@ pub struct View<'v> {
     pub at: Option<i64>,
 }
 
-/// Zones by IANA name, each read once.
-#[derive(Default)]
-pub(super) struct Zones(HashMap<String, jiff::tz::TimeZone>);
+/// Dates and times as shown, each zone read and each moment formatted once (many rows
+/// share a due date; formatting is what a large report spends its time on).
+pub(super) struct Fmt<'r> {
+    default: &'r jiff::tz::TimeZone,
+    zones: HashMap<&'r str, jiff::tz::TimeZone>,
+    days: HashMap<(i64, Option<&'r str>), String>,
+    stamps: HashMap<(i64, Option<&'r str>), String>,
+}
 
-impl Zones {
-    /// The zone dates about a row's person are shown in.
-    pub(super) fn of(&mut self, row: &Row, default: &jiff::tz::TimeZone) -> jiff::tz::TimeZone {
-        match row.timezone {
-            None => default.clone(),
-            Some(name) => self
-                .0
-                .entry(name.to_owned())
-                .or_insert_with(|| {
-                    jiff::tz::TimeZone::get(name).unwrap_or_else(|_| default.clone())
-                })
-                .clone(),
+impl<'r> Fmt<'r> {
+    pub(super) fn new(default: &'r jiff::tz::TimeZone) -> Fmt<'r> {
+        Fmt {
+            default,
+            zones: HashMap::new(),
+            days: HashMap::new(),
+            stamps: HashMap::new(),
         }
+    }
+
+    fn zone(&mut self, name: Option<&'r str>) -> &jiff::tz::TimeZone {
+        match name {
+            None => self.default,
+            Some(n) => {
+                let default = self.default;
+                self.zones.entry(n).or_insert_with(|| {
+                    jiff::tz::TimeZone::get(n).unwrap_or_else(|_| default.clone())
+                })
+            }
+        }
+    }
+
+    /// `YYYY-MM-DD` in the zone named (`None`: the handbook's).
+    pub(super) fn date(&mut self, t: i64, zone: Option<&'r str>) -> String {
+        if let Some(d) = self.days.get(&(t, zone)) {
+            return d.clone();
+        }
+        let d = date(t, self.zone(zone));
+        self.days.insert((t, zone), d.clone());
+        d
+    }
+
+    /// RFC 3339 in the zone named.
+    pub(super) fn stamp(&mut self, t: i64, zone: Option<&'r str>) -> String {
+        if let Some(d) = self.stamps.get(&(t, zone)) {
+            return d.clone();
+        }
+        let d = rfc3339(t, self.zone(zone));
+        self.stamps.insert((t, zone), d.clone());
+        d
     }
 }
 
 /// The details of one row for people: the acknowledgement held, the due date and the
 /// clock that set it, the exemption.
-fn details(r: &Row, tz: &jiff::tz::TimeZone, show_reasons: bool) -> String {
+fn details<'r>(r: &Row<'r>, f: &mut Fmt<'r>, show_reasons: bool) -> String {
+    let z = r.timezone;
     use std::fmt::Write as _;
     let mut out = String::new();
     if let Some(h) = r.held {
-        let _ = write!(out, "r{} on {}", h.revision, date(h.recorded, tz));
+        let _ = write!(out, "r{} on {}", h.revision, f.date(h.recorded, z));
         if h.witnessed.is_none() {
             out.push_str(" (not witnessed)");
         }
@@ -69,7 +102,7 @@ fn details(r: &Row, tz: &jiff::tz::TimeZone, show_reasons: bool) -> String {
             } else {
                 "expires"
             };
-            let _ = write!(out, ", {word} {}", date(e, tz));
+            let _ = write!(out, ", {word} {}", f.date(e, z));
         }
         if h.by_other {
             let _ = write!(
@@ -96,9 +129,9 @@ fn details(r: &Row, tz: &jiff::tz::TimeZone, show_reasons: bool) -> String {
     if r.state.outstanding() {
         if let Some(d) = r.due {
             sep(&mut out);
-            let _ = write!(out, "due {}", date(d, tz));
+            let _ = write!(out, "due {}", f.date(d, z));
             if let Some(s) = r.since {
-                let _ = write!(out, " ({} {})", s.clock.words(), date(s.at, tz));
+                let _ = write!(out, " ({} {})", s.clock.words(), f.date(s.at, z));
             }
         }
         if let (Some(e), Some(s)) = (r.exemption, r.since)
@@ -138,7 +171,7 @@ fn pad(out: &mut Vec<u8>, text: &str, width: usize) {
 }
 
 /// One policy's part of the human report.
-fn human_policy(need: &Need, rows: &[Row], totals: &Totals, view: &View) -> Vec<u8> {
+fn human_policy<'r>(need: &Need, rows: &[Row<'r>], totals: &Totals, view: &View<'r>) -> Vec<u8> {
     use std::io::Write as _;
     use unicode_width::UnicodeWidthStr;
     let mut out = Vec::with_capacity(64 + rows.len() * 80);
@@ -173,15 +206,39 @@ fn human_policy(need: &Need, rows: &[Row], totals: &Totals, view: &View) -> Vec<
         .collect();
     let id_w = names.iter().map(|(i, _)| i.width()).max().unwrap_or(0);
     let name_w = names.iter().map(|(_, n)| n.width()).max().unwrap_or(0);
-    let mut zones = Zones::default();
+    let mut f = Fmt::new(view.tz);
+    // Rows with no entry and no exemption read alike when their due date and clock do.
+    type Plain<'k> = (
+        Option<i64>,
+        Option<(i64, &'static str)>,
+        Option<&'k str>,
+        bool,
+    );
+    let mut plain: HashMap<Plain<'r>, String> = HashMap::new();
     for (r, (id, name)) in shown.iter().zip(&names) {
         out.extend_from_slice(b"  ");
         pad(&mut out, r.state.as_str(), 8);
         out.push(b' ');
         pad(&mut out, id, id_w);
         out.extend_from_slice(b"  ");
-        let tz = zones.of(r, view.tz);
-        let text = details(r, &tz, view.show_reasons);
+        let text = if r.held.is_none() && r.exemption.is_none() {
+            let key = (
+                r.due,
+                r.since.map(|s| (s.at, s.clock.as_str())),
+                r.timezone,
+                r.state.outstanding(),
+            );
+            match plain.get(&key) {
+                Some(t) => t.clone(),
+                None => {
+                    let t = details(r, &mut f, view.show_reasons);
+                    plain.insert(key, t.clone());
+                    t
+                }
+            }
+        } else {
+            details(r, &mut f, view.show_reasons)
+        };
         if text.is_empty() && !r.overdue {
             out.extend_from_slice(name.as_bytes());
         } else {

@@ -1,7 +1,7 @@
 //! `acks --format json`, serialised straight from the report (one value per row would be
 //! millions of allocations for a whole handbook).
 
-use super::{Held, Need, Report, Zones, rfc3339};
+use super::{Fmt, Held, Need, Report, rfc3339};
 use serde::Serialize;
 use serde::ser::Serializer;
 
@@ -80,12 +80,14 @@ struct People<'a> {
     show_reasons: bool,
 }
 
-impl Serialize for People<'_> {
+impl<'a> Serialize for People<'a> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut zones = Zones::default();
+        let mut f = Fmt::new(self.tz);
         s.collect_seq(self.rows.iter().map(|r| {
-            let tz = zones.of(r, self.tz);
-            let t = |s: Option<i64>| s.map(|s| rfc3339(s, &tz));
+            let z = r.timezone;
+            let mut t = |s: Option<i64>| s.map(|s| f.stamp(s, z));
+            let (due, covered_since, expires) = (t(r.due), t(r.since.map(|s| s.at)), t(r.expires));
+            let ack = |h: &'a Held, f: &mut Fmt<'a>| Ack::with(h, f, z);
             Row {
                 person: r.person,
                 name: r.name,
@@ -93,13 +95,13 @@ impl Serialize for People<'_> {
                 teams: r.teams,
                 status: r.state.as_str(),
                 overdue: r.overdue,
-                due: t(r.due),
+                due,
                 due_clock: r.since.map(|s| s.clock.as_str()),
-                covered_since: t(r.since.map(|s| s.at)),
-                expires: t(r.expires),
+                covered_since,
+                expires,
                 late_days: r.late_days,
-                acknowledgement: r.held.map(|h| Ack::of(h, &tz)),
-                first_acknowledgement: r.first.map(|h| Ack::of(h, &tz)),
+                acknowledgement: r.held.map(|h| ack(h, &mut f)),
+                first_acknowledgement: r.first.map(|h| ack(h, &mut f)),
                 exemption: r.exemption.map(|e| Exemption {
                     policies: e.policies.as_deref(),
                     until: e.until.as_deref(),
@@ -155,8 +157,24 @@ pub struct Ack<'a> {
     written_by_other: bool,
 }
 
-impl Ack<'_> {
-    pub fn of<'h>(h: &'h Held, tz: &jiff::tz::TimeZone) -> Ack<'h> {
+impl<'h> Ack<'h> {
+    /// With times formatted through `f`, in the zone named.
+    fn with(h: &'h Held, f: &mut Fmt<'h>, zone: Option<&'h str>) -> Ack<'h> {
+        Ack {
+            revision: h.revision,
+            entry: &h.id,
+            time: &h.time,
+            recorded: f.stamp(h.recorded, zone),
+            witnessed: h.witnessed.map(|w| f.stamp(w, zone)),
+            writer: Writer {
+                name: &h.writer_name,
+                email: &h.writer_email,
+            },
+            written_by_other: h.by_other,
+        }
+    }
+
+    pub fn of(h: &'h Held, tz: &jiff::tz::TimeZone) -> Ack<'h> {
         Ack {
             revision: h.revision,
             entry: &h.id,

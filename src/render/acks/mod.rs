@@ -5,7 +5,7 @@
 mod human;
 mod json;
 
-use human::Zones;
+use human::Fmt;
 pub use human::{View, human};
 pub use json::Apart as RejectedJson;
 
@@ -207,11 +207,11 @@ pub fn csv(
     in_order(out, needs.len(), |i| {
         let need = &needs[i];
         let revision = need.revision.to_string();
-        let mut zones = Zones::default();
+        let mut f = Fmt::new(view.tz);
         let mut w = csv::Writer::from_writer(Vec::with_capacity(1 << 16));
         for r in &report.rows[report.spans[i].clone()] {
-            let tz = zones.of(r, view.tz);
-            let t = |s: Option<i64>| s.map(|s| rfc3339(s, &tz)).unwrap_or_default();
+            let z = r.timezone;
+            let mut t = |s: Option<i64>| s.map(|s| f.stamp(s, z)).unwrap_or_default();
             let h = r.held;
             let held_revision = h.map(|h| h.revision.to_string()).unwrap_or_default();
             let e = r.exemption;
