@@ -84,11 +84,16 @@ pub fn changes(s: &Served, a: &ChangesArgs) -> Outcome {
         .take(PAGE)
         .map(|(i, r)| {
             let fields = match r.change {
-                Change::Added | Change::Material | Change::Editorial => s
-                    .timeline
-                    .diff_of(s.previous[*i], r.blob)
-                    .map(|d| changed_labels(d))
-                    .unwrap_or_default(),
+                Change::Added | Change::Material | Change::Editorial => {
+                    let before = s.previous[*i].and_then(|b| s.text(b)).unwrap_or("");
+                    let after = s.text(r.blob).unwrap_or("");
+                    let d = crate::site::timeline::diff_view(&crate::diff::compare(before, after));
+                    if d.added {
+                        Vec::new()
+                    } else {
+                        changed_labels(&d)
+                    }
+                }
                 _ => Vec::new(),
             };
             let from = is_text(r).then(|| standing::in_force_from(r, s.effective(r), &s.tz));

@@ -57,6 +57,8 @@ pub struct Served {
     pub previous: Vec<Option<Oid>>,
     /// Policy texts decoded so far, by blob.
     decoded: Mutex<HashMap<Oid, Option<Arc<Policy>>>>,
+    /// The `effective` dates read so far, by blob.
+    effective: Mutex<HashMap<Oid, Option<jiff::civil::Date>>>,
 }
 
 impl Served {
@@ -75,8 +77,18 @@ impl Served {
         if r.change == crate::history::Change::Retired {
             return None;
         }
-        let text = self.text(r.blob)?;
-        crate::diff::Fields::of(text).text("effective").parse().ok()
+        if let Ok(cache) = self.effective.lock()
+            && let Some(d) = cache.get(&r.blob)
+        {
+            return *d;
+        }
+        let date = self
+            .text(r.blob)
+            .and_then(|t| crate::diff::Fields::of(t).text("effective").parse().ok());
+        if let Ok(mut cache) = self.effective.lock() {
+            cache.insert(r.blob, date);
+        }
+        date
     }
 
     /// The policy a committed text declares (`None` when it does not read as one).
@@ -184,6 +196,7 @@ pub fn load(ws: &Workspace, now: jiff::Timestamp) -> Result<Served, McpError> {
                     by_id,
                     previous,
                     decoded: Mutex::default(),
+                    effective: Mutex::default(),
                 });
             }
             Err(SiteError::Invalid(report)) => skipped.push(Skipped {
@@ -214,7 +227,10 @@ fn state_at(
     })?;
     let at = ws.at_revision(&commit.to_string(), dir.path())?;
     let valid = session::load_valid(&at.loc, &PolicyCache::default(), false)?;
-    let timeline = session::read_timeline(&at, &valid.handbook.settings)?;
+    // The diffs of every revision are what a site build spends most on; the tools diff
+    // the few texts a question needs instead.
+    let dir = format!("{}{}", at.loc.prefix, valid.handbook.settings.policies);
+    let timeline = Timeline::read_without_diffs(at.repo()?, commit, &dir)?;
     let views = HistoryViews::new(&timeline, &valid.handbook.settings.timezone);
     let site = session::assemble(
         &at.loc,

@@ -67,6 +67,37 @@ impl Timeline {
         })
     }
 
+    /// The same history without the revisions' diffs, its walk answered from the history
+    /// cache: for `mcp`, which diffs the few texts a question needs, when it is asked.
+    pub fn read_without_diffs(
+        repo: &Repository,
+        head: Oid,
+        policies_dir: &str,
+    ) -> Result<Timeline, HistoryError> {
+        let revisions = history::cache::walk(repo, head, policies_dir)?.revisions;
+        let mut texts = HashMap::new();
+        let mut titles = HashMap::new();
+        for r in &revisions {
+            if let std::collections::hash_map::Entry::Vacant(slot) = texts.entry(r.blob) {
+                let blob = repo.find_blob(r.blob)?;
+                slot.insert(Arc::from(String::from_utf8_lossy(blob.content()).as_ref()));
+            }
+            if is_forge_merge(&r.subject) && !titles.contains_key(&r.commit) {
+                let commit = repo.find_commit(r.commit)?;
+                if let Some(title) = merge_title(commit.message().unwrap_or("")) {
+                    titles.insert(r.commit, title);
+                }
+            }
+        }
+        Ok(Timeline {
+            head: Some(head),
+            revisions,
+            texts,
+            diffs: HashMap::new(),
+            titles,
+        })
+    }
+
     /// What a reader calls the change a commit brought: a forge merge's pull-request title,
     /// else the commit's subject.
     pub fn title_of<'a>(&'a self, r: &'a Revision) -> &'a str {
