@@ -3,7 +3,7 @@
 
     python3 bench/realistic.py [--runs 5] [--exe PATH] [--work DIR]
         [--rows build,log,logid,validate,memory,growth,hostile,synthetic]
-        [--growth-commits 2500,5000] [--growth-policies 1000,2000] [--hostile 3]
+        [--growth-commits 2500,5000] [--growth-policies 1000,2000] [--hostile 3] [--scale F]
 
 Generates (once; kept in --work, default a folder under /tmp) with bench/gen_handbook.py
 --shape realistic: 2,000 policies / 500 people / 10,000 commits after the first (cloned with
@@ -135,9 +135,18 @@ def secs(samples, key="wall"):
     return med(xs), min(xs)
 
 
-def fmt(samples, key="wall"):
-    m, lo = secs(samples, key)
-    return f"{m:.2f} s ({lo:.2f})"
+def fmt(samples):
+    """Median wall time (min), and the median CPU time (user + system) of the same runs: under
+    load, wall time hurts a program on two cores more than a one-core anchor."""
+    m, lo = secs(samples)
+    return f"{m:.2f} s ({lo:.2f}; CPU {secs(samples, 'cpu')[0]:.2f} s)"
+
+
+def ratio(num, dens):
+    """Wall and CPU ratio of the samples num to the sum of the samples in dens."""
+    w = secs(num)[0] / sum(secs(d)[0] for d in dens)
+    c = secs(num, "cpu")[0] / sum(secs(d, "cpu")[0] for d in dens)
+    return f"{w:.2f}x (CPU {c:.2f}x)"
 
 
 def hugo_site(work, repo):
@@ -211,11 +220,12 @@ def hostile_repos(work, base, k):
     texts = [policy(r + 1) for r in range(k + 1)]
     out = []
     for n in (0, k):
-        repo = os.path.join(work, f"hostile-{n}")
+        repo = os.path.join(work, f"hostile-{os.path.basename(base)}-{n}")
         if not os.path.exists(repo + ".done"):
             shutil.rmtree(repo, ignore_errors=True)
             subprocess.run(["git", "clone", "-q", "--no-local", base, repo], check=True)
             path = os.path.join(repo, "policies", "expectations", "breaks", "expectation-hostile.yaml")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
             for r in range(n + 1):
                 with open(path, "w") as f:
                     f.write(texts[r])
@@ -238,7 +248,10 @@ def main():
     ap.add_argument("--growth-commits", default="2500,5000")
     ap.add_argument("--growth-policies", default="1000,2000")
     ap.add_argument("--hostile", type=int, default=3, metavar="K")
+    ap.add_argument("--scale", type=float, default=1.0,
+                    help="multiply every corpus size by this (e.g. 0.1 to try the script out)")
     a = ap.parse_args()
+    S = lambda n: max(2, int(n * a.scale))  # noqa: E731
     rows = set(a.rows.split(","))
     if not os.path.exists(a.exe):
         subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT, check=True)
@@ -253,7 +266,9 @@ def main():
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, exe {a.exe}, hugo {hugo_v}, "
           f"{a.runs} runs, load {load():.1f}", file=sys.stderr)
 
-    main_repo = clone(realistic(a.work, 2000, 500, 10001))
+    SP = lambda n: max(realistic_shape.N_TEAMS, S(n))  # noqa: E731
+    P, C, BIG, BIGP = S(2000), S(10000), S(10000), SP(2000)
+    main_repo = clone(realistic(a.work, P, SP(500), C + 1))
     gitlog = lambda repo: lambda: run(["git", "-C", repo, "log", "--name-status"])  # noqa: E731
 
     def build_row(repo, label, n_pages):
@@ -263,11 +278,12 @@ def main():
             jobs["hugo"] = lambda: run(["hugo", "--quiet", "--destination", b.fresh_out()], cwd=site)
         res, loads = b.side_by_side(jobs)
         bm = secs(res["build"])[0]
-        anchor = secs(res["gitlog"])[0] + (secs(res["hugo"])[0] if has_hugo else 0)
+        anchors = [res["gitlog"]] + ([res["hugo"]] if has_hugo else [])
+        anchor = sum(secs(x)[0] for x in anchors)
         hugo_txt = f"Hugo {n_pages:,} pages {fmt(res['hugo'])} + " if has_hugo else ""
         b.row(f"cold `build`, {label}", fmt(res["build"]),
               f"{hugo_txt}`git log --name-status` {fmt(res['gitlog'])} = {anchor:.2f} s",
-              f"{bm / anchor:.2f}x", "<= 1x", loads)
+              ratio(res["build"], anchors), "<= 1x", loads)
         phases = {}
         for s in res["build"]:
             for k, v in s["phases"].items():
@@ -277,33 +293,32 @@ def main():
               + f"; CPU {secs(res['build'], 'cpu')[0]:.2f} s", "", "", "", loads)
         b.row(f"peak memory, cold `build`, {label}", f"{med([s['rss'] for s in res['build']]):.0f} MB",
               "", "", "< 500 MB", loads)
-        return bm, secs(res["gitlog"])[0]
+
 
     def log_row(repo, label):
         cold = {"NORMSCTL_CACHE": "0"}
         res, loads = b.side_by_side({
             "log": lambda: run([a.exe, "--repo", repo, "log", "--format", "json"], env=cold),
             "gitlog": gitlog(repo)})
-        lm, gm = secs(res["log"])[0], secs(res["gitlog"])[0]
         b.row(f"cold `log --format json`, {label}", fmt(res["log"]),
-              f"`git log --name-status` {fmt(res['gitlog'])}", f"{lm / gm:.2f}x", "<= 2x", loads)
-        return lm, gm
+              f"`git log --name-status` {fmt(res['gitlog'])}", ratio(res["log"], [res["gitlog"]]),
+              "<= 2x", loads)
 
     if "build" in rows:
-        build_row(main_repo, "2,000 policies, 10,000 commits", 2000)
+        build_row(main_repo, f"{P:,} policies, {C:,} commits", P)
     if "log" in rows:
-        log_row(main_repo, "10,000 commits")
+        log_row(main_repo, f"{C:,} commits")
     if "logid" in rows:
         pid, path, n = most_edited(main_repo)
         res, loads = b.side_by_side({
             "log": lambda: run([a.exe, "--repo", main_repo, "log", pid, "--format", "json"],
                                env={"NORMSCTL_CACHE": "0"}),
             "follow": lambda: run(["git", "-C", main_repo, "log", "--follow", "--", path])})
-        lm, fm = secs(res["log"])[0], secs(res["follow"])[0]
         b.row(f"cold `log ID` ({pid}, {n} changes)", fmt(res["log"]),
-              f"`git log --follow -- PATH` {fmt(res['follow'])}", f"{lm / fm:.2f}x", "< 1x", loads)
+              f"`git log --follow -- PATH` {fmt(res['follow'])}", ratio(res["log"], [res["follow"]]),
+              "< 1x", loads)
 
-    big = realistic(a.work, 10000, 2000, 1)
+    big = realistic(a.work, BIG, BIGP, 1)
     if "validate" in rows:
         check = run([a.exe, "--repo", big, "validate", "--strict"], ok=(0, 1))
         if "error" in check["stderr"] and "0 error" not in check["stderr"]:
@@ -312,18 +327,18 @@ def main():
         res, loads = b.side_by_side({
             "validate": lambda: run([a.exe, "--repo", big, "validate", "--strict"]),
             "cat": lambda: run(["sh", "-c", cat], cwd=big)})
-        vm, cm = secs(res["validate"])[0], secs(res["cat"])[0]
-        b.row("`validate --strict`, 10,000 policies, 2,000 people", fmt(res["validate"]),
-              f"`cat` of the same files {fmt(res['cat'])}", f"{vm / cm:.2f}x", "<= 2.5x", loads)
+        b.row(f"`validate --strict`, {BIG:,} policies, {BIGP:,} people", fmt(res["validate"]),
+              f"`cat` of the same files {fmt(res['cat'])}", ratio(res["validate"], [res["cat"]]),
+              "<= 2.5x", loads)
     if "memory" in rows:
         res, loads = b.side_by_side({"build": lambda: b.build(big)}, runs=max(1, a.runs // 2))
-        b.row("cold `build`, 10,000 policies, one commit: peak memory",
+        b.row(f"cold `build`, {BIG:,} policies, one commit: peak memory",
               f"{med([s['rss'] for s in res['build']]):.0f} MB ({fmt(res['build'])})", "", "",
               "< 1 GB", loads)
     if "growth" in rows:
         per = []
-        for n in [int(x) for x in a.growth_commits.split(",") if x] + [10000]:
-            repo = main_repo if n == 10000 else clone(realistic(a.work, 2000, 500, n + 1))
+        for n in [S(int(x)) for x in a.growth_commits.split(",") if x] + [C]:
+            repo = main_repo if n == C else clone(realistic(a.work, P, SP(500), n + 1))
             res, loads = b.side_by_side({
                 "build": lambda: b.build(repo),
                 "log": lambda: run([a.exe, "--repo", repo, "log", "--format", "json"],
@@ -331,22 +346,22 @@ def main():
                 "gitlog": gitlog(repo)})
             bm, lm, gm = (secs(res[k])[0] for k in ("build", "log", "gitlog"))
             per.append(n)
-            b.row(f"growth: {n:,} commits (2,000 policies)",
-                  f"build {bm:.2f} s ({bm / n * 1e6:.0f} µs/commit), log {lm:.2f} s "
-                  f"({lm / n * 1e6:.0f} µs/commit)", f"`git log --name-status` {gm:.2f} s",
-                  f"build {bm / gm:.1f}x, log {lm / gm:.2f}x", "linear", loads)
-        for n in [int(x) for x in a.growth_policies.split(",") if x] + [10000]:
-            repo = big if n == 10000 else realistic(a.work, n, 2000, 1)
+            b.row(f"growth: {n:,} commits ({P:,} policies)",
+                  f"build {fmt(res['build'])}, {bm / n * 1e6:.0f} µs/commit; log {fmt(res['log'])}, "
+                  f"{lm / n * 1e6:.0f} µs/commit", f"`git log --name-status` {fmt(res['gitlog'])}",
+                  f"log {ratio(res['log'], [res['gitlog']])}", "linear", loads)
+        for n in [S(int(x)) for x in a.growth_policies.split(",") if x] + [BIG]:
+            repo = big if n == BIG else realistic(a.work, n, BIGP, 1)
             res, loads = b.side_by_side({
                 "build": lambda: b.build(repo),
                 "validate": lambda: run([a.exe, "--repo", repo, "validate", "--strict"])})
             bm, vm = secs(res["build"])[0], secs(res["validate"])[0]
-            b.row(f"growth: {n:,} policies (one commit, 2,000 people)",
-                  f"build {bm:.2f} s ({bm / n * 1e3:.2f} ms/policy, "
-                  f"{med([s['rss'] for s in res['build']]):.0f} MB), validate {vm:.2f} s "
-                  f"({vm / n * 1e6:.0f} µs/policy)", "", "", "linear", loads)
+            b.row(f"growth: {n:,} policies (one commit, {BIGP:,} people)",
+                  f"build {fmt(res['build'])}, {bm / n * 1e3:.2f} ms/policy, "
+                  f"{med([s['rss'] for s in res['build']]):.0f} MB; validate {fmt(res['validate'])}, "
+                  f"{vm / n * 1e6:.0f} µs/policy", "", "", "linear", loads)
     if "hostile" in rows:
-        base = realistic(a.work, 200, 100, 200)
+        base = realistic(a.work, S(200), SP(100), S(200))
         h0, hk = hostile_repos(a.work, base, a.hostile)
         res, loads = b.side_by_side({"h0": lambda: b.build(h0), "hk": lambda: b.build(hk)})
         c0, ck = secs(res["h0"], "cpu")[0], secs(res["hk"], "cpu")[0]
@@ -354,10 +369,10 @@ def main():
               f"{(ck - c0) / a.hostile:.2f} s", f"build CPU {c0:.2f} s without, {ck:.2f} s with",
               "", "< 0.2 s", loads)
     if "synthetic" in rows:
-        syn = clone(gen(a.work, "synthetic-2000-10000", "--policies", "2000", "--people", "400",
-                        "--commits", "10000"))
-        build_row(syn, "synthetic shape, 2,000 policies, 10,000 commits", 2000)
-        log_row(syn, "synthetic shape, 10,000 commits")
+        syn = clone(gen(a.work, f"synthetic-{P}-{C}", "--policies", str(P), "--people",
+                        str(max(10, P // 5)), "--commits", str(C)))
+        build_row(syn, f"synthetic shape, {P:,} policies, {C:,} commits", P)
+        log_row(syn, f"synthetic shape, {C:,} commits")
 
     print(f"\nmedians of {a.runs} runs (min); anchors measured interleaved with normsctl in the "
           f"same run; hugo {hugo_v}; load average (1 min) at the start and end of each row\n")

@@ -252,6 +252,10 @@ def data(p: gh.Policy) -> bytes:
 
 def generate(a) -> int:
     out = a.out_dir
+    if a.people < N_TEAMS:
+        print(f"gen_handbook: --shape realistic needs --people {N_TEAMS} or more (a lead for each "
+              f"of its {N_TEAMS} teams)", file=sys.stderr)
+        return 2
     t0 = time.monotonic()
     rng = random.Random(a.seed)
     hb = Realistic(rng, a.people, a.policies)
