@@ -3,7 +3,8 @@
 # with the variables GitHub sets). One mode per run, from NORMSCTL_MODE:
 #
 #   check   validate with annotations; on a pull request also the change rules against the
-#           base branch (`validate --base`) and the Markdown diff in the job summary;
+#           base branch (`validate --base`) and the Markdown diff in the job summary, with
+#           who must acknowledge if the pull request merges (counts per team, by when);
 #           optionally a SARIF file for code scanning. Exits as `validate` does.
 #   sync    exchange the acknowledgement ledger with the remote (`acks sync`).
 #   build   render the site (`build --out`).

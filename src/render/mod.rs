@@ -11,6 +11,7 @@ pub mod diff;
 pub mod evidence;
 pub mod findings;
 pub mod gitlab;
+pub mod impact;
 pub mod json;
 pub mod junit;
 pub mod log;

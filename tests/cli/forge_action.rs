@@ -183,6 +183,20 @@ fn check_on_a_pull_request_annotates_summarises_and_writes_sarif() {
         "{}",
         run.summary
     );
+    // The re-acknowledgement impact: counts per team and by when, never a name.
+    assert!(
+        run.summary.contains("#### Who must acknowledge if this merges")
+            && run.summary.contains(
+                "| `qa-score` | material | re-acknowledge: 1 person (Tier 1 1) | 14 days after merge |"
+            ),
+        "{}",
+        run.summary
+    );
+    assert!(
+        !run.summary.contains("Bo Chen") && !run.summary.contains("bo@"),
+        "{}",
+        run.summary
+    );
 }
 
 #[test]

@@ -20,6 +20,7 @@ mod forge_schema_agreement;
 mod formats;
 mod history;
 mod hostile;
+mod impact;
 pub mod in_force;
 mod init;
 mod layering;
