@@ -11,6 +11,7 @@ mod browser;
 mod changes;
 mod conformance;
 mod consumers;
+mod feeds;
 mod fixtures;
 mod forge_action;
 mod forge_precommit;
