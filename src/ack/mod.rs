@@ -10,6 +10,7 @@
 //! Nothing here prints or exits: the commands in `cli` do.
 
 pub mod context;
+pub mod deliver;
 pub mod entry;
 pub mod evidence;
 pub mod facts;
@@ -17,6 +18,7 @@ pub mod ledger;
 pub mod line;
 pub mod people;
 pub mod record;
+pub mod remind;
 pub mod report;
 pub mod revoke;
 pub mod sign;

@@ -45,6 +45,7 @@ enum AcksCommand {
     Sync(super::acks_sync::SyncArgs),
     Witness(super::acks_witness::WitnessArgs),
     Revoke(super::acks_revoke::RevokeArgs),
+    Remind(super::acks_remind::RemindArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -62,6 +63,7 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
         Some(AcksCommand::Sync(a)) => return super::acks_sync::run(global, a),
         Some(AcksCommand::Witness(a)) => return super::acks_witness::run(global, a),
         Some(AcksCommand::Revoke(a)) => return super::acks_revoke::run(global, a),
+        Some(AcksCommand::Remind(a)) => return super::acks_remind::run(global, a),
         None => {}
     }
     let timings = Timings::from_env();

@@ -5,6 +5,7 @@
 mod ack;
 mod acks;
 mod acks_evidence;
+mod acks_remind;
 mod acks_revoke;
 mod acks_show;
 mod acks_sync;

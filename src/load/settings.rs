@@ -14,6 +14,7 @@ pub const SETTINGS_KEYS: &[&str] = &[
     "templates",
     "fairness",
     "acks",
+    "remind",
 ];
 pub const FAIRNESS_KEYS: &[&str] = &["outside_individual_control"];
 pub const ACKS_KEYS: &[&str] = &[
@@ -167,6 +168,9 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
         {
             s.acks.due_days = n.value;
         }
+    }
+    if let Some(e) = fields.get("remind") {
+        s.remind = super::settings_remind::decode(d, e.value);
     }
     s
 }

@@ -4,6 +4,7 @@
 pub mod ack;
 pub mod labels;
 mod policy;
+pub mod remind;
 mod roster;
 mod settings;
 

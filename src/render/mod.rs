@@ -17,6 +17,7 @@ pub mod junit;
 pub mod log;
 pub mod markdown;
 pub mod people;
+pub mod remind;
 pub mod rules_doc;
 pub mod sarif;
 pub mod show;
