@@ -28,6 +28,7 @@ mod layering;
 mod limits;
 mod property;
 mod publish;
+mod remind;
 mod security;
 mod settings;
 mod show;
