@@ -130,16 +130,29 @@ pub fn send_mails(
     Ok(out)
 }
 
-/// An SMTP error in words, with its cause (a timeout, a refused STARTTLS, a certificate).
+/// An SMTP error in words, with its causes (a refused STARTTLS, a certificate), and a
+/// time limit that ran out said as such (a socket read timing out reads "Resource
+/// temporarily unavailable").
 fn smtp_reason(e: &lettre::transport::smtp::Error) -> String {
     let mut reason = e.to_string();
+    let mut timed_out = e.is_timeout();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        let _ = std::fmt::Write::write_fmt(&mut reason, format_args!(": {s}"));
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            timed_out |= matches!(
+                io.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            );
+        }
+        let said = s.to_string();
+        if !reason.contains(&said) {
+            reason.push_str(": ");
+            reason.push_str(&said);
+        }
         source = s.source();
     }
-    if e.is_timeout() || reason.contains("timed out") || reason.contains("WouldBlock") {
-        reason.push_str(" (the relay did not answer within the time limit, remind.timeout)");
+    if timed_out {
+        return "the relay did not answer within the time limit (remind.timeout)".to_owned();
     }
     reason
 }

@@ -29,6 +29,7 @@ mod limits;
 mod property;
 mod publish;
 mod remind;
+mod remind_send;
 mod security;
 mod settings;
 mod show;
