@@ -6,7 +6,7 @@
 
 use crate::browser::require_tools;
 use crate::harness::{Handbook, Run, SETTINGS};
-use crate::remind::{NOW, remind, scripted};
+use crate::remind::{NOW, scripted};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
