@@ -235,8 +235,8 @@ pub fn posts(d: &Digests, hooks: &[(String, String)]) -> (Vec<Post>, Vec<String>
     (out, skipped)
 }
 
-/// What `--dry-run` prints: every message, to whom, exactly as it would be sent (the HTML
-/// part is the text part's twin and is left out for length).
+/// What `--dry-run` prints: every message, to whom, exactly as it would be sent (an
+/// e-mail's plain-text part, then its HTML part).
 pub fn dry_run(mails: &[Mail], posts: &[Post]) -> String {
     let mut out = String::new();
     for (n, m) in mails.iter().enumerate() {
@@ -251,6 +251,8 @@ pub fn dry_run(mails: &[Mail], posts: &[Post]) -> String {
             Line(&m.subject)
         );
         out.push_str(&crate::render::people::clean(&m.text));
+        out.push_str("\n--- HTML part\n");
+        out.push_str(&crate::render::people::clean(&m.html));
         out.push('\n');
     }
     for (n, p) in posts.iter().enumerate() {
