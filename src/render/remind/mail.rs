@@ -271,3 +271,88 @@ pub fn dry_run(mails: &[Mail], posts: &[Post]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ack::State;
+    use crate::model::remind::{PolicyCount, Recipient, TeamSummary};
+
+    fn digests() -> Digests {
+        let item = Item {
+            policy: "p".into(),
+            title: "<script>alert(1)</script> & \"quotes\"".into(),
+            revision: 2,
+            state: State::Never,
+            held_revision: None,
+            due: Some(1_767_603_600),
+            overdue_days: Some(3),
+            link: Some("https://h.example/policies/p.html".into()),
+            briefing: None,
+        };
+        Digests {
+            people: vec![PersonDigest {
+                to: Recipient {
+                    id: "bo".into(),
+                    name: "Bo <b@evil>\r\nBcc: x@evil".into(),
+                    email: Some("bo@example.com".into()),
+                },
+                items: vec![item.clone()],
+            }],
+            leads: vec![],
+            teams: vec![TeamSummary {
+                team_id: "t".into(),
+                team: "T <!channel>".into(),
+                people_outstanding: 1,
+                people_overdue: 1,
+                policies: vec![PolicyCount {
+                    policy: "p".into(),
+                    title: item.title.clone(),
+                    outstanding: 1,
+                    overdue: 1,
+                    link: None,
+                }],
+            }],
+            title: "Handbook".into(),
+            base_url: None,
+            now: 1_767_603_600 + 3 * 86_400,
+        }
+    }
+
+    #[test]
+    fn html_is_escaped_subjects_stay_on_one_line_and_chat_cannot_mention() {
+        let d = digests();
+        let (mails, skipped) = mails(&d, &TimeZone::UTC);
+        assert!(skipped.is_empty());
+        let m = &mails[0];
+        assert!(!m.html.contains("<script>"), "{}", m.html);
+        assert!(
+            m.html
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"),
+            "{}",
+            m.html
+        );
+        assert!(m.html.contains("Hello Bo &lt;b@evil&gt;"), "{}", m.html);
+        assert!(!m.subject.contains('\n') && !m.subject.contains('\r'));
+        assert!(
+            m.text.contains("overdue by 3 days (was due 2026-01-05)"),
+            "{}",
+            m.text
+        );
+        assert!(
+            m.text.contains("Hello Bo <b@evil>\\x0d\\x0aBcc: x@evil,"),
+            "{}",
+            m.text
+        );
+        let (posts, _) = posts(&d, &[("t".into(), "HOOK".into())]);
+        let body: serde_json::Value = serde_json::from_str(&posts[0].body).unwrap();
+        let text = body["text"].as_str().unwrap();
+        assert!(
+            !text.contains("<!channel>") && !text.contains("<script>"),
+            "{text}"
+        );
+        assert!(text.contains("&lt;!channel&gt;"), "{text}");
+        // A team without a webhook gets nothing, and is named.
+        assert_eq!(super::posts(&d, &[]).1, vec!["t".to_owned()]);
+    }
+}
