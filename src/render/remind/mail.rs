@@ -157,38 +157,43 @@ pub fn lead_html(d: &LeadDigest, all: &Digests, tz: &TimeZone) -> String {
 /// Every e-mail of a run: each person's digest, then each lead's, at the first address on
 /// the roster; `skipped` names the people with no address (they get nothing).
 pub fn mails(d: &Digests, tz: &TimeZone) -> (Vec<Mail>, Vec<String>) {
-    let mut out = Vec::new();
+    use rayon::prelude::*;
     let mut skipped = Vec::new();
-    for p in &d.people {
-        let Some(addr) = &p.to.email else {
-            skipped.push(p.to.id.clone());
-            continue;
-        };
-        let overdue = p.items.iter().filter(|i| i.overdue()).count();
-        out.push(Mail {
-            about: p.to.id.clone(),
-            to_name: p.to.name.clone(),
-            to_addr: addr.clone(),
-            subject: subject(format!(
-                "[{}] {} to acknowledge{}",
-                all_title(d),
-                plural(p.items.len(), "policy", "policies"),
-                if overdue > 0 {
-                    format!(", {overdue} overdue")
-                } else {
-                    String::new()
-                }
-            )),
-            text: person_text(p, d, tz),
-            html: person_html(p, d, tz),
-        });
+    for p in d.people.iter().filter(|p| p.to.email.is_none()) {
+        skipped.push(p.to.id.clone());
     }
-    for l in &d.leads {
-        let Some(addr) = &l.to.email else {
-            skipped.push(format!("{} (lead of {})", l.to.id, l.team_id));
-            continue;
-        };
-        out.push(Mail {
+    for l in d.leads.iter().filter(|l| l.to.email.is_none()) {
+        skipped.push(format!("{} (lead of {})", l.to.id, l.team_id));
+    }
+    // Thousands of digests: rendered on every core, in roster order.
+    let mut out: Vec<Mail> = d
+        .people
+        .par_iter()
+        .filter_map(|p| {
+            let addr = p.to.email.as_ref()?;
+            let overdue = p.items.iter().filter(|i| i.overdue()).count();
+            Some(Mail {
+                about: p.to.id.clone(),
+                to_name: p.to.name.clone(),
+                to_addr: addr.clone(),
+                subject: subject(format!(
+                    "[{}] {} to acknowledge{}",
+                    all_title(d),
+                    plural(p.items.len(), "policy", "policies"),
+                    if overdue > 0 {
+                        format!(", {overdue} overdue")
+                    } else {
+                        String::new()
+                    }
+                )),
+                text: person_text(p, d, tz),
+                html: person_html(p, d, tz),
+            })
+        })
+        .collect();
+    out.par_extend(d.leads.par_iter().filter_map(|l| {
+        let addr = l.to.email.as_ref()?;
+        Some(Mail {
             about: format!("{} (lead of {})", l.to.id, l.team_id),
             to_name: l.to.name.clone(),
             to_addr: addr.clone(),
@@ -200,8 +205,8 @@ pub fn mails(d: &Digests, tz: &TimeZone) -> (Vec<Mail>, Vec<String>) {
             )),
             text: lead_text(l, tz),
             html: lead_html(l, d, tz),
-        });
-    }
+        })
+    }));
     (out, skipped)
 }
 

@@ -210,7 +210,7 @@ pub fn lead_text(d: &LeadDigest, tz: &TimeZone) -> String {
 }
 
 /// A lead digest per policy: `(title, names, overdue count)`, most overdue first.
-fn by_policy(d: &LeadDigest) -> Vec<(String, Vec<String>, usize)> {
+pub(super) fn by_policy(d: &LeadDigest) -> Vec<(String, Vec<String>, usize)> {
     let mut out: Vec<(String, String, Vec<String>, usize)> = Vec::new();
     for p in &d.people {
         for i in &p.items {
