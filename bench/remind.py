@@ -88,7 +88,7 @@ def main():
         for i, line in enumerate(lines):
             if line.startswith("revision:"):
                 lines[i] = f"revision: {int(line.split(':')[1]) + 1}"
-        open(path, "w").write("\n".join(lines).replace("summary:", "summary: Now:", 1))
+        open(path, "w").write("\n".join(lines).replace("summary: ", "summary: Now, ", 1))
     git(hb, "commit", "-qam", "Raise half the revisions")
     now = int(git(hb, "log", "-1", "--format=%ct").decode()) + 60 * 86400
     env = dict(ENV, SOURCE_DATE_EPOCH=str(now))

@@ -191,7 +191,7 @@ const DAY: i64 = 86_400;
 pub fn compose(c: &Composing, q: RemindQuery) -> Digests {
     let needs: HashMap<&str, &Need> = c.needs.iter().map(|n| (n.id.as_str(), n)).collect();
     // Each person's items, in roster order of people.
-    let mut items: HashMap<&str, Vec<Item>> = HashMap::new();
+    let mut items: HashMap<&str, Vec<Arc<Item>>> = HashMap::new();
     for r in c.rows {
         if !asks(r.state) || q.only_overdue && !r.overdue {
             continue;
@@ -206,7 +206,7 @@ pub fn compose(c: &Composing, q: RemindQuery) -> Digests {
         let briefing = held_revision
             .and_then(|h| c.briefings.get(&(r.policy.to_owned(), h)))
             .cloned();
-        items.entry(r.person).or_default().push(Item {
+        items.entry(r.person).or_default().push(Arc::new(Item {
             policy: r.policy.to_owned(),
             title: need.title.clone(),
             revision: r.revision,
@@ -218,7 +218,7 @@ pub fn compose(c: &Composing, q: RemindQuery) -> Digests {
                 .then(|| r.due.map_or(0, |d| (c.now - d).max(0) / DAY)),
             link: c.base_url.map(|b| format!("{b}policies/{}.html", r.policy)),
             briefing,
-        });
+        }));
     }
     for list in items.values_mut() {
         sort_items(list);
@@ -297,7 +297,7 @@ pub fn compose(c: &Composing, q: RemindQuery) -> Digests {
 }
 
 /// Overdue first (the most overdue first), then by due date, then by title.
-fn sort_items(list: &mut [Item]) {
+fn sort_items(list: &mut [Arc<Item>]) {
     list.sort_by(|a, b| {
         b.overdue_days
             .cmp(&a.overdue_days)
@@ -339,7 +339,7 @@ fn summary(id: &str, name: &str, members: &[PersonDigest]) -> TeamSummary {
         people_outstanding: members.len(),
         people_overdue: members
             .iter()
-            .filter(|m| m.items.iter().any(Item::overdue))
+            .filter(|m| m.items.iter().any(|i| i.overdue()))
             .count(),
         policies,
     }

@@ -61,11 +61,12 @@ impl Item {
     }
 }
 
-/// One person's digest: what they must acknowledge, overdue first.
+/// One person's digest: what they must acknowledge, overdue first. Items are shared with
+/// the lead's digest (thousands of people: a clone is a reference count).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PersonDigest {
     pub to: Recipient,
-    pub items: Vec<Item>,
+    pub items: Vec<Arc<Item>>,
 }
 
 /// A team lead's digest of their team: each member with something outstanding (overdue

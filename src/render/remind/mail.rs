@@ -3,7 +3,7 @@
 //! post per team (`{"text": …}`, which Slack, Mattermost and Microsoft Teams incoming
 //! webhooks accept). Also what `--dry-run` prints: exactly these, to whom.
 
-use super::{body_lines, how_to, lead_text, person_text, plural, team_text, when, why};
+use super::{Zone, body_lines, how_to, lead_text, person_text, plural, team_text, when, why};
 use crate::diff::Op;
 use crate::model::remind::{Digests, Item, LeadDigest, PersonDigest};
 use crate::render::people::{Line, one_line};
@@ -34,6 +34,14 @@ pub struct Post {
 
 /// `&`, `<`, `>`, `"`, `'` as references; characters XML forbids become U+FFFD (as the site).
 pub fn escape(s: &str) -> String {
+    if !s.contains(|c: char| {
+        matches!(c, '&' | '<' | '>' | '"' | '\'')
+            || (c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+            || c == '\u{fffe}'
+            || c == '\u{ffff}'
+    }) {
+        return s.to_owned();
+    }
     let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
         match c {
@@ -73,8 +81,39 @@ fn link(i: &Item) -> String {
     }
 }
 
+/// A briefing as HTML: the fields, then the body's word diff.
+pub fn briefing_html(br: &crate::model::remind::Briefing) -> String {
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<div>What changed since revision {}:<ul>",
+        br.from_revision
+    );
+    for (label, old, new) in &br.fields {
+        let v = |x: &Option<String>| x.as_deref().map_or("(none)".to_owned(), escape);
+        let _ = write!(
+            b,
+            "<li>{}: <del>{}</del> → <ins>{}</ins></li>",
+            escape(label),
+            v(old),
+            v(new)
+        );
+    }
+    b.push_str("</ul>");
+    let mark = |op: Op, t: &str| match op {
+        Op::Insert => format!("<ins>{}</ins>", escape(t)),
+        _ => format!("<del>{}</del>", escape(t)),
+    };
+    let lines = body_lines(br, escape, mark);
+    if !lines.is_empty() {
+        let _ = write!(b, "<blockquote>{}</blockquote>", lines.join("<br>\n"));
+    }
+    b.push_str("</div>");
+    b
+}
+
 /// A person's digest as HTML.
-pub fn person_html(d: &PersonDigest, all: &Digests, tz: &TimeZone) -> String {
+pub fn person_html(d: &PersonDigest, all: &Digests, tz: &Zone) -> String {
     let mut b = String::new();
     let _ = writeln!(b, "<p>Hello {},</p>", escape(&d.to.name));
     let _ = writeln!(
@@ -94,31 +133,10 @@ pub fn person_html(d: &PersonDigest, all: &Digests, tz: &TimeZone) -> String {
             escape(&why(i))
         );
         if let Some(br) = &i.briefing {
-            let _ = write!(
-                b,
-                "<div>What changed since revision {}:<ul>",
-                br.from_revision
-            );
-            for (label, old, new) in &br.fields {
-                let v = |x: &Option<String>| x.as_deref().map_or("(none)".to_owned(), escape);
-                let _ = write!(
-                    b,
-                    "<li>{}: <del>{}</del> → <ins>{}</ins></li>",
-                    escape(label),
-                    v(old),
-                    v(new)
-                );
+            match tz.briefings.get(&(std::sync::Arc::as_ptr(br) as usize)) {
+                Some((_, html)) => b.push_str(html),
+                None => b.push_str(&briefing_html(br)),
             }
-            b.push_str("</ul>");
-            let mark = |op: Op, t: &str| match op {
-                Op::Insert => format!("<ins>{}</ins>", escape(t)),
-                _ => format!("<del>{}</del>", escape(t)),
-            };
-            let lines = body_lines(br, escape, mark);
-            if !lines.is_empty() {
-                let _ = write!(b, "<blockquote>{}</blockquote>", lines.join("<br>\n"));
-            }
-            b.push_str("</div>");
         }
         b.push_str("</li>\n");
     }
@@ -128,7 +146,7 @@ pub fn person_html(d: &PersonDigest, all: &Digests, tz: &TimeZone) -> String {
 }
 
 /// A lead's digest as HTML.
-pub fn lead_html(d: &LeadDigest, all: &Digests, tz: &TimeZone) -> String {
+pub fn lead_html(d: &LeadDigest, all: &Digests, tz: &Zone) -> String {
     let mut b = String::new();
     let _ = writeln!(b, "<p>Hello {},</p>", escape(&d.to.name));
     let _ = writeln!(
@@ -158,6 +176,7 @@ pub fn lead_html(d: &LeadDigest, all: &Digests, tz: &TimeZone) -> String {
 /// the roster; `skipped` names the people with no address (they get nothing).
 pub fn mails(d: &Digests, tz: &TimeZone) -> (Vec<Mail>, Vec<String>) {
     use rayon::prelude::*;
+    let tz = &Zone::of(d, tz);
     let mut skipped = Vec::new();
     for p in d.people.iter().filter(|p| p.to.email.is_none()) {
         skipped.push(p.to.id.clone());
@@ -302,7 +321,7 @@ mod tests {
                     name: "Bo <b@evil>\r\nBcc: x@evil".into(),
                     email: Some("bo@example.com".into()),
                 },
-                items: vec![item.clone()],
+                items: vec![std::sync::Arc::new(item.clone())],
             }],
             leads: vec![],
             teams: vec![TeamSummary {

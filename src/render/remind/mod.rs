@@ -17,7 +17,54 @@ use crate::model::remind::{
 };
 use jiff::tz::TimeZone;
 use serde_json::json;
+use std::collections::HashMap;
 use std::fmt::Write;
+
+/// The handbook's zone, with what many digests share rendered once: the due dates, and
+/// each briefing's text and HTML (a briefing is shared by everyone holding one revision).
+pub struct Zone<'a> {
+    pub tz: &'a TimeZone,
+    dates: HashMap<i64, String>,
+    pub(super) briefings: HashMap<usize, (String, String)>,
+}
+
+fn key(b: &std::sync::Arc<Briefing>) -> usize {
+    std::sync::Arc::as_ptr(b) as usize
+}
+
+impl<'a> Zone<'a> {
+    /// Renders the shared parts of `d` once.
+    pub fn of(d: &Digests, tz: &'a TimeZone) -> Zone<'a> {
+        let mut dates = HashMap::new();
+        let mut briefings = HashMap::new();
+        for p in &d.people {
+            for i in &p.items {
+                if let Some(due) = i.due {
+                    dates.entry(due).or_insert_with(|| time::date(due, tz));
+                }
+                if let Some(b) = &i.briefing {
+                    briefings.entry(key(b)).or_insert_with(|| {
+                        let mut text = String::new();
+                        briefing_text(&mut text, b, "   ");
+                        (text, mail::briefing_html(b))
+                    });
+                }
+            }
+        }
+        Zone {
+            tz,
+            dates,
+            briefings,
+        }
+    }
+
+    fn date(&self, seconds: i64) -> String {
+        self.dates
+            .get(&seconds)
+            .cloned()
+            .unwrap_or_else(|| time::date(seconds, self.tz))
+    }
+}
 
 /// At most this many lines of a body's word diff in a briefing: a digest points at the
 /// site for the rest.
@@ -28,16 +75,16 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// "overdue by 3 days (was due 2026-11-28)", "due 2026-12-16" or "due date unknown".
-pub fn when(i: &Item, tz: &TimeZone) -> String {
+pub fn when(i: &Item, tz: &Zone) -> String {
     match (i.overdue_days, i.due) {
-        (Some(0), Some(d)) => format!("overdue since today (was due {})", time::date(d, tz)),
+        (Some(0), Some(d)) => format!("overdue since today (was due {})", tz.date(d)),
         (Some(n), Some(d)) => format!(
             "overdue by {} (was due {})",
             plural(n as usize, "day", "days"),
-            time::date(d, tz)
+            tz.date(d)
         ),
         (Some(_), None) => "overdue".to_owned(),
-        (None, Some(d)) => format!("due {}", time::date(d, tz)),
+        (None, Some(d)) => format!("due {}", tz.date(d)),
         (None, None) => "due date unknown".to_owned(),
     }
 }
@@ -119,7 +166,7 @@ fn briefing_text(out: &mut String, b: &Briefing, indent: &str) {
 }
 
 /// How to acknowledge the items of a digest.
-pub fn how_to(items: &[Item]) -> String {
+pub fn how_to(items: &[std::sync::Arc<Item>]) -> String {
     let ids: Vec<&str> = items.iter().map(|i| i.policy.as_str()).collect();
     format!(
         "How to acknowledge: read each policy, then, in a clone of the handbook repository, run\n  normsctl ack {}\n(or `normsctl ack --pending` for everything outstanding).\n",
@@ -128,7 +175,7 @@ pub fn how_to(items: &[Item]) -> String {
 }
 
 /// A person's digest as plain text (the e-mail's text part and `--format text`).
-pub fn person_text(d: &PersonDigest, all: &Digests, tz: &TimeZone) -> String {
+pub fn person_text(d: &PersonDigest, all: &Digests, tz: &Zone) -> String {
     let mut out = String::new();
     let overdue = d.items.iter().filter(|i| i.overdue()).count();
     let _ = writeln!(out, "Hello {},\n", Line(&d.to.name));
@@ -158,7 +205,10 @@ pub fn person_text(d: &PersonDigest, all: &Digests, tz: &TimeZone) -> String {
             let _ = writeln!(out, "   {}", Line(link));
         }
         if let Some(b) = &i.briefing {
-            briefing_text(&mut out, b, "   ");
+            match tz.briefings.get(&key(b)) {
+                Some((text, _)) => out.push_str(text),
+                None => briefing_text(&mut out, b, "   "),
+            }
         }
     }
     out.push('\n');
@@ -167,17 +217,17 @@ pub fn person_text(d: &PersonDigest, all: &Digests, tz: &TimeZone) -> String {
 }
 
 /// One line per item, for a lead: "Title: overdue by 3 days".
-fn short(i: &Item, tz: &TimeZone) -> String {
+fn short(i: &Item, tz: &Zone) -> String {
     format!("{} ({})", one_line(&i.title), when(i, tz))
 }
 
 /// A lead's digest of their team as plain text.
-pub fn lead_text(d: &LeadDigest, tz: &TimeZone) -> String {
+pub fn lead_text(d: &LeadDigest, tz: &Zone) -> String {
     let mut out = String::new();
     let overdue = d
         .people
         .iter()
-        .filter(|p| p.items.iter().any(Item::overdue))
+        .filter(|p| p.items.iter().any(|i| i.overdue()))
         .count();
     let _ = writeln!(out, "Hello {},\n", Line(&d.to.name));
     let _ = writeln!(
@@ -263,6 +313,7 @@ pub fn team_text(s: &TeamSummary, title: &str) -> String {
 
 /// Every digest as text for people (`--format text`).
 pub fn text(d: &Digests, tz: &TimeZone) -> String {
+    let tz = &Zone::of(d, tz);
     let mut out = String::new();
     for p in &d.people {
         let _ = writeln!(out, "=== for {} ({})\n", Line(&p.to.name), Line(&p.to.id));
@@ -293,6 +344,7 @@ pub fn text(d: &Digests, tz: &TimeZone) -> String {
 
 /// Every digest as Markdown (`--format markdown`).
 pub fn markdown(d: &Digests, tz: &TimeZone) -> String {
+    let tz = &Zone::of(d, tz);
     let mut out = String::new();
     for p in &d.people {
         let _ = writeln!(
