@@ -89,6 +89,9 @@ def main():
             if line.startswith("revision:"):
                 lines[i] = f"revision: {int(line.split(':')[1]) + 1}"
         open(path, "w").write("\n".join(lines).replace("summary: ", "summary: Now, ", 1))
+    # Every message printed by the dry run, not only the first remind.max_messages.
+    with open(os.path.join(hb, "normsctl.yaml"), "a") as f:
+        f.write("remind:\n  max_messages: 100000\n")
     git(hb, "commit", "-qam", "Raise half the revisions")
     now = int(git(hb, "log", "-1", "--format=%ct").decode()) + 60 * 86400
     env = dict(ENV, SOURCE_DATE_EPOCH=str(now))
