@@ -85,10 +85,14 @@ pub fn run(global: &Global, args: RemindArgs) -> Result<(), CommandError> {
     }
     if args.send.contains(&Channel::Webhook) {
         let (p, skipped) = mail::posts(&digests, &settings.webhooks);
-        for team in skipped {
-            note(&format!(
-                "note: team {team} has no webhook in remind.webhooks: no channel summary for it"
-            ));
+        if settings.webhooks.is_empty() && !skipped.is_empty() {
+            note("note: remind.webhooks names no team: no channel summary is sent");
+        } else {
+            for team in skipped {
+                note(&format!(
+                    "note: team {team} has no webhook in remind.webhooks: no channel summary for it"
+                ));
+            }
         }
         posts = p;
     }
