@@ -11,7 +11,7 @@
 use crate::load::policy::{
     ACK_MODES, KINDS, LEVELS, POLICY_FIELDS, STATISTICS, VISIBILITIES, WINDOWS,
 };
-use crate::load::{roster, settings};
+use crate::load::{roster, settings, settings_remind};
 use crate::model::{ExemptReason, Kind, MAX_DUE_DAYS};
 use serde_json::{Value, json};
 
@@ -351,6 +351,11 @@ fn time_zones() -> Vec<String> {
     names
 }
 
+/// The name of an environment variable (a secret is never written in the settings).
+fn env_var(description: &str) -> Value {
+    json!({ "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "description": description })
+}
+
 fn settings() -> Value {
     let mut doc = object(
         settings::SETTINGS_KEYS,
@@ -394,6 +399,24 @@ fn settings() -> Value {
             }), &[]),
             "reviews": object(settings::REVIEWS_KEYS, json!({
                 "every": period("How often each policy is reviewed unless it sets `review_every`: `12 months`, `6 months`, `1 year` or `none` (the default).")
+            }), &[]),
+            "remind": object(settings_remind::REMIND_KEYS, json!({
+                "smtp": object(settings_remind::SMTP_KEYS, json!({
+                    "host": text("The SMTP relay's host name."),
+                    "port": whole_number(1, 65_535, "The relay's port (default 587, the submission port)."),
+                    "from": text("The sender: an address, or Name <address>."),
+                    "starttls": { "type": "boolean", "description": "Require STARTTLS (default true); false sends in the clear, for a relay on the same host." },
+                    "username_env": env_var("The environment variable holding the SMTP user name."),
+                    "password_env": env_var("The environment variable holding the SMTP password."),
+                    "ca_file": text("A PEM file of CA certificates to trust besides the usual roots (a company relay's own CA).")
+                }), &["host", "from"]),
+                "webhooks": {
+                    "type": "object",
+                    "description": "Team id to the name of the environment variable holding that team's incoming-webhook URL (Slack, Mattermost, Microsoft Teams). Never the URL itself.",
+                    "additionalProperties": env_var("An environment variable's name.")
+                },
+                "max_messages": whole_number(1, 100_000, "At most this many messages per run (default 1000)."),
+                "timeout": whole_number(1, 600, "Seconds one SMTP conversation or webhook post may take (default 30).")
             }), &[])
         }),
         &[],
@@ -436,6 +459,14 @@ mod tests {
         assert_eq!(
             keys(&settings()["properties"]["acks"]),
             sorted(settings::ACKS_KEYS)
+        );
+        assert_eq!(
+            keys(&settings()["properties"]["remind"]),
+            sorted(settings_remind::REMIND_KEYS)
+        );
+        assert_eq!(
+            keys(&settings()["properties"]["remind"]["properties"]["smtp"]),
+            sorted(settings_remind::SMTP_KEYS)
         );
     }
 }

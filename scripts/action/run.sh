@@ -3,11 +3,13 @@
 # with the variables GitHub sets). One mode per run, from NORMSCTL_MODE:
 #
 #   check   validate with annotations; on a pull request also the change rules against the
-#           base branch (`validate --base`) and the Markdown diff in the job summary;
+#           base branch (`validate --base`) and the Markdown diff in the job summary, with
+#           who must acknowledge if the pull request merges (counts per team, by when);
 #           optionally a SARIF file for code scanning. Exits as `validate` does.
 #   sync    exchange the acknowledgement ledger with the remote (`acks sync`).
 #   build   render the site (`build --out`).
-#   remind  `acks remind`: needs a normsctl with the reminders feature.
+#   remind  `acks remind` with NORMSCTL_ARGS (for example `--send smtp --send webhook`; the
+#           secrets come as environment variables the settings name).
 #
 # Inputs (environment): NORMSCTL_MODE, NORMSCTL_DIRECTORY (the handbook folder, default .),
 # NORMSCTL_STRICT (true/false), NORMSCTL_BASE (a revision; default origin/$GITHUB_BASE_REF on
@@ -129,6 +131,7 @@ remind() {
   fi
   rm -f "$err"
   output exit-code "$code"
+  { echo "## normsctl remind"; echo; [ "$code" = 0 ] && echo "Reminders done." || echo "\`acks remind\` failed (exit $code): each message not sent is named in the log."; } >> "$summary"
   return "$code"
 }
 

@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod context;
 pub mod coverage;
+pub mod deliver;
 pub mod due;
 pub mod entry;
 pub mod evidence;
@@ -22,6 +23,7 @@ pub mod line;
 pub mod pending;
 pub mod people;
 pub mod record;
+pub mod remind;
 pub mod report;
 pub mod revoke;
 pub mod sign;

@@ -53,6 +53,7 @@ enum AcksCommand {
     Revoke(super::acks_revoke::RevokeArgs),
     Key(super::acks_key::KeyArgs),
     Audit(super::acks_audit::AuditArgs),
+    Remind(super::acks_remind::RemindArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -72,6 +73,7 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
         Some(AcksCommand::Revoke(a)) => return super::acks_revoke::run(global, a),
         Some(AcksCommand::Key(a)) => return super::acks_key::run(global, a),
         Some(AcksCommand::Audit(a)) => return super::acks_audit::run(global, a),
+        Some(AcksCommand::Remind(a)) => return super::acks_remind::run(global, a),
         None => {}
     }
     let timings = Timings::from_env();

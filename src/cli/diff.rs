@@ -4,7 +4,12 @@ use super::{CommandError, Global, print, print_people, print_styled};
 use clap::{Args, ValueEnum};
 use normsctl::diag::did_you_mean;
 use normsctl::history::compare::{Entry, compare_handbooks};
-use normsctl::render::diff::{self, Side};
+use normsctl::load;
+use normsctl::render::{
+    self,
+    diff::{self, Side},
+};
+use normsctl::validate::impact;
 
 /// What changed between two states of the handbook: policies added, retired and moved,
 /// and for each changed policy its field changes (`target.value: 45 -> 30`) and a word
@@ -51,7 +56,7 @@ pub fn run(global: &Global, args: DiffArgs) -> Result<(), CommandError> {
         label: from_rev.to_owned(),
         commit: Some(from_commit.to_string()),
     };
-    let (new, to) = match &args.to {
+    let (new, to, to_commit) = match &args.to {
         Some(rev) => {
             let (snap, commit) = ws.snapshot_at(rev)?;
             let label = rev.clone();
@@ -61,6 +66,7 @@ pub fn run(global: &Global, args: DiffArgs) -> Result<(), CommandError> {
                     label,
                     commit: Some(commit.to_string()),
                 },
+                Some(commit),
             )
         }
         None => {
@@ -71,6 +77,7 @@ pub fn run(global: &Global, args: DiffArgs) -> Result<(), CommandError> {
                     label,
                     commit: None,
                 },
+                None,
             )
         }
     };
@@ -97,7 +104,25 @@ pub fn run(global: &Global, args: DiffArgs) -> Result<(), CommandError> {
     match args.format {
         Format::Human => print_styled(&diff::human(&entries, &from, &to, color))?,
         Format::Json => print(&diff::json(&entries, &from, &to))?,
-        Format::Markdown => print_people(&diff::markdown(&entries, &from, &to))?,
+        Format::Markdown => {
+            // Who the change asks to acknowledge, from the roster of the newer state.
+            let roster = match to_commit {
+                Some(commit) => ws.roster_at(commit),
+                None => ws.load(&load::PolicyCache::default())?.handbook.roster,
+            };
+            let today = ws.now()?.to_zoned(ws.tz.clone()).date();
+            let impacts = impact::of(
+                &entries,
+                &old,
+                &new,
+                roster.as_ref(),
+                ws.settings.acks.due_days,
+                today,
+            );
+            let mut text = diff::markdown(&entries, &from, &to);
+            text.push_str(&render::impact::markdown(&impacts));
+            print_people(&text)?
+        }
     }
     if args.exit_code && !entries.is_empty() {
         return Err(CommandError::Findings);

@@ -7,6 +7,7 @@ mod acks;
 mod acks_audit;
 mod acks_evidence;
 mod acks_key;
+mod acks_remind;
 mod acks_revoke;
 mod acks_show;
 mod acks_sync;

@@ -3,7 +3,7 @@
 use super::{CommandError, Global, print, print_styled, validate_forge};
 use clap::{Args, ValueEnum};
 use normsctl::render::findings::{self, Palette};
-use normsctl::render::{gitlab, junit, sarif};
+use normsctl::render::{self, gitlab, junit, sarif};
 use normsctl::{diag, load, validate};
 
 /// Check the handbook: YAML, keys and types, ids, references, the roster and the fairness
@@ -51,8 +51,10 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CommandError> {
         let today = ws.now()?.to_zoned(ws.tz.clone()).date();
         validate::reviews::overdue(&reviews, today, &mut findings);
     }
+    let mut impacts = Vec::new();
     if let Some(rev) = &args.base {
         validate::change::against(&ws, rev, &loaded.handbook, &mut findings)?;
+        impacts = validate::impact::against(&ws, rev, loaded.handbook.roster.as_ref())?;
     }
     // Waiver comments, read from each policy's text (comments are not in the parse tree).
     validate::waivers::check(&ws.loc, &loaded.handbook, &mut findings);
@@ -67,8 +69,13 @@ pub fn run(global: &Global, args: ValidateArgs) -> Result<(), CommandError> {
                 loaded.files,
                 Palette { color: true },
             ))?;
-            String::new()
+            render::impact::human(&impacts)
         }
+        Format::Json if args.base.is_some() => findings::json_with(
+            &findings,
+            loaded.files,
+            Some(render::impact::json(&impacts)),
+        ),
         Format::Json => findings::json(&findings, loaded.files),
         Format::Github => findings::github(&findings),
         Format::Sarif => sarif::sarif(

@@ -15,6 +15,7 @@ pub const SETTINGS_KEYS: &[&str] = &[
     "fairness",
     "acks",
     "reviews",
+    "remind",
 ];
 pub const REVIEWS_KEYS: &[&str] = &["every"];
 pub const FAIRNESS_KEYS: &[&str] = &["outside_individual_control"];
@@ -188,6 +189,9 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
         {
             s.review_every = p.value;
         }
+    }
+    if let Some(e) = fields.get("remind") {
+        s.remind = super::settings_remind::decode(d, e.value);
     }
     s
 }

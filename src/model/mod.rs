@@ -6,6 +6,7 @@ pub mod labels;
 pub mod pending;
 mod period;
 mod policy;
+pub mod remind;
 mod roster;
 mod settings;
 

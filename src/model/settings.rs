@@ -28,6 +28,50 @@ pub struct Settings {
     pub acks: AckSettings,
     /// `reviews.every`: how often a policy is reviewed unless it says (default `none`).
     pub review_every: super::Period,
+    pub remind: RemindSettings,
+}
+
+/// `remind:`: how `acks remind --send` delivers. Secrets never live here: only the names of
+/// the environment variables that hold them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RemindSettings {
+    pub smtp: Option<SmtpSettings>,
+    /// Team id to the name of the environment variable holding its incoming-webhook URL.
+    pub webhooks: Vec<(String, String)>,
+    /// At most this many messages (e-mails and webhook posts) per run.
+    pub max_messages: u32,
+    /// Seconds one request (an SMTP conversation, a webhook post) may take.
+    pub timeout: u32,
+}
+
+/// `remind.smtp`: the relay personal and lead digests go through.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    /// The sender, `Name <address>` or an address.
+    pub from: String,
+    /// Require STARTTLS (default); `false` sends in the clear (a relay on the same host).
+    pub starttls: bool,
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+    /// A PEM file of certificates to trust besides the usual roots (a company relay's
+    /// own CA), relative to the handbook root or absolute.
+    pub ca_file: Option<String>,
+}
+
+/// The most messages a run sends unless `remind.max_messages` says otherwise.
+pub const DEFAULT_MAX_MESSAGES: u32 = 1000;
+
+impl Default for RemindSettings {
+    fn default() -> RemindSettings {
+        RemindSettings {
+            smtp: None,
+            webhooks: Vec::new(),
+            max_messages: DEFAULT_MAX_MESSAGES,
+            timeout: 30,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -93,6 +137,7 @@ impl Default for Settings {
                 start: None,
                 every: Every::NEVER,
             },
+            remind: RemindSettings::default(),
             review_every: super::Period::Never,
         }
     }

@@ -228,7 +228,7 @@ fn code(text: &str) -> String {
 /// The body's word diff as lines, each saying whether it holds a change. `plain` renders
 /// kept text, `mark` changed words (never across a line break, and without the spaces
 /// around them, which Markdown emphasis needs).
-fn marked_lines(
+pub(super) fn marked_lines(
     body: &[Chunk],
     plain: impl Fn(&str) -> String,
     mark: impl Fn(Op, &str) -> String,
@@ -265,7 +265,7 @@ fn marked_lines(
 }
 
 /// The changed lines with one line of context either side; `None` stands for lines left out.
-fn in_context(lines: Vec<(bool, String)>) -> Vec<Option<String>> {
+pub(super) fn in_context(lines: Vec<(bool, String)>) -> Vec<Option<String>> {
     let keep: Vec<bool> = (0..lines.len())
         .map(|i| {
             lines[i.saturating_sub(1)..(i + 2).min(lines.len())]

@@ -129,8 +129,13 @@ fn plural(n: usize, word: &str) -> String {
 
 /// One JSON document: findings, counts and the verdict.
 pub fn json(findings: &[Finding], files: usize) -> String {
+    json_with(findings, files, None)
+}
+
+/// [`json`] with the `impact` array of `validate --base` (see [`super::impact::json`]).
+pub fn json_with(findings: &[Finding], files: usize, impact: Option<serde_json::Value>) -> String {
     let counts = Counts::of(findings);
-    let doc = json!({
+    let mut doc = json!({
         "version": 1,
         "ok": counts.errors == 0,
         "files_checked": files,
@@ -152,6 +157,9 @@ pub fn json(findings: &[Finding], files: usize) -> String {
             v
         }).collect::<Vec<_>>(),
     });
+    if let Some(impact) = impact {
+        doc["impact"] = impact;
+    }
     super::json::pretty(&doc)
 }
 

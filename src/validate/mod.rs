@@ -8,6 +8,7 @@ pub mod change;
 pub mod dates;
 pub mod fairness;
 pub mod ids;
+pub mod impact;
 pub mod keys;
 pub mod references;
 pub mod reviews;

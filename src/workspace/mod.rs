@@ -158,6 +158,24 @@ impl Workspace {
         Ok((snapshot, commit.id()))
     }
 
+    /// The roster as committed at `commit` (`None` when absent or unreadable).
+    pub fn roster_at(&self, commit: Oid) -> Option<crate::model::Roster> {
+        let repo = self.repo().ok()?;
+        let path = format!("{}{}", self.loc.prefix, self.settings.roster);
+        let entry = repo
+            .find_commit(commit)
+            .ok()?
+            .tree()
+            .ok()?
+            .get_path(Path::new(&path))
+            .ok()?;
+        let blob = repo.find_blob(entry.id()).ok()?;
+        let text = std::str::from_utf8(blob.content()).ok()?;
+        let node = crate::yaml::parse(text).ok()??;
+        let mut d = load::decode::Decoder::new(&path, text);
+        load::roster::decode(&mut d, &node)
+    }
+
     /// The ids of the policies committed at `tip` (none when it cannot be read).
     pub fn ids_at(&self, tip: Oid) -> Vec<String> {
         let Ok(repo) = self.repo() else {

@@ -467,5 +467,14 @@ fn diff_outputs_as_a_reader_sees_them() {
 
     > Reply to every new ticket within ~~one hour~~**thirty minutes**.
     > Say who you are.
+
+    #### Who must acknowledge if this merges
+
+    From the roster and `applies_to` of this change (never from the ledger).
+
+    | policy | change | asks | by when |
+    |---|---|---|---|
+    | `first-reply` | material | re-acknowledge: 2 people (Tier 1 2) | 14 days after merge |
+    | `second` | added | acknowledge: 2 people (Tier 1 2) | 14 days after merge |
     ");
 }

@@ -183,6 +183,20 @@ fn check_on_a_pull_request_annotates_summarises_and_writes_sarif() {
         "{}",
         run.summary
     );
+    // The re-acknowledgement impact: counts per team and by when, never a name.
+    assert!(
+        run.summary.contains("#### Who must acknowledge if this merges")
+            && run.summary.contains(
+                "| `qa-score` | material | re-acknowledge: 1 person (Tier 1 1) | 14 days after merge |"
+            ),
+        "{}",
+        run.summary
+    );
+    assert!(
+        !run.summary.contains("Bo Chen") && !run.summary.contains("bo@"),
+        "{}",
+        run.summary
+    );
 }
 
 #[test]
@@ -237,17 +251,27 @@ fn build_writes_the_site_and_says_where() {
 }
 
 #[test]
-fn remind_names_the_missing_feature() {
+fn remind_runs_acks_remind_with_its_args() {
     let hb = pull_request();
-    let run = run_action(&hb, &[("NORMSCTL_MODE", "remind")]);
-    if run.code == 2 && run.stderr.contains("unrecognized subcommand") {
-        assert!(
-            run.stdout
-                .contains("::error title=normsctl remind::this normsctl has no `acks remind`"),
-            "{}",
-            run.stdout
-        );
-    }
+    let run = run_action(
+        &hb,
+        &[
+            ("NORMSCTL_MODE", "remind"),
+            ("NORMSCTL_ARGS", "--send smtp --dry-run"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("To: Ana Diaz <ana@example.com>"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.outputs["exit-code"], "0");
+    assert!(
+        run.summary.contains("## normsctl remind"),
+        "{}",
+        run.summary
+    );
     let run = run_action(&hb, &[("NORMSCTL_MODE", "deploy")]);
     assert_eq!(run.code, 2);
     assert!(run.stdout.contains("unknown mode 'deploy'"));

@@ -235,15 +235,26 @@ pub(super) fn changelog_context(site: &Site, year: Option<&str>) -> Value {
     }
 }
 
-pub(super) fn feed_context(site: &Site) -> Value {
+pub(super) fn feed_context(site: &Site, of: Option<(FeedOf, &str)>) -> Value {
     #[derive(Serialize)]
     struct FeedEntry<'a> {
         #[serde(flatten)]
         entry: Entry<'a>,
         uid: String,
     }
-    let entries: Vec<FeedEntry> = site
-        .changelog
+    // Which policies a feed follows: one, or those whose `applies_to` names the team or
+    // role (or `everyone`).
+    let follows = |id: &str| match of {
+        None => true,
+        Some((FeedOf::Policy, p)) => id == p,
+        Some((_, group)) => site.policies.get(id).is_some_and(|page| {
+            page.applies_to
+                .iter()
+                .any(|a| a.id == group || a.id == crate::model::EVERYONE)
+        }),
+    };
+    let changes: Vec<&RevisionView> = site.changelog.iter().filter(|r| follows(&r.id)).collect();
+    let entries: Vec<FeedEntry> = changes
         .iter()
         .take(FEED_ENTRIES)
         .map(|r| FeedEntry {
@@ -256,13 +267,41 @@ pub(super) fn feed_context(site: &Site) -> Value {
         })
         .collect();
     // The newest change, not the build time: a feed that did not change stays identical.
-    let updated = site
-        .changelog
+    let updated = changes
         .first()
         .and_then(|r| r.landed.as_ref())
         .map_or_else(|| "1970-01-01T00:00:00Z".to_owned(), |t| t.iso.clone());
+    let name = |list: &[Named], id: &str| {
+        list.iter()
+            .find(|n| n.id == id)
+            .map_or_else(|| id.to_owned(), |n| n.name.clone())
+    };
+    let feed = match of {
+        None => minijinja::context! {
+            id => site.info.feed_id.clone(),
+            subject => Value::from(()),
+            path => "feed.xml",
+            alternate => "changelog.html",
+        },
+        Some((of, id)) => minijinja::context! {
+            id => uuid_urn(&format!("{} {} {id}", site.info.feed_id, of.as_str())),
+            subject => match of {
+                FeedOf::Team => name(&site.info.teams, id),
+                FeedOf::Role => name(&site.info.roles, id),
+                FeedOf::Policy => title_of(site, id).to_owned(),
+            },
+            kind => of.as_str(),
+            path => format!("feeds/{}-{id}.xml", of.as_str()),
+            alternate => match of {
+                FeedOf::Policy => format!("policies/{id}.html"),
+                _ => "index.html".to_owned(),
+            },
+        },
+    };
     minijinja::context! {
         site => Value::from(minijinja::value::Serde(&site.info)),
+        root => if of.is_some() { "../" } else { "" },
+        feed => feed,
         updated => updated,
         entries => Value::from(minijinja::value::Serde(&entries)),
     }

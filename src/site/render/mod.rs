@@ -34,6 +34,9 @@ pub enum Page {
     Changelog,
     ChangelogYear(String),
     Feed,
+    /// `feeds/<team|role|policy>-<id>.xml`: the changes to the policies that apply to one
+    /// team or role, or to one policy.
+    GroupFeed(FeedOf, String),
     Json,
     Llms,
     LlmsFull,
@@ -51,6 +54,7 @@ impl Page {
             Page::Changelog => "changelog.html".into(),
             Page::ChangelogYear(y) => format!("changelog/{y}.html"),
             Page::Feed => "feed.xml".into(),
+            Page::GroupFeed(of, id) => format!("feeds/{}-{id}.xml", of.as_str()),
             Page::Json => "handbook.json".into(),
             Page::Llms => "llms.txt".into(),
             Page::LlmsFull => "llms-full.txt".into(),
@@ -58,6 +62,53 @@ impl Page {
             Page::Asset(name) => format!("assets/{name}"),
         }
     }
+}
+
+/// What a [`Page::GroupFeed`] follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FeedOf {
+    Team,
+    Role,
+    Policy,
+}
+
+impl FeedOf {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedOf::Team => "team",
+            FeedOf::Role => "role",
+            FeedOf::Policy => "policy",
+        }
+    }
+}
+
+/// Whether an id may name a file of the site (the roster's ids are checked by `validate`,
+/// but a build never writes a path it did not choose).
+fn file_safe(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// The per-team, per-role and per-policy feeds.
+pub fn group_feeds(site: &Site) -> Vec<Page> {
+    let named = |of: FeedOf, list: &[Named]| -> Vec<Page> {
+        list.iter()
+            .filter(|n| file_safe(&n.id))
+            .map(|n| Page::GroupFeed(of, n.id.clone()))
+            .collect()
+    };
+    let mut out = named(FeedOf::Team, &site.info.teams);
+    out.extend(named(FeedOf::Role, &site.info.roles));
+    out.extend(
+        site.policies
+            .keys()
+            .filter(|id| file_safe(id))
+            .map(|id| Page::GroupFeed(FeedOf::Policy, id.clone())),
+    );
+    out
 }
 
 /// Every file of the site.
@@ -72,6 +123,7 @@ pub fn pages(site: &Site, templates: &Templates) -> Vec<Page> {
         Page::SearchIndex,
     ];
     out.extend(years(site).into_iter().map(Page::ChangelogYear));
+    out.extend(group_feeds(site));
     out.extend(site.policies.keys().cloned().map(Page::Policy));
     out.extend(
         site.policies
@@ -139,7 +191,10 @@ pub fn render_with(
         Page::ChangelogYear(y) => {
             templates.render("changelog.html", changelog_context(site, Some(y)))?
         }
-        Page::Feed => templates.render("feed.xml", feed_context(site))?,
+        Page::Feed => templates.render("feed.xml", feed_context(site, None))?,
+        Page::GroupFeed(of, id) => {
+            templates.render("feed.xml", feed_context(site, Some((*of, id.as_str()))))?
+        }
         Page::Llms => templates.render("llms.txt", llms_context(site))?,
         Page::LlmsFull => llms_full(site),
         Page::Json => handbook_json(site, fragments),
@@ -232,12 +287,20 @@ pub fn plan(old: Option<&Site>, new: &Site, templates: &Templates, full: bool) -
             Page::SearchIndex,
         ]);
     }
-    if info_changed || changelog_changed || titles_changed {
-        // The changelog and feed show policy titles too.
+    if info_changed || changelog_changed || titles_changed || policies_changed {
+        // The changelog and feeds show policy titles too, and a policy's `applies_to`
+        // decides which feeds hold its changes.
         render.extend([Page::Changelog, Page::Feed]);
         render.extend(years(new).into_iter().map(Page::ChangelogYear));
+        render.extend(group_feeds(new));
     }
     let mut remove = removed;
+    let new_feeds: BTreeSet<Page> = group_feeds(new).into_iter().collect();
+    remove.extend(
+        group_feeds(old)
+            .into_iter()
+            .filter(|p| !new_feeds.contains(p)),
+    );
     // A policy retired since keeps its page but has no text in force any more.
     remove.extend(
         new.policies

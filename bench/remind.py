@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Benchmark `acks remind`: every digest of a large roster rendered.
+
+    python3 bench/remind.py [--people 5000] [--policies 100] [--commits 200] [--acked 0.2]
+                            [--runs 7] [--keep DIR]
+
+Builds the release binary, generates a handbook with bench/gen_handbook.py (with a short
+history), records acknowledgements for a share (--acked) of the people of one in two
+policies (so some digests carry stale items with a briefing, some are empty), raises the
+revision of those policies (material changes), and then times, as medians of --runs runs,
+with "now" 60 days after the history (everything overdue):
+  - `acks remind --format json` (every digest as one document),
+  - `acks remind` (text),
+  - `acks remind --send smtp --send webhook --dry-run` (every e-mail, plain text and
+    HTML, and every webhook body, rendered and printed).
+Prints a Markdown table. The goal (issue 15): under 2 s for 5,000 people.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENV = dict(os.environ, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1", NO_COLOR="1", TZ="UTC")
+
+
+def git(hb, *args):
+    return subprocess.run(["git", *args], cwd=hb, env=ENV, check=True, capture_output=True).stdout
+
+
+def run(exe, hb, args, env):
+    t = time.perf_counter()
+    r = subprocess.run([exe, *args], cwd=hb, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    took = time.perf_counter() - t
+    if r.returncode not in (0, 1):
+        sys.exit(f"{args} failed: {r.stderr.decode()[-2000:]}")
+    return took, len(r.stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--people", type=int, default=5000)
+    ap.add_argument("--policies", type=int, default=100)
+    ap.add_argument("--commits", type=int, default=200)
+    ap.add_argument("--acked", type=float, default=0.2)
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--keep")
+    ap.add_argument("--exe", help="a normsctl binary to time (default: build the release one)")
+    a = ap.parse_args()
+    exe = a.exe and os.path.abspath(a.exe)
+    if not exe:
+        subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT, check=True)
+        exe = os.path.join(ROOT, "target", "release", "normsctl")
+    base = a.keep or tempfile.mkdtemp(prefix="normsctl-remind-")
+    hb = os.path.join(base, "hb")
+    if os.path.exists(hb):
+        shutil.rmtree(hb)
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_handbook.py"), hb,
+                    "--policies", str(a.policies), "--people", str(a.people),
+                    "--commits", str(a.commits)], check=True, env=ENV)
+    git(hb, "config", "user.name", "Bench")
+    git(hb, "config", "user.email", "bench@example.com")
+    # Who is on the roster, and which policies ask for acknowledgement (ids from HEAD).
+    people = [line.split("id:")[1].strip().split(",")[0].strip()
+              for line in open(os.path.join(hb, "people.yaml")) if line.strip().startswith("- id:") or line.strip().startswith("- { id:")]
+    files = git(hb, "ls-files", "policies").decode().split()
+    asks = [f for f in files if "\nack: none" not in open(os.path.join(hb, f)).read()]
+    half = asks[::2]
+    ids = [os.path.splitext(os.path.basename(f))[0] for f in half]
+    head = int(git(hb, "log", "-1", "--format=%ct").decode())
+    env = dict(ENV, SOURCE_DATE_EPOCH=str(head + 3600), GIT_COMMITTER_DATE=f"@{head + 3600} +0000")
+    acked = people[: int(len(people) * a.acked)]
+    t = time.perf_counter()
+    for p in acked:
+        r = subprocess.run([exe, "ack", "--as", p, *ids], cwd=hb, env=env, capture_output=True)
+        if r.returncode != 0:
+            sys.exit(f"ack --as {p} failed: {r.stderr.decode()[-2000:]}")
+    print(f"recorded acknowledgements for {len(acked)} people in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    # Material changes: raise the revision of the acknowledged half.
+    for f in half:
+        path = os.path.join(hb, f)
+        text = open(path).read()
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith("revision:"):
+                lines[i] = f"revision: {int(line.split(':')[1]) + 1}"
+        open(path, "w").write("\n".join(lines).replace("summary: ", "summary: Now, ", 1))
+    # Every message printed by the dry run, not only the first remind.max_messages.
+    with open(os.path.join(hb, "normsctl.yaml"), "a") as f:
+        f.write("remind:\n  max_messages: 100000\n")
+    git(hb, "commit", "-qam", "Raise half the revisions")
+    now = int(git(hb, "log", "-1", "--format=%ct").decode()) + 60 * 86400
+    env = dict(ENV, SOURCE_DATE_EPOCH=str(now))
+    rows = []
+    for label, args in [
+        ("`acks remind --format json`", ["acks", "remind", "--format", "json"]),
+        ("`acks remind` (text)", ["acks", "remind"]),
+        ("`acks remind --send smtp --send webhook --dry-run`", ["acks", "remind", "--send", "smtp", "--send", "webhook", "--dry-run"]),
+    ]:
+        run(exe, hb, args, env)  # warm the caches (.git/normsctl) once
+        samples = [run(exe, hb, args, env) for _ in range(a.runs)]
+        med = statistics.median(s[0] for s in samples)
+        rows.append((label, med, min(s[0] for s in samples), samples[0][1]))
+    print(f"\n{a.people} people, {a.policies} policies, {a.commits} commits, {len(acked)} with acknowledgements\n")
+    print("| command | median | fastest | output |\n|---|---|---|---|")
+    for label, med, best, size in rows:
+        print(f"| {label} | {med * 1000:.0f} ms | {best * 1000:.0f} ms | {size / 1e6:.1f} MB |")
+    if not a.keep:
+        shutil.rmtree(base)
+
+
+if __name__ == "__main__":
+    main()
