@@ -22,6 +22,9 @@ pub struct Timeline {
     texts: HashMap<Oid, Arc<str>>,
     /// Diffs by (text before, text after); `None` before means "from nothing".
     diffs: HashMap<(Option<Oid>, Oid), Arc<DiffView>>,
+    /// The `effective` date each diffed text declares, read when it was parsed for its
+    /// diff (so the pages need not parse it again).
+    effective: HashMap<Oid, Option<jiff::civil::Date>>,
     /// The pull request's title of each forge merge ("Merge pull request #12 from …"):
     /// the first line of the merge's body.
     titles: HashMap<Oid, String>,
@@ -48,7 +51,7 @@ impl Timeline {
                 slot.insert(Arc::from(String::from_utf8_lossy(blob.content()).as_ref()));
             }
         }
-        let diffs = compute_diffs(&revisions, &texts);
+        let (diffs, effective) = compute_diffs(&revisions, &texts);
         let mut titles = HashMap::new();
         for r in &revisions {
             if is_forge_merge(&r.subject) && !titles.contains_key(&r.commit) {
@@ -63,6 +66,7 @@ impl Timeline {
             revisions,
             texts,
             diffs,
+            effective,
             titles,
         })
     }
@@ -94,6 +98,7 @@ impl Timeline {
             revisions,
             texts,
             diffs: HashMap::new(),
+            effective: HashMap::new(),
             titles,
         })
     }
@@ -109,6 +114,12 @@ impl Timeline {
     /// The committed text of a blob the history points at.
     pub fn text(&self, blob: Oid) -> Option<&Arc<str>> {
         self.texts.get(&blob)
+    }
+
+    /// The `effective` date the text `blob` declares, when it was read for a diff
+    /// (`None`: not known here; `Some(None)`: it declares none).
+    pub fn effective_of(&self, blob: Oid) -> Option<Option<jiff::civil::Date>> {
+        self.effective.get(&blob).copied()
     }
 
     /// The diff a revision brought, when it changed the text (additions count as a diff
@@ -181,19 +192,35 @@ type Diffs = HashMap<Pair, Arc<DiffView>>;
 /// Text before (`None`: nothing), text after.
 type Pair = (Option<Oid>, Oid);
 
-/// Diffs every policy's chain of texts, on every core.
-fn compute_diffs(revisions: &[Revision], texts: &HashMap<Oid, Arc<str>>) -> Diffs {
+/// The `effective` date of each text parsed for a diff.
+type Effective = HashMap<Oid, Option<jiff::civil::Date>>;
+
+/// Diffs every policy's chain of texts, on every core; also the `effective` date each text
+/// declares, read from the same parse.
+fn compute_diffs(revisions: &[Revision], texts: &HashMap<Oid, Arc<str>>) -> (Diffs, Effective) {
     use rayon::prelude::*;
     let chains = chains(revisions);
     let text = |blob: Oid| texts.get(&blob).map_or("", |t| t.as_ref());
-    chains
+    type Part = (
+        Vec<(Pair, Arc<DiffView>)>,
+        Vec<(Oid, Option<jiff::civil::Date>)>,
+    );
+    let parts: Vec<Part> = chains
         .par_iter()
-        .flat_map_iter(|chain| {
+        .map(|chain| {
             let mut out = Vec::new();
-            diff_chain(chain, text, &mut out);
-            out
+            let mut dates = Vec::new();
+            diff_chain(chain, text, &mut out, &mut dates);
+            (out, dates)
         })
-        .collect()
+        .collect();
+    let mut diffs = Diffs::new();
+    let mut effective = Effective::new();
+    for (out, dates) in parts {
+        diffs.extend(out);
+        effective.extend(dates);
+    }
+    (diffs, effective)
 }
 
 /// The diffs of one policy's chain of texts. Each text is parsed once, and its body cut
@@ -203,13 +230,16 @@ fn diff_chain<'t>(
     chain: &[(Option<Oid>, Oid)],
     text: impl Fn(Oid) -> &'t str,
     out: &mut Vec<(Pair, Arc<DiffView>)>,
+    dates: &mut Vec<(Oid, Option<jiff::civil::Date>)>,
 ) {
     let mut index: HashMap<Oid, usize> = HashMap::new();
     let mut fields: Vec<diff::Fields> = Vec::new();
     for &(before, after) in chain {
         for blob in before.into_iter().chain([after]) {
             index.entry(blob).or_insert_with(|| {
-                fields.push(diff::Fields::of(text(blob)));
+                let f = diff::Fields::of(text(blob));
+                dates.push((blob, f.text("effective").parse().ok()));
+                fields.push(f);
                 fields.len() - 1
             });
         }
@@ -378,7 +408,7 @@ mod tests {
             (Some(id(b)), id(a)),
         ];
         let mut out = Vec::new();
-        diff_chain(&chain, |o| texts[&o], &mut out);
+        diff_chain(&chain, |o| texts[&o], &mut out, &mut Vec::new());
         assert_eq!(out.len(), chain.len());
         for ((before, after), view) in out {
             let old = before.map_or("", |b| texts[&b]);

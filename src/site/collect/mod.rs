@@ -467,6 +467,9 @@ fn effective_in(timeline: &Timeline, r: &Revision) -> Option<jiff::civil::Date> 
     if r.change == Change::Retired {
         return None;
     }
+    if let Some(known) = timeline.effective_of(r.blob) {
+        return known;
+    }
     let text = timeline.text(r.blob)?;
     crate::diff::Fields::of(text).text("effective").parse().ok()
 }
