@@ -191,35 +191,7 @@ impl Templates {
     }
 }
 
-/// `&`, `<`, `>`, `"` and `'` as character references.
-///
-/// Characters XML 1.0 cannot hold at all, not even as a reference (C0 controls other than
-/// tab, LF and CR, and U+FFFE/U+FFFF), become U+FFFD, so `feed.xml` stays well-formed
-/// whatever a title, a commit subject or the settings say (and the HTML pages are spared
-/// them too).
-pub fn escape_html(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains(|c| matches!(c, '&' | '<' | '>' | '"' | '\'') || not_xml(c)) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if not_xml(c) => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// Whether XML 1.0 forbids `c` everywhere (its `Char` production).
-pub fn not_xml(c: char) -> bool {
-    matches!(c, '\0'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f' | '\u{fffe}' | '\u{ffff}')
-}
+pub use crate::render::markdown::{escape_html, not_xml};
 
 /// Writes the built-in templates and assets into `dir` for editing; never overwrites a file.
 /// Returns the files written.

@@ -32,31 +32,10 @@ pub struct Post {
     pub body: String,
 }
 
-/// `&`, `<`, `>`, `"`, `'` as references; characters XML forbids become U+FFFD (as the site).
+/// `&`, `<`, `>`, `"`, `'` as references; characters XML forbids become U+FFFD: the site's
+/// escaping ([`crate::render::markdown::escape_html`]).
 pub fn escape(s: &str) -> String {
-    if !s.contains(|c: char| {
-        matches!(c, '&' | '<' | '>' | '"' | '\'')
-            || (c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
-            || c == '\u{fffe}'
-            || c == '\u{ffff}'
-    }) {
-        return s.to_owned();
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\0'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f' | '\u{fffe}' | '\u{ffff}' => {
-                out.push('\u{fffd}')
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::render::markdown::escape_html(s).into_owned()
 }
 
 /// A subject line: one line, controls shown escaped, at most 200 characters.
