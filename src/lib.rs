@@ -17,6 +17,7 @@ pub mod http;
 pub mod load;
 pub mod mcp;
 pub mod model;
+pub mod portal;
 pub mod render;
 pub mod rules;
 pub mod scaffold;

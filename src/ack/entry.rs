@@ -1,7 +1,7 @@
 //! One ledger entry: its JSON, the file that carries it (with an optional SSH signature of
 //! the JSON's exact bytes), and where it sits in the ledger's tree. Pure functions, no I/O.
 
-pub use crate::model::ack::{Entry, Parsed, Writer};
+pub use crate::model::ack::{Entry, Parsed, Via, Writer};
 use git2::{ObjectType, Oid};
 
 /// The SSH signature namespace of entries (`ssh-keygen -Y sign -n normsctl-ack`).
@@ -11,6 +11,12 @@ pub const FORMAT: u32 = 1;
 /// The entry format of a revocation: an acknowledgement's fields plus `revokes`. Readers
 /// that know only format 1 say "upgrade", never "tampered".
 pub const REVOCATION_FORMAT: u32 = 2;
+/// The entry format of an acknowledgement given in the portal: format 1's fields plus
+/// `via` (how the person signed in there). Readers that know only formats 1 and 2 say
+/// "upgrade", never "tampered".
+pub const PORTAL_FORMAT: u32 = 3;
+/// The newest format this version reads.
+pub const NEWEST_FORMAT: u32 = PORTAL_FORMAT;
 /// The line that starts an armored SSH signature after the JSON.
 const SIG_START: &str = "-----BEGIN SSH SIGNATURE-----\n";
 
@@ -172,7 +178,7 @@ pub enum Malformed {
     Format(u32),
     /// Written by a newer normsctl: not wrong, only unreadable here.
     #[error(
-        "entry format {0} is newer than this normsctl reads ({REVOCATION_FORMAT}): upgrade normsctl to check it"
+        "entry format {0} is newer than this normsctl reads ({NEWEST_FORMAT}): upgrade normsctl to check it"
     )]
     Newer(u32),
     #[error("the file name's id is not the hash of the entry's JSON: the entry was edited")]
@@ -210,7 +216,7 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> Result<(Parsed, Vec<u8>), Malform
     let format = serde_json::from_slice::<FormatOnly>(parts.payload)
         .map_err(|e| Malformed::Json(e.to_string()))?
         .format;
-    if format > REVOCATION_FORMAT {
+    if format > NEWEST_FORMAT {
         return Err(Malformed::Newer(format));
     }
     let entry: Entry =
@@ -219,11 +225,15 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> Result<(Parsed, Vec<u8>), Malform
         .revokes
         .as_deref()
         .is_some_and(|r| r.len() == 40 && Oid::from_str(r).is_ok());
-    match (entry.format, &entry.revokes) {
-        (FORMAT, None) => {}
-        (REVOCATION_FORMAT, Some(_)) if revokes_ok => {}
-        (REVOCATION_FORMAT, Some(_)) => return Err(Malformed::ObjectId { field: "revokes" }),
-        (f, _) => return Err(Malformed::Format(f)),
+    match (entry.format, &entry.revokes, &entry.via) {
+        (FORMAT, None, None) => {}
+        (REVOCATION_FORMAT, Some(_), None) if revokes_ok => {}
+        (REVOCATION_FORMAT, Some(_), None) => {
+            return Err(Malformed::ObjectId { field: "revokes" });
+        }
+        (PORTAL_FORMAT, None, Some(v))
+            if v.channel == "portal" && matches!(v.method.as_str(), "email-link" | "proxy") => {}
+        (f, _, _) => return Err(Malformed::Format(f)),
     }
     let mismatch = |what, path: &str, entry: &str| Malformed::Mismatch {
         what,
@@ -284,6 +294,7 @@ mod tests {
             tool: "normsctl 0.1.0".into(),
             note: None,
             revokes: None,
+            via: None,
         }
     }
 
@@ -325,11 +336,11 @@ mod tests {
 
     #[test]
     fn a_newer_format_asks_for_an_upgrade() {
-        let payload = b"{\n  \"format\": 3,\n  \"person\": \"ana\",\n  \"kind\": \"new\"\n}\n";
+        let payload = b"{\n  \"format\": 4,\n  \"person\": \"ana\",\n  \"kind\": \"new\"\n}\n";
         let id = entry_id(payload);
         let path = path_of("ana", "stepping-away", 2, id);
         let e = parse_file(&path, payload).unwrap_err();
-        assert_eq!(e, Malformed::Newer(3));
+        assert_eq!(e, Malformed::Newer(4));
         assert!(e.to_string().contains("upgrade normsctl"));
         let old = b"{\n  \"format\": 0\n}\n";
         let path = path_of("ana", "stepping-away", 2, entry_id(old));

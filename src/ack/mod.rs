@@ -22,6 +22,7 @@ pub mod ledger;
 pub mod line;
 pub mod pending;
 pub mod people;
+pub mod portal_key;
 pub mod record;
 pub mod remind;
 pub mod report;
@@ -116,6 +117,12 @@ pub enum AckError {
     AmbiguousEntry(String),
     #[error("a revocation says why: --reason is empty")]
     NoReason,
+    #[error(
+        "{person} has a signing key on the roster: the portal never signs in their name; they acknowledge with `normsctl ack --key`"
+    )]
+    PortalRefusesKeyed { person: String },
+    #[error("the text of {id} changed since it was shown: nothing was recorded; read the new text")]
+    TextChanged { id: String },
     #[error("no git remote named `{remote}`")]
     NoRemote { remote: String },
     #[error("GIT_COMMITTER_DATE=`{0}` is neither `@<seconds since 1970>` nor an RFC 3339 time")]

@@ -31,6 +31,25 @@ pub struct Request {
     pub key: Option<PathBuf>,
     /// Remove a stale lock on the ledger ref.
     pub break_lock: bool,
+    /// Written by the portal for a person who signed in there (see [`PortalWriter`]).
+    pub portal: Option<PortalWriter>,
+    /// `(policy, blob)`: the text the person was shown; when the handbook line's text is
+    /// another by now, nothing is recorded ([`AckError::TextChanged`]).
+    pub expect: Vec<(String, String)>,
+}
+
+/// The portal as the writer of an entry: its git identity, its SSH key (whose public
+/// half the settings declare as `portal.key`), and how the person signed in.
+#[derive(Clone, Debug)]
+pub struct PortalWriter {
+    pub name: String,
+    pub email: String,
+    /// The private key file the portal signs with.
+    pub key: PathBuf,
+    /// `portal.key` on the handbook line's tip: a signature is checked against it before
+    /// anything is written.
+    pub public_key: String,
+    pub via: entry::Via,
 }
 
 /// Records the acknowledgements `req` asks for. `note` receives what people should know
@@ -47,7 +66,17 @@ pub fn record(
     let head = cx.snapshot()?;
     let people = cx.people(&snap)?;
     let person = cx.whoami(&people, req.person.as_deref())?;
-    let (writer_name, writer_email) = cx.identity()?;
+    let (writer_name, writer_email) = match &req.portal {
+        Some(p) => (p.name.clone(), p.email.clone()),
+        None => cx.identity()?,
+    };
+    // The portal's key vouches only for people without a key of their own: it can never
+    // sign in the name of someone who has one.
+    if req.portal.is_some() && person.signing_key.is_some() {
+        return Err(AckError::PortalRefusesKeyed {
+            person: person.id.clone(),
+        });
+    }
     let tips = cx.ledger.tips(repo)?;
     let listed = ledger::list_person(repo, &tips, &person.id)?;
     // Entries seen before this run do not stop a renewal; only one a concurrent writer
@@ -147,6 +176,19 @@ pub fn record(
         if policy.ack == AckMode::None {
             return Err(AckError::NoAckNeeded(id.clone()));
         }
+        if let Some((_, shown)) = req.expect.iter().find(|(p, _)| p == id)
+            && *shown != file.blob.to_string()
+        {
+            return Err(AckError::TextChanged { id: id.clone() });
+        }
+        // The portal shows the handbook line's text itself, never a work tree.
+        if req.portal.is_some() {
+            match held(&policy) {
+                Some((_, r)) => out.already.push((id.clone(), r)),
+                None => todo.push((policy, file.clone())),
+            }
+            continue;
+        }
         if uncommitted(repo, &file.path) {
             return Err(AckError::Uncommitted {
                 path: file.path.clone(),
@@ -174,7 +216,9 @@ pub fn record(
             }
         }
     }
-    if let Some(warning) = behind_upstream(repo) {
+    if req.portal.is_none()
+        && let Some(warning) = behind_upstream(repo)
+    {
         note(warning);
     }
     if todo.is_empty() {
@@ -183,12 +227,22 @@ pub fn record(
 
     let now = context::record_time()?;
     let (signature, time_text) = context::signature(&writer_name, &writer_email, now)?;
-    let signer = Signer::new(repo, req.key.clone())?;
+    let signer = match &req.portal {
+        Some(p) => Signer {
+            key: Some(sign::KeySource::File(p.key.clone())),
+            program: sign::program_from_config(&repo.config()?),
+        },
+        None => Signer::new(repo, req.key.clone())?,
+    };
 
     let mut files = Vec::new();
     for (policy, file) in &todo {
         let e = Entry {
-            format: entry::FORMAT,
+            format: if req.portal.is_some() {
+                entry::PORTAL_FORMAT
+            } else {
+                entry::FORMAT
+            },
             person: person.id.clone(),
             policy: policy.id.value.clone(),
             revision: policy.revision.value,
@@ -203,9 +257,13 @@ pub fn record(
             tool: format!("normsctl {}", crate::VERSION),
             note: req.note.clone(),
             revokes: None,
+            via: req.portal.as_ref().map(|p| p.via.clone()),
         };
         let payload = e.payload();
-        let signature = signer.sign_for(&person.id, person.signing_key.as_deref(), &payload)?;
+        let signature = match &req.portal {
+            Some(p) => signer.sign_for("the portal", Some(&p.public_key), &payload)?,
+            None => signer.sign_for(&person.id, person.signing_key.as_deref(), &payload)?,
+        };
         let id = entry::entry_id(&payload);
         files.push((
             policy.id.value.clone(),

@@ -491,18 +491,37 @@ pub fn entries_of(
             &b.entry.time,
         ))
     });
-    Ok(parsed
-        .into_iter()
-        .map(|p| {
-            let text = git2::Oid::from_str(&p.entry.blob)
-                .ok()
-                .and_then(|b| cx.repo.find_blob(b).ok())
-                .map(|b| String::from_utf8_lossy(b.content()).into_owned());
-            crate::model::ack::Shown {
-                by_other: by_other(&p, &people),
-                entry: p,
-                text,
+    // `via` is shown only where the portal key in force verifies the entry.
+    let portal = if parsed.iter().any(|p| p.entry.via.is_some()) {
+        let line = cx.line()?;
+        Some(super::portal_key::PortalKeys::of(
+            cx.repo, &line, &cx.layout,
+        )?)
+    } else {
+        None
+    };
+    let mut anchors = super::keys::Anchors::new(cx.repo, tips.clone());
+    let files: std::collections::HashMap<git2::Oid, git2::Oid> =
+        listed.iter().map(|l| (l.info.id, l.blob)).collect();
+    let mut out = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        let text = git2::Oid::from_str(&p.entry.blob)
+            .ok()
+            .and_then(|b| cx.repo.find_blob(b).ok())
+            .map(|b| String::from_utf8_lossy(b.content()).into_owned());
+        let via = match (&portal, files.get(&p.id)) {
+            (Some(keys), Some(file)) => {
+                let payload = p.entry.payload();
+                keys.shown(&mut anchors, &p, &payload, *file)?
             }
-        })
-        .collect())
+            _ => None,
+        };
+        out.push(crate::model::ack::Shown {
+            by_other: by_other(&p, &people),
+            via,
+            entry: p,
+            text,
+        });
+    }
+    Ok(out)
 }

@@ -81,6 +81,8 @@ pub fn revoke(
         tool: format!("normsctl {}", crate::VERSION),
         note: Some(reason.to_owned()),
         revokes: Some(parsed.id.to_string()),
+        // A revocation is the withdrawing writer's own entry, never the portal's.
+        via: None,
         ..original.clone()
     };
     let payload = e.payload();

@@ -150,6 +150,33 @@ pub fn push_ref(
     })
 }
 
+/// Fetches the handbook's published branch into its remote-tracking ref (never forced: a
+/// rewritten line is refused, as git refuses it), so a long-running reader (the portal)
+/// sees new texts.
+pub fn fetch_line(
+    repo: &Repository,
+    remote: &str,
+    branch: &str,
+    idle: Duration,
+) -> Result<(), SyncError> {
+    let run = Runner { idle };
+    let out = run.output(
+        "fetch",
+        git(repo)
+            .args(["fetch", "--quiet", "--no-tags", remote])
+            .arg(format!(
+                "refs/heads/{branch}:refs/remotes/{remote}/{branch}"
+            )),
+    )?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(SyncError::Git {
+        what: "fetch",
+        stderr: git_message(&out),
+    })
+}
+
 fn git(repo: &Repository) -> Command {
     let mut cmd = Command::new("git");
     cmd.arg("--git-dir").arg(repo.path());

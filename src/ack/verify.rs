@@ -12,6 +12,7 @@ use super::entry::{self, Parsed};
 use super::keys::{Anchors, KeyHistory};
 use super::ledger::Ledger;
 use super::line::Line;
+use super::portal_key::PortalKeys;
 use super::snapshot::{Layout, parse_roster};
 use crate::model::Roster;
 pub use crate::model::ack::{EntryCheck, Outcome, Problem};
@@ -103,6 +104,7 @@ pub fn verify(
                 by_other: false,
                 problem: Some(format!("cannot be read: {}", e.message())),
                 newer: false,
+                via: None,
             },
         })
     })?;
@@ -272,6 +274,8 @@ pub struct Judge<'r> {
     roster_blobs: HashMap<Oid, Option<Oid>>,
     /// Every person's key states along the line, read when the first entry needs them.
     keys: Option<KeyHistory>,
+    /// The portal key's states along the line, read when the first portal entry needs them.
+    portal: Option<PortalKeys>,
     pub anchors: Anchors<'r>,
 }
 
@@ -296,6 +300,7 @@ impl<'r> Judge<'r> {
             rosters: HashMap::new(),
             roster_blobs: HashMap::new(),
             keys: None,
+            portal: None,
             anchors: Anchors::new(repo, ledger_tips),
         }
     }
@@ -310,12 +315,14 @@ impl<'r> Judge<'r> {
                 by_other: false,
                 problem: Some(e.to_string()),
                 newer: true,
+                via: None,
             }),
             Err(e) => Ok(EntryCheck {
                 signed: false,
                 by_other: false,
                 problem: Some(format!("malformed entry: {e}")),
                 newer: false,
+                via: None,
             }),
         }
     }
@@ -334,6 +341,7 @@ impl<'r> Judge<'r> {
             by_other: false,
             problem: None,
             newer: false,
+            via: None,
         };
         let commit = Oid::from_str(&e.commit).expect("checked when parsed");
         let blob = Oid::from_str(&e.blob).expect("checked when parsed");
@@ -401,6 +409,13 @@ impl<'r> Judge<'r> {
                     .err()
                     .map(|why| format!("bad signature for {}: {why}", e.person)),
             };
+        }
+        if e.via.is_some() && check.problem.is_none() {
+            if self.portal.is_none() {
+                self.portal = Some(PortalKeys::of(self.repo, self.line, self.layout)?);
+            }
+            let portal = self.portal.as_ref().expect("read above");
+            check.via = portal.shown(&mut self.anchors, parsed, payload, file)?;
         }
         Ok(check)
     }

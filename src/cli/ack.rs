@@ -99,6 +99,7 @@ pub fn run(global: &Global, args: AckArgs) -> Result<(), CommandError> {
         note: args.note,
         key: args.key,
         break_lock: args.break_lock,
+        ..Request::default()
     };
     let recorded = record::record(&cx, &request, &mut |n| note(&n))?;
     print_people(&render::ack::recorded(&recorded))?;

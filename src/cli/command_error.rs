@@ -243,6 +243,24 @@ impl From<AckError> for CommandError {
     }
 }
 
+impl From<normsctl::portal::PortalError> for CommandError {
+    fn from(e: normsctl::portal::PortalError) -> CommandError {
+        use normsctl::portal::{KEY_ENV, PortalError};
+        match e {
+            PortalError::Workspace(e) => e.into(),
+            PortalError::Ack(e) => e.into(),
+            PortalError::Git(e) => git(&e),
+            PortalError::NoKeyFile => CommandError::env(e.to_string()).with_hint(format!(
+                "ssh-keygen -t ed25519 -f portal-key; put the .pub line in normsctl.yaml as portal.key (reviewed), and {KEY_ENV}=path/to/portal-key in the portal's environment"
+            )),
+            PortalError::NoPortalKey => CommandError::env(e.to_string()).with_hint(
+                "add `portal: { key: \"ssh-ed25519 ...\" }` to normsctl.yaml and merge it on the handbook line",
+            ),
+            other => CommandError::env(other.to_string()),
+        }
+    }
+}
+
 impl From<McpError> for CommandError {
     fn from(e: McpError) -> CommandError {
         match e {

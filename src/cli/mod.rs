@@ -21,6 +21,7 @@ mod log;
 mod mcp;
 mod new;
 mod output;
+mod portal;
 mod progress;
 mod review;
 mod reviews;
@@ -81,13 +82,14 @@ enum Command {
     Build(build::BuildArgs),
     Serve(serve::ServeArgs),
     Mcp(mcp::McpArgs),
+    Portal(portal::PortalArgs),
     Templates(templates::TemplatesArgs),
 }
 
 pub fn run(cli: Cli) -> Result<(), CommandError> {
     // Hash checks stay on in every process that judges ledger entries.
     git_switches::configure(match cli.command {
-        Command::Ack(_) | Command::Acks(_) | Command::Mcp(_) => Trust::Judges,
+        Command::Ack(_) | Command::Acks(_) | Command::Mcp(_) | Command::Portal(_) => Trust::Judges,
         _ => Trust::ReadsHistory,
     });
     match cli.command {
@@ -105,6 +107,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Build(args) => build::run(&cli.global, args),
         Command::Serve(args) => serve::run(&cli.global, args),
         Command::Mcp(args) => mcp::run(&cli.global, args),
+        Command::Portal(args) => portal::run(&cli.global, args),
         Command::Templates(args) => templates::run(&cli.global, args),
     }
 }

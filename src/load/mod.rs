@@ -8,6 +8,7 @@ pub mod decode;
 pub mod policy;
 pub mod roster;
 pub mod settings;
+pub mod settings_portal;
 pub mod settings_remind;
 pub mod templates;
 

@@ -114,7 +114,7 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Option<Roster> {
 
 /// `signing_key`: one line of a `.pub` file, or `{ key, after }` (a key change anchored
 /// after a ledger commit; without `key`, the key's removal).
-fn signing_key(
+pub(crate) fn signing_key(
     d: &mut Decoder<'_>,
     node: &Node,
 ) -> (Option<Located<String>>, Option<Located<String>>) {

@@ -16,6 +16,7 @@ pub const SETTINGS_KEYS: &[&str] = &[
     "acks",
     "reviews",
     "remind",
+    "portal",
 ];
 pub const REVIEWS_KEYS: &[&str] = &["every"];
 pub const FAIRNESS_KEYS: &[&str] = &["outside_individual_control"];
@@ -192,6 +193,9 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
     }
     if let Some(e) = fields.get("remind") {
         s.remind = super::settings_remind::decode(d, e.value);
+    }
+    if let Some(e) = fields.get("portal") {
+        s.portal = super::settings_portal::decode(d, e.value);
     }
     s
 }

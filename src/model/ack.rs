@@ -219,6 +219,57 @@ pub struct Entry {
     /// entry's, so the revocation is judged, and signed, like it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revokes: Option<String>,
+    /// Set on an entry the portal wrote (format 3): how the person was authenticated
+    /// there. Believed only where the portal key in force verifies the entry's signature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
+}
+
+/// How an acknowledgement given in the portal was authenticated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Via {
+    /// Always `portal`.
+    pub channel: String,
+    /// `email-link` or `proxy`.
+    pub method: String,
+    /// Who signed in: the e-mail address the link went to, or the proxy's identity.
+    pub identity: String,
+}
+
+impl Via {
+    /// "acknowledged in the portal, signed in by e-mail link as ana@example.com".
+    pub fn words(&self) -> String {
+        let how = match self.method.as_str() {
+            "email-link" => "e-mail link",
+            "proxy" => "the single sign-on proxy",
+            other => other,
+        };
+        format!(
+            "acknowledged in the portal, signed in by {how} as {}",
+            self.identity
+        )
+    }
+}
+
+/// What a report may say about an entry's `via`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ViaShown {
+    /// The portal key in force verifies the entry: the claim is the portal's.
+    Verified(Via),
+    /// The entry claims `via` but the portal key in force does not verify it.
+    Unverified { writer: String },
+}
+
+impl ViaShown {
+    pub fn words(&self) -> String {
+        match self {
+            ViaShown::Verified(v) => v.words(),
+            ViaShown::Unverified { writer } => {
+                format!("claims the portal: written by {writer}, claim not verified")
+            }
+        }
+    }
 }
 
 /// A well-formed entry read from the ledger.
@@ -267,6 +318,8 @@ pub struct EntryCheck {
     pub problem: Option<String>,
     /// The entry is in a newer format than this version reads.
     pub newer: bool,
+    /// What the entry's `via` is worth (`None`: it claims none).
+    pub via: Option<ViaShown>,
 }
 
 /// What a sync did.
@@ -351,6 +404,8 @@ pub struct Shown {
     pub entry: Parsed,
     /// Written by someone other than the person it names.
     pub by_other: bool,
+    /// What its `via` is worth (`None`: it claims none).
+    pub via: Option<ViaShown>,
     /// The text it was bound to, when the repository holds it.
     pub text: Option<String>,
 }

@@ -29,6 +29,53 @@ pub struct Settings {
     /// `reviews.every`: how often a policy is reviewed unless it says (default `none`).
     pub review_every: super::Period,
     pub remind: RemindSettings,
+    pub portal: PortalSettings,
+}
+
+/// `portal:`: how `normsctl portal` serves and signs. Secrets never live here: the portal's
+/// private key path and its session secret come from the environment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortalSettings {
+    /// The address to listen on (default `127.0.0.1:8080`).
+    pub listen: String,
+    /// The `Host` names (with the port where one is used) the portal answers to; empty:
+    /// the loopback names of its port.
+    pub hosts: Vec<String>,
+    /// The address people reach the portal at (`https://portal.example.com`): links in
+    /// e-mails point there, and cookies are `Secure` when it is https.
+    pub url: Option<String>,
+    /// The portal's public key (one line of a `.pub` file): it vouches for the entries
+    /// the portal writes.
+    pub key: Option<String>,
+    /// The ledger commit the key (change) takes effect after, as for `signing_key`.
+    pub key_after: Option<String>,
+    /// The reverse proxy's addresses, trusted to name the person in `proxy_header`.
+    pub proxy_addresses: Vec<std::net::IpAddr>,
+    /// The header that carries the signed-in person's e-mail address (or roster id).
+    pub proxy_header: Option<String>,
+    /// Minutes a sign-in link lasts.
+    pub link_minutes: u32,
+    /// Minutes a session lasts.
+    pub session_minutes: u32,
+    /// Sign-in links by e-mail (through `remind.smtp`).
+    pub email_links: bool,
+}
+
+impl Default for PortalSettings {
+    fn default() -> PortalSettings {
+        PortalSettings {
+            listen: "127.0.0.1:8080".into(),
+            hosts: Vec::new(),
+            url: None,
+            key: None,
+            key_after: None,
+            proxy_addresses: Vec::new(),
+            proxy_header: None,
+            link_minutes: 15,
+            session_minutes: 480,
+            email_links: true,
+        }
+    }
 }
 
 /// `remind:`: how `acks remind --send` delivers. Secrets never live here: only the names of
@@ -138,6 +185,7 @@ impl Default for Settings {
                 every: Every::NEVER,
             },
             remind: RemindSettings::default(),
+            portal: PortalSettings::default(),
             review_every: super::Period::Never,
         }
     }

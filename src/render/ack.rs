@@ -152,6 +152,9 @@ pub fn shown(entries: &[Shown], person: &str, policy: Option<&str>) -> String {
             let _ = write!(out, " (not {} themself)", e.person);
         }
         out.push('\n');
+        if let Some(v) = &s.via {
+            let _ = writeln!(out, "   {}", v.words());
+        }
         if p.signature.is_some() {
             out.push_str("   signed (run `normsctl acks verify` to check)\n");
         }
@@ -226,6 +229,7 @@ mod tests {
             tool: "normsctl 0.1.0".into(),
             note: None,
             revokes: None,
+            via: None,
         };
         let s = Shown {
             entry: crate::model::ack::Parsed {
@@ -235,6 +239,7 @@ mod tests {
                 signature: None,
             },
             by_other: false,
+            via: None,
             text: Some("id: qa".into()),
         };
         insta::assert_snapshot!(shown(&[s], "bo", None), @r"

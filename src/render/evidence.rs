@@ -36,6 +36,12 @@ pub fn json(ev: &Evidence, generated: &str) -> String {
                 "blob": e.blob,
                 "writer": { "name": e.writer.name, "email": e.writer.email },
                 "written_by_other": i.by_other,
+                "via": e.via.as_ref().map(|v| json!({
+                    "channel": v.channel,
+                    "method": v.method,
+                    "identity": v.identity,
+                    "verified": matches!(i.check.via, Some(crate::model::ack::ViaShown::Verified(_))),
+                })),
                 "note": e.note,
                 "signed": i.entry.signature.is_some(),
                 "landed": i.landed.as_ref().map(|(commit, time)| json!({
@@ -187,6 +193,16 @@ pub fn markdown(ev: &Evidence) -> String {
             );
         }
         out.push('\n');
+        if let Some(v) = &i.check.via {
+            let _ = writeln!(out, "- How: {}", md::text(&v.words()));
+        } else if e.via.is_some() {
+            let _ = writeln!(
+                out,
+                "- How: claims the portal: written by {} <{}>, claim not verified",
+                md::text(&e.writer.name),
+                md::text(&e.writer.email)
+            );
+        }
         let _ = writeln!(
             out,
             "- Entry: `{}` ({})",
@@ -261,6 +277,7 @@ mod tests {
             tool: "normsctl 0.1.0".into(),
             note: Some("paper form".into()),
             revokes: None,
+            via: None,
         };
         Evidence {
             person: "bo".into(),
@@ -290,6 +307,7 @@ mod tests {
                 )),
                 diff: Some("-a\n+b\n".into()),
                 check: EntryCheck {
+                    via: None,
                     signed: false,
                     by_other: true,
                     problem: None,

@@ -25,6 +25,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("feed.xml", include_str!("../../templates/feed.xml")),
     ("llms.txt", include_str!("../../templates/llms.txt")),
+    ("portal.html", include_str!("../../templates/portal.html")),
 ];
 
 /// Built-in assets, copied to `assets/` as they are.

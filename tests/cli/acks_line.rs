@@ -205,7 +205,7 @@ fn a_newer_entry_format_asks_for_an_upgrade_not_tampering() {
     );
     assert_eq!(at(&hb, &["acks", "verify"], T0 + DAY).code, 0);
     let (_, mut entry) = template(hb.path());
-    entry["format"] = 3.into();
+    entry["format"] = 4.into();
     entry["via"] = serde_json::json!({ "kind": "something new" });
     let (path, bytes) = forge(&entry, None);
     add_file(hb.path(), "a future entry", &path, &bytes);

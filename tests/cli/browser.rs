@@ -11,10 +11,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tungstenite::stream::MaybeTlsStream;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// A child process killed when dropped.
-struct Killed(Child);
+pub(crate) struct Killed(pub(crate) Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -25,7 +25,7 @@ impl Drop for Killed {
 
 /// Reads the child's stderr until a line contains `marker`; the rest is drained in the
 /// background (and kept for failure messages).
-fn wait_for_line(
+pub(crate) fn wait_for_line(
     child: &mut Child,
     marker: &str,
 ) -> (String, std::sync::Arc<std::sync::Mutex<String>>) {
@@ -52,7 +52,7 @@ fn wait_for_line(
 }
 
 /// A DevTools protocol session with one page.
-struct Cdp {
+pub(crate) struct Cdp {
     ws: tungstenite::WebSocket<MaybeTlsStream<TcpStream>>,
     next: u64,
     session: String,
@@ -60,7 +60,7 @@ struct Cdp {
 }
 
 impl Cdp {
-    fn connect(url: &str) -> Cdp {
+    pub(crate) fn connect(url: &str) -> Cdp {
         let (ws, _) = tungstenite::connect(url).expect("DevTools websocket");
         if let MaybeTlsStream::Plain(s) = ws.get_ref() {
             s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
@@ -101,7 +101,7 @@ impl Cdp {
         cdp
     }
 
-    fn call(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn call(&mut self, method: &str, params: Value) -> Value {
         self.next += 1;
         let id = self.next;
         let mut msg = json!({"id": id, "method": method, "params": params});
@@ -127,7 +127,7 @@ impl Cdp {
         }
     }
 
-    fn eval(&mut self, expression: &str) -> Value {
+    pub(crate) fn eval(&mut self, expression: &str) -> Value {
         let r = self.call(
             "Runtime.evaluate",
             json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
@@ -137,7 +137,7 @@ impl Cdp {
     }
 
     /// Evaluates `condition` until it is true.
-    fn wait(&mut self, condition: &str, what: &str) {
+    pub(crate) fn wait(&mut self, condition: &str, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let r = self.call(
@@ -152,7 +152,7 @@ impl Cdp {
         }
     }
 
-    fn goto(&mut self, url: &str) {
+    pub(crate) fn goto(&mut self, url: &str) {
         self.call("Page.navigate", json!({"url": url}));
         self.wait(
             &format!(
@@ -163,7 +163,7 @@ impl Cdp {
         );
     }
 
-    fn screenshot(&mut self, path: &Path) {
+    pub(crate) fn screenshot(&mut self, path: &Path) {
         self.screenshot_at(path, 1280);
     }
 
@@ -194,7 +194,7 @@ impl Cdp {
     }
 
     /// Console errors, uncaught exceptions and error log entries seen so far.
-    fn errors(&self) -> Vec<String> {
+    pub(crate) fn errors(&self) -> Vec<String> {
         self.events
             .iter()
             .filter_map(|e| match e["method"].as_str() {
@@ -253,11 +253,11 @@ fn decode_base64(s: &str) -> Vec<u8> {
     out
 }
 
-fn screenshots() -> PathBuf {
+pub(crate) fn screenshots() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/site-screenshots")
 }
 
-fn start_chromium(profile: &Path) -> (Killed, String) {
+pub(crate) fn start_chromium(profile: &Path) -> (Killed, String) {
     let mut child = Command::new(CHROMIUM)
         .args([
             "--headless",

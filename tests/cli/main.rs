@@ -35,6 +35,7 @@ mod mcp;
 mod mcp_conformance;
 pub mod mcp_http;
 mod mcp_sdk;
+mod portal;
 mod property;
 mod publish;
 mod remind;

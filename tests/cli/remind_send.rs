@@ -220,7 +220,7 @@ fn skip(what: &str) {
     eprintln!("skipping: {what}");
 }
 
-fn smtp_tools() -> bool {
+pub(crate) fn smtp_tools() -> bool {
     let ok = |cmd: &mut Command| cmd.output().is_ok_and(|o| o.status.success());
     if !ok(Command::new("python3").args(["-c", "import aiosmtpd"])) {
         skip("python3 with aiosmtpd is not installed (pip install aiosmtpd)");
@@ -325,9 +325,9 @@ sys.stdin.read()
 c.stop()
 "#;
 
-struct Smtp {
+pub(crate) struct Smtp {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     out: tempfile::TempDir,
 }
 
@@ -340,7 +340,7 @@ impl Drop for Smtp {
 
 impl Smtp {
     /// aiosmtpd on a free port of 127.0.0.1; STARTTLS offered when a certificate is given.
-    fn start(tls: Option<(&str, &str)>) -> Smtp {
+    pub(crate) fn start(tls: Option<(&str, &str)>) -> Smtp {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -369,7 +369,7 @@ impl Smtp {
         Smtp { child, port, out }
     }
 
-    fn received(&self) -> Vec<Value> {
+    pub(crate) fn received(&self) -> Vec<Value> {
         let mut files: Vec<_> = std::fs::read_dir(self.out.path())
             .unwrap()
             .map(|e| e.unwrap().path())

@@ -1,0 +1,348 @@
+//! What the portal's pages show, computed from the clone with the same library code as
+//! `ack` and `acks`: the signed-in person's own page (what they must acknowledge, the
+//! text in force and the upcoming one, the diff from what they last acknowledged, the due
+//! date), a lead's team page, and the recording of an acknowledgement. Blocking: the
+//! server runs these on its blocking threads. Nothing here prints.
+
+use super::PortalError;
+use crate::ack::entry::Via;
+use crate::ack::people::People;
+use crate::ack::record::{self, PortalWriter, Request};
+use crate::ack::report::{Inputs, Query};
+use crate::ack::snapshot::{PolicyFile, Snapshot};
+use crate::ack::{AckError, Context};
+use crate::model::ack::{Recorded, State};
+use crate::workspace::Workspace;
+use serde::Serialize;
+use std::path::Path;
+
+/// A person as the roster at the handbook line's tip names them.
+#[derive(Clone, Debug)]
+pub struct Who {
+    pub id: String,
+    /// Has a `signing_key` of their own: the portal never writes for them.
+    pub keyed: bool,
+}
+
+/// Opens the handbook at `root` (the settings' errors do not stop a page).
+pub fn open(root: &Path) -> Result<Workspace, PortalError> {
+    Ok(Workspace::open_in(Some(root), root, None)?)
+}
+
+/// The roster at the handbook line's tip.
+fn people_at_tip(cx: &Context) -> Result<(People, Snapshot), AckError> {
+    let line = cx.line()?;
+    let snap = Snapshot::at(cx.repo, line.tip, &cx.layout)?;
+    Ok((cx.people(&snap)?, snap))
+}
+
+/// The person an e-mail address (or, from a proxy, a roster id) names, if any.
+pub fn lookup(root: &Path, who: &str) -> Result<Option<Who>, PortalError> {
+    let ws = open(root)?;
+    let cx = Context::open(&ws)?;
+    let (people, _) = people_at_tip(&cx)?;
+    let member = people
+        .by_email(who.trim())
+        .or_else(|| people.person(who.trim()));
+    Ok(member.map(|m| Who {
+        id: m.id.clone(),
+        keyed: m.signing_key.is_some(),
+    }))
+}
+
+/// One policy on a person's page.
+#[derive(Clone, Debug, Serialize)]
+pub struct Item {
+    pub policy: String,
+    pub title: String,
+    /// The revision to acknowledge: the latest landed on the line.
+    pub revision: u32,
+    /// `never`, `stale`, `expired` or `current`.
+    pub state: &'static str,
+    pub due: Option<String>,
+    pub overdue: bool,
+    /// The blob id of the text to acknowledge (posted back by the button).
+    pub blob: String,
+    pub summary: String,
+    pub body_html: String,
+    /// When the text to acknowledge takes effect, when that is still ahead.
+    pub upcoming_from: Option<String>,
+    /// The text in force until then, when the one to acknowledge is upcoming.
+    pub in_force_summary: Option<String>,
+    pub in_force_body_html: Option<String>,
+    /// The revision they last acknowledged, and the diff from that text.
+    pub held_revision: Option<u32>,
+    pub diff: Option<String>,
+}
+
+/// A person's own page.
+#[derive(Clone, Debug, Serialize)]
+pub struct PersonPage {
+    pub id: String,
+    pub name: String,
+    pub outstanding: Vec<Item>,
+    /// `(policy, title, revision)` acknowledged and current.
+    pub done: Vec<(String, String, u32)>,
+    /// Teams they lead (their team page is offered).
+    pub leads: Vec<String>,
+}
+
+fn date(t: i64, tz: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|s| s.to_zoned(tz.clone()).strftime("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+fn text_of(repo: &git2::Repository, blob: git2::Oid) -> Option<String> {
+    let b = repo.find_blob(blob).ok()?;
+    std::str::from_utf8(b.content()).ok().map(str::to_owned)
+}
+
+/// The page of `person` (a roster id), as the handbook line's tip and the ledger say now.
+pub fn person_page(root: &Path, person: &str) -> Result<PersonPage, PortalError> {
+    let ws = open(root)?;
+    let cx = Context::open(&ws)?;
+    let line = cx.line()?;
+    let (people, snap) = people_at_tip(&cx)?;
+    let member = people
+        .person(person)
+        .ok_or_else(|| PortalError::Gone(person.to_owned()))?
+        .clone();
+    let q = Query {
+        person: Some(person),
+        ..Query::default()
+    };
+    let inputs = Inputs::gather(&cx, q, &mut |_| {}, &|_| {})?;
+    let report = inputs.report(q, &ws.tz);
+    let now = inputs.now;
+    let revisions = crate::history::cache::walk(cx.repo, line.tip, &cx.layout.policies)
+        .map(|c| c.revisions)
+        .unwrap_or_default();
+    let mut page = PersonPage {
+        id: member.id.clone(),
+        name: member.name.clone(),
+        outstanding: Vec::new(),
+        done: Vec::new(),
+        leads: leads_of(&cx, &snap, person),
+    };
+    for (need, span) in inputs.needs.iter().zip(&report.spans) {
+        for row in &report.rows[span.clone()] {
+            if row.person != person || row.state == State::Exempt {
+                continue;
+            }
+            if row.state == State::Current {
+                page.done
+                    .push((need.id.clone(), need.title.clone(), need.revision));
+                continue;
+            }
+            let Some(file) = snap.files.get(&need.id) else {
+                continue;
+            };
+            page.outstanding
+                .push(item(&cx, file, need, row, now, &revisions, &ws.tz)?);
+        }
+    }
+    // Overdue first, then by due date.
+    page.outstanding
+        .sort_by_key(|i| (!i.overdue, i.due.clone().unwrap_or_default()));
+    Ok(page)
+}
+
+fn item(
+    cx: &Context,
+    file: &PolicyFile,
+    need: &crate::model::ack::Need,
+    row: &crate::model::ack::Row<'_>,
+    now: i64,
+    revisions: &[crate::history::Revision],
+    tz: &jiff::tz::TimeZone,
+) -> Result<Item, PortalError> {
+    use crate::history::Change;
+    let repo = cx.repo;
+    let policy = crate::ack::snapshot::parse_policy(repo, file)
+        .ok_or_else(|| PortalError::Gone(need.id.clone()))?;
+    let html =
+        |body: &Option<String>| crate::site::markdown::to_html(body.as_deref().unwrap_or(""));
+    let mut out = Item {
+        policy: need.id.clone(),
+        title: need.title.clone(),
+        revision: need.revision,
+        state: row.state.as_str(),
+        due: row.due.map(|d| date(d, tz)),
+        overdue: row.overdue,
+        blob: file.blob.to_string(),
+        summary: policy.summary.clone(),
+        body_html: html(&policy.body),
+        upcoming_from: None,
+        in_force_summary: None,
+        in_force_body_html: None,
+        held_revision: None,
+        diff: None,
+    };
+    // The text to acknowledge takes effect later: show the one in force until then.
+    if let Some(from) = need.in_force.filter(|t| *t > now) {
+        out.upcoming_from = Some(date(from, tz));
+        let earlier = revisions
+            .iter()
+            .filter(|r| r.id == need.id && matches!(r.change, Change::Added | Change::Material))
+            .filter(|r| r.revision.is_some_and(|n| n < need.revision))
+            .next_back();
+        if let Some(r) = earlier
+            && let Some(p) = crate::ack::snapshot::parse_policy(
+                repo,
+                &PolicyFile {
+                    path: r.path.clone(),
+                    blob: r.blob,
+                },
+            )
+        {
+            out.in_force_summary = Some(p.summary.clone());
+            out.in_force_body_html = Some(html(&p.body));
+        }
+    }
+    // What they last acknowledged, and what changed since.
+    if let Some(h) = row.held
+        && h.revision != need.revision
+    {
+        out.held_revision = Some(h.revision);
+        let tips = cx.ledger.tips(repo)?;
+        let listed = crate::ack::ledger::list_person(repo, &tips, row.person)?;
+        let old_blob = crate::ack::ledger::read(repo.path(), &listed)
+            .into_iter()
+            .flatten()
+            .find(|p| p.id.to_string() == h.id)
+            .and_then(|p| git2::Oid::from_str(&p.entry.blob).ok());
+        if let (Some(old), Some(new)) = (
+            old_blob.and_then(|b| text_of(repo, b)),
+            text_of(repo, file.blob),
+        ) {
+            let diff = similar::TextDiff::from_lines(&old, &new)
+                .unified_diff()
+                .context_radius(3)
+                .header(
+                    &format!("revision {}", h.revision),
+                    &format!("revision {}", need.revision),
+                )
+                .to_string();
+            out.diff = Some(diff);
+        }
+    }
+    Ok(out)
+}
+
+/// The ids of the teams `person` leads, on the roster at the line's tip.
+fn leads_of(cx: &Context, snap: &Snapshot, person: &str) -> Vec<String> {
+    let Some(blob) = snap.roster.and_then(|b| cx.repo.find_blob(b).ok()) else {
+        return Vec::new();
+    };
+    crate::ack::snapshot::parse_roster(&cx.layout.roster, blob.content())
+        .map(|r| {
+            r.teams
+                .iter()
+                .filter(|t| t.lead.as_ref().is_some_and(|l| l.value == person))
+                .map(|t| t.id.value.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One person with something outstanding, on a team page.
+#[derive(Clone, Debug, Serialize)]
+pub struct TeamRow {
+    pub policy: String,
+    pub title: String,
+    pub revision: u32,
+    pub person: String,
+    pub name: String,
+    pub state: &'static str,
+    pub due: Option<String>,
+    pub overdue: bool,
+}
+
+/// A lead's page of their teams: who is outstanding and overdue, per policy (the same
+/// rows `acks` gives).
+#[derive(Clone, Debug, Serialize)]
+pub struct TeamPage {
+    pub teams: Vec<String>,
+    pub rows: Vec<TeamRow>,
+    pub overdue: usize,
+}
+
+/// The team page of `lead`; `None` when they lead no team.
+pub fn team_page(root: &Path, lead: &str) -> Result<Option<TeamPage>, PortalError> {
+    let ws = open(root)?;
+    let cx = Context::open(&ws)?;
+    let (_, snap) = people_at_tip(&cx)?;
+    let teams = leads_of(&cx, &snap, lead);
+    if teams.is_empty() {
+        return Ok(None);
+    }
+    let q = Query::default();
+    let inputs = Inputs::gather(&cx, q, &mut |_| {}, &|_| {})?;
+    let report = inputs.report(q, &ws.tz);
+    let mut page = TeamPage {
+        teams: teams.clone(),
+        rows: Vec::new(),
+        overdue: 0,
+    };
+    for (need, span) in inputs.needs.iter().zip(&report.spans) {
+        for row in &report.rows[span.clone()] {
+            if !row.teams.iter().any(|t| teams.contains(t))
+                || matches!(row.state, State::Current | State::Exempt)
+            {
+                continue;
+            }
+            page.overdue += usize::from(row.overdue);
+            page.rows.push(TeamRow {
+                policy: need.id.clone(),
+                title: need.title.clone(),
+                revision: need.revision,
+                person: row.person.to_owned(),
+                name: row.name.to_owned(),
+                state: row.state.as_str(),
+                due: row.due.map(|d| date(d, &ws.tz)),
+                overdue: row.overdue,
+            });
+        }
+    }
+    Ok(Some(page))
+}
+
+/// The portal's signing identity, read once at start.
+#[derive(Clone, Debug)]
+pub struct Signer {
+    pub name: String,
+    pub email: String,
+    pub key: std::path::PathBuf,
+}
+
+/// Records `person`'s acknowledgement of `policy`, bound to `blob` (the text they were
+/// shown), through the same append as `ack`.
+pub fn acknowledge(
+    root: &Path,
+    signer: &Signer,
+    person: &str,
+    policy: &str,
+    blob: &str,
+    via: Via,
+) -> Result<Recorded, PortalError> {
+    let ws = open(root)?;
+    let cx = Context::open(&ws)?;
+    let line = cx.line()?;
+    let settings = crate::ack::snapshot::settings_at(cx.repo, line.tip, &cx.layout);
+    let public_key = settings.portal.key.ok_or(PortalError::NoPortalKey)?;
+    let req = Request {
+        ids: vec![policy.to_owned()],
+        person: Some(person.to_owned()),
+        expect: vec![(policy.to_owned(), blob.to_owned())],
+        portal: Some(PortalWriter {
+            name: signer.name.clone(),
+            email: signer.email.clone(),
+            key: signer.key.clone(),
+            public_key,
+            via,
+        }),
+        ..Request::default()
+    };
+    Ok(record::record(&cx, &req, &mut |_| {})?)
+}
