@@ -230,17 +230,38 @@ fn item(
     Ok(out)
 }
 
+/// `(team, lead)` of the last roster read, by its blob: decoding a roster costs more than
+/// the rest of a page, and it changes only with a merge.
+type Leads = (git2::Oid, Vec<(String, String)>);
+static LEADS: std::sync::Mutex<Option<Leads>> = std::sync::Mutex::new(None);
+
 /// The ids of the teams `person` leads, on the roster at the line's tip.
 fn leads_of(cx: &Context, snap: &Snapshot, person: &str) -> Vec<String> {
-    let Some(blob) = snap.roster.and_then(|b| cx.repo.find_blob(b).ok()) else {
+    let Some(oid) = snap.roster else {
         return Vec::new();
     };
-    crate::ack::snapshot::parse_roster(&cx.layout.roster, blob.content())
-        .map(|r| {
-            r.teams
+    let mut kept = LEADS.lock().unwrap_or_else(|e| e.into_inner());
+    if kept.as_ref().is_none_or(|(b, _)| *b != oid) {
+        let pairs = cx
+            .repo
+            .find_blob(oid)
+            .ok()
+            .and_then(|b| crate::ack::snapshot::parse_roster(&cx.layout.roster, b.content()))
+            .map(|r| {
+                r.teams
+                    .iter()
+                    .filter_map(|t| Some((t.id.value.clone(), t.lead.as_ref()?.value.clone())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        *kept = Some((oid, pairs));
+    }
+    kept.as_ref()
+        .map(|(_, pairs)| {
+            pairs
                 .iter()
-                .filter(|t| t.lead.as_ref().is_some_and(|l| l.value == person))
-                .map(|t| t.id.value.clone())
+                .filter(|(_, lead)| lead == person)
+                .map(|(team, _)| team.clone())
                 .collect()
         })
         .unwrap_or_default()

@@ -41,6 +41,9 @@ pub struct App {
     writing: tokio::sync::Mutex<()>,
     pub pusher: Arc<Pusher>,
     log: Arc<dyn Fn(String) + Send + Sync>,
+    /// What the next page of a signed-in person says (after an acknowledgement), by the
+    /// hash of their CSRF key: kept server-side, never in a URL.
+    notices: Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl App {
@@ -81,6 +84,7 @@ impl App {
             writing: tokio::sync::Mutex::new(()),
             pusher,
             log,
+            notices: Mutex::new(std::collections::HashMap::new()),
             cfg,
         }))
     }
@@ -412,7 +416,12 @@ async fn home(
     let Some(s) = signed(&app, peer, &headers) else {
         return sign_in_page(&app, &headers);
     };
-    person_response(&app, s, None).await
+    let notice = app
+        .notices
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&auth::hash(&s.csrf_key));
+    person_response(&app, s, notice).await
 }
 
 /// A person's own page (or why they cannot use the portal).
@@ -728,10 +737,16 @@ async fn acknowledge(
                 app.pusher.notify();
                 (app.log)("acknowledgement recorded".into());
             }
-            match rec.written.first().or(None) {
+            let notice = match rec.written.first() {
                 Some((p, r, _)) => format!("Recorded: you acknowledged {p} revision {r}."),
                 None => "You had acknowledged this revision already.".to_owned(),
-            }
+            };
+            // Back to the person's page (a reload does not post again).
+            app.notices
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(auth::hash(&s.csrf_key), notice);
+            return Redirect::to("/").into_response();
         }
         Ok(Err(PortalError::Ack(AckError::TextChanged { id }))) => format!(
             "{id} changed since you opened the page: nothing was recorded. Read the new text below."
@@ -740,9 +755,7 @@ async fn acknowledge(
             e @ (AckError::UnknownPolicy { .. }
             | AckError::NoAckNeeded(_)
             | AckError::PortalRefusesKeyed { .. }),
-        ))) => {
-            format!("Nothing was recorded: {e}")
-        }
+        ))) => format!("Nothing was recorded: {e}"),
         Ok(Err(e)) => return failed(&app, &e),
         Err(_) => return internal(&app),
     };
