@@ -228,9 +228,17 @@ async fn guard(
     response
 }
 
-/// A POST's `Origin` (else `Referer`) must be the portal itself; a browser always sends
-/// one of them on a cross-site form (and `SameSite=Strict` keeps the cookies home).
+/// A POST must come from the portal's own pages: a browser's `Sec-Fetch-Site` must not say
+/// another site, and an `Origin` (else a `Referer`) must be the portal itself. Pages are
+/// served with `no-referrer`, under which browsers send `Origin: null` on their own
+/// forms: that decides nothing, and the CSRF token (with `SameSite=Strict` cookies) still
+/// does.
 fn same_origin(app: &App, headers: &HeaderMap, host: &str) -> bool {
+    if let Some(site) = header_text(headers, "sec-fetch-site")
+        && !matches!(site, "same-origin" | "none")
+    {
+        return false;
+    }
     let own = |o: &str| {
         let o = o.trim().trim_end_matches('/').to_ascii_lowercase();
         o == app.base_url.to_ascii_lowercase()
@@ -241,6 +249,7 @@ fn same_origin(app: &App, headers: &HeaderMap, host: &str) -> bool {
         header_text(headers, "origin"),
         header_text(headers, "referer"),
     ) {
+        (Some("null"), _) => true,
         (Some(o), _) => own(o),
         (None, Some(r)) => {
             let origin: String = r.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
