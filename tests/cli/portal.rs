@@ -165,7 +165,18 @@ impl Jar {
 
 /// A request with exactly these headers (a `Host` for `addr` unless one is given).
 fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
-    let mut s = TcpStream::connect(addr).expect("connect to the portal");
+    try_http(addr, method, path, headers, body).expect("an HTTP answer from the portal")
+}
+
+/// [`http`], `None` when the portal is gone (killed mid-request).
+fn try_http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Option<Resp> {
+    let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
     let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
@@ -182,20 +193,13 @@ fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &s
     }
     req.push_str("\r\n");
     req.push_str(body);
-    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(req.as_bytes()).ok()?;
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
+    s.read_to_end(&mut raw).ok()?;
     let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+    let (head, rest) = text.split_once("\r\n\r\n")?;
     let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
+    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
@@ -208,11 +212,11 @@ fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &s
     } else {
         rest.to_owned()
     };
-    Resp {
+    Some(Resp {
         status,
         headers,
         body,
-    }
+    })
 }
 
 fn dechunk(mut rest: &str) -> String {
@@ -881,24 +885,26 @@ struct PortalRef {
 }
 
 impl PortalRef {
-    /// Acknowledges the first policy on the person's page; whether the portal said
-    /// "Recorded".
+    /// Acknowledges the first policy on the person's page; whether the portal answered
+    /// that it recorded it (a redirect to the person's page).
     fn ack(&self, email: &str) -> bool {
         let h = [("X-Forwarded-Email", email)];
-        let page = http(&self.addr, "GET", "/", &h, "");
+        let Some(page) = try_http(&self.addr, "GET", "/", &h, "") else {
+            return false;
+        };
         let (Some(csrf), Some(policy), Some(blob)) =
             (page.field("csrf"), page.field("policy"), page.field("blob"))
         else {
             return false;
         };
-        let r = http(
+        try_http(
             &self.addr,
             "POST",
             "/ack",
             &[("X-Forwarded-Email", email), ("Origin", &self.base)],
             &form(&[("csrf", &csrf), ("policy", &policy), ("blob", &blob)]),
-        );
-        r.status == 303
+        )
+        .is_some_and(|r| r.status == 303)
     }
 }
 
@@ -943,13 +949,22 @@ fn a_killed_portal_loses_nothing_it_reported_and_a_down_remote_only_delays_pushe
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(400));
+    // Killed once some are reported, while the others are still being written.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while reported.lock().unwrap().len() < 5 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let mut portal = portal;
     kill_hard(&mut portal);
     for h in handles {
         let _ = h.join();
     }
     let reported = reported.lock().unwrap().clone();
+    assert!(reported.len() >= 5, "{reported:?}");
+    assert!(
+        reported.len() < 35,
+        "the kill came after every acknowledgement"
+    );
     let files = ledger_files(&portal.dir.join(".git"));
     for person in &reported {
         assert!(
