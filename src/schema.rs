@@ -11,7 +11,7 @@
 use crate::load::policy::{
     ACK_MODES, KINDS, LEVELS, POLICY_FIELDS, STATISTICS, VISIBILITIES, WINDOWS,
 };
-use crate::load::{roster, settings, settings_remind};
+use crate::load::{roster, settings, settings_portal, settings_remind};
 use crate::model::{ExemptReason, Kind, MAX_DUE_DAYS};
 use serde_json::{Value, json};
 
@@ -417,6 +417,33 @@ fn settings() -> Value {
                 },
                 "max_messages": whole_number(1, 100_000, "At most this many messages per run (default 1000)."),
                 "timeout": whole_number(1, 600, "Seconds one SMTP conversation or webhook post may take (default 30).")
+            }), &[]),
+            "portal": object(settings_portal::PORTAL_KEYS, json!({
+                "listen": text("The address `normsctl portal` listens on (default 127.0.0.1:8080)."),
+                "hosts": list_of(json!({ "type": SCALAR }), "The Host names the portal answers to (default: the loopback names of its port, and url's host)."),
+                "url": { "type": "string", "pattern": "^https?://", "description": "Where people reach the portal: sign-in links point there; cookies are Secure when it is https." },
+                "key": {
+                    "description": "The portal's SSH public key, which vouches for the entries it writes: one line of a .pub file, or { key, after } anchored after a ledger commit like a person's signing_key.",
+                    "oneOf": [
+                        { "type": "string", "pattern": "^\\s*(ssh-|ecdsa-sha2-|sk-)\\S*\\s+\\S" },
+                        {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["after"],
+                            "properties": {
+                                "key": { "type": "string", "pattern": "^\\s*(ssh-|ecdsa-sha2-|sk-)\\S*\\s+\\S" },
+                                "after": { "type": "string", "pattern": "^[0-9a-f]{40}$" }
+                            }
+                        }
+                    ]
+                },
+                "proxy": object(settings_portal::PROXY_KEYS, json!({
+                    "addresses": list_of(json!({ "type": SCALAR }), "The reverse proxy's IP addresses: only they may name the person in the header."),
+                    "header": { "type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "The header carrying the signed-in person's e-mail address (X-Forwarded-Email)." }
+                }), &[]),
+                "link_minutes": whole_number(1, 60, "Minutes a sign-in link works (default 15)."),
+                "session_minutes": whole_number(1, 10_080, "Minutes a session lasts (default 480)."),
+                "email_links": { "type": "boolean", "description": "Offer sign-in links by e-mail through remind.smtp (default true)." }
             }), &[])
         }),
         &[],
@@ -467,6 +494,10 @@ mod tests {
         assert_eq!(
             keys(&settings()["properties"]["remind"]["properties"]["smtp"]),
             sorted(settings_remind::SMTP_KEYS)
+        );
+        assert_eq!(
+            keys(&settings()["properties"]["portal"]),
+            sorted(settings_portal::PORTAL_KEYS)
         );
     }
 }
