@@ -16,6 +16,7 @@ pub mod auth;
 pub mod pages;
 pub mod push;
 pub mod server;
+pub mod signin;
 
 use crate::ack::AckError;
 use crate::workspace::WorkspaceError;

@@ -7,11 +7,12 @@
 use super::auth::{self, Method, Store};
 use super::pages::{self, Who};
 use super::push::Pusher;
+use super::signin;
 use super::{Config, PortalError};
 use crate::ack::AckError;
 use crate::ack::entry::Via;
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, Query, Request, State};
+use axum::extract::{ConnectInfo, Form, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -23,10 +24,10 @@ use std::time::{Duration, Instant};
 
 /// The Content-Security-Policy of the site's pages, sent as a header too.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-const SESSION_COOKIE: &str = "normsctl_session";
-const SIGNIN_COOKIE: &str = "normsctl_signin";
+pub(super) const SESSION_COOKIE: &str = "normsctl_session";
+pub(super) const SIGNIN_COOKIE: &str = "normsctl_signin";
 /// The least time a sign-in request takes to answer, whether or not the address is known.
-const SIGNIN_FLOOR: Duration = Duration::from_millis(300);
+pub(super) const SIGNIN_FLOOR: Duration = Duration::from_millis(300);
 
 /// The running portal.
 pub struct App {
@@ -40,7 +41,7 @@ pub struct App {
     /// One append at a time from this portal (other writers meet the ledger's lock).
     writing: tokio::sync::Mutex<()>,
     pub pusher: Arc<Pusher>,
-    log: Arc<dyn Fn(String) + Send + Sync>,
+    pub(super) log: Arc<dyn Fn(String) + Send + Sync>,
     /// What the next page of a signed-in person says (after an acknowledgement), by the
     /// hash of their CSRF key: kept server-side, never in a URL.
     notices: Mutex<std::collections::HashMap<String, String>>,
@@ -89,11 +90,11 @@ impl App {
         }))
     }
 
-    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+    pub(super) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn cookie(&self, name: &str, value: &str, max_age: u64) -> HeaderValue {
+    pub(super) fn cookie(&self, name: &str, value: &str, max_age: u64) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
         HeaderValue::from_str(&format!(
             "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
@@ -101,7 +102,7 @@ impl App {
         .expect("a cookie of hex digits is a header value")
     }
 
-    fn render(&self, status: StatusCode, ctx: minijinja::Value) -> Response {
+    pub(super) fn render(&self, status: StatusCode, ctx: minijinja::Value) -> Response {
         let base = minijinja::context! { site_title => self.cfg.site_title.clone() };
         let ctx = minijinja::context! { ..ctx, ..base };
         match self.templates.render("portal.html", ctx) {
@@ -122,7 +123,7 @@ impl App {
         }
     }
 
-    fn message(&self, status: StatusCode, title: &str, message: &str) -> Response {
+    pub(super) fn message(&self, status: StatusCode, title: &str, message: &str) -> Response {
         self.render(
             status,
             minijinja::context! { view => "message", title => title, message => message },
@@ -137,9 +138,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .route("/assets/{name}", get(asset))
-        .route("/sign-in", post(sign_in))
-        .route("/sign-in/link", get(link_page).post(use_link))
-        .route("/sign-out", post(sign_out))
+        .route("/sign-in", post(signin::sign_in))
+        .route(
+            "/sign-in/link",
+            get(signin::link_page).post(signin::use_link),
+        )
+        .route("/sign-out", post(signin::sign_out))
         .route("/ack", post(acknowledge))
         .route("/team", get(team))
         .layer(middleware::from_fn_with_state(Arc::clone(&app), guard))
@@ -260,7 +264,7 @@ fn same_origin(app: &App, headers: &HeaderMap, host: &str) -> bool {
     }
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(super) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -396,34 +400,13 @@ async fn asset(
         .into_response()
 }
 
-/// The sign-in page, with a sign-in cookie the browser keeps (links work only there).
-fn sign_in_page(app: &App, headers: &HeaderMap) -> Response {
-    let (cookie, fresh) = match cookie_value(headers, SIGNIN_COOKIE) {
-        Some(c) => (c, false),
-        None => (auth::random_token(), true),
-    };
-    let csrf = app.store().csrf(&cookie);
-    let mut r = app.render(
-        StatusCode::OK,
-        minijinja::context! {
-            view => "signin", title => "Sign in", csrf => csrf,
-            email_links => app.cfg.email_links && app.cfg.smtp.is_some(),
-        },
-    );
-    if fresh {
-        r.headers_mut()
-            .append(header::SET_COOKIE, app.cookie(SIGNIN_COOKIE, &cookie, 3600));
-    }
-    r
-}
-
 async fn home(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
     let Some(s) = signed(&app, peer, &headers) else {
-        return sign_in_page(&app, &headers);
+        return signin::sign_in_page(&app, &headers);
     };
     let notice = app
         .notices
@@ -478,202 +461,6 @@ fn keyed(app: &App) -> Response {
         "Acknowledge with your key",
         "You have a signing key on the roster, so the portal never acknowledges in your name: use `normsctl ack --key` in your clone of the handbook.",
     )
-}
-
-#[derive(Deserialize)]
-struct SignInForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    email: String,
-}
-
-/// Asks for a sign-in link. The answer, and its timing, are the same whether or not the
-/// address is on the roster; the mail goes out in the background.
-async fn sign_in(
-    State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Form(form): Form<SignInForm>,
-) -> Response {
-    let started = Instant::now();
-    let Some(browser) = cookie_value(&headers, SIGNIN_COOKIE) else {
-        return app.message(
-            StatusCode::FORBIDDEN,
-            "Cookies needed",
-            "This browser did not keep the sign-in cookie. Allow cookies for this site and try again.",
-        );
-    };
-    if !app.store().csrf_ok(&browser, &form.csrf) {
-        return app.message(
-            StatusCode::FORBIDDEN,
-            "Form expired",
-            "The form was not this portal's, or it expired. Go back, reload and try again.",
-        );
-    }
-    if !(app.cfg.email_links && app.cfg.smtp.is_some()) {
-        return app.message(
-            StatusCode::NOT_FOUND,
-            "No e-mail sign-in",
-            "This portal signs people in through the company's single sign-on only.",
-        );
-    }
-    let email = form.email.trim().to_ascii_lowercase();
-    let allowed = {
-        let mut store = app.store();
-        let by_client = store.allow(&format!("client\0{}", peer.ip()), auth::PER_CLIENT);
-        let by_address = store.allow(&format!("address\0{email}"), auth::PER_ADDRESS);
-        by_client && by_address
-    };
-    if !allowed {
-        return app.message(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many requests",
-            "Too many sign-in links were asked for. Wait a few minutes and try again.",
-        );
-    }
-    let valid = email.len() <= 254 && email.contains('@') && !email.contains(char::is_whitespace);
-    if valid {
-        let app2 = Arc::clone(&app);
-        tokio::task::spawn_blocking(move || send_link(&app2, &email, &browser));
-    }
-    let wait = SIGNIN_FLOOR.saturating_sub(started.elapsed());
-    tokio::time::sleep(wait).await;
-    app.render(
-        StatusCode::OK,
-        minijinja::context! { view => "sent", title => "Check your e-mail", minutes => app.cfg.link_minutes },
-    )
-}
-
-/// Sends a sign-in link to `email` when it is someone's on the roster (nothing otherwise).
-fn send_link(app: &App, email: &str, browser: &str) {
-    let Ok(Some(who)) = pages::lookup(&app.cfg.root, email) else {
-        return;
-    };
-    let Some(smtp) = &app.cfg.smtp else { return };
-    let token = app.store().new_link(&who.id, email, browser);
-    let url = format!("{}/sign-in/link?t={token}", app.base_url);
-    let minutes = app.cfg.link_minutes;
-    let title = &app.cfg.site_title;
-    let text = format!(
-        "Someone (we hope you) asked to sign in to the {title} acknowledgement portal.\n\nOpen this link in the same browser within {minutes} minutes:\n\n{url}\n\nIf it was not you, ignore this e-mail.\n"
-    );
-    let esc = crate::site::templates::escape_html;
-    let html = format!(
-        "<p>Someone (we hope you) asked to sign in to the {} acknowledgement portal.</p><p>Open this link in the same browser within {minutes} minutes:</p><p><a href=\"{}\">Sign in</a></p><p>If it was not you, ignore this e-mail.</p>",
-        esc(title),
-        esc(&url)
-    );
-    let mail = crate::render::remind::mail::Mail {
-        about: who.id.clone(),
-        to_name: String::new(),
-        to_addr: email.to_owned(),
-        subject: format!("Sign in to {title}"),
-        text,
-        html,
-    };
-    let timeout = Duration::from_secs(u64::from(app.cfg.smtp_timeout));
-    let env = |k: &str| std::env::var(k).ok();
-    match crate::ack::deliver::send_mails(smtp, &app.cfg.root, &[mail], timeout, &env) {
-        Ok(d) if d.failed.is_empty() => (app.log)("sign-in link sent".into()),
-        Ok(_) => (app.log)("a sign-in link could not be sent".into()),
-        Err(e) => (app.log)(format!("sign-in links cannot be sent: {e}")),
-    }
-}
-
-#[derive(Deserialize)]
-struct LinkQuery {
-    #[serde(default)]
-    t: String,
-}
-
-/// The page a link opens: a button that posts the token (a GET never uses it: mail
-/// scanners fetch links).
-async fn link_page(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Query(q): Query<LinkQuery>,
-) -> Response {
-    let Some(browser) = cookie_value(&headers, SIGNIN_COOKIE) else {
-        return app.message(
-            StatusCode::FORBIDDEN,
-            "Open the link in the browser that asked for it",
-            "This link works only in the browser where you asked for it. Ask for a new one there.",
-        );
-    };
-    let csrf = app.store().csrf(&browser);
-    let token: String =
-        q.t.chars()
-            .filter(char::is_ascii_hexdigit)
-            .take(64)
-            .collect();
-    app.render(
-        StatusCode::OK,
-        minijinja::context! { view => "link", title => "Sign in", csrf => csrf, token => token },
-    )
-}
-
-#[derive(Deserialize)]
-struct LinkForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    token: String,
-}
-
-async fn use_link(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Form(form): Form<LinkForm>,
-) -> Response {
-    let browser = cookie_value(&headers, SIGNIN_COOKIE).unwrap_or_default();
-    let session = {
-        let mut store = app.store();
-        if !store.csrf_ok(&browser, &form.csrf) {
-            None
-        } else {
-            store.use_link(&form.token, &browser).ok()
-        }
-    };
-    let Some(session) = session else {
-        return app.message(
-            StatusCode::FORBIDDEN,
-            "This link does not work",
-            "The link was used already, expired, or was opened in another browser than the one that asked for it. Ask for a new one.",
-        );
-    };
-    let mut r = Redirect::to("/").into_response();
-    let life = u64::from(app.cfg.session_minutes) * 60;
-    r.headers_mut().append(
-        header::SET_COOKIE,
-        app.cookie(SESSION_COOKIE, &session, life),
-    );
-    r.headers_mut()
-        .append(header::SET_COOKIE, app.cookie(SIGNIN_COOKIE, "", 0));
-    r
-}
-
-#[derive(Deserialize)]
-struct PlainForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn sign_out(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Form(form): Form<PlainForm>,
-) -> Response {
-    if let Some(id) = cookie_value(&headers, SESSION_COOKIE) {
-        let mut store = app.store();
-        if store.csrf_ok(&id, &form.csrf) {
-            store.end(&id);
-        }
-    }
-    let mut r = Redirect::to("/").into_response();
-    r.headers_mut()
-        .append(header::SET_COOKIE, app.cookie(SESSION_COOKIE, "", 0));
-    r
 }
 
 #[derive(Deserialize)]
@@ -777,7 +564,7 @@ async fn team(
     headers: HeaderMap,
 ) -> Response {
     let Some(s) = signed(&app, peer, &headers) else {
-        return sign_in_page(&app, &headers);
+        return signin::sign_in_page(&app, &headers);
     };
     let (s, _) = match resolve(&app, s).await {
         Ok(Some(found)) => found,
