@@ -182,11 +182,11 @@ fn item(
     // The text to acknowledge takes effect later: show the one in force until then.
     if let Some(from) = need.in_force.filter(|t| *t > now) {
         out.upcoming_from = Some(date(from, tz));
-        let earlier = revisions
-            .iter()
-            .filter(|r| r.id == need.id && matches!(r.change, Change::Added | Change::Material))
-            .filter(|r| r.revision.is_some_and(|n| n < need.revision))
-            .next_back();
+        let earlier = revisions.iter().rfind(|r| {
+            r.id == need.id
+                && matches!(r.change, Change::Added | Change::Material)
+                && r.revision.is_some_and(|n| n < need.revision)
+        });
         if let Some(r) = earlier
             && let Some(p) = crate::ack::snapshot::parse_policy(
                 repo,
