@@ -335,6 +335,36 @@ mod tests {
     }
 
     #[test]
+    fn portal_entries_are_format_3_with_via_and_only_then() {
+        let via = Via {
+            channel: "portal".into(),
+            method: "email-link".into(),
+            identity: "ana@example.com".into(),
+        };
+        let check = |format: u32, via: Option<Via>| {
+            let e = Entry {
+                format,
+                via,
+                ..sample()
+            };
+            let payload = e.payload();
+            let path = path_of("ana", "stepping-away", 2, entry_id(&payload));
+            parse_file(&path, &payload).map(|(p, _)| p.entry.via)
+        };
+        assert_eq!(
+            check(PORTAL_FORMAT, Some(via.clone())),
+            Ok(Some(via.clone()))
+        );
+        assert_eq!(check(PORTAL_FORMAT, None), Err(Malformed::Format(3)));
+        assert_eq!(check(FORMAT, Some(via.clone())), Err(Malformed::Format(1)));
+        let odd = Via {
+            method: "carrier-pigeon".into(),
+            ..via
+        };
+        assert_eq!(check(PORTAL_FORMAT, Some(odd)), Err(Malformed::Format(3)));
+    }
+
+    #[test]
     fn a_newer_format_asks_for_an_upgrade() {
         let payload = b"{\n  \"format\": 4,\n  \"person\": \"ana\",\n  \"kind\": \"new\"\n}\n";
         let id = entry_id(payload);
