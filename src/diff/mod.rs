@@ -8,7 +8,9 @@
 use crate::yaml::{self, Node, Value};
 use serde_json::Value as Json;
 use std::collections::HashMap;
-use std::time::Duration;
+
+mod words;
+pub use words::{Vocabulary, WordHasher, Words, diff_words, words};
 
 /// One field that differs, by dotted path (`target.value`, `tags`).
 #[derive(Clone, Debug, PartialEq)]
@@ -117,165 +119,6 @@ pub fn compare_fields_with(
     let (body_a, body_b) = (a.text("body"), b.text("body"));
     let body = (body_a != body_b).then(|| body(body_a, body_b));
     PolicyDiff { fields, body }
-}
-
-/// A word-level diff (words and punctuation are separate tokens; whitespace is kept).
-pub fn words(old: &str, new: &str) -> Vec<Chunk> {
-    let mut vocabulary = Vocabulary::default();
-    let (a, b) = (vocabulary.words(old), vocabulary.words(new));
-    diff_words(&a, &b)
-}
-
-/// A text cut into words (Unicode word boundaries, as `similar` cuts them), each word
-/// numbered by the [`Vocabulary`] that cut it: diffing numbers is cheaper than diffing
-/// strings, and a text cut once can be diffed against several others.
-#[derive(Debug, Default)]
-pub struct Words<'t> {
-    text: &'t str,
-    /// Where each word ends in `text` (words are contiguous and cover it).
-    ends: Vec<usize>,
-    ids: Vec<u32>,
-}
-
-impl<'t> Words<'t> {
-    /// The text of words `range`.
-    fn slice(&self, range: std::ops::Range<usize>) -> &'t str {
-        if range.is_empty() {
-            return "";
-        }
-        let start = if range.start == 0 {
-            0
-        } else {
-            self.ends[range.start - 1]
-        };
-        &self.text[start..self.ends[range.end - 1]]
-    }
-}
-
-/// Numbers words: the same word gets the same number in every text it cuts.
-#[derive(Debug, Default)]
-pub struct Vocabulary<'t>(HashMap<&'t str, u32, std::hash::BuildHasherDefault<WordHasher>>);
-
-impl<'t> Vocabulary<'t> {
-    /// Cuts `text` into numbered words.
-    pub fn words(&mut self, text: &'t str) -> Words<'t> {
-        let tokens = similar::DiffableStr::tokenize_unicode_words(text);
-        let mut out = Words {
-            text,
-            ends: Vec::with_capacity(tokens.len()),
-            ids: Vec::with_capacity(tokens.len()),
-        };
-        let mut end = 0;
-        for word in tokens {
-            end += word.len();
-            let next = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
-            out.ids.push(*self.0.entry(word).or_insert(next));
-            out.ends.push(end);
-        }
-        out
-    }
-}
-
-/// FNV-1a: words are short, and the standard hasher's start-up cost dominates for them.
-#[derive(Default)]
-pub struct WordHasher(u64);
-
-impl std::hash::Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// The word diff of two texts cut by one [`Vocabulary`]: the same answer as [`words`].
-pub fn diff_words(old: &Words, new: &Words) -> Vec<Chunk> {
-    // A deadline keeps a hostile pair of huge bodies from taking minutes: past it, the
-    // diff is coarser but still correct.
-    let deadline = std::time::Instant::now() + Duration::from_millis(500);
-    let ops = similar::capture_diff_deadline(
-        similar::Algorithm::Myers,
-        &old.ids[..],
-        0..old.ids.len(),
-        &new.ids[..],
-        0..new.ids.len(),
-        Some(deadline),
-    );
-    let mut out: Vec<Chunk> = Vec::new();
-    let mut push = |op: Op, text: &str| {
-        if text.is_empty() {
-            return;
-        }
-        match out.last_mut() {
-            Some(last) if last.op == op => last.text.push_str(text),
-            _ => out.push(Chunk {
-                op,
-                text: text.to_owned(),
-            }),
-        }
-    };
-    for op in ops {
-        let (old_range, new_range) = (op.old_range(), op.new_range());
-        match op.tag() {
-            similar::DiffTag::Equal => push(Op::Equal, old.slice(old_range)),
-            similar::DiffTag::Delete => push(Op::Delete, old.slice(old_range)),
-            similar::DiffTag::Insert => push(Op::Insert, new.slice(new_range)),
-            similar::DiffTag::Replace => {
-                push(Op::Delete, old.slice(old_range));
-                push(Op::Insert, new.slice(new_range));
-            }
-        }
-    }
-    regroup(out)
-}
-
-/// Orders each stretch of changes as all deletions then all insertions, and folds
-/// whitespace-only equal runs between changes into them, so that a reader sees
-/// "old words" then "new words" instead of a word-by-word interleaving.
-fn regroup(chunks: Vec<Chunk>) -> Vec<Chunk> {
-    let mut out = Vec::new();
-    let mut deleted = String::new();
-    let mut inserted = String::new();
-    let flush = |out: &mut Vec<Chunk>, deleted: &mut String, inserted: &mut String| {
-        for (op, text) in [(Op::Delete, deleted), (Op::Insert, inserted)] {
-            if !text.is_empty() {
-                out.push(Chunk {
-                    op,
-                    text: std::mem::take(text),
-                });
-            }
-        }
-    };
-    let mut iter = chunks.into_iter().peekable();
-    while let Some(chunk) = iter.next() {
-        match chunk.op {
-            Op::Delete => deleted.push_str(&chunk.text),
-            Op::Insert => inserted.push_str(&chunk.text),
-            Op::Equal => {
-                let in_change = !deleted.is_empty() || !inserted.is_empty();
-                let continues = iter.peek().is_some_and(|next| next.op != Op::Equal);
-                if in_change && continues && chunk.text.trim().is_empty() {
-                    deleted.push_str(&chunk.text);
-                    inserted.push_str(&chunk.text);
-                } else {
-                    flush(&mut out, &mut deleted, &mut inserted);
-                    out.push(chunk);
-                }
-            }
-        }
-    }
-    flush(&mut out, &mut deleted, &mut inserted);
-    out
 }
 
 /// Whether two texts say the same words, ignoring whitespace, punctuation and letter case.
@@ -402,8 +245,8 @@ pub fn display(value: Option<&Json>) -> String {
 mod tests {
     use super::*;
 
-    const OLD: &str = "id: p\nkind: metric\ntarget: { op: \"<=\", value: 45 }\ntags: [a, b]\nbody: Reply within one hour to every ticket.\n";
-    const NEW: &str = "id: p\nkind: metric\ntarget: { op: \"<=\", value: 30 }\ntags: [a, b, c]\nowner: ana\nbody: Reply within thirty minutes to every ticket.\n";
+    pub(super) const OLD: &str = "id: p\nkind: metric\ntarget: { op: \"<=\", value: 45 }\ntags: [a, b]\nbody: Reply within one hour to every ticket.\n";
+    pub(super) const NEW: &str = "id: p\nkind: metric\ntarget: { op: \"<=\", value: 30 }\ntags: [a, b, c]\nowner: ana\nbody: Reply within thirty minutes to every ticket.\n";
 
     #[test]
     fn fields_are_named_by_dotted_paths() {
@@ -446,58 +289,6 @@ mod tests {
             marked,
             "Reply within [-one hour-]{+thirty minutes+} to every ticket."
         );
-    }
-
-    /// The word diff as `similar`'s own text diff makes it, which [`words`] must match.
-    fn words_by_text_diff(old: &str, new: &str) -> Vec<Chunk> {
-        let diff = similar::TextDiff::configure()
-            .timeout(Duration::from_millis(500))
-            .diff_unicode_words(old, new);
-        let mut out: Vec<Chunk> = Vec::new();
-        for change in diff.iter_all_changes() {
-            let op = match change.tag() {
-                similar::ChangeTag::Equal => Op::Equal,
-                similar::ChangeTag::Insert => Op::Insert,
-                similar::ChangeTag::Delete => Op::Delete,
-            };
-            match out.last_mut() {
-                Some(last) if last.op == op => last.text.push_str(change.value()),
-                _ => out.push(Chunk {
-                    op,
-                    text: change.value().to_owned(),
-                }),
-            }
-        }
-        regroup(out)
-    }
-
-    #[test]
-    fn numbered_words_diff_like_text_diff() {
-        let long_a = "Reply to every ticket within one hour, and tell the customer. ".repeat(30);
-        let long_b = long_a
-            .replace("one hour", "two hours")
-            .replacen("tell", "ask", 3);
-        let cases = [
-            ("", ""),
-            ("", "new words"),
-            ("old words", ""),
-            (OLD, NEW),
-            ("a b c", "a b c d"),
-            (
-                "Naïve café: don't stop, 3.14 e.g. x_y\n\nnext",
-                "Naive cafe: do not stop, 3.15 i.e. x_z\nnext",
-            ),
-            (long_a.as_str(), long_b.as_str()),
-            (long_b.as_str(), long_a.as_str()),
-        ];
-        for (a, b) in cases {
-            assert_eq!(words(a, b), words_by_text_diff(a, b), "{a:?} -> {b:?}");
-        }
-        // A text cut once and diffed against both neighbours gives the same answers.
-        let mut v = Vocabulary::default();
-        let (x, y, z) = (v.words(OLD), v.words(NEW), v.words(long_a.as_str()));
-        assert_eq!(diff_words(&x, &y), words(OLD, NEW));
-        assert_eq!(diff_words(&y, &z), words(NEW, &long_a));
     }
 
     #[test]

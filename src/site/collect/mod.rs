@@ -26,6 +26,9 @@ pub struct Site {
     pub policies: BTreeMap<String, PolicyPage>,
     /// Every committed change, newest first (without diffs; those are on policy pages).
     pub changelog: Arc<Vec<RevisionView>>,
+    /// Where each policy's changes are in `changelog` (ascending: newest first), so a
+    /// policy's or a team's feed does not scan the whole changelog.
+    pub changes_by_policy: Arc<HashMap<String, Vec<usize>>>,
     /// "Now" for this build, in Unix seconds (what counts as a recent change).
     pub now: i64,
 }
@@ -73,6 +76,7 @@ pub struct HistoryViews {
     /// The same views, as the history a page shows when nothing is uncommitted.
     shared: HashMap<String, Arc<Vec<RevisionView>>>,
     changelog: Arc<Vec<RevisionView>>,
+    changes_by_policy: Arc<HashMap<String, Vec<usize>>>,
 }
 
 impl HistoryViews {
@@ -145,11 +149,16 @@ impl HistoryViews {
                 (id.clone(), Arc::new(views))
             })
             .collect();
+        let mut changes_by_policy: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in changelog.iter().enumerate() {
+            changes_by_policy.entry(r.id.clone()).or_default().push(i);
+        }
         HistoryViews {
             timezone: timezone.to_owned(),
             by_id,
             shared,
             changelog: Arc::new(changelog),
+            changes_by_policy: Arc::new(changes_by_policy),
         }
     }
 }
@@ -427,6 +436,7 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         info,
         policies,
         changelog: Arc::clone(&inputs.history.changelog),
+        changes_by_policy: Arc::clone(&inputs.history.changes_by_policy),
         now: inputs.now.as_second(),
     }
 }

@@ -242,18 +242,33 @@ pub(super) fn feed_context(site: &Site, of: Option<(FeedOf, &str)>) -> Value {
         entry: Entry<'a>,
         uid: String,
     }
-    // Which policies a feed follows: one, or those whose `applies_to` names the team or
-    // role (or `everyone`).
-    let follows = |id: &str| match of {
-        None => true,
-        Some((FeedOf::Policy, p)) => id == p,
-        Some((_, group)) => site.policies.get(id).is_some_and(|page| {
-            page.applies_to
-                .iter()
-                .any(|a| a.id == group || a.id == crate::model::EVERYONE)
-        }),
+    // Which changes a feed follows: all, one policy's, or those of the policies whose
+    // `applies_to` names the team or role (or `everyone`); newest first.
+    let changes: Vec<&RevisionView> = match of {
+        None => site.changelog.iter().take(FEED_ENTRIES).collect(),
+        Some((FeedOf::Policy, p)) => site
+            .changes_by_policy
+            .get(p)
+            .map(|ix| ix.iter().map(|&i| &site.changelog[i]).collect())
+            .unwrap_or_default(),
+        Some((_, group)) => {
+            let mut ix: Vec<usize> = site
+                .policies
+                .values()
+                .filter(|page| {
+                    page.applies_to
+                        .iter()
+                        .any(|a| a.id == group || a.id == crate::model::EVERYONE)
+                })
+                .filter_map(|page| site.changes_by_policy.get(&page.id))
+                .flatten()
+                .copied()
+                .collect();
+            ix.sort_unstable();
+            ix.truncate(FEED_ENTRIES);
+            ix.into_iter().map(|i| &site.changelog[i]).collect()
+        }
     };
-    let changes: Vec<&RevisionView> = site.changelog.iter().filter(|r| follows(&r.id)).collect();
     let entries: Vec<FeedEntry> = changes
         .iter()
         .take(FEED_ENTRIES)

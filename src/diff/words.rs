@@ -1,0 +1,572 @@
+//! The body's word diff: lines first, then words inside the passages that changed.
+
+use super::{Chunk, Op};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// A word-level diff (words and punctuation are separate tokens; whitespace is kept).
+pub fn words(old: &str, new: &str) -> Vec<Chunk> {
+    let mut vocabulary = Vocabulary::default();
+    let (a, b) = (vocabulary.words(old), vocabulary.words(new));
+    diff_words(&a, &b)
+}
+
+/// A text cut into words (Unicode word boundaries, as `similar` cuts them), each word
+/// numbered by the [`Vocabulary`] that cut it: diffing numbers is cheaper than diffing
+/// strings, and a text cut once can be diffed against several others.
+#[derive(Debug, Default)]
+pub struct Words<'t> {
+    text: &'t str,
+    /// Where each word ends in `text` (words are contiguous and cover it).
+    ends: Vec<usize>,
+    ids: Vec<u32>,
+}
+
+impl<'t> Words<'t> {
+    /// The token ranges of the text's lines, each with its line break.
+    fn lines(&self) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, end) in self.ends.iter().enumerate() {
+            if self.text.as_bytes()[end - 1] == b'\n' {
+                out.push(start..i + 1);
+                start = i + 1;
+            }
+        }
+        if start < self.ends.len() {
+            out.push(start..self.ends.len());
+        }
+        out
+    }
+
+    /// The text of words `range`.
+    fn slice(&self, range: std::ops::Range<usize>) -> &'t str {
+        if range.is_empty() {
+            return "";
+        }
+        let start = if range.start == 0 {
+            0
+        } else {
+            self.ends[range.start - 1]
+        };
+        &self.text[start..self.ends[range.end - 1]]
+    }
+}
+
+/// Numbers words: the same word gets the same number in every text it cuts.
+#[derive(Debug, Default)]
+pub struct Vocabulary<'t>(HashMap<&'t str, u32, std::hash::BuildHasherDefault<WordHasher>>);
+
+impl<'t> Vocabulary<'t> {
+    /// Cuts `text` into numbered words.
+    pub fn words(&mut self, text: &'t str) -> Words<'t> {
+        let tokens = if text.is_ascii() {
+            ascii_words(text)
+        } else {
+            similar::DiffableStr::tokenize_unicode_words(text)
+        };
+        let mut out = Words {
+            text,
+            ends: Vec::with_capacity(tokens.len()),
+            ids: Vec::with_capacity(tokens.len()),
+        };
+        let mut end = 0;
+        for word in tokens {
+            end += word.len();
+            let next = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
+            out.ids.push(*self.0.entry(word).or_insert(next));
+            out.ends.push(end);
+        }
+        out
+    }
+}
+
+/// The words of an ASCII text, cut exactly where Unicode's word boundaries (UAX #29, as
+/// `unicode-segmentation` applies them) cut it, without looking up each character's
+/// class: most policies are ASCII, and the lookups were most of the cost of cutting.
+fn ascii_words(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let core = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    // A separator that joins its neighbours: "3.14", "1,000", "e.g", "don't", "a:b".
+    let infix = |i: usize| {
+        let (prev, c, next) = (b[i - 1], b[i], b[i + 1]);
+        match c {
+            b'.' | b',' | b';' | b'\'' if prev.is_ascii_digit() && next.is_ascii_digit() => true,
+            b'\'' | b'.' | b':' => prev.is_ascii_alphabetic() && next.is_ascii_alphabetic(),
+            _ => false,
+        }
+    };
+    let mut out = Vec::with_capacity(b.len() / 3);
+    let mut start = 0;
+    while start < b.len() {
+        let mut end = start + 1;
+        if b[start] == b' ' {
+            while end < b.len() && b[end] == b' ' {
+                end += 1;
+            }
+        } else if core(b[start]) {
+            while end < b.len() && (core(b[end]) || (end + 1 < b.len() && infix(end))) {
+                end += 1;
+            }
+        } else if b[start] == b'\r' && b.get(start + 1) == Some(&b'\n') {
+            end += 1;
+        }
+        out.push(&text[start..end]);
+        start = end;
+    }
+    out
+}
+
+/// FNV-1a: words are short, and the standard hasher's start-up cost dominates for them.
+#[derive(Default)]
+pub struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// How much work one body diff may do: the Myers diff of `n` and `m` tokens that differ in
+/// `d` takes about `(n + m) * d` steps, and `d` is at least `n + m` less twice the tokens the
+/// two sides share. A passage whose lower bound is above this is shown rewritten whole.
+const STEPS: usize = 4_000_000;
+
+/// A changed passage with more tokens than this on a side is shown rewritten whole.
+const PASSAGE_TOKENS: usize = 20_000;
+
+/// The word diff of two texts cut by one [`Vocabulary`].
+///
+/// Lines first: the texts are compared line by line, and only the passages of lines that
+/// changed are compared word by word, so the cost follows the size of the change, not of
+/// the body. A passage that keeps fewer than half the words of its shorter side (a
+/// paragraph rewritten, not edited) is shown as its old text deleted and its new text
+/// inserted: a word diff of it would be noise, and is the expensive case of a word diff. Passages too large to compare within
+/// [`STEPS`] are shown the same way, so a hostile body of any size costs time in
+/// proportion to its length.
+pub fn diff_words<'t>(old: &Words<'t>, new: &Words<'t>) -> Vec<Chunk> {
+    // A deadline keeps a hostile pair of bodies the bounds above do not catch from taking
+    // minutes: past it, the diff is coarser but still correct.
+    let deadline = std::time::Instant::now() + Duration::from_millis(500);
+    let (old_lines, new_lines) = (old.lines(), new.lines());
+    let mut table: HashMap<&str, u32, std::hash::BuildHasherDefault<WordHasher>> =
+        HashMap::default();
+    let mut number = |w: &Words<'t>, r: &std::ops::Range<usize>| -> u32 {
+        let next = u32::try_from(table.len()).unwrap_or(u32::MAX);
+        *table.entry(w.slice(r.clone())).or_insert(next)
+    };
+    let a: Vec<u32> = old_lines.iter().map(|r| number(old, r)).collect();
+    let b: Vec<u32> = new_lines.iter().map(|r| number(new, r)).collect();
+    let mut out: Vec<Chunk> = Vec::new();
+    // Token ranges of the lines `lines` (empty at `at` when there are none).
+    let span = |lines: &[std::ops::Range<usize>], range: std::ops::Range<usize>, at: usize| {
+        if range.is_empty() {
+            let t = lines.get(range.start).map_or(at, |l| l.start);
+            return t..t;
+        }
+        lines[range.start].start..lines[range.end - 1].end
+    };
+    let (old_end, new_end) = (old.ids.len(), new.ids.len());
+    let mut pending: Option<(usize, usize)> = None; // first changed line, old and new
+    let flush = |out: &mut Vec<Chunk>, from: (usize, usize), to: (usize, usize)| {
+        let o = span(&old_lines, from.0..to.0, old_end);
+        let n = span(&new_lines, from.1..to.1, new_end);
+        passage(old, new, o, n, deadline, out);
+    };
+    for op in line_ops(&a, &b, deadline) {
+        let (o, n) = (op.old_range(), op.new_range());
+        if op.tag() == similar::DiffTag::Equal {
+            if let Some(from) = pending.take() {
+                flush(&mut out, from, (o.start, n.start));
+            }
+            push_chunk(&mut out, Op::Equal, old.slice(span(&old_lines, o, old_end)));
+        } else if pending.is_none() {
+            pending = Some((o.start, n.start));
+        }
+    }
+    if let Some(from) = pending {
+        flush(&mut out, from, (a.len(), b.len()));
+    }
+    regroup(out)
+}
+
+/// The line diff: Myers where it is affordable, else common lines at both ends and one
+/// changed passage between them.
+fn line_ops(a: &[u32], b: &[u32], deadline: std::time::Instant) -> Vec<similar::DiffOp> {
+    if affordable(a, b) {
+        return similar::capture_diff_deadline(
+            similar::Algorithm::Myers,
+            a,
+            0..a.len(),
+            b,
+            0..b.len(),
+            Some(deadline),
+        );
+    }
+    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let tail = a[head..]
+        .iter()
+        .rev()
+        .zip(b[head..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let mut ops = Vec::new();
+    if head > 0 {
+        ops.push(similar::DiffOp::Equal {
+            old_index: 0,
+            new_index: 0,
+            len: head,
+        });
+    }
+    ops.push(similar::DiffOp::Replace {
+        old_index: head,
+        old_len: a.len() - head - tail,
+        new_index: head,
+        new_len: b.len() - head - tail,
+    });
+    if tail > 0 {
+        ops.push(similar::DiffOp::Equal {
+            old_index: a.len() - tail,
+            new_index: b.len() - tail,
+            len: tail,
+        });
+    }
+    ops
+}
+
+/// Whether a Myers diff of `a` and `b` stays within [`STEPS`] by its lower bound.
+fn affordable(a: &[u32], b: &[u32]) -> bool {
+    let total = a.len() + b.len();
+    if total.saturating_mul(total) <= STEPS {
+        return true;
+    }
+    let common = common_count(a.iter().copied(), b.iter().copied());
+    total.saturating_mul(total - 2 * common) <= STEPS
+}
+
+/// How many items two sequences share, counted with repetition (an upper bound of their
+/// longest common subsequence).
+fn common_count(a: impl Iterator<Item = u32>, b: impl Iterator<Item = u32>) -> usize {
+    let mut counts: HashMap<u32, isize, std::hash::BuildHasherDefault<WordHasher>> =
+        HashMap::default();
+    for x in a {
+        *counts.entry(x).or_default() += 1;
+    }
+    let mut common = 0;
+    for y in b {
+        if let Some(c) = counts.get_mut(&y)
+            && *c > 0
+        {
+            *c -= 1;
+            common += 1;
+        }
+    }
+    common
+}
+
+/// One changed passage (token ranges of each side): word by word when enough of it
+/// survives and it is affordable, else deleted and inserted whole.
+fn passage(
+    old: &Words,
+    new: &Words,
+    o: std::ops::Range<usize>,
+    n: std::ops::Range<usize>,
+    deadline: std::time::Instant,
+    out: &mut Vec<Chunk>,
+) {
+    let whole = |out: &mut Vec<Chunk>| {
+        push_chunk(out, Op::Delete, old.slice(o.clone()));
+        push_chunk(out, Op::Insert, new.slice(n.clone()));
+    };
+    if o.is_empty() || n.is_empty() || o.len() > PASSAGE_TOKENS || n.len() > PASSAGE_TOKENS {
+        return whole(out);
+    }
+    let (a, b) = (&old.ids[o.clone()], &new.ids[n.clone()]);
+    // Words that survive, whitespace left out (it is shared by any two passages).
+    let words_of = |w: &Words, r: std::ops::Range<usize>| -> Vec<u32> {
+        r.filter(|&i| !w.slice(i..i + 1).starts_with(char::is_whitespace))
+            .map(|i| w.ids[i])
+            .collect()
+    };
+    let (wa, wb) = (words_of(old, o.clone()), words_of(new, n.clone()));
+    let kept = common_count(wa.iter().copied(), wb.iter().copied());
+    if 2 * kept < wa.len().min(wb.len()) || !affordable(a, b) {
+        return whole(out);
+    }
+    let ops = similar::capture_diff_deadline(
+        similar::Algorithm::Myers,
+        &old.ids[..],
+        o,
+        &new.ids[..],
+        n,
+        Some(deadline),
+    );
+    for op in ops {
+        let (old_range, new_range) = (op.old_range(), op.new_range());
+        match op.tag() {
+            similar::DiffTag::Equal => push_chunk(out, Op::Equal, old.slice(old_range)),
+            similar::DiffTag::Delete => push_chunk(out, Op::Delete, old.slice(old_range)),
+            similar::DiffTag::Insert => push_chunk(out, Op::Insert, new.slice(new_range)),
+            similar::DiffTag::Replace => {
+                push_chunk(out, Op::Delete, old.slice(old_range));
+                push_chunk(out, Op::Insert, new.slice(new_range));
+            }
+        }
+    }
+}
+
+/// Appends a run, joining it to the last one when their fates agree.
+fn push_chunk(out: &mut Vec<Chunk>, op: Op, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    match out.last_mut() {
+        Some(last) if last.op == op => last.text.push_str(text),
+        _ => out.push(Chunk {
+            op,
+            text: text.to_owned(),
+        }),
+    }
+}
+
+/// Orders each stretch of changes as all deletions then all insertions, and folds
+/// whitespace-only equal runs between changes into them, so that a reader sees
+/// "old words" then "new words" instead of a word-by-word interleaving.
+fn regroup(chunks: Vec<Chunk>) -> Vec<Chunk> {
+    let mut out = Vec::new();
+    let mut deleted = String::new();
+    let mut inserted = String::new();
+    let flush = |out: &mut Vec<Chunk>, deleted: &mut String, inserted: &mut String| {
+        for (op, text) in [(Op::Delete, deleted), (Op::Insert, inserted)] {
+            if !text.is_empty() {
+                out.push(Chunk {
+                    op,
+                    text: std::mem::take(text),
+                });
+            }
+        }
+    };
+    let mut iter = chunks.into_iter().peekable();
+    while let Some(chunk) = iter.next() {
+        match chunk.op {
+            Op::Delete => deleted.push_str(&chunk.text),
+            Op::Insert => inserted.push_str(&chunk.text),
+            Op::Equal => {
+                let in_change = !deleted.is_empty() || !inserted.is_empty();
+                let continues = iter.peek().is_some_and(|next| next.op != Op::Equal);
+                if in_change && continues && chunk.text.trim().is_empty() {
+                    deleted.push_str(&chunk.text);
+                    inserted.push_str(&chunk.text);
+                } else {
+                    flush(&mut out, &mut deleted, &mut inserted);
+                    out.push(chunk);
+                }
+            }
+        }
+    }
+    flush(&mut out, &mut deleted, &mut inserted);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: &str = super::super::tests::OLD;
+    const NEW: &str = super::super::tests::NEW;
+
+    /// The word diff as `similar`'s own text diff makes it, which [`words`] must match.
+    fn words_by_text_diff(old: &str, new: &str) -> Vec<Chunk> {
+        let diff = similar::TextDiff::configure()
+            .timeout(Duration::from_millis(500))
+            .diff_unicode_words(old, new);
+        let mut out: Vec<Chunk> = Vec::new();
+        for change in diff.iter_all_changes() {
+            let op = match change.tag() {
+                similar::ChangeTag::Equal => Op::Equal,
+                similar::ChangeTag::Insert => Op::Insert,
+                similar::ChangeTag::Delete => Op::Delete,
+            };
+            match out.last_mut() {
+                Some(last) if last.op == op => last.text.push_str(change.value()),
+                _ => out.push(Chunk {
+                    op,
+                    text: change.value().to_owned(),
+                }),
+            }
+        }
+        regroup(out)
+    }
+
+    #[test]
+    fn numbered_words_diff_like_text_diff() {
+        let long_a = "Reply to every ticket within one hour, and tell the customer. ".repeat(30);
+        let long_b = long_a
+            .replace("one hour", "two hours")
+            .replacen("tell", "ask", 3);
+        let cases = [
+            ("", ""),
+            ("", "new words"),
+            ("old words", ""),
+            (OLD, NEW),
+            ("a b c", "a b c d"),
+            (
+                "Naïve café: don't stop, 3.14 e.g. x_y, or not",
+                "Naive cafe: don't stop, 3.15 i.e. x_z, or not",
+            ),
+            (long_a.as_str(), long_b.as_str()),
+            (long_b.as_str(), long_a.as_str()),
+        ];
+        for (a, b) in cases {
+            assert_eq!(words(a, b), words_by_text_diff(a, b), "{a:?} -> {b:?}");
+        }
+        // A text cut once and diffed against both neighbours gives the same answers.
+        let mut v = Vocabulary::default();
+        let (x, y, z) = (v.words(OLD), v.words(NEW), v.words(long_a.as_str()));
+        assert_eq!(diff_words(&x, &y), words(OLD, NEW));
+        assert_eq!(diff_words(&y, &z), words(NEW, &long_a));
+    }
+
+    /// The texts a diff's runs give back: (old, new).
+    fn sides(chunks: &[Chunk]) -> (String, String) {
+        let (mut old, mut new) = (String::new(), String::new());
+        for c in chunks {
+            if c.op != Op::Insert {
+                old.push_str(&c.text);
+            }
+            if c.op != Op::Delete {
+                new.push_str(&c.text);
+            }
+        }
+        (old, new)
+    }
+
+    #[test]
+    fn only_changed_lines_are_compared_word_by_word() {
+        let old = "First paragraph stays as it is.\n\nReply within one hour to every ticket.\n\nLast one stays.\n";
+        let new = "First paragraph stays as it is.\n\nReply within two hours to every ticket.\n\nLast one stays.\n";
+        let d = words(old, new);
+        assert_eq!(sides(&d), (old.to_owned(), new.to_owned()));
+        let changed: Vec<(Op, &str)> = d
+            .iter()
+            .filter(|c| c.op != Op::Equal)
+            .map(|c| (c.op, c.text.as_str()))
+            .collect();
+        assert_eq!(
+            changed,
+            [(Op::Delete, "one hour"), (Op::Insert, "two hours")]
+        );
+        // A word the two lines share is not matched across a paragraph that did not change.
+        let d = words("a b\nsame line\nc d\n", "c x\nsame line\na y\n");
+        assert_eq!(sides(&d).1, "c x\nsame line\na y\n");
+        assert!(
+            d.iter()
+                .any(|c| c.op == Op::Equal && c.text == "same line\n")
+        );
+    }
+
+    #[test]
+    fn a_rewritten_passage_is_shown_whole() {
+        let old =
+            "Keep it short.\n\nBe kind to every customer, always, and answer what they asked.\n";
+        let new = "Keep it short.\n\nEscalations go to the lead on duty within the hour.\n";
+        let d = words(old, new);
+        assert_eq!(sides(&d), (old.to_owned(), new.to_owned()));
+        assert_eq!(
+            d,
+            [
+                Chunk {
+                    op: Op::Equal,
+                    text: "Keep it short.\n\n".into()
+                },
+                Chunk {
+                    op: Op::Delete,
+                    text: "Be kind to every customer, always, and answer what they asked.\n".into()
+                },
+                Chunk {
+                    op: Op::Insert,
+                    text: "Escalations go to the lead on duty within the hour.\n".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_huge_rewrite_is_shown_whole_and_a_small_edit_of_it_word_by_word() {
+        // 800 KB bodies of lines of 12 words, every word drawn anew (the hostile row of
+        // bench/realistic.py): Myers on them would take minutes, or run to its deadline.
+        let mut seed = 7u64;
+        let mut body = || {
+            let mut s = String::new();
+            while s.len() < 800_000 {
+                for _ in 0..12 {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    s.push_str(
+                        [
+                            "reply", "ticket", "lead", "shift", "the", "a", "on", "customer",
+                        ][(seed >> 60) as usize % 8],
+                    );
+                    s.push(' ');
+                }
+                s.push('\n');
+            }
+            s
+        };
+        let (a, b) = (body(), body());
+        let d = words(&a, &b);
+        assert_eq!(sides(&d), (a.clone(), b.clone()));
+        // Too large to compare within the step budget: shown rewritten whole (its cost is
+        // measured by bench/realistic.py's hostile row, not here).
+        let ops: Vec<Op> = d.iter().map(|c| c.op).collect();
+        assert_eq!(ops, [Op::Delete, Op::Insert]);
+        // A few lines changed in a huge body: only they are compared.
+        let c = b.replacen("reply", "answer", 1);
+        let d = words(&b, &c);
+        assert_eq!(sides(&d), (b.clone(), c.clone()));
+        let changed: Vec<&str> = d
+            .iter()
+            .filter(|c| c.op != Op::Equal)
+            .map(|c| c.text.as_str())
+            .collect();
+        assert_eq!(changed, ["reply", "answer"]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// ASCII texts are cut where Unicode's word boundaries cut them.
+        #[test]
+        fn ascii_words_cut_like_unicode(text in "[a-zA-Z0-9_ .,;:'\"\t\r\n\x0b\x0c!?()-]{0,40}") {
+            let unicode: Vec<&str> = similar::DiffableStr::tokenize_unicode_words(text.as_str());
+            proptest::prop_assert_eq!(ascii_words(&text), unicode);
+        }
+    }
+
+    #[test]
+    fn ascii_words_cut_like_unicode_on_known_cases() {
+        for text in [
+            "Naive cafe: don't stop, 3.14 e.g. x_y 1,000;2 a:b 'q' \"r\" a.b.c 3rd 4'5 e.g.",
+            "  two  spaces\r\nand\n\nlines\t\ttabs",
+            "trailing.",
+            ".leading",
+            "a'",
+            "1.",
+        ] {
+            let unicode: Vec<&str> = similar::DiffableStr::tokenize_unicode_words(text);
+            assert_eq!(ascii_words(text), unicode, "{text:?}");
+        }
+    }
+}
