@@ -77,6 +77,9 @@ impl Served {
         if r.change == crate::history::Change::Retired {
             return None;
         }
+        if let Some(known) = self.timeline.effective_of(r.blob) {
+            return known;
+        }
         if let Ok(cache) = self.effective.lock()
             && let Some(d) = cache.get(&r.blob)
         {
@@ -139,8 +142,8 @@ impl Served {
 }
 
 /// Reads the served state: the newest commit of the handbook line of `ws` whose handbook
-/// validates, as of `now` (Unix seconds).
-pub fn load(ws: &Workspace, now: jiff::Timestamp) -> Result<Served, McpError> {
+/// validates, as of `now` (Unix seconds). `mark` is told each phase as it ends.
+pub fn load(ws: &Workspace, now: jiff::Timestamp, mark: &dyn Fn(&str)) -> Result<Served, McpError> {
     let repo = ws.repo()?;
     let (line_ref, tip) =
         Line::tip_ref(repo, &ws.settings.acks)?.ok_or_else(|| McpError::NoLine {
@@ -148,6 +151,7 @@ pub fn load(ws: &Workspace, now: jiff::Timestamp) -> Result<Served, McpError> {
             remote: ws.settings.acks.remote.clone(),
         })?;
     let line = crate::history::first_parent_line(repo, tip)?;
+    mark("the handbook line");
     let mut skipped = Vec::new();
     let mut tried = HashSet::new();
     let prefix = ws.loc.prefix.trim_end_matches('/');
@@ -166,7 +170,7 @@ pub fn load(ws: &Workspace, now: jiff::Timestamp) -> Result<Served, McpError> {
         if tried.len() > TRIES {
             break;
         }
-        match state_at(ws, commit.id(), now) {
+        match state_at(ws, commit.id(), now, mark) {
             Ok((handbook, site, timeline)) => {
                 let len = line.len();
                 let positions = line
@@ -221,17 +225,22 @@ fn state_at(
     ws: &Workspace,
     commit: Oid,
     now: jiff::Timestamp,
+    mark: &dyn Fn(&str),
 ) -> Result<(Handbook, Site, Timeline), SiteError> {
     let dir = tempfile::tempdir().map_err(|e| {
         SiteError::Workspace(crate::workspace::WorkspaceError::Export(e.to_string()))
     })?;
     let at = ws.at_revision(&commit.to_string(), dir.path())?;
+    mark("export");
     let valid = session::load_valid(&at.loc, &PolicyCache::default(), false)?;
+    mark("load and validate");
     // The diffs of every revision are what a site build spends most on; the tools diff
     // the few texts a question needs instead.
     let dir = format!("{}{}", at.loc.prefix, valid.handbook.settings.policies);
     let timeline = Timeline::read_without_diffs(at.repo()?, commit, &dir)?;
+    mark("history");
     let views = HistoryViews::new(&timeline, &valid.handbook.settings.timezone);
+    mark("history views");
     let site = session::assemble(
         &at.loc,
         &valid.handbook,
@@ -241,6 +250,7 @@ fn state_at(
         None,
         &crate::site::words::Words::english(),
     );
+    mark("collect");
     Ok((*valid.handbook, site, timeline))
 }
 

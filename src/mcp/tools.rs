@@ -213,6 +213,7 @@ pub fn list(scope: &AcksScope) -> Vec<Value> {
                 "title": title,
                 "description": description,
                 "inputSchema": input,
+                "outputSchema": super::schemas::output(name),
                 "annotations": {
                     "title": title,
                     "readOnlyHint": true,

@@ -42,7 +42,7 @@ pub fn follow(
                     Ok(n) => n,
                     Err(e) => return told(e.to_string()),
                 };
-                match super::served::load(&ws, now) {
+                match super::served::load(&ws, now, &|_| {}) {
                     Ok(new) => {
                         let commit = new.commit;
                         let peers = state.replace(new);

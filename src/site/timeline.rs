@@ -93,12 +93,13 @@ impl Timeline {
                 }
             }
         }
+        let effective = effective_dates(repo, policies_dir, &texts);
         Ok(Timeline {
             head: Some(head),
             revisions,
             texts,
             diffs: HashMap::new(),
-            effective: HashMap::new(),
+            effective,
             titles,
         })
     }
@@ -133,6 +134,61 @@ impl Timeline {
     pub fn previous_blobs(&self) -> Vec<Option<Oid>> {
         previous_blobs(&self.revisions)
     }
+}
+
+/// The `effective` dates of the texts a history without diffs holds (a text is no longer
+/// parsed for its diff, so the date is read on its own), kept between runs in
+/// `<git dir>/normsctl/effective-<hash of dir>.json`. A blob id names its text, so an entry
+/// can never go stale; the file is keyed by the tool's version (the reading may change
+/// between versions) and holds only the blobs of the last history read. Texts the file
+/// lacks are parsed on every core.
+fn effective_dates(
+    repo: &Repository,
+    policies_dir: &str,
+    texts: &HashMap<Oid, Arc<str>>,
+) -> HashMap<Oid, Option<jiff::civil::Date>> {
+    use rayon::prelude::*;
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct File {
+        tool: String,
+        /// Blob id to the date it declares (`None`: none, or not a date).
+        dates: HashMap<String, Option<String>>,
+    }
+    let file = crate::cache::path(repo.path(), "effective", policies_dir.trim_end_matches('/'));
+    let mut kept = crate::cache::read::<File>(&file)
+        .filter(|f| f.tool == crate::VERSION)
+        .map(|f| f.dates)
+        .unwrap_or_default();
+    let mut out = HashMap::with_capacity(texts.len());
+    let mut missing = Vec::new();
+    for (blob, text) in texts {
+        match kept.remove(&blob.to_string()) {
+            Some(date) => {
+                out.insert(*blob, date.and_then(|d| d.parse().ok()));
+            }
+            None => missing.push((*blob, text)),
+        }
+    }
+    let stale = !kept.is_empty();
+    let new = !missing.is_empty();
+    out.par_extend(missing.into_par_iter().map(|(blob, text)| {
+        let date: Option<jiff::civil::Date> = diff::Fields::of(text).text("effective").parse().ok();
+        (blob, date)
+    }));
+    if new || stale {
+        let dates = out
+            .iter()
+            .map(|(b, d)| (b.to_string(), d.map(|d| d.to_string())))
+            .collect();
+        crate::cache::write(
+            &file,
+            &File {
+                tool: crate::VERSION.to_owned(),
+                dates,
+            },
+        );
+    }
+    out
 }
 
 /// The subjects forges give the merge of a pull request (GitHub, Gitea, Bitbucket) or a

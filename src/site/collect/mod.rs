@@ -283,9 +283,12 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         // later text beside it; an uncommitted one is a preview of the working tree.
         let schedule = match uncommitted {
             Some(_) => standing::Schedule::default(),
-            None => standing::schedule(revisions, id, inputs.now.as_second(), &tz, |r| {
-                effective_in(inputs.timeline, r)
-            }),
+            None => standing::schedule_of(
+                committed.iter().map(|(r, _)| *r),
+                inputs.now.as_second(),
+                &tz,
+                |r| effective_in(inputs.timeline, r),
+            ),
         };
         let (shown, later) = match (schedule.in_force, schedule.upcoming.split_first()) {
             (Some(t), _) => (Some(t), &schedule.upcoming[..]),
