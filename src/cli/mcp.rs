@@ -75,7 +75,7 @@ pub fn run(global: &Global, args: McpArgs) -> Result<(), CommandError> {
     }
     let now = ws.now()?;
     timings.mark("open");
-    let state = served::load(&ws, now, &|phase| timings.mark(phase))?;
+    let state = served::load(&ws, &|phase| timings.mark(phase))?;
     note(&format!(
         "serving commit {} of {}",
         state.commit, state.line_ref

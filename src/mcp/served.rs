@@ -6,12 +6,14 @@
 use super::McpError;
 use crate::ack::line::Line;
 use crate::history::Revision;
+use crate::history::standing;
 use crate::load::PolicyCache;
 use crate::model::Handbook;
 use crate::model::Policy;
 use crate::site::collect::{HistoryViews, MarkdownCache, Site};
 use crate::site::session::{self, SiteError};
 use crate::site::timeline::Timeline;
+use crate::site::words::Words;
 use crate::workspace::Workspace;
 use git2::Oid;
 use jiff::tz::TimeZone;
@@ -39,13 +41,21 @@ pub struct Served {
     /// Newer commits of the line that fail validation (newest first).
     pub skipped: Vec<Skipped>,
     pub handbook: Handbook,
-    pub site: Site,
+    /// The site's `base_url`, with a trailing `/`.
+    pub base_url: Option<String>,
     pub timeline: Timeline,
+    /// The timeline's revisions as the site shows them (what [`Served::site`] collects
+    /// from).
+    views: HistoryViews,
+    /// The metric words of the handbook's `words.html` table, as the site reads them.
+    pub words: Words,
+    /// The handbook's folder in the work tree (`docs/handbook/`, or empty).
+    prefix: String,
+    /// The site's data as last collected, and the moments between which it holds.
+    site: Mutex<Option<SiteAt>>,
     /// First-parent commits of the line up to `commit`, by position (the root at 0).
     pub positions: HashMap<Oid, usize>,
     pub tz: TimeZone,
-    /// When this state was read (Unix seconds): "now" for its resources.
-    pub as_of: i64,
     /// The repository's git folder (a call opens its own handle: one is not shared
     /// between threads).
     pub git_dir: std::path::PathBuf,
@@ -61,7 +71,83 @@ pub struct Served {
     effective: Mutex<HashMap<Oid, Option<jiff::civil::Date>>>,
 }
 
+/// A collected site and the moments it holds for: from the start of the day it was
+/// collected on, until the next day or the next moment a committed text takes effect
+/// (whichever is first): the only moments at which what is in force, upcoming or
+/// "upcoming today" changes.
+struct SiteAt {
+    site: Arc<Site>,
+    from: i64,
+    until: i64,
+}
+
 impl Served {
+    /// The site's data as of `now` (Unix seconds): the texts in force then and what is
+    /// upcoming. It is collected again only when a text has taken effect or a day has
+    /// begun since the last collection (or `now` is before it).
+    pub fn site(&self, now: i64) -> Arc<Site> {
+        let mut slot = self.site.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(at) = slot.as_ref()
+            && at.from <= now
+            && now < at.until
+        {
+            return Arc::clone(&at.site);
+        }
+        let site = Arc::new(self.collect(now));
+        let (from, until) = self.holds(now);
+        *slot = Some(SiteAt {
+            site: Arc::clone(&site),
+            from,
+            until,
+        });
+        site
+    }
+
+    /// The site's data collected as of `now`.
+    fn collect(&self, now: i64) -> Site {
+        let now = jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        // The served commit is exactly what was read: no file differs from it.
+        let working = crate::site::collect::WorkingFiles::new();
+        crate::site::collect::collect(
+            &crate::site::collect::Inputs {
+                handbook: &self.handbook,
+                timeline: &self.timeline,
+                history: &self.views,
+                working: &working,
+                now,
+                prefix: &self.prefix,
+                words: &self.words,
+            },
+            &mut MarkdownCache::default(),
+        )
+    }
+
+    /// The moments between which the site collected at `now` holds (see [`SiteAt`]).
+    fn holds(&self, now: i64) -> (i64, i64) {
+        let at = jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let day = at.to_zoned(self.tz.clone()).date();
+        let start = |d: jiff::civil::Date| {
+            d.to_zoned(self.tz.clone())
+                .map_or(now, |z| z.timestamp().as_second())
+        };
+        let from = start(day).min(now);
+        let mut until = day.tomorrow().map_or(i64::MAX, start);
+        if until <= now {
+            until = now + 1;
+        }
+        for r in self
+            .revisions()
+            .iter()
+            .filter(|r| super::answers::is_text(r))
+        {
+            let t = standing::in_force_from(r, self.effective(r), &self.tz);
+            if t > now && t < until {
+                until = t;
+            }
+        }
+        (from, until)
+    }
+
     /// Every policy change on the line up to the served commit, newest first.
     pub fn revisions(&self) -> &[Revision] {
         &self.timeline.revisions
@@ -120,7 +206,7 @@ impl Served {
     /// The page URL of a policy: absolute with `base_url`, else relative to the site.
     pub fn page(&self, id: &str) -> String {
         let rel = format!("policies/{id}.html");
-        match &self.site.info.base_url {
+        match &self.base_url {
             Some(base) => format!("{base}{rel}"),
             None => rel,
         }
@@ -128,22 +214,18 @@ impl Served {
 
     /// The ids of the policies in force or upcoming at the served commit.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.site
-            .policies
-            .values()
-            .filter(|p| p.status == "current")
-            .map(|p| p.id.as_str())
+        self.handbook.policies.iter().map(|p| p.id.value.as_str())
     }
 
     /// Every id the line's history knows (current and retired).
     pub fn known_ids(&self) -> impl Iterator<Item = &str> {
-        self.site.policies.keys().map(String::as_str)
+        self.by_id.keys().map(String::as_str)
     }
 }
 
 /// Reads the served state: the newest commit of the handbook line of `ws` whose handbook
-/// validates, as of `now` (Unix seconds). `mark` is told each phase as it ends.
-pub fn load(ws: &Workspace, now: jiff::Timestamp, mark: &dyn Fn(&str)) -> Result<Served, McpError> {
+/// validates. `mark` is told each phase as it ends.
+pub fn load(ws: &Workspace, mark: &dyn Fn(&str)) -> Result<Served, McpError> {
     let repo = ws.repo()?;
     let (line_ref, tip) =
         Line::tip_ref(repo, &ws.settings.acks)?.ok_or_else(|| McpError::NoLine {
@@ -170,8 +252,14 @@ pub fn load(ws: &Workspace, now: jiff::Timestamp, mark: &dyn Fn(&str)) -> Result
         if tried.len() > TRIES {
             break;
         }
-        match state_at(ws, commit.id(), now, mark) {
-            Ok((handbook, site, timeline)) => {
+        match state_at(ws, commit.id(), mark) {
+            Ok(State {
+                handbook,
+                timeline,
+                views,
+                words,
+                prefix,
+            }) => {
                 let len = line.len();
                 let positions = line
                     .iter()
@@ -184,17 +272,29 @@ pub fn load(ws: &Workspace, now: jiff::Timestamp, mark: &dyn Fn(&str)) -> Result
                     by_id.entry(r.id.clone()).or_default().push(r.clone());
                 }
                 let previous = timeline.previous_blobs();
+                // As the site writes it: with a trailing `/`.
+                let base_url = handbook.settings.base_url.as_ref().map(|u| {
+                    if u.ends_with('/') {
+                        u.clone()
+                    } else {
+                        format!("{u}/")
+                    }
+                });
+                mark("served state");
                 return Ok(Served {
                     line_ref,
                     tip,
                     commit: commit.id(),
                     skipped,
                     handbook,
-                    site,
+                    base_url,
                     timeline,
+                    views,
+                    words,
+                    prefix,
+                    site: Mutex::default(),
                     positions,
                     tz,
-                    as_of: now.as_second(),
                     git_dir: repo.path().to_path_buf(),
                     root: ws.loc.root.clone(),
                     by_id,
@@ -220,13 +320,18 @@ pub fn load(ws: &Workspace, now: jiff::Timestamp, mark: &dyn Fn(&str)) -> Result
     })
 }
 
-/// The handbook as committed at `commit`, validated, with the site's data of it.
-fn state_at(
-    ws: &Workspace,
-    commit: Oid,
-    now: jiff::Timestamp,
-    mark: &dyn Fn(&str),
-) -> Result<(Handbook, Site, Timeline), SiteError> {
+/// What is read of a commit that validates.
+struct State {
+    handbook: Handbook,
+    timeline: Timeline,
+    views: HistoryViews,
+    words: Words,
+    prefix: String,
+}
+
+/// The handbook as committed at `commit`, validated, with its history (the site's data
+/// is collected from it when first asked: [`Served::site`]).
+fn state_at(ws: &Workspace, commit: Oid, mark: &dyn Fn(&str)) -> Result<State, SiteError> {
     let dir = tempfile::tempdir().map_err(|e| {
         SiteError::Workspace(crate::workspace::WorkspaceError::Export(e.to_string()))
     })?;
@@ -234,6 +339,12 @@ fn state_at(
     mark("export");
     let valid = session::load_valid(&at.loc, &PolicyCache::default(), false)?;
     mark("load and validate");
+    // The metric words as the site reads them (the built-in English where the table
+    // cannot be read, as the site's own fallback does for a word it lacks).
+    let words = crate::site::load_templates(&at.loc, &valid.handbook.settings)
+        .map(|t| t.words())
+        .unwrap_or_default();
+    mark("words");
     // The diffs of every revision are what a site build spends most on; the tools diff
     // the few texts a question needs instead.
     let dir = format!("{}{}", at.loc.prefix, valid.handbook.settings.policies);
@@ -241,17 +352,13 @@ fn state_at(
     mark("history");
     let views = HistoryViews::new(&timeline, &valid.handbook.settings.timezone);
     mark("history views");
-    let site = session::assemble(
-        &at.loc,
-        &valid.handbook,
-        (&timeline, &views),
-        now,
-        &mut MarkdownCache::default(),
-        None,
-        &crate::site::words::Words::english(),
-    );
-    mark("collect");
-    Ok((*valid.handbook, site, timeline))
+    Ok(State {
+        handbook: *valid.handbook,
+        timeline,
+        views,
+        words,
+        prefix: at.loc.prefix.clone(),
+    })
 }
 
 /// The first `n` lines of a report.

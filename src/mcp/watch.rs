@@ -38,11 +38,7 @@ pub fn follow(
                 if !changes.history {
                     return;
                 }
-                let now = match ws.now() {
-                    Ok(n) => n,
-                    Err(e) => return told(e.to_string()),
-                };
-                match super::served::load(&ws, now, &|_| {}) {
+                match super::served::load(&ws, &|_| {}) {
                     Ok(new) => {
                         let commit = new.commit;
                         let peers = state.replace(new);
