@@ -91,6 +91,13 @@ pub fn run(global: &Global, args: McpArgs) -> Result<(), CommandError> {
         .filter(|s| !s.trim().is_empty())
         .map(|_| now.as_second());
     let state = State::new(state, scope, fixed);
+    // The site's data is collected while the client says hello (a first read waits for
+    // it rather than collecting it twice).
+    let warm = std::sync::Arc::clone(&state);
+    std::thread::spawn(move || {
+        warm.served().site(warm.now());
+        timings.mark("site collected (in the background)");
+    });
     let runtime = server::runtime()?;
     if !args.no_watch {
         watch::follow(

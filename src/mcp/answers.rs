@@ -198,7 +198,7 @@ pub fn get_policy(s: &Served, a: &GetPolicyArgs, now: i64) -> Outcome {
                     ))
                     .with_hint("give a commit id of the handbook line, as `changes` lists them")
                 })?;
-            let Some(&pos) = s.positions.get(&commit.id()) else {
+            let Some(&pos) = s.positions().get(&commit.id()) else {
                 return Err(ToolError::new(format!(
                     "commit {} is not on the handbook line ({}) up to the served commit",
                     commit.id(),
@@ -207,7 +207,7 @@ pub fn get_policy(s: &Served, a: &GetPolicyArgs, now: i64) -> Outcome {
                 .with_hint("texts are cited only from the handbook line: give a commit that `changes` lists"));
             };
             all.iter()
-                .filter(|r| s.positions.get(&r.commit).is_some_and(|p| *p <= pos))
+                .filter(|r| s.positions().get(&r.commit).is_some_and(|p| *p <= pos))
                 .cloned()
                 .collect()
         }

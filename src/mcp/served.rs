@@ -18,7 +18,7 @@ use crate::workspace::Workspace;
 use git2::Oid;
 use jiff::tz::TimeZone;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// How many distinct handbook states are tried, newest first, before giving up.
 const TRIES: usize = 20;
@@ -45,16 +45,17 @@ pub struct Served {
     pub base_url: Option<String>,
     pub timeline: Timeline,
     /// The timeline's revisions as the site shows them (what [`Served::site`] collects
-    /// from).
-    views: HistoryViews,
+    /// from), made when the site is first collected.
+    views: OnceLock<HistoryViews>,
     /// The metric words of the handbook's `words.html` table, as the site reads them.
     pub words: Words,
     /// The handbook's folder in the work tree (`docs/handbook/`, or empty).
     prefix: String,
     /// The site's data as last collected, and the moments between which it holds.
     site: Mutex<Option<SiteAt>>,
-    /// First-parent commits of the line up to `commit`, by position (the root at 0).
-    pub positions: HashMap<Oid, usize>,
+    /// First-parent commits of the line up to `commit`, by position (the root at 0),
+    /// walked when first asked ([`Served::positions`]).
+    positions: OnceLock<HashMap<Oid, usize>>,
     pub tz: TimeZone,
     /// The repository's git folder (a call opens its own handle: one is not shared
     /// between threads).
@@ -112,7 +113,9 @@ impl Served {
             &crate::site::collect::Inputs {
                 handbook: &self.handbook,
                 timeline: &self.timeline,
-                history: &self.views,
+                history: self.views.get_or_init(|| {
+                    HistoryViews::new(&self.timeline, &self.handbook.settings.timezone)
+                }),
                 working: &working,
                 now,
                 prefix: &self.prefix,
@@ -148,14 +151,33 @@ impl Served {
         (from, until)
     }
 
+    /// The first-parent commits of the line up to the served commit, by position (the
+    /// root at 0); empty if the repository cannot be read.
+    pub fn positions(&self) -> &HashMap<Oid, usize> {
+        self.positions.get_or_init(|| {
+            let line = self
+                .repo()
+                .and_then(|repo| {
+                    crate::history::first_parent_line(&repo, self.commit)
+                        .map(|l| l.iter().map(|c| c.id()).collect::<Vec<_>>())
+                })
+                .unwrap_or_default();
+            let len = line.len();
+            line.into_iter()
+                .enumerate()
+                .map(|(i, c)| (c, len - 1 - i))
+                .collect()
+        })
+    }
+
     /// Every policy change on the line up to the served commit, newest first.
     pub fn revisions(&self) -> &[Revision] {
         &self.timeline.revisions
     }
 
     /// The committed text of a blob of the history.
-    pub fn text(&self, blob: Oid) -> Option<&str> {
-        self.timeline.text(blob).map(|t| &**t)
+    pub fn text(&self, blob: Oid) -> Option<Arc<str>> {
+        self.timeline.text(blob)
     }
 
     /// The `effective` date a revision's text declares (none for a retirement).
@@ -173,7 +195,7 @@ impl Served {
         }
         let date = self
             .text(r.blob)
-            .and_then(|t| crate::diff::Fields::of(t).text("effective").parse().ok());
+            .and_then(|t| crate::diff::Fields::of(&t).text("effective").parse().ok());
         if let Ok(mut cache) = self.effective.lock() {
             cache.insert(r.blob, date);
         }
@@ -188,8 +210,8 @@ impl Served {
             return p.clone();
         }
         let decoded = self.text(r.blob).and_then(|text| {
-            let node = crate::yaml::parse(text).ok()??;
-            let mut d = crate::load::decode::Decoder::new(&r.path, text);
+            let node = crate::yaml::parse(&text).ok()??;
+            let mut d = crate::load::decode::Decoder::new(&r.path, &text);
             crate::load::policy::decode(&mut d, &node, &r.id).map(Arc::new)
         });
         if let Ok(mut cache) = self.decoded.lock() {
@@ -232,12 +254,17 @@ pub fn load(ws: &Workspace, mark: &dyn Fn(&str)) -> Result<Served, McpError> {
             branch: ws.settings.acks.branch.clone(),
             remote: ws.settings.acks.remote.clone(),
         })?;
-    let line = crate::history::first_parent_line(repo, tip)?;
-    mark("the handbook line");
     let mut skipped = Vec::new();
     let mut tried = HashSet::new();
     let prefix = ws.loc.prefix.trim_end_matches('/');
-    for commit in &line {
+    // Back along the line's first parents from its tip, until a commit validates.
+    let mut cursor = Some(repo.find_commit(tip)?);
+    while let Some(commit) = cursor {
+        cursor = if commit.parent_count() > 0 {
+            Some(commit.parent(0)?)
+        } else {
+            None
+        };
         // Commits that leave the handbook's folder as it was need no second look.
         let tree = commit.tree()?;
         let key = if prefix.is_empty() {
@@ -256,16 +283,9 @@ pub fn load(ws: &Workspace, mark: &dyn Fn(&str)) -> Result<Served, McpError> {
             Ok(State {
                 handbook,
                 timeline,
-                views,
                 words,
                 prefix,
             }) => {
-                let len = line.len();
-                let positions = line
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (c.id(), len - 1 - i))
-                    .collect();
                 let tz = TimeZone::get(&handbook.settings.timezone).unwrap_or(TimeZone::UTC);
                 let mut by_id: HashMap<String, Vec<Revision>> = HashMap::new();
                 for r in &timeline.revisions {
@@ -280,6 +300,16 @@ pub fn load(ws: &Workspace, mark: &dyn Fn(&str)) -> Result<Served, McpError> {
                         format!("{u}/")
                     }
                 });
+                // The texts of the served commit are decoded already: the loader read them.
+                let mut decoded = HashMap::new();
+                for p in &handbook.policies {
+                    if let Some(r) = by_id.get(&p.id.value).and_then(|revs| revs.first())
+                        && r.change != crate::history::Change::Retired
+                        && r.path == p.file
+                    {
+                        decoded.insert(r.blob, Some(Arc::new(p.clone())));
+                    }
+                }
                 mark("served state");
                 return Ok(Served {
                     line_ref,
@@ -289,17 +319,17 @@ pub fn load(ws: &Workspace, mark: &dyn Fn(&str)) -> Result<Served, McpError> {
                     handbook,
                     base_url,
                     timeline,
-                    views,
+                    views: OnceLock::new(),
                     words,
                     prefix,
                     site: Mutex::default(),
-                    positions,
+                    positions: OnceLock::new(),
                     tz,
                     git_dir: repo.path().to_path_buf(),
                     root: ws.loc.root.clone(),
                     by_id,
                     previous,
-                    decoded: Mutex::default(),
+                    decoded: Mutex::new(decoded),
                     effective: Mutex::default(),
                 });
             }
@@ -324,7 +354,6 @@ pub fn load(ws: &Workspace, mark: &dyn Fn(&str)) -> Result<Served, McpError> {
 struct State {
     handbook: Handbook,
     timeline: Timeline,
-    views: HistoryViews,
     words: Words,
     prefix: String,
 }
@@ -350,12 +379,9 @@ fn state_at(ws: &Workspace, commit: Oid, mark: &dyn Fn(&str)) -> Result<State, S
     let dir = format!("{}{}", at.loc.prefix, valid.handbook.settings.policies);
     let timeline = Timeline::read_without_diffs(at.repo()?, commit, &dir)?;
     mark("history");
-    let views = HistoryViews::new(&timeline, &valid.handbook.settings.timezone);
-    mark("history views");
     Ok(State {
         handbook: *valid.handbook,
         timeline,
-        views,
         words,
         prefix: at.loc.prefix.clone(),
     })

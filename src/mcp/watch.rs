@@ -40,6 +40,7 @@ pub fn follow(
                 }
                 match super::served::load(&ws, &|_| {}) {
                     Ok(new) => {
+                        new.site(state.now());
                         let commit = new.commit;
                         let peers = state.replace(new);
                         if !peers.is_empty() {
