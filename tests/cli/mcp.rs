@@ -372,6 +372,51 @@ fn resources_are_as_of_each_read_and_metrics_in_the_handbooks_words() {
 }
 
 #[test]
+fn a_text_that_takes_effect_while_the_server_runs_is_served_from_that_moment() {
+    let hb = handbook();
+    let file = "policies/norms/stepping-away.yaml";
+    let old = std::fs::read_to_string(hb.path().join(file)).unwrap();
+    let new = old
+        .replace("revision: 1", "revision: 2")
+        .replace("A queue with nobody watching it", "An empty queue");
+    assert_ne!(old, new);
+    hb.write(file, new);
+    // Landed a few seconds from now: until then revision 1 is in force.
+    let at = jiff::Timestamp::now().as_second() + 12;
+    crate::acks::commit(hb.path(), "Shorter stepping-away text", at);
+    let mut c = Client::start(hb.path(), &["--no-watch"], &[]);
+    let uri = json!({ "uri": "normsctl://policy/stepping-away" });
+    let read = |c: &mut Client| {
+        let r = c.result("resources/read", uri.clone());
+        r["contents"][0]["text"].as_str().unwrap().to_owned()
+    };
+    let before = read(&mut c);
+    assert!(
+        as_of(&before).as_second() < at,
+        "too slow to test: {before}"
+    );
+    let in_force = |text: &str| {
+        let start = text.find("## Text in force").unwrap();
+        let end = text[start..]
+            .find("\n## ")
+            .map_or(text.len(), |e| start + 1 + e);
+        text[start..end].to_owned()
+    };
+    assert!(
+        in_force(&before).contains("A queue with nobody watching"),
+        "{before}"
+    );
+    assert!(before.contains("Upcoming: revision 2"), "{before}");
+    let wait = at - jiff::Timestamp::now().as_second() + 1;
+    std::thread::sleep(Duration::from_secs(wait.max(0) as u64));
+    let after = read(&mut c);
+    assert!(in_force(&after).contains("An empty queue"), "{after}");
+    assert!(!after.contains("Upcoming: revision 2"), "{after}");
+    let p = c.ok("get_policy", json!({ "id": "stepping-away" }));
+    assert_eq!(p["citation"]["revision"], 2, "{p}");
+}
+
+#[test]
 fn search_what_applies_changes_and_diff() {
     let hb = handbook();
     let mut c = Client::start(hb.path(), &["--no-watch"], &at_before());
