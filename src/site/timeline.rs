@@ -190,7 +190,11 @@ fn effective_dates(
         dates: HashMap<String, Option<String>>,
     }
     let file = crate::cache::path(git_dir, "effective", policies_dir.trim_end_matches('/'));
-    let mut kept = crate::cache::read::<File>(&file)
+    // `NORMSCTL_CACHE=0`: neither read nor written, as the history cache.
+    let use_cache = std::env::var_os("NORMSCTL_CACHE").is_none_or(|v| v != "0");
+    let mut kept = use_cache
+        .then(|| crate::cache::read::<File>(&file))
+        .flatten()
         .filter(|f| f.tool == crate::VERSION)
         .map(|f| f.dates)
         .unwrap_or_default();
@@ -219,7 +223,7 @@ fn effective_dates(
             diff::Fields::of(&text).text("effective").parse().ok();
         (blob, date)
     }));
-    if new || stale {
+    if use_cache && (new || stale) {
         let dates = out
             .iter()
             .map(|(b, d)| (b.to_string(), d.map(|d| d.to_string())))
