@@ -6,10 +6,15 @@
 Builds the release binary (unless --exe), generates a repository with bench/gen_handbook.py
 (2,000 policies, 10,000 commits), warms the history cache with one `normsctl log`, then:
   - startup: from spawning `normsctl mcp --no-watch` to the `initialize` response, --runs
-    times (the served state is read before the first message is answered);
-  - each tool call: --calls calls of each (after one call that is not timed), over one
-    session, timed from writing the request to reading its response; JSON-RPC written by
-    hand (no SDK: nothing but the server is measured).
+    times (the served state is read and validated before the first message is answered),
+    and to the answer of a first `resources/list` (the site's data is collected when first
+    asked);
+  - each tool call: the first call (what it builds when first asked), then --calls calls
+    of each, over one session, timed from writing the request to reading its response;
+    JSON-RPC written by hand (no SDK: nothing but the server is measured);
+  - an anchor measured in the same run: `normsctl validate` of the same handbook (--runs
+    times), so that numbers taken under other load compare as ratios; and the load average
+    before and after.
 Prints a Markdown table of medians (and minimums).
 """
 import argparse
@@ -80,12 +85,23 @@ def main():
     # warm the history cache, as a server that ran before finds it
     subprocess.run([exe, "log", "--format", "json"], cwd=repo, stdout=subprocess.DEVNULL, check=True)
 
+    load_before = os.getloadavg()
+    anchors = []
+    for _ in range(args.runs):
+        t = time.perf_counter()
+        subprocess.run([exe, "validate"], cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        anchors.append(time.perf_counter() - t)
+
     starts = []
+    readies = []
     for _ in range(args.runs):
         t = time.perf_counter()
         s = Session(exe, repo)
         r = s.initialize()
         starts.append(time.perf_counter() - t)
+        assert "result" in r, r
+        r = s.request("resources/list", {})
+        readies.append(time.perf_counter() - t)
         assert "result" in r, r
         s.close()
 
@@ -107,21 +123,32 @@ def main():
         ("changes policy", "tools/call", {"name": "changes", "arguments": {"policy": some}}),
         ("diff", "tools/call", {"name": "diff", "arguments": {"policy": some}}),
     ]
-    print(f"{args.policies} policies, {args.commits} commits; {len(resources) - 1} policies served\n")
-    print("| measure | median | min | goal |")
-    print("|---|---:|---:|---|")
-    print(f"| startup to initialize response | {statistics.median(starts) * 1000:.0f} ms | {min(starts) * 1000:.0f} ms | < 1 s |")
+    rows = []
     for label, method, params in calls:
+        t = time.perf_counter()
         r = s.request(method, params)
+        first = time.perf_counter() - t
         if "result" not in r or r["result"].get("isError"):
             sys.exit(f"{label} failed: {json.dumps(r)[:500]}")
+        size = len(json.dumps(r))
         samples = []
         for _ in range(args.calls):
             t = time.perf_counter()
             s.request(method, params)
             samples.append(time.perf_counter() - t)
-        print(f"| {label} | {statistics.median(samples) * 1000:.1f} ms | {min(samples) * 1000:.1f} ms | < 50 ms |")
+        rows.append((label, samples, first, size))
     s.close()
+    load_after = os.getloadavg()
+    print(f"{args.policies} policies, {args.commits} commits; {len(resources) - 1} policies served")
+    print(f"load average (1, 5, 15 min): {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} before, "
+          f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} after\n")
+    print("| measure | median | min | first call | response | goal |")
+    print("|---|---:|---:|---:|---:|---|")
+    print(f"| anchor: `normsctl validate` | {statistics.median(anchors) * 1000:.0f} ms | {min(anchors) * 1000:.0f} ms | | | |")
+    print(f"| startup to initialize response | {statistics.median(starts) * 1000:.0f} ms | {min(starts) * 1000:.0f} ms | | | < 1 s |")
+    print(f"| startup to first resources/list answered | {statistics.median(readies) * 1000:.0f} ms | {min(readies) * 1000:.0f} ms | | | |")
+    for label, samples, first, size in rows:
+        print(f"| {label} | {statistics.median(samples) * 1000:.1f} ms | {min(samples) * 1000:.1f} ms | {first * 1000:.1f} ms | {size // 1024} KiB | < 50 ms |")
 
 
 if __name__ == "__main__":

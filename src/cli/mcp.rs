@@ -1,6 +1,7 @@
 //! `normsctl mcp`: parse, open, read the served state (mcp::served), then serve the
 //! protocol on stdio or `--http` until the client goes away.
 
+use super::timings::Timings;
 use super::{CommandError, Global, note};
 use clap::Args;
 use normsctl::mcp::server::{self, State};
@@ -35,6 +36,7 @@ pub struct McpArgs {
 }
 
 pub fn run(global: &Global, args: McpArgs) -> Result<(), CommandError> {
+    let timings = Timings::from_env();
     let ws = global.open()?;
     let scope = match args.acks.as_deref() {
         None => AcksScope::None,
@@ -72,7 +74,8 @@ pub fn run(global: &Global, args: McpArgs) -> Result<(), CommandError> {
         note(&format!("--acks: acknowledgements of {} only", me.id));
     }
     let now = ws.now()?;
-    let state = served::load(&ws, now)?;
+    timings.mark("open");
+    let state = served::load(&ws, &|phase| timings.mark(phase))?;
     note(&format!(
         "serving commit {} of {}",
         state.commit, state.line_ref
@@ -88,6 +91,13 @@ pub fn run(global: &Global, args: McpArgs) -> Result<(), CommandError> {
         .filter(|s| !s.trim().is_empty())
         .map(|_| now.as_second());
     let state = State::new(state, scope, fixed);
+    // The site's data is collected while the client says hello (a first read waits for
+    // it rather than collecting it twice).
+    let warm = std::sync::Arc::clone(&state);
+    std::thread::spawn(move || {
+        warm.served().site(warm.now());
+        timings.mark("site collected (in the background)");
+    });
     let runtime = server::runtime()?;
     if !args.no_watch {
         watch::follow(

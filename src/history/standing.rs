@@ -164,7 +164,18 @@ pub fn schedule<'h>(
     tz: &TimeZone,
     effective: impl Fn(&Revision) -> Option<jiff::civil::Date>,
 ) -> Schedule<'h> {
-    let mut landed: Vec<&Revision> = history.iter().filter(|r| r.id == id).collect();
+    schedule_of(history.iter().filter(|r| r.id == id), now, tz, effective)
+}
+
+/// [`schedule`] from one policy's changes alone, newest first (what a caller that keeps
+/// the history by policy passes, instead of the whole history to filter again).
+pub fn schedule_of<'h>(
+    changes: impl Iterator<Item = &'h Revision>,
+    now: i64,
+    tz: &TimeZone,
+    effective: impl Fn(&Revision) -> Option<jiff::civil::Date>,
+) -> Schedule<'h> {
+    let mut landed: Vec<&Revision> = changes.collect();
     landed.reverse();
     if landed.last().is_none_or(|r| r.change == Change::Retired) {
         return Schedule::default();

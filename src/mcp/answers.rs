@@ -10,7 +10,7 @@ use super::tools::{
 use crate::history::standing::{self, At, Standing};
 use crate::history::{Change, Revision};
 use crate::model::{EVERYONE, Kind, Policy};
-use crate::site::collect::{rfc3339, rule_words, statistic_words, target_words};
+use crate::site::collect::rfc3339;
 use serde_json::{Value, json};
 use std::fmt::Write;
 
@@ -36,7 +36,7 @@ pub fn moment(s: &Served, text: &str, end_of_day: bool) -> Result<i64, ToolError
     })
 }
 
-pub fn search(s: &Served, a: &SearchArgs) -> Outcome {
+pub fn search(s: &Served, a: &SearchArgs, now: i64) -> Outcome {
     let query: String = a.query.chars().take(super::tools::MAX_ARG_CHARS).collect();
     let terms: Vec<String> = query
         .to_lowercase()
@@ -61,7 +61,8 @@ pub fn search(s: &Served, a: &SearchArgs) -> Outcome {
     }
     let limit = a.limit.unwrap_or(10).clamp(1, 50) as usize;
     let mut hits: Vec<(u32, &crate::site::view::PolicyPage)> = Vec::new();
-    for p in s.site.policies.values().filter(|p| p.status == "current") {
+    let site = s.site(now);
+    for p in site.policies.values().filter(|p| p.status == "current") {
         if kind.is_some_and(|k| k.as_str() != p.kind) {
             continue;
         }
@@ -197,7 +198,7 @@ pub fn get_policy(s: &Served, a: &GetPolicyArgs, now: i64) -> Outcome {
                     ))
                     .with_hint("give a commit id of the handbook line, as `changes` lists them")
                 })?;
-            let Some(&pos) = s.positions.get(&commit.id()) else {
+            let Some(&pos) = s.positions().get(&commit.id()) else {
                 return Err(ToolError::new(format!(
                     "commit {} is not on the handbook line ({}) up to the served commit",
                     commit.id(),
@@ -206,7 +207,7 @@ pub fn get_policy(s: &Served, a: &GetPolicyArgs, now: i64) -> Outcome {
                 .with_hint("texts are cited only from the handbook line: give a commit that `changes` lists"));
             };
             all.iter()
-                .filter(|r| s.positions.get(&r.commit).is_some_and(|p| *p <= pos))
+                .filter(|r| s.positions().get(&r.commit).is_some_and(|p| *p <= pos))
                 .cloned()
                 .collect()
         }
@@ -342,12 +343,14 @@ fn group_name(s: &Served, id: &str) -> String {
     .unwrap_or_else(|| id.to_owned())
 }
 
-/// A metric's rule in words.
-fn target_of(p: &Policy) -> Option<String> {
+/// A metric's rule in words, from the handbook's `words.html` table as the site's pages
+/// say it.
+fn target_of(s: &Served, p: &Policy) -> Option<String> {
     let m = p.metric.as_ref()?;
-    Some(rule_words(
-        &statistic_words(&m.statistic),
-        &target_words(&m.target, &m.unit),
+    let w = &s.words;
+    Some(w.rule(
+        &w.statistic(&m.statistic),
+        &w.target(&m.target, &m.unit),
         &m.window,
     ))
 }
@@ -379,7 +382,7 @@ pub fn what_applies(s: &Served, a: &WhatAppliesArgs, now: i64) -> Outcome {
             continue;
         };
         let targets: Vec<String> = applies.iter().map(|g| group_name(s, g)).collect();
-        let target = target_of(&policy);
+        let target = target_of(s, &policy);
         let title = capped(&policy.title, TITLE_CHARS);
         lines.push((
             policy.kind,

@@ -85,8 +85,10 @@ pub fn changes(s: &Served, a: &ChangesArgs) -> Outcome {
         .map(|(i, r)| {
             let fields = match r.change {
                 Change::Added | Change::Material | Change::Editorial => {
-                    let before = s.previous[*i].and_then(|b| s.text(b)).unwrap_or("");
-                    let after = s.text(r.blob).unwrap_or("");
+                    let before = s.previous[*i].and_then(|b| s.text(b));
+                    let before = before.as_deref().unwrap_or("");
+                    let after = s.text(r.blob);
+                    let after = after.as_deref().unwrap_or("");
                     let d = crate::site::timeline::diff_view(&crate::diff::compare(before, after));
                     if d.added {
                         Vec::new()
@@ -224,8 +226,10 @@ pub fn diff(s: &Served, a: &DiffArgs, now: i64) -> Outcome {
                 .find(|r| is_text(r))
         }
     };
-    let old = from.and_then(|r| s.text(r.blob)).unwrap_or("");
-    let new = s.text(to.blob).unwrap_or("");
+    let old = from.and_then(|r| s.text(r.blob));
+    let old = old.as_deref().unwrap_or("");
+    let new = s.text(to.blob);
+    let new = new.as_deref().unwrap_or("");
     let view = crate::site::timeline::diff_view(&crate::diff::compare(old, new));
     let mut text = format!(
         "{id}: revision {} ({}) -> revision {} ({})\n",

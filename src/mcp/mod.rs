@@ -16,6 +16,7 @@ pub mod acks;
 pub mod answers;
 pub mod history;
 pub mod resources;
+pub mod schemas;
 pub mod served;
 pub mod server;
 pub mod streamable;

@@ -13,16 +13,17 @@ use std::fmt::Write;
 pub const OVERVIEW: &str = "normsctl://handbook";
 pub const POLICY: &str = "normsctl://policy/";
 
-/// Every resource, as the protocol's `resources/list` entries.
-pub fn list(s: &Served) -> Vec<Value> {
+/// Every resource as of `now` (Unix seconds), as the protocol's `resources/list` entries.
+pub fn list(s: &Served, now: i64) -> Vec<Value> {
+    let site = s.site(now);
     let mut out = vec![json!({
         "uri": OVERVIEW,
         "name": "handbook",
-        "title": format!("Handbook overview: {}", capped(&s.site.info.title, TITLE_CHARS)),
+        "title": format!("Handbook overview: {}", capped(&site.info.title, TITLE_CHARS)),
         "description": "Every policy in force by kind, and the commit served",
         "mimeType": "text/markdown",
     })];
-    for p in s.site.policies.values().filter(|p| p.status == "current") {
+    for p in site.policies.values().filter(|p| p.status == "current") {
         let mut description = capped(&p.summary, SUMMARY_CHARS);
         if let Some(m) = &p.metric {
             description = capped(&format!("{}. {description}", m.rule), SUMMARY_CHARS);
@@ -38,13 +39,15 @@ pub fn list(s: &Served) -> Vec<Value> {
     out
 }
 
-/// The text of a resource, or `None` for a URI this server does not have.
-pub fn read(s: &Served, uri: &str) -> Option<String> {
+/// The text of a resource as of `now` (Unix seconds: the texts in force then), or `None`
+/// for a URI this server does not have.
+pub fn read(s: &Served, uri: &str, now: i64) -> Option<String> {
     if uri == OVERVIEW {
-        return Some(overview(s));
+        return Some(overview(s, now));
     }
     let id = uri.strip_prefix(POLICY)?;
-    let mut text = crate::site::render::policy_markdown(&s.site, id)?;
+    let site = s.site(now);
+    let mut text = crate::site::render::policy_markdown_as_of(&site, id, now)?;
     let _ = write!(
         text,
         "\n---\nPage: {}\nServed from commit {} of {}.\n",
@@ -56,13 +59,14 @@ pub fn read(s: &Served, uri: &str) -> Option<String> {
 }
 
 /// The overview: the handbook's policies in force by kind, and where they come from.
-fn overview(s: &Served) -> String {
-    let mut out = format!("# {}\n\n", capped(&s.site.info.title, TITLE_CHARS));
+fn overview(s: &Served, now: i64) -> String {
+    let site = s.site(now);
+    let mut out = format!("# {}\n\n", capped(&site.info.title, TITLE_CHARS));
     let _ = writeln!(
         out,
         "As of {} ({}). Served from commit {} of {}.",
-        crate::site::collect::rfc3339(s.as_of),
-        s.site.info.timezone,
+        crate::site::collect::rfc3339(now),
+        site.info.timezone,
         s.commit,
         s.line_ref
     );
@@ -75,8 +79,7 @@ fn overview(s: &Served) -> String {
     }
     for kind in Kind::ALL {
         let _ = writeln!(out, "\n## {}s\n", kind.as_str());
-        for p in s
-            .site
+        for p in site
             .policies
             .values()
             .filter(|p| p.status == "current" && p.kind == kind.as_str())

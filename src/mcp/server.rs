@@ -109,8 +109,14 @@ impl ServerHandler for Handler {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        let served = self.0.served();
-        from_json(json!({ "resources": resources::list(&served) }))
+        let state = Arc::clone(&self.0);
+        // Off the protocol's threads: the first list, or one after a text took effect,
+        // collects the site's data.
+        let list =
+            tokio::task::spawn_blocking(move || resources::list(&state.served(), state.now()))
+                .await
+                .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        from_json(json!({ "resources": list }))
     }
 
     async fn read_resource(
@@ -120,7 +126,13 @@ impl ServerHandler for Handler {
     ) -> Result<ReadResourceResponse, ErrorData> {
         let served = self.0.served();
         let uri = super::capped(&request.uri, 300);
-        match resources::read(&served, &request.uri) {
+        let (state, asked) = (Arc::clone(&self.0), request.uri.clone());
+        let read = tokio::task::spawn_blocking(move || {
+            resources::read(&state.served(), &asked, state.now())
+        })
+        .await
+        .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        match read {
             Some(text) => {
                 let result: ReadResourceResult = from_json(json!({
                     "contents": [{ "uri": request.uri, "mimeType": "text/markdown", "text": text }],

@@ -213,6 +213,7 @@ pub fn list(scope: &AcksScope) -> Vec<Value> {
                 "title": title,
                 "description": description,
                 "inputSchema": input,
+                "outputSchema": super::schemas::output(name),
                 "annotations": {
                     "title": title,
                     "readOnlyHint": true,
@@ -270,7 +271,7 @@ pub fn call(
     now: i64,
 ) -> Outcome {
     let mut answer = match name {
-        "search_policies" => answers::search(served, &args(arguments)?),
+        "search_policies" => answers::search(served, &args(arguments)?, now),
         "get_policy" => answers::get_policy(served, &args(arguments)?, now),
         "what_applies" => answers::what_applies(served, &args(arguments)?, now),
         "changes" => history::changes(served, &args(arguments)?),
@@ -281,19 +282,20 @@ pub fn call(
         _ => Err(ToolError::new(format!("no tool `{name}`")).near(name, names(scope))),
     }?;
     if let Some(o) = answer.structured.as_object_mut() {
-        o.insert("served".into(), served_json(served));
+        o.insert("served".into(), served_json(served, now));
     }
     answer.text.push_str(&served_text(served));
     Ok(answer)
 }
 
-/// Which commit answers come from, and any newer one that was skipped.
-pub fn served_json(s: &Served) -> Value {
+/// Which commit answers come from, as of when (`now`), and any newer one that was
+/// skipped.
+pub fn served_json(s: &Served, now: i64) -> Value {
     json!({
         "commit": s.commit.to_string(),
         "line": s.line_ref,
         "line_tip": s.tip.to_string(),
-        "as_of": crate::site::collect::rfc3339(s.as_of),
+        "as_of": crate::site::collect::rfc3339(now),
         "skipped": s.skipped.iter().map(|k| json!({
             "commit": k.commit.to_string(),
             "why": k.why,

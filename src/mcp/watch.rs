@@ -38,12 +38,9 @@ pub fn follow(
                 if !changes.history {
                     return;
                 }
-                let now = match ws.now() {
-                    Ok(n) => n,
-                    Err(e) => return told(e.to_string()),
-                };
-                match super::served::load(&ws, now) {
+                match super::served::load(&ws, &|_| {}) {
                     Ok(new) => {
+                        new.site(state.now());
                         let commit = new.commit;
                         let peers = state.replace(new);
                         if !peers.is_empty() {

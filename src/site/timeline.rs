@@ -9,7 +9,7 @@ use crate::diff;
 use crate::history::{self, Change, HistoryError, Revision};
 use git2::{Oid, Repository};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Everything the site needs from git, for one HEAD.
 #[derive(Debug, Default)]
@@ -20,6 +20,9 @@ pub struct Timeline {
     pub revisions: Vec<Revision>,
     /// Policy file texts by blob, for the revisions above.
     texts: HashMap<Oid, Arc<str>>,
+    /// Where texts not in `texts` are read from when first asked (a history read without
+    /// diffs reads no text before it is needed).
+    lazy: Option<LazyTexts>,
     /// Diffs by (text before, text after); `None` before means "from nothing".
     diffs: HashMap<(Option<Oid>, Oid), Arc<DiffView>>,
     /// The `effective` date each diffed text declares, read when it was parsed for its
@@ -28,6 +31,33 @@ pub struct Timeline {
     /// The pull request's title of each forge merge ("Merge pull request #12 from …"):
     /// the first line of the merge's body.
     titles: HashMap<Oid, String>,
+}
+
+/// Texts read from the repository when first asked, and kept.
+struct LazyTexts {
+    repo: Mutex<Repository>,
+    read: Mutex<HashMap<Oid, Arc<str>>>,
+}
+
+impl std::fmt::Debug for LazyTexts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyTexts").finish_non_exhaustive()
+    }
+}
+
+impl LazyTexts {
+    fn get(&self, blob: Oid) -> Option<Arc<str>> {
+        if let Some(t) = self.read.lock().ok()?.get(&blob) {
+            return Some(Arc::clone(t));
+        }
+        let text: Arc<str> = {
+            let repo = self.repo.lock().ok()?;
+            let b = repo.find_blob(blob).ok()?;
+            Arc::from(String::from_utf8_lossy(b.content()).as_ref())
+        };
+        self.read.lock().ok()?.insert(blob, Arc::clone(&text));
+        Some(text)
+    }
 }
 
 impl Timeline {
@@ -65,6 +95,7 @@ impl Timeline {
             head: Some(head),
             revisions,
             texts,
+            lazy: None,
             diffs,
             effective,
             titles,
@@ -79,13 +110,8 @@ impl Timeline {
         policies_dir: &str,
     ) -> Result<Timeline, HistoryError> {
         let revisions = history::cache::walk(repo, head, policies_dir)?.revisions;
-        let mut texts = HashMap::new();
         let mut titles = HashMap::new();
         for r in &revisions {
-            if let std::collections::hash_map::Entry::Vacant(slot) = texts.entry(r.blob) {
-                let blob = repo.find_blob(r.blob)?;
-                slot.insert(Arc::from(String::from_utf8_lossy(blob.content()).as_ref()));
-            }
             if is_forge_merge(&r.subject) && !titles.contains_key(&r.commit) {
                 let commit = repo.find_commit(r.commit)?;
                 if let Some(title) = merge_title(commit.message().unwrap_or("")) {
@@ -93,12 +119,18 @@ impl Timeline {
                 }
             }
         }
+        let lazy = LazyTexts {
+            repo: Mutex::new(Repository::open(repo.path())?),
+            read: Mutex::default(),
+        };
+        let effective = effective_dates(repo.path(), policies_dir, &revisions, &lazy);
         Ok(Timeline {
             head: Some(head),
             revisions,
-            texts,
+            texts: HashMap::new(),
+            lazy: Some(lazy),
             diffs: HashMap::new(),
-            effective: HashMap::new(),
+            effective,
             titles,
         })
     }
@@ -112,8 +144,11 @@ impl Timeline {
     }
 
     /// The committed text of a blob the history points at.
-    pub fn text(&self, blob: Oid) -> Option<&Arc<str>> {
-        self.texts.get(&blob)
+    pub fn text(&self, blob: Oid) -> Option<Arc<str>> {
+        match self.texts.get(&blob) {
+            Some(t) => Some(Arc::clone(t)),
+            None => self.lazy.as_ref()?.get(blob),
+        }
     }
 
     /// The `effective` date the text `blob` declares, when it was read for a diff
@@ -133,6 +168,75 @@ impl Timeline {
     pub fn previous_blobs(&self) -> Vec<Option<Oid>> {
         previous_blobs(&self.revisions)
     }
+}
+
+/// The `effective` dates of the texts a history without diffs holds (a text is no longer
+/// parsed for its diff, so the date is read on its own), kept between runs in
+/// `<git dir>/normsctl/effective-<hash of dir>.json`. A blob id names its text, so an entry
+/// can never go stale; the file is keyed by the tool's version (the reading may change
+/// between versions) and holds only the blobs of the last history read. Texts the file
+/// lacks are parsed on every core.
+fn effective_dates(
+    git_dir: &std::path::Path,
+    policies_dir: &str,
+    revisions: &[Revision],
+    texts: &LazyTexts,
+) -> HashMap<Oid, Option<jiff::civil::Date>> {
+    use rayon::prelude::*;
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct File {
+        tool: String,
+        /// Blob id to the date it declares (`None`: none, or not a date).
+        dates: HashMap<String, Option<String>>,
+    }
+    let file = crate::cache::path(git_dir, "effective", policies_dir.trim_end_matches('/'));
+    // `NORMSCTL_CACHE=0`: neither read nor written, as the history cache.
+    let use_cache = std::env::var_os("NORMSCTL_CACHE").is_none_or(|v| v != "0");
+    let mut kept = use_cache
+        .then(|| crate::cache::read::<File>(&file))
+        .flatten()
+        .filter(|f| f.tool == crate::VERSION)
+        .map(|f| f.dates)
+        .unwrap_or_default();
+    let mut out = HashMap::with_capacity(kept.len());
+    let mut missing = Vec::new();
+    for r in revisions {
+        if out.contains_key(&r.blob) {
+            continue;
+        }
+        match kept.remove(&r.blob.to_string()) {
+            Some(date) => {
+                out.insert(r.blob, date.and_then(|d| d.parse().ok()));
+            }
+            None => {
+                if let Some(text) = texts.get(r.blob) {
+                    out.insert(r.blob, None);
+                    missing.push((r.blob, text));
+                }
+            }
+        }
+    }
+    let stale = !kept.is_empty();
+    let new = !missing.is_empty();
+    out.par_extend(missing.into_par_iter().map(|(blob, text)| {
+        let date: Option<jiff::civil::Date> =
+            diff::Fields::of(&text).text("effective").parse().ok();
+        (blob, date)
+    }));
+    if use_cache && (new || stale) {
+        let dates = out
+            .iter()
+            .map(|(b, d)| (b.to_string(), d.map(|d| d.to_string())))
+            .collect();
+        crate::cache::write(
+            &file,
+            &File {
+                tool: crate::VERSION.to_owned(),
+                dates,
+            },
+        );
+    }
+    out
 }
 
 /// The subjects forges give the merge of a pull request (GitHub, Gitea, Bitbucket) or a

@@ -20,6 +20,8 @@ pub struct Client {
     messages: Receiver<Value>,
     pending: Vec<Value>,
     next: u64,
+    /// Each tool's `outputSchema`, read from `tools/list` when first needed.
+    schemas: Option<serde_json::Map<String, Value>>,
     _home: tempfile::TempDir,
 }
 
@@ -54,6 +56,7 @@ impl Client {
             messages: rx,
             pending: Vec::new(),
             next: 1,
+            schemas: None,
             _home: home,
         };
         let init = c.request(
@@ -114,11 +117,43 @@ impl Client {
     }
 
     /// Calls a tool that must succeed; its structured content.
+    /// Every answer must match the tool's `outputSchema`, as the MCP specification asks
+    /// (checked with a JSON Schema validator nobody here wrote).
     pub fn ok(&mut self, tool: &str, args: Value) -> Value {
         let r = self.call(tool, args.clone());
         assert_ne!(r["isError"], true, "{tool} {args}: {r}");
         assert!(r["content"][0]["text"].as_str().is_some(), "{r}");
-        r["structuredContent"].clone()
+        let structured = r["structuredContent"].clone();
+        let schema = self.output_schema(tool);
+        let validator = jsonschema::validator_for(&schema)
+            .unwrap_or_else(|e| panic!("{tool}'s outputSchema is not a JSON Schema: {e}"));
+        if let Err(e) = validator.validate(&structured) {
+            panic!("{tool} {args}: the answer does not match its outputSchema: {e}\n{structured}");
+        }
+        structured
+    }
+
+    /// A tool's `outputSchema`, as `tools/list` gives it.
+    pub fn output_schema(&mut self, tool: &str) -> Value {
+        if self.schemas.is_none() {
+            let list = self.result("tools/list", json!({}));
+            let schemas = list["tools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    (
+                        t["name"].as_str().unwrap().to_owned(),
+                        t["outputSchema"].clone(),
+                    )
+                })
+                .collect();
+            self.schemas = Some(schemas);
+        }
+        let schema = self.schemas.as_ref().and_then(|s| s.get(tool)).cloned();
+        let schema = schema.unwrap_or_else(|| panic!("{tool} has no outputSchema"));
+        assert_eq!(schema["type"], "object", "{tool}: {schema}");
+        schema
     }
 
     /// Calls a tool that must fail as a tool error; its message and hint.
@@ -264,6 +299,121 @@ fn resources_and_the_text_in_force_with_its_citation() {
     let (e, hint) = c.err("get_polcy", json!({}));
     assert!(e.contains("no tool"), "{e}");
     assert_eq!(hint, "did you mean `get_policy`?");
+}
+
+/// The `As of …` line of a resource's text, as RFC 3339.
+fn as_of(text: &str) -> jiff::Timestamp {
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("As of "))
+        .unwrap_or_else(|| panic!("no `As of` in {text}"));
+    line.split([' ', '.'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|e| panic!("{line}: {e}"))
+}
+
+#[test]
+fn resources_are_as_of_each_read_and_metrics_in_the_handbooks_words() {
+    let hb = handbook();
+    let words = include_str!("../../templates/words.html")
+        .replace(
+            "\"statistic_median\": \"median\"",
+            "\"statistic_median\": \"mediana\"",
+        )
+        .replace(
+            "\"target_le\": \"at most {value}\"",
+            "\"target_le\": \"como máximo {value}\"",
+        );
+    assert!(words.contains("mediana") && words.contains("como máximo"));
+    hb.write("templates/words.html", words);
+    crate::acks::commit(hb.path(), "Spanish metric words", 1_796_100_000);
+    // The real clock: no SOURCE_DATE_EPOCH.
+    let mut c = Client::start(hb.path(), &["--no-watch"], &[]);
+    let uri = json!({ "uri": "normsctl://policy/first-response-time" });
+    let first = c.result("resources/read", uri.clone());
+    let first = first["contents"][0]["text"].as_str().unwrap().to_owned();
+    let overview = c.result("resources/read", json!({ "uri": "normsctl://handbook" }));
+    let overview = overview["contents"][0]["text"].as_str().unwrap().to_owned();
+    std::thread::sleep(Duration::from_millis(1_100));
+    let second = c.result("resources/read", uri);
+    let second = second["contents"][0]["text"].as_str().unwrap().to_owned();
+    assert!(as_of(&second) > as_of(&first), "{first}\n---\n{second}");
+    let now = jiff::Timestamp::now();
+    assert!((now - as_of(&second)).get_seconds().abs() < 30, "{second}");
+    let later = c.result("resources/read", json!({ "uri": "normsctl://handbook" }));
+    let later = later["contents"][0]["text"].as_str().unwrap();
+    assert!(as_of(later) > as_of(&overview), "{overview}\n---\n{later}");
+    let answer = c.ok("search_policies", json!({ "query": "first response" }));
+    let served: jiff::Timestamp = answer["served"]["as_of"].as_str().unwrap().parse().unwrap();
+    assert!(served >= as_of(later), "{answer}");
+
+    // Metric rules in the handbook's words, as its site says them.
+    assert!(second.contains("mediana como máximo"), "{second}");
+    let list = c.result("resources/list", json!({}));
+    let frt = list["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["uri"] == "normsctl://policy/first-response-time")
+        .unwrap()
+        .clone();
+    assert!(
+        frt["description"]
+            .as_str()
+            .unwrap()
+            .contains("mediana como máximo"),
+        "{frt}"
+    );
+    let agent = c.ok("what_applies", json!({ "role": "agent" }));
+    let target = agent["policies"]["metric"][0]["target"].as_str().unwrap();
+    assert!(target.starts_with("mediana como máximo "), "{agent}");
+}
+
+#[test]
+fn a_text_that_takes_effect_while_the_server_runs_is_served_from_that_moment() {
+    let hb = handbook();
+    let file = "policies/norms/stepping-away.yaml";
+    let old = std::fs::read_to_string(hb.path().join(file)).unwrap();
+    let new = old
+        .replace("revision: 1", "revision: 2")
+        .replace("A queue with nobody watching it", "An empty queue");
+    assert_ne!(old, new);
+    hb.write(file, new);
+    // Landed a few seconds from now: until then revision 1 is in force.
+    let at = jiff::Timestamp::now().as_second() + 12;
+    crate::acks::commit(hb.path(), "Shorter stepping-away text", at);
+    let mut c = Client::start(hb.path(), &["--no-watch"], &[]);
+    let uri = json!({ "uri": "normsctl://policy/stepping-away" });
+    let read = |c: &mut Client| {
+        let r = c.result("resources/read", uri.clone());
+        r["contents"][0]["text"].as_str().unwrap().to_owned()
+    };
+    let before = read(&mut c);
+    assert!(
+        as_of(&before).as_second() < at,
+        "too slow to test: {before}"
+    );
+    let in_force = |text: &str| {
+        let start = text.find("## Text in force").unwrap();
+        let end = text[start..]
+            .find("\n## ")
+            .map_or(text.len(), |e| start + 1 + e);
+        text[start..end].to_owned()
+    };
+    assert!(
+        in_force(&before).contains("A queue with nobody watching"),
+        "{before}"
+    );
+    assert!(before.contains("Upcoming: revision 2"), "{before}");
+    let wait = at - jiff::Timestamp::now().as_second() + 1;
+    std::thread::sleep(Duration::from_secs(wait.max(0) as u64));
+    let after = read(&mut c);
+    assert!(in_force(&after).contains("An empty queue"), "{after}");
+    assert!(!after.contains("Upcoming: revision 2"), "{after}");
+    let p = c.ok("get_policy", json!({ "id": "stepping-away" }));
+    assert_eq!(p["citation"]["revision"], 2, "{p}");
 }
 
 #[test]

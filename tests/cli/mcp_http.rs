@@ -309,3 +309,81 @@ fn refused_binds_and_tokens() {
         run.stderr
     );
 }
+
+/// Opens the session's stream of server messages (`GET /mcp`) and sends each message it
+/// carries (the `data:` of each event) to the receiver.
+fn listen(port: u16, headers: &[(&str, &str)]) -> std::sync::mpsc::Receiver<Value> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut req = "GET /mcp HTTP/1.1\r\nAccept: text/event-stream\r\n".to_owned();
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(s).lines() {
+            let Ok(line) = line else { break };
+            if let Some(data) = line.strip_prefix("data:")
+                && let Ok(v) = serde_json::from_str::<Value>(data.trim())
+                && tx.send(v).is_err()
+            {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+#[test]
+fn over_http_a_new_commit_is_announced_on_the_session_stream() {
+    let hb = handbook();
+    let srv = start(hb.path(), &[]);
+    let host = format!("127.0.0.1:{}", srv.port);
+    let bearer = format!("Bearer {TOKEN}");
+    let base = [("Host", host.as_str()), ("Authorization", bearer.as_str())];
+    let init = post(srv.port, "/mcp", &base, &initialize());
+    let session = init.header("mcp-session-id").expect("a session").to_owned();
+    let mut h = base.to_vec();
+    h.push(("Mcp-Session-Id", &session));
+    h.push(("MCP-Protocol-Version", "2025-06-18"));
+    let done = post(
+        srv.port,
+        "/mcp",
+        &h,
+        &json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }).to_string(),
+    );
+    assert_eq!(done.status, 202, "{}", done.body);
+    let messages = listen(srv.port, &h);
+    let found = |list: &Value| {
+        list["result"]["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["uri"] == "normsctl://policy/handover")
+    };
+    let before = post(srv.port, "/mcp", &h, &rpc(2, "resources/list", json!({}))).message();
+    assert!(!found(&before), "{before}");
+    // the watcher is set up before the session starts; give the debouncer a moment
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    hb.write(
+        "policies/norms/handover.yaml",
+        "id: handover\nkind: norm\ntitle: Hand over open chats\nsummary: Hand over before you leave.\nowner: tier1\nrevision: 1\nbody: Hand over.\n",
+    );
+    crate::acks::commit(hb.path(), "Add handover", 1_796_100_000);
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let told = loop {
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        match messages.recv_timeout(left) {
+            Ok(m) if m["method"] == "notifications/resources/list_changed" => break true,
+            Ok(_) => continue,
+            Err(_) => break false,
+        }
+    };
+    assert!(
+        told,
+        "no list_changed on the session's stream after a new commit"
+    );
+    let after = post(srv.port, "/mcp", &h, &rpc(3, "resources/list", json!({}))).message();
+    assert!(found(&after), "{after}");
+}

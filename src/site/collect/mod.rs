@@ -216,7 +216,7 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         // The newest revision that had a text: for a retirement, the text before it.
         let (last, _) = &revs[0];
         let text = inputs.timeline.text(last.blob);
-        let policy = text.and_then(|t| decode(&last.path, t, id));
+        let policy = text.and_then(|t| decode(&last.path, &t, id));
         retired_texts.push((id, last, policy));
     }
     for (id, _, p) in &retired_texts {
@@ -264,7 +264,7 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         if uncommitted.is_some() {
             let before = latest.and_then(|r| inputs.timeline.text(r.blob));
             let after = working.map_or("", |w| w.text.as_str());
-            let d = crate::diff::compare(before.map_or("", |t| t.as_ref()), after);
+            let d = crate::diff::compare(before.as_deref().unwrap_or(""), after);
             history.push(RevisionView {
                 id: id.to_owned(),
                 change: "uncommitted",
@@ -292,20 +292,31 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         // later text beside it; an uncommitted one is a preview of the working tree.
         let schedule = match uncommitted {
             Some(_) => standing::Schedule::default(),
-            None => standing::schedule(revisions, id, inputs.now.as_second(), &tz, |r| {
-                effective_in(inputs.timeline, r)
-            }),
+            None => standing::schedule_of(
+                committed.iter().map(|(r, _)| *r),
+                inputs.now.as_second(),
+                &tz,
+                |r| effective_in(inputs.timeline, r),
+            ),
         };
         let (shown, later) = match (schedule.in_force, schedule.upcoming.split_first()) {
             (Some(t), _) => (Some(t), &schedule.upcoming[..]),
             (None, Some((first, rest))) => (Some(*first), rest),
             (None, None) => (None, &[][..]),
         };
-        let shown_text = shown.and_then(|t| inputs.timeline.text(t.revision.blob));
+        // The shown text is read only where it is needed: when it is older than the
+        // latest (its page shows it), or to diff the upcoming texts against.
+        let shown_is_older =
+            shown.is_some_and(|t| latest.is_some_and(|l| l.blob != t.revision.blob));
+        let shown_text = if shown_is_older || !later.is_empty() {
+            shown.and_then(|t| inputs.timeline.text(t.revision.blob))
+        } else {
+            None
+        };
         let older = shown
-            .filter(|t| latest.is_some_and(|l| l.blob != t.revision.blob))
-            .zip(shown_text)
-            .and_then(|(_, text)| decode(&p.file, text, id));
+            .filter(|_| shown_is_older)
+            .zip(shown_text.clone())
+            .and_then(|(_, text)| decode(&p.file, &text, id));
         let base = older.as_ref().unwrap_or(p);
         let mut page = page_of(base, roster, &links, &clock, cache);
         page.path = p.file.clone();
@@ -325,10 +336,10 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
                 let Some(text) = inputs.timeline.text(u.revision.blob) else {
                     continue;
                 };
-                let Some(q) = decode(&p.file, text, id) else {
+                let Some(q) = decode(&p.file, &text, id) else {
                     continue;
                 };
-                let d = crate::diff::compare(shown_text.map_or("", |t| t.as_ref()), text);
+                let d = crate::diff::compare(shown_text.as_deref().unwrap_or(""), &text);
                 let body = q.body.clone().unwrap_or_default();
                 bodies.insert(body.clone());
                 next.push(UpcomingText {
@@ -481,7 +492,10 @@ fn effective_in(timeline: &Timeline, r: &Revision) -> Option<jiff::civil::Date> 
         return known;
     }
     let text = timeline.text(r.blob)?;
-    crate::diff::Fields::of(text).text("effective").parse().ok()
+    crate::diff::Fields::of(&text)
+        .text("effective")
+        .parse()
+        .ok()
 }
 
 fn ts(seconds: i64) -> jiff::Timestamp {

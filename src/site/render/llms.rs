@@ -204,15 +204,16 @@ fn upcoming(out: &mut String, p: &PolicyPage, heading: &str) {
 /// `policies/<id>.md`: one policy's text in force, its metric in words, its revision,
 /// since when it is in force, and what is upcoming.
 pub(super) fn policy_md(site: &Site, p: &PolicyPage) -> String {
+    policy_md_as_of(site, p, site.now)
+}
+
+/// [`policy_md`] "as of" another moment than the site's (for `mcp`, which keeps one
+/// collected site while no text takes effect, and reads it at the time of each read).
+pub(super) fn policy_md_as_of(site: &Site, p: &PolicyPage, now: i64) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", line(&p.title));
     let _ = writeln!(out, "> {}\n", line(&p.summary));
-    let _ = writeln!(
-        out,
-        "As of {} ({}).\n",
-        rfc3339(site.now),
-        site.info.timezone
-    );
+    let _ = writeln!(out, "As of {} ({}).\n", rfc3339(now), site.info.timezone);
     facts(&mut out, p);
     out.push_str("\n## Text in force\n\n");
     out.push_str(&quoted(&p.body));

@@ -137,10 +137,16 @@ pub fn pages(site: &Site, templates: &Templates) -> Vec<Page> {
 
 /// `policies/<id>.md` of a current policy (what `mcp` serves as its resource).
 pub fn policy_markdown(site: &Site, id: &str) -> Option<String> {
+    policy_markdown_as_of(site, id, site.now)
+}
+
+/// [`policy_markdown`] as of `now` (Unix seconds) instead of the site's own moment: what
+/// `mcp` serves from a site collected earlier whose texts in force are still the same.
+pub fn policy_markdown_as_of(site: &Site, id: &str, now: i64) -> Option<String> {
     site.policies
         .get(id)
         .filter(|p| p.status == "current")
-        .map(|p| policy_md(site, p))
+        .map(|p| llms::policy_md_as_of(site, p, now))
 }
 
 /// The years the changelog spans, newest first.
