@@ -8,7 +8,7 @@ pub mod mail;
 
 use super::json;
 use super::markdown as md;
-use super::people::{Line, one_line};
+use super::people::{Line, clean, one_line};
 use super::time;
 use crate::diff::{Chunk, Op};
 use crate::model::ack::State;
@@ -20,30 +20,62 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::fmt::Write;
 
-/// The handbook's zone, with what many digests share rendered once: the due dates, and
-/// each briefing's text and HTML (a briefing is shared by everyone holding one revision).
+/// The handbook's zone, with what many digests share rendered once: the due dates, each
+/// briefing's text and HTML (a briefing is shared by everyone holding one revision), and
+/// each item's lines (an item is shared by everyone who owes the same revision by the same
+/// date, see `ack::remind::compose`): thousands of digests are then mostly copies of
+/// bytes rendered once.
 pub struct Zone<'a> {
     pub tz: &'a TimeZone,
     dates: HashMap<i64, String>,
     pub(super) briefings: HashMap<usize, (String, String)>,
+    items: HashMap<usize, Shared>,
 }
 
-fn key(b: &std::sync::Arc<Briefing>) -> usize {
-    std::sync::Arc::as_ptr(b) as usize
+/// One item as every digest shows it.
+#[derive(Clone)]
+pub(super) struct Shared {
+    /// A personal digest's entry after its number (`Title (id), revision 2: …` with the
+    /// why, the link and the briefing).
+    pub text: String,
+    /// The HTML part's `<li>…</li>` line.
+    pub html: String,
+    /// A lead's digest: `Title (overdue by 3 days …)`, as text and as HTML.
+    pub short: String,
+    pub short_html: String,
+}
+
+fn key<T>(b: &std::sync::Arc<T>) -> usize {
+    std::sync::Arc::as_ptr(b) as *const u8 as usize
 }
 
 impl<'a> Zone<'a> {
     /// Renders the shared parts of `d` once.
     pub fn of(d: &Digests, tz: &'a TimeZone) -> Zone<'a> {
-        let mut dates = HashMap::new();
-        let mut briefings = HashMap::new();
-        for p in &d.people {
+        use rayon::prelude::*;
+        let mut zone = Zone {
+            tz,
+            dates: HashMap::new(),
+            briefings: HashMap::new(),
+            items: HashMap::new(),
+        };
+        let mut unique: Vec<&std::sync::Arc<Item>> = Vec::new();
+        let mut seen: std::collections::HashSet<usize> = std::collections::HashSet::new();
+        let all = d
+            .people
+            .iter()
+            .chain(d.leads.iter().flat_map(|l| l.people.iter()));
+        for p in all {
             for i in &p.items {
+                if !seen.insert(key(i)) {
+                    continue;
+                }
+                unique.push(i);
                 if let Some(due) = i.due {
-                    dates.entry(due).or_insert_with(|| time::date(due, tz));
+                    zone.dates.entry(due).or_insert_with(|| time::date(due, tz));
                 }
                 if let Some(b) = &i.briefing {
-                    briefings.entry(key(b)).or_insert_with(|| {
+                    zone.briefings.entry(key(b)).or_insert_with(|| {
                         let mut text = String::new();
                         briefing_text(&mut text, b, "   ");
                         (text, mail::briefing_html(b))
@@ -51,11 +83,14 @@ impl<'a> Zone<'a> {
                 }
             }
         }
-        Zone {
-            tz,
-            dates,
-            briefings,
-        }
+        // Usually a few hundred; as many as the digests' items when every due date
+        // differs: then on every core.
+        let rendered: Vec<(usize, Shared)> = unique
+            .par_iter()
+            .map(|i| (key(i), zone.render(i)))
+            .collect();
+        zone.items = rendered.into_iter().collect();
+        zone
     }
 
     fn date(&self, seconds: i64) -> String {
@@ -63,6 +98,44 @@ impl<'a> Zone<'a> {
             .get(&seconds)
             .cloned()
             .unwrap_or_else(|| time::date(seconds, self.tz))
+    }
+
+    fn render(&self, i: &Item) -> Shared {
+        let when = when(i, self);
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "{} ({}), revision {}: {when}",
+            Line(&i.title),
+            Line(&i.policy),
+            i.revision,
+        );
+        let _ = writeln!(text, "   {}", why(i));
+        if let Some(link) = &i.link {
+            let _ = writeln!(text, "   {}", Line(link));
+        }
+        if let Some(b) = &i.briefing {
+            match self.briefings.get(&key(b)) {
+                Some((t, _)) => text.push_str(t),
+                None => briefing_text(&mut text, b, "   "),
+            }
+        }
+        let mut html = String::new();
+        mail::item_html(&mut html, i, &when, self);
+        Shared {
+            text,
+            html,
+            short: format!("{} ({when})", one_line(&i.title)),
+            short_html: format!("{} ({})", mail::link(i), mail::escape(&when)),
+        }
+    }
+
+    /// The item's lines, rendered once for the run (or now, for an item not seen).
+    pub(super) fn item(&self, i: &std::sync::Arc<Item>) -> std::borrow::Cow<'_, Shared> {
+        match self.items.get(&key(i)) {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(self.render(i)),
+        }
     }
 }
 
@@ -174,63 +247,63 @@ fn briefing_text(out: &mut String, b: &Briefing, indent: &str) {
 
 /// How to acknowledge the items of a digest.
 pub fn how_to(items: &[std::sync::Arc<Item>]) -> String {
-    let ids: Vec<&str> = items.iter().map(|i| i.policy.as_str()).collect();
-    format!(
-        "How to acknowledge: read each policy, then, in a clone of the handbook repository, run\n  normsctl ack {}\n(or `normsctl ack --pending` for everything outstanding).\n",
-        ids.join(" ")
-    )
+    let mut out = String::new();
+    how_to_into(&mut out, items);
+    out
+}
+
+fn how_to_into(out: &mut String, items: &[std::sync::Arc<Item>]) {
+    out.push_str("How to acknowledge: read each policy, then, in a clone of the handbook repository, run\n  normsctl ack");
+    for i in items {
+        out.push(' ');
+        out.push_str(&i.policy);
+    }
+    out.push_str("\n(or `normsctl ack --pending` for everything outstanding).\n");
 }
 
 /// A person's digest as plain text (the e-mail's text part and `--format text`).
 pub fn person_text(d: &PersonDigest, all: &Digests, tz: &Zone) -> String {
     let mut out = String::new();
-    let overdue = d.items.iter().filter(|i| i.overdue()).count();
-    let _ = writeln!(out, "Hello {},\n", Line(&d.to.name));
-    let _ = writeln!(
-        out,
-        "You have {} of {} to acknowledge{}.\n",
-        plural(d.items.len(), "policy", "policies"),
-        Line(&all.title),
-        if overdue > 0 {
-            format!(" ({overdue} overdue)")
-        } else {
-            String::new()
-        }
-    );
-    for (n, i) in d.items.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "{}. {} ({}), revision {}: {}",
-            n + 1,
-            Line(&i.title),
-            Line(&i.policy),
-            i.revision,
-            when(i, tz)
-        );
-        let _ = writeln!(out, "   {}", why(i));
-        if let Some(link) = &i.link {
-            let _ = writeln!(out, "   {}", Line(link));
-        }
-        if let Some(b) = &i.briefing {
-            match tz.briefings.get(&key(b)) {
-                Some((text, _)) => out.push_str(text),
-                None => briefing_text(&mut out, b, "   "),
-            }
-        }
-    }
-    out.push('\n');
-    out.push_str(&how_to(&d.items));
+    person_text_into(&mut out, d, all, tz);
     out
 }
 
+/// [`person_text`] written at the end of `out`.
+pub fn person_text_into(out: &mut String, d: &PersonDigest, all: &Digests, tz: &Zone) {
+    let overdue = d.items.iter().filter(|i| i.overdue()).count();
+    let _ = writeln!(out, "Hello {},\n", Line(&d.to.name));
+    let _ = write!(
+        out,
+        "You have {} of {} to acknowledge",
+        plural(d.items.len(), "policy", "policies"),
+        Line(&all.title),
+    );
+    if overdue > 0 {
+        let _ = write!(out, " ({overdue} overdue)");
+    }
+    out.push_str(".\n\n");
+    for (n, i) in d.items.iter().enumerate() {
+        let _ = write!(out, "{}. ", n + 1);
+        out.push_str(&tz.item(i).text);
+    }
+    out.push('\n');
+    how_to_into(out, &d.items);
+}
+
 /// One line per item, for a lead: "Title: overdue by 3 days".
-fn short(i: &Item, tz: &Zone) -> String {
-    format!("{} ({})", one_line(&i.title), when(i, tz))
+fn short(i: &std::sync::Arc<Item>, tz: &Zone) -> String {
+    tz.item(i).short.clone()
 }
 
 /// A lead's digest of their team as plain text.
 pub fn lead_text(d: &LeadDigest, tz: &Zone) -> String {
     let mut out = String::new();
+    lead_text_into(&mut out, d, tz);
+    out
+}
+
+/// [`lead_text`] written at the end of `out`.
+pub fn lead_text_into(out: &mut String, d: &LeadDigest, tz: &Zone) {
     let overdue = d
         .people
         .iter()
@@ -245,47 +318,52 @@ pub fn lead_text(d: &LeadDigest, tz: &Zone) -> String {
     );
     out.push_str("By person (overdue first):\n");
     for p in &d.people {
-        let items: Vec<String> = p.items.iter().map(|i| short(i, tz)).collect();
-        let _ = writeln!(out, "- {}: {}", Line(&p.to.name), items.join("; "));
+        let _ = write!(out, "- {}: ", Line(&p.to.name));
+        for (n, i) in p.items.iter().enumerate() {
+            if n > 0 {
+                out.push_str("; ");
+            }
+            out.push_str(&tz.item(i).short);
+        }
+        out.push('\n');
     }
     out.push_str("\nBy policy:\n");
     for (title, names, overdue) in by_policy(d) {
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "- {}: {} to acknowledge, {overdue} overdue: {}",
-            one_line(&title),
+            "- {}: {} to acknowledge, {overdue} overdue: ",
+            one_line(title),
             names.len(),
-            names
-                .iter()
-                .map(|n| one_line(n).into_owned())
-                .collect::<Vec<_>>()
-                .join(", ")
         );
+        for (n, name) in names.iter().enumerate() {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&one_line(name));
+        }
+        out.push('\n');
     }
     out.push_str("\nEach person has their own digest with what changed and how to acknowledge.\n");
-    out
 }
 
 /// A lead digest per policy: `(title, names, overdue count)`, most overdue first.
-pub(super) fn by_policy(d: &LeadDigest) -> Vec<(String, Vec<String>, usize)> {
-    let mut out: Vec<(String, String, Vec<String>, usize)> = Vec::new();
+pub(super) fn by_policy(d: &LeadDigest) -> Vec<(&str, Vec<&str>, usize)> {
+    let mut out: Vec<(&str, &str, Vec<&str>, usize)> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
     for p in &d.people {
         for i in &p.items {
-            let at = match out.iter().position(|(id, ..)| *id == i.policy) {
-                Some(at) => at,
-                None => {
-                    out.push((i.policy.clone(), i.title.clone(), Vec::new(), 0));
-                    out.len() - 1
-                }
-            };
-            out[at].2.push(p.to.name.clone());
-            out[at].3 += usize::from(i.overdue());
+            let slot = *at.entry(i.policy.as_str()).or_insert_with(|| {
+                out.push((&i.policy, &i.title, Vec::new(), 0));
+                out.len() - 1
+            });
+            out[slot].2.push(&p.to.name);
+            out[slot].3 += usize::from(i.overdue());
         }
     }
     out.sort_by(|a, b| {
         b.3.cmp(&a.3)
             .then_with(|| b.2.len().cmp(&a.2.len()))
-            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.1.cmp(b.1))
     });
     out.into_iter().map(|(_, t, n, o)| (t, n, o)).collect()
 }
@@ -318,16 +396,24 @@ pub fn team_text(s: &TeamSummary, title: &str) -> String {
     out
 }
 
-/// Every digest as text for people (`--format text`).
+/// Every digest as text for people (`--format text`), every hostile character escaped
+/// ([`clean`]).
 pub fn text(d: &Digests, tz: &TimeZone) -> String {
+    let mut out = Vec::new();
+    let _ = write_text(&mut out, d, tz);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`text`] written to `w` as it is rendered: thousands of digests, a batch at a time on
+/// every core, never the whole output in memory.
+pub fn write_text(w: &mut dyn std::io::Write, d: &Digests, tz: &TimeZone) -> std::io::Result<()> {
     let tz = &Zone::of(d, tz);
-    let mut out = String::new();
-    for p in &d.people {
+    stream(w, &d.people, |p, out| {
         let _ = writeln!(out, "=== for {} ({})\n", Line(&p.to.name), Line(&p.to.id));
-        out.push_str(&person_text(p, d, tz));
+        person_text_into(out, p, d, tz);
         out.push('\n');
-    }
-    for l in &d.leads {
+    })?;
+    stream(w, &d.leads, |l, out| {
         let _ = writeln!(
             out,
             "=== for {} ({}), lead of {}\n",
@@ -335,18 +421,62 @@ pub fn text(d: &Digests, tz: &TimeZone) -> String {
             Line(&l.to.id),
             Line(&l.team)
         );
-        out.push_str(&lead_text(l, tz));
+        lead_text_into(out, l, tz);
         out.push('\n');
-    }
-    for t in &d.teams {
+    })?;
+    stream(w, &d.teams, |t, out| {
         let _ = writeln!(out, "=== for the channel of {}\n", Line(&t.team));
         out.push_str(&team_text(t, &d.title));
         out.push('\n');
+    })?;
+    if d.people.is_empty() && d.leads.is_empty() && d.teams.is_empty() {
+        w.write_all(b"nothing to remind: everyone is up to date\n")?;
     }
-    if out.is_empty() {
-        out.push_str("nothing to remind: everyone is up to date\n");
+    Ok(())
+}
+
+/// How many blocks [`stream`] renders before it writes them.
+const BATCH: usize = 256;
+
+/// Renders each of `items` with `render` (a batch at a time, on every core), passes each
+/// block through [`clean`] and writes the blocks to `w` in order.
+pub(super) fn stream<T: Sync>(
+    w: &mut dyn std::io::Write,
+    items: &[T],
+    render: impl Fn(&T, &mut String) + Sync,
+) -> std::io::Result<()> {
+    stream_as(w, items, true, render)
+}
+
+/// [`stream`], with `for_people` false for a machine document (JSON), which is written as
+/// rendered.
+fn stream_as<T: Sync>(
+    w: &mut dyn std::io::Write,
+    items: &[T],
+    for_people: bool,
+    render: impl Fn(&T, &mut String) + Sync,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    for batch in items.chunks(BATCH) {
+        let blocks: Vec<String> = batch
+            .par_iter()
+            .map(|x| {
+                let mut out = String::new();
+                render(x, &mut out);
+                if !for_people {
+                    return out;
+                }
+                match clean(&out) {
+                    std::borrow::Cow::Borrowed(_) => out,
+                    std::borrow::Cow::Owned(cleaned) => cleaned,
+                }
+            })
+            .collect();
+        for b in blocks {
+            w.write_all(b.as_bytes())?;
+        }
     }
-    out
+    Ok(())
 }
 
 /// Every digest as Markdown (`--format markdown`).
@@ -456,6 +586,153 @@ fn to_json(r: &crate::model::remind::Recipient) -> serde_json::Value {
 
 /// Every digest as one JSON document (`--format json`).
 pub fn json(d: &Digests, tz: &TimeZone) -> String {
+    let mut out = Vec::new();
+    let _ = write_json(&mut out, d, tz);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`json`] written to `w` as it is rendered, exactly as `serde_json`'s pretty printer
+/// would write the whole document (two spaces a level): the people's and leads' entries
+/// a batch at a time on every core, each distinct item serialised once.
+pub fn write_json(w: &mut dyn std::io::Write, d: &Digests, tz: &TimeZone) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    // Each distinct item as it reads at depth 4 (in `people`) and 6 (in `leads`).
+    let mut unique: Vec<&std::sync::Arc<Item>> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for p in d
+        .people
+        .iter()
+        .chain(d.leads.iter().flat_map(|l| l.people.iter()))
+    {
+        for i in &p.items {
+            if seen.insert(key(i)) {
+                unique.push(i);
+            }
+        }
+    }
+    let items: HashMap<usize, (String, String)> = unique
+        .par_iter()
+        .map(|i| {
+            let v = item_json(i, tz);
+            (key(i), (nested(&v, 4), nested(&v, 6)))
+        })
+        .collect();
+    let item = |out: &mut String, i: &std::sync::Arc<Item>, deep: bool| match items.get(&key(i)) {
+        Some((four, six)) => out.push_str(if deep { six } else { four }),
+        None => out.push_str(&nested(&item_json(i, tz), if deep { 6 } else { 4 })),
+    };
+    let items_array =
+        |out: &mut String, list: &[std::sync::Arc<Item>], depth: usize, deep: bool| {
+            if list.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push('[');
+            for (n, i) in list.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                out.push('\n');
+                indent(out, depth + 1);
+                item(out, i, deep);
+            }
+            out.push('\n');
+            indent(out, depth);
+            out.push(']');
+        };
+    w.write_all(b"{\n  \"version\": 1,\n  \"now\": ")?;
+    w.write_all(nested(&json!(time::rfc3339(d.now, tz)), 1).as_bytes())?;
+    w.write_all(b",\n  \"people\": ")?;
+    let people: Vec<(usize, &PersonDigest)> = d.people.iter().enumerate().collect();
+    array(w, &people, |(n, p), out| {
+        element(out, *n);
+        out.push_str("{\n      \"to\": ");
+        out.push_str(&nested(&to_json(&p.to), 3));
+        out.push_str(",\n      \"items\": ");
+        items_array(out, &p.items, 3, false);
+        out.push_str("\n    }");
+    })?;
+    w.write_all(b",\n  \"leads\": ")?;
+    let leads: Vec<(usize, &LeadDigest)> = d.leads.iter().enumerate().collect();
+    array(w, &leads, |(n, l), out| {
+        element(out, *n);
+        out.push_str("{\n      \"to\": ");
+        out.push_str(&nested(&to_json(&l.to), 3));
+        out.push_str(",\n      \"team\": ");
+        out.push_str(&nested(&json!({ "id": l.team_id, "name": l.team }), 3));
+        out.push_str(",\n      \"people\": ");
+        if l.people.is_empty() {
+            out.push_str("[]");
+        } else {
+            out.push('[');
+            for (n, p) in l.people.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                out.push_str("\n        {\n          \"person\": ");
+                out.push_str(&nested(&to_json(&p.to), 5));
+                out.push_str(",\n          \"items\": ");
+                items_array(out, &p.items, 5, true);
+                out.push_str("\n        }");
+            }
+            out.push_str("\n      ]");
+        }
+        out.push_str("\n    }");
+    })?;
+    w.write_all(b",\n  \"teams\": ")?;
+    let teams: Vec<(usize, &TeamSummary)> = d.teams.iter().enumerate().collect();
+    array(w, &teams, |(n, t), out| {
+        element(out, *n);
+        let v = json!({
+            "team": { "id": t.team_id, "name": t.team },
+            "people_outstanding": t.people_outstanding,
+            "people_overdue": t.people_overdue,
+            "policies": t.policies.iter().map(|p| json!({
+                "policy": p.policy, "title": p.title, "outstanding": p.outstanding,
+                "overdue": p.overdue, "link": p.link,
+            })).collect::<Vec<_>>(),
+        });
+        out.push_str(&nested(&v, 2));
+    })?;
+    w.write_all(b"\n}\n")
+}
+
+/// A JSON array at depth 1 of the document whose elements [`stream_as`] renders (each
+/// starting with [`element`]).
+fn array<T: Sync>(
+    w: &mut dyn std::io::Write,
+    items: &[T],
+    render: impl Fn(&T, &mut String) + Sync,
+) -> std::io::Result<()> {
+    if items.is_empty() {
+        return w.write_all(b"[]");
+    }
+    w.write_all(b"[")?;
+    stream_as(w, items, false, render)?;
+    w.write_all(b"\n  ]")
+}
+
+/// The separator before the `n`th element of an array at depth 1, and its indent.
+fn element(out: &mut String, n: usize) {
+    out.push_str(if n == 0 { "\n    " } else { ",\n    " });
+}
+
+fn indent(out: &mut String, depth: usize) {
+    for _ in 0..depth {
+        out.push_str("  ");
+    }
+}
+
+/// `v` as the pretty printer writes it at nesting depth `depth`.
+fn nested(v: &serde_json::Value, depth: usize) -> String {
+    let mut out = Vec::new();
+    let _ = json::write_nested(&mut out, v, depth);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The JSON document as `serde_json` writes it whole: what [`write_json`] must equal.
+#[cfg(test)]
+fn json_whole(d: &Digests, tz: &TimeZone) -> String {
     json::pretty(&json!({
         "version": 1,
         "now": time::rfc3339(d.now, tz),
@@ -481,4 +758,143 @@ pub fn json(d: &Digests, tz: &TimeZone) -> String {
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::remind::{PolicyCount, Recipient};
+    use std::sync::Arc;
+
+    fn recipient(id: &str) -> Recipient {
+        Recipient {
+            id: id.into(),
+            name: format!("{id} \u{202e}\"Q\" <x>"),
+            email: Some(format!("{id}@example.com")),
+        }
+    }
+
+    /// Two people sharing items (one with a briefing), a lead, a team.
+    fn digests() -> Digests {
+        let briefing = Arc::new(Briefing {
+            from_revision: 1,
+            to_revision: 2,
+            fields: vec![("Title".into(), Some("Old".into()), None)],
+            body: Some(vec![
+                (WordOp::Equal, "Tell the ".into()),
+                (WordOp::Delete, "channel".into()),
+                (WordOp::Insert, "team\nchannel".into()),
+                (WordOp::Equal, ".\n".into()),
+            ]),
+        });
+        let stale = Arc::new(Item {
+            policy: "a".into(),
+            title: "A <b>".into(),
+            revision: 2,
+            state: State::Stale,
+            held_revision: Some(1),
+            due: Some(1_767_603_600),
+            overdue_days: Some(3),
+            link: Some("https://h.example/policies/a.html".into()),
+            briefing: Some(briefing),
+        });
+        let never = Arc::new(Item {
+            policy: "b".into(),
+            title: "B\ttab".into(),
+            revision: 1,
+            state: State::Never,
+            held_revision: None,
+            due: None,
+            overdue_days: None,
+            link: None,
+            briefing: None,
+        });
+        let bo = PersonDigest {
+            to: recipient("bo"),
+            items: vec![stale.clone(), never.clone()],
+        };
+        let cy = PersonDigest {
+            to: recipient("cy"),
+            items: vec![stale.clone()],
+        };
+        Digests {
+            people: vec![bo.clone(), cy.clone()],
+            leads: vec![LeadDigest {
+                to: recipient("ana"),
+                team_id: "t".into(),
+                team: "Team \"T\"".into(),
+                people: vec![bo, cy],
+            }],
+            teams: vec![TeamSummary {
+                team_id: "t".into(),
+                team: "Team".into(),
+                people_outstanding: 2,
+                people_overdue: 2,
+                policies: vec![PolicyCount {
+                    policy: "a".into(),
+                    title: "A <b>".into(),
+                    outstanding: 2,
+                    overdue: 2,
+                    link: None,
+                }],
+            }],
+            title: "Handbook".into(),
+            base_url: Some("https://h.example/".into()),
+            now: 1_767_603_600 + 3 * 86_400,
+        }
+    }
+
+    #[test]
+    fn the_streamed_json_is_the_document_serde_json_writes_whole() {
+        let tz = TimeZone::UTC;
+        let d = digests();
+        assert_eq!(json(&d, &tz), json_whole(&d, &tz));
+        let empty = Digests::default();
+        assert_eq!(json(&empty, &tz), json_whole(&empty, &tz));
+        let mut no_leads = digests();
+        no_leads.leads.clear();
+        no_leads.teams.clear();
+        assert_eq!(json(&no_leads, &tz), json_whole(&no_leads, &tz));
+        serde_json::from_str::<serde_json::Value>(&json(&d, &tz)).unwrap();
+    }
+
+    #[test]
+    fn items_rendered_once_read_as_items_rendered_each_time() {
+        let tz = TimeZone::UTC;
+        let d = digests();
+        let shared = Zone::of(&d, &tz);
+        let bare = Zone {
+            tz: &tz,
+            dates: HashMap::new(),
+            briefings: HashMap::new(),
+            items: HashMap::new(),
+        };
+        for p in &d.people {
+            assert_eq!(person_text(p, &d, &shared), person_text(p, &d, &bare));
+            assert_eq!(
+                mail::person_html(p, &d, &shared),
+                mail::person_html(p, &d, &bare)
+            );
+        }
+        let l = &d.leads[0];
+        assert_eq!(lead_text(l, &shared), lead_text(l, &bare));
+        let text = person_text(&d.people[0], &d, &shared);
+        assert!(text.starts_with("Hello bo \\u202e\"Q\" <x>,\n\nYou have 2 policies of Handbook to acknowledge (1 overdue).\n\n1. A <b> (a), revision 2: overdue by 3 days (was due 2026-01-05)\n"), "{text}");
+        assert!(
+            text.contains("\n2. B\\x09tab (b), revision 1: due date unknown\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "  normsctl ack a b\n(or `normsctl ack --pending` for everything outstanding).\n"
+            ),
+            "{text}"
+        );
+        // What is printed has every hostile character escaped.
+        let printed = super::text(&d, &tz);
+        assert!(
+            !printed.contains('\u{202e}') && printed.contains("bo \\u202e\"Q\""),
+            "{printed}"
+        );
+    }
 }
