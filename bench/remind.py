@@ -19,8 +19,11 @@ the same load; the load average is printed at the start and the end. Prints a Ma
 table with the wall median, the fastest run, the median CPU (user + system) and the ratio
 of each median to the anchor's. The goal (issue 15): under 2 s for 5,000 people.
 
---acked 0.9 gives the realistic shape (most people owing a few policies); setting it up
-runs one `ack` process per person, so it takes minutes. --keep DIR keeps the handbook in
+--shape worst (the default) is the above: one `ack` process per acknowledging person (slow
+to set up), and everyone owes about every policy. --shape realistic instead has the --acked
+share of people acknowledge every policy (entries written with one `git fast-import`, as
+bench/acks.py does) and then raises --raise policies (default 4): with --acked 0.9 most
+people owe those few policies, with a briefing each, and the rest owe everything. --keep DIR keeps the handbook in
 DIR and reuses it when it is there. --same-as BIN also runs every command once with
 another binary (say, the one before a change) and says whether the outputs are
 byte-identical.
@@ -65,6 +68,9 @@ def main():
     ap.add_argument("--commits", type=int, default=200)
     ap.add_argument("--acked", type=float, default=0.2)
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--shape", choices=["worst", "realistic"], default="worst")
+    ap.add_argument("--raise", dest="raise_", type=int, default=4,
+                    help="realistic shape: how many policies get a material change")
     ap.add_argument("--keep")
     ap.add_argument("--exe", help="a normsctl binary to time (default: build the release one)")
     ap.add_argument("--same-as", help="another normsctl binary whose outputs must be the same")
@@ -74,8 +80,9 @@ def main():
         subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT, check=True)
         exe = os.path.join(ROOT, "target", "release", "normsctl")
     base = a.keep or tempfile.mkdtemp(prefix="normsctl-remind-")
+    os.makedirs(base, exist_ok=True)
     hb = os.path.join(base, "hb")
-    marker = os.path.join(base, f"ready-{a.people}-{a.policies}-{a.commits}-{a.acked}")
+    marker = os.path.join(base, f"ready-{a.shape}-{a.people}-{a.policies}-{a.commits}-{a.acked}-{a.raise_}")
     if not os.path.exists(marker):
         prepare(a, exe, hb)
         open(marker, "w").close()
@@ -94,6 +101,8 @@ def main():
             theirs = run(os.path.abspath(a.same_as), hb, args, env, keep=True)[3]
             same = "identical" if mine == theirs else "DIFFERENT"
             print(f"{label}: {len(mine)} bytes, {same} to {a.same_as}", file=sys.stderr)
+    if a.runs == 0:
+        return
     for _, args in commands:
         run(exe, hb, args, env)  # warm the caches (.git/normsctl) once
     start_load = load()
@@ -140,12 +149,24 @@ def prepare(a, exe, hb):
     env = dict(ENV, SOURCE_DATE_EPOCH=str(head + 3600), GIT_COMMITTER_DATE=f"@{head + 3600} +0000")
     acked = people[: int(len(people) * a.acked)]
     t = time.perf_counter()
-    for p in acked:
-        r = subprocess.run([exe, "ack", "--as", p, *ids], cwd=hb, env=env, capture_output=True)
-        if r.returncode != 0:
-            sys.exit(f"ack --as {p} failed: {r.stderr.decode()[-2000:]}")
+    if a.shape == "realistic":
+        # Every policy acknowledged by the acked people, written with one `git
+        # fast-import` (bench/acks.py's valid entries, bound to HEAD), then a few raised.
+        sys.path.insert(0, os.path.join(ROOT, "bench"))
+        import acks as ledger
+        at_head = ledger.policies_at_head(hb)
+        index = {p: i for i, p in enumerate(people)}
+        pairs = [(index[p], j) for p in acked for j in range(len(at_head))]
+        sha = git(hb, "rev-parse", "HEAD").decode().strip()
+        ledger.write_ledger(hb, pairs, at_head, people, sha, 100, 0, head + 3600, True)
+        half = [path for _, path, _, _ in at_head][:: max(1, len(at_head) // a.raise_)][: a.raise_]
+    else:
+        for p in acked:
+            r = subprocess.run([exe, "ack", "--as", p, *ids], cwd=hb, env=env, capture_output=True)
+            if r.returncode != 0:
+                sys.exit(f"ack --as {p} failed: {r.stderr.decode()[-2000:]}")
     print(f"recorded acknowledgements for {len(acked)} people in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-    # Material changes: raise the revision of the acknowledged half.
+    # Material changes: raise the revision of the acknowledged half (realistic: --raise).
     for f in half:
         path = os.path.join(hb, f)
         text = open(path).read()

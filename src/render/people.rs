@@ -19,13 +19,49 @@ pub fn is_hostile(c: char) -> bool {
 
 /// `text` with every hostile character escaped (borrowed when there is none).
 pub fn clean(text: &str) -> Cow<'_, str> {
+    if !holds_hostile(text.as_bytes(), false) {
+        return Cow::Borrowed(text);
+    }
     escape(text, is_hostile)
 }
 
 /// [`clean`] for a value that must stay on one line (a file name, an id, a subject, a
 /// name): newline and tab are escaped too, so a value can never forge a line of its own.
 pub fn one_line(text: &str) -> Cow<'_, str> {
+    if !holds_hostile(text.as_bytes(), true) {
+        return Cow::Borrowed(text);
+    }
     escape(text, |c| c == '\n' || c == '\t' || is_hostile(c))
+}
+
+/// Whether UTF-8 `bytes` hold a character [`is_hostile`] matches (with `lines`, newline
+/// and tab as well), read byte by byte: what is escaped below U+0080 is one byte, C1
+/// controls are `C2 80`-`C2 9F`, the bidirectional controls `E2 80 AA`-`E2 80 AE` and
+/// `E2 81 A6`-`E2 81 A9`; no continuation byte equals a lead byte, so every position can
+/// be tested. Megabytes of digests pass through [`clean`]: this is its fast path.
+fn holds_hostile(bytes: &[u8], lines: bool) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x20 {
+            if lines || (b != b'\t' && b != b'\n') {
+                return true;
+            }
+        } else if b == 0x7f {
+            return true;
+        } else if b == 0xc2 {
+            if matches!(bytes.get(i + 1), Some(0x80..=0x9f)) {
+                return true;
+            }
+        } else if b == 0xe2 {
+            match (bytes.get(i + 1), bytes.get(i + 2)) {
+                (Some(0x80), Some(0xaa..=0xae)) | (Some(0x81), Some(0xa6..=0xa9)) => return true,
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    false
 }
 
 fn escape(text: &str, hostile: impl Fn(char) -> bool) -> Cow<'_, str> {
@@ -124,6 +160,29 @@ impl<W: std::io::Write> std::io::Write for CleanWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_byte_scan_finds_exactly_what_the_character_test_finds() {
+        // Every character up to U+3000, alone and between plain text.
+        for n in 0..0x3000u32 {
+            let Some(c) = char::from_u32(n) else { continue };
+            for text in [c.to_string(), format!("ab{c}cd"), format!("…{c}→")] {
+                assert_eq!(
+                    holds_hostile(text.as_bytes(), false),
+                    text.chars().any(is_hostile),
+                    "{n:#x}"
+                );
+                assert_eq!(
+                    holds_hostile(text.as_bytes(), true),
+                    text.chars()
+                        .any(|c| c == '\n' || c == '\t' || is_hostile(c)),
+                    "{n:#x}"
+                );
+            }
+        }
+        assert!(!holds_hostile("plain\ttext\n".as_bytes(), false));
+        assert!(holds_hostile("\u{2069}".as_bytes(), false));
+    }
 
     #[test]
     fn escapes_controls_and_bidi_and_keeps_the_rest() {

@@ -457,12 +457,17 @@ fn stream_as<T: Sync>(
     render: impl Fn(&T, &mut String) + Sync,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Each block starts as large as the largest so far: digests are alike in size, and a
+    // growing buffer would copy itself a dozen times.
+    let largest = AtomicUsize::new(256);
     for batch in items.chunks(BATCH) {
         let blocks: Vec<String> = batch
             .par_iter()
             .map(|x| {
-                let mut out = String::new();
+                let mut out = String::with_capacity(largest.load(Ordering::Relaxed));
                 render(x, &mut out);
+                largest.fetch_max(out.len(), Ordering::Relaxed);
                 if !for_people {
                     return out;
                 }
