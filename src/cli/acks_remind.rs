@@ -67,9 +67,9 @@ pub fn run(global: &Global, args: RemindArgs) -> Result<(), CommandError> {
     let tz = &ws.tz;
     if args.send.is_empty() {
         return match args.format {
-            Format::Text => write_people(|w| digest::write_text(w, &digests, tz)),
+            Format::Text => stream_out(|w| digest::write_text(w, &digests, tz)),
             Format::Markdown => print_people(&digest::markdown(&digests, tz)),
-            Format::Json => write_people(|w| digest::write_json(w, &digests, tz)),
+            Format::Json => stream_out(|w| digest::write_json(w, &digests, tz)),
         };
     }
     let settings = &ws.settings.remind;
@@ -120,7 +120,7 @@ pub fn run(global: &Global, args: RemindArgs) -> Result<(), CommandError> {
         }
     }
     if args.dry_run {
-        write_people(|w| mail::write_dry_run(w, &digests, tz, &mails, &posts))?;
+        stream_out(|w| mail::write_dry_run(w, &digests, tz, &mails, &posts))?;
         report_failures(&capped);
         return if capped.is_empty() {
             Ok(())
@@ -172,7 +172,7 @@ pub fn run(global: &Global, args: RemindArgs) -> Result<(), CommandError> {
 /// Writes what `write` renders (text for people already passed through `people::clean`, or
 /// a JSON document) to standard output as it comes, buffered; a closed pipe ends it
 /// quietly.
-fn write_people(
+fn stream_out(
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<(), CommandError> {
     use std::io::Write;
