@@ -75,6 +75,14 @@ pub fn gather(
     {
         return Err(AckError::Io(format!("no team `{team}` in the roster")));
     }
+    for hook in &cx.ws.settings.remind.webhooks {
+        if roster.team(&hook.team.value).is_none() {
+            note(format!(
+                "warning: {}:{}:{}: `remind.webhooks` names `{}`, which is not a team on the roster: no summary goes to it",
+                hook.file, hook.team.pos.line, hook.team.pos.column, hook.team.value
+            ));
+        }
+    }
     let briefings = briefings(cx, line.tip, &inputs.needs, &report.rows, note);
     let settings = &cx.ws.settings;
     Ok(compose(
@@ -192,11 +200,25 @@ pub struct Composing<'a> {
 
 const DAY: i64 = 86_400;
 
+/// What makes two people's items the same: policy, revision, state, held revision, due
+/// date and days overdue (title, link and briefing follow from these).
+type ItemKey<'a> = (
+    &'a str,
+    u32,
+    &'static str,
+    Option<u32>,
+    Option<i64>,
+    Option<i64>,
+);
+
 /// Composes every digest; nobody gets an empty one.
 pub fn compose(c: &Composing, q: RemindQuery) -> Digests {
     let needs: HashMap<&str, &Need> = c.needs.iter().map(|n| (n.id.as_str(), n)).collect();
-    // Each person's items, in roster order of people.
+    // Each person's items, in roster order of people. An item is the same for everyone
+    // who owes the same revision with the same due date: one shared value (thousands of
+    // people owe the same few items), which the renderers also render once.
     let mut items: HashMap<&str, Vec<Arc<Item>>> = HashMap::new();
+    let mut shared: HashMap<ItemKey, Arc<Item>> = HashMap::new();
     for r in c.rows {
         if !asks(r.state) || q.only_overdue && !r.overdue {
             continue;
@@ -208,22 +230,37 @@ pub fn compose(c: &Composing, q: RemindQuery) -> Digests {
             .held
             .map(|h| h.revision)
             .filter(|_| r.state == State::Stale);
-        let briefing = held_revision
-            .and_then(|h| c.briefings.get(&(r.policy.to_owned(), h)))
-            .cloned();
-        items.entry(r.person).or_default().push(Arc::new(Item {
-            policy: r.policy.to_owned(),
-            title: need.title.clone(),
-            revision: r.revision,
-            state: r.state,
+        let overdue_days = r
+            .overdue
+            .then(|| r.due.map_or(0, |d| (c.now - d).max(0) / DAY));
+        let key = (
+            r.policy,
+            r.revision,
+            r.state.as_str(),
             held_revision,
-            due: r.due,
-            overdue_days: r
-                .overdue
-                .then(|| r.due.map_or(0, |d| (c.now - d).max(0) / DAY)),
-            link: c.base_url.map(|b| format!("{b}policies/{}.html", r.policy)),
-            briefing,
-        }));
+            r.due,
+            overdue_days,
+        );
+        let item = shared
+            .entry(key)
+            .or_insert_with(|| {
+                let briefing = held_revision
+                    .and_then(|h| c.briefings.get(&(r.policy.to_owned(), h)))
+                    .cloned();
+                Arc::new(Item {
+                    policy: r.policy.to_owned(),
+                    title: need.title.clone(),
+                    revision: r.revision,
+                    state: r.state,
+                    held_revision,
+                    due: r.due,
+                    overdue_days,
+                    link: c.base_url.map(|b| format!("{b}policies/{}.html", r.policy)),
+                    briefing,
+                })
+            })
+            .clone();
+        items.entry(r.person).or_default().push(item);
     }
     for list in items.values_mut() {
         sort_items(list);

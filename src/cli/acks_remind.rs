@@ -2,7 +2,7 @@
 //! print what would be sent (`--dry-run`), or send them (ack::deliver) and report each
 //! failure.
 
-use super::{CommandError, Global, eprint_text, note, print, print_people};
+use super::{CommandError, Global, eprint_text, note, print_people};
 use clap::{Args, ValueEnum};
 use normsctl::ack::deliver::{self, Delivered, Failure};
 use normsctl::ack::remind::{self, RemindQuery};
@@ -67,15 +67,15 @@ pub fn run(global: &Global, args: RemindArgs) -> Result<(), CommandError> {
     let tz = &ws.tz;
     if args.send.is_empty() {
         return match args.format {
-            Format::Text => print_people(&digest::text(&digests, tz)),
+            Format::Text => stream_out(|w| digest::write_text(w, &digests, tz)),
             Format::Markdown => print_people(&digest::markdown(&digests, tz)),
-            Format::Json => print(&digest::json(&digests, tz)),
+            Format::Json => stream_out(|w| digest::write_json(w, &digests, tz)),
         };
     }
     let settings = &ws.settings.remind;
     let (mut mails, mut posts) = (Vec::new(), Vec::new());
     if args.send.contains(&Channel::Smtp) {
-        let (m, skipped) = mail::mails(&digests, tz);
+        let (m, skipped) = mail::envelopes(&digests);
         for who in skipped {
             note(&format!(
                 "warning: {who} has no e-mail address on the roster: no digest for them"
@@ -120,7 +120,7 @@ pub fn run(global: &Global, args: RemindArgs) -> Result<(), CommandError> {
         }
     }
     if args.dry_run {
-        print_people(&mail::dry_run(&mails, &posts))?;
+        stream_out(|w| mail::write_dry_run(w, &digests, tz, &mails, &posts))?;
         report_failures(&capped);
         return if capped.is_empty() {
             Ok(())
@@ -128,6 +128,14 @@ pub fn run(global: &Global, args: RemindArgs) -> Result<(), CommandError> {
             Err(CommandError::Findings)
         };
     }
+    let mails: Vec<mail::Mail> = {
+        use rayon::prelude::*;
+        let zone = digest::Zone::of(&digests, tz);
+        mails
+            .par_iter()
+            .map(|e| mail::render(e, &digests, &zone))
+            .collect()
+    };
     let timeout = Duration::from_secs(u64::from(settings.timeout));
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let mut done = Delivered::default();
@@ -158,6 +166,24 @@ pub fn run(global: &Global, args: RemindArgs) -> Result<(), CommandError> {
         Ok(())
     } else {
         Err(CommandError::Findings)
+    }
+}
+
+/// Writes what `write` renders (text for people already passed through `people::clean`, or
+/// a JSON document) to standard output as it comes, buffered; a closed pipe ends it
+/// quietly.
+fn stream_out(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), CommandError> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CommandError::env(format!(
+            "cannot write to standard output: {e}"
+        ))),
     }
 }
 

@@ -4,7 +4,6 @@ use super::{CommandError, Global, print, print_people, print_styled};
 use clap::{Args, ValueEnum};
 use normsctl::diag::did_you_mean;
 use normsctl::history::compare::{Entry, compare_handbooks};
-use normsctl::load;
 use normsctl::render::{
     self,
     diff::{self, Side},
@@ -100,25 +99,35 @@ pub fn run(global: &Global, args: DiffArgs) -> Result<(), CommandError> {
         .into_iter()
         .filter(|e| args.policy.as_ref().is_none_or(|id| &e.id == id))
         .collect();
+    // Who the change asks to acknowledge, from the roster of the newer state (in every
+    // format, as `validate --base` says it).
+    let roster = match to_commit {
+        Some(commit) => ws.roster_at(commit),
+        None => ws.roster_working(),
+    };
+    let today = ws.now()?.to_zoned(ws.tz.clone()).date();
+    let impacts = impact::of(
+        &entries,
+        &old,
+        &new,
+        roster.as_ref(),
+        ws.settings.acks.due_days,
+        today,
+    );
     let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     match args.format {
-        Format::Human => print_styled(&diff::human(&entries, &from, &to, color))?,
-        Format::Json => print(&diff::json(&entries, &from, &to))?,
+        Format::Human => {
+            let mut text = diff::human(&entries, &from, &to, color);
+            text.push_str(&render::impact::human(&impacts));
+            print_styled(&text)?
+        }
+        Format::Json => print(&diff::json(
+            &entries,
+            &from,
+            &to,
+            render::impact::json(&impacts),
+        ))?,
         Format::Markdown => {
-            // Who the change asks to acknowledge, from the roster of the newer state.
-            let roster = match to_commit {
-                Some(commit) => ws.roster_at(commit),
-                None => ws.load(&load::PolicyCache::default())?.handbook.roster,
-            };
-            let today = ws.now()?.to_zoned(ws.tz.clone()).date();
-            let impacts = impact::of(
-                &entries,
-                &old,
-                &new,
-                roster.as_ref(),
-                ws.settings.acks.due_days,
-                today,
-            );
             let mut text = diff::markdown(&entries, &from, &to);
             text.push_str(&render::impact::markdown(&impacts));
             print_people(&text)?

@@ -2,7 +2,7 @@
 //! Only names of environment variables are read here, never a secret.
 
 use super::decode::{Decoder, INVALID_VALUE};
-use crate::model::{RemindSettings, SmtpSettings};
+use crate::model::{Located, RemindSettings, SmtpSettings, Webhook};
 use crate::yaml::Node;
 
 pub const REMIND_KEYS: &[&str] = &["smtp", "webhooks", "max_messages", "timeout"];
@@ -49,7 +49,11 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> RemindSettings {
     {
         for hook in &hooks.entries {
             if let Some(var) = env_name(d, &hook.key, hook.value) {
-                s.webhooks.push((hook.key.clone(), var));
+                s.webhooks.push(Webhook {
+                    team: Located::new(hook.key.clone(), hook.key_pos),
+                    env: var,
+                    file: d.file.to_owned(),
+                });
             }
         }
     }

@@ -62,7 +62,9 @@ impl Item {
 }
 
 /// One person's digest: what they must acknowledge, overdue first. Items are shared with
-/// the lead's digest (thousands of people: a clone is a reference count).
+/// the lead's digest and among everyone who owes the same revision by the same date
+/// (thousands of people: a clone is a reference count, and the renderers render each
+/// shared item once).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PersonDigest {
     pub to: Recipient,

@@ -83,12 +83,22 @@ impl Default for PortalSettings {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RemindSettings {
     pub smtp: Option<SmtpSettings>,
-    /// Team id to the name of the environment variable holding its incoming-webhook URL.
-    pub webhooks: Vec<(String, String)>,
+    /// Each team's incoming webhook, in the order written.
+    pub webhooks: Vec<Webhook>,
     /// At most this many messages (e-mails and webhook posts) per run.
     pub max_messages: u32,
     /// Seconds one request (an SMTP conversation, a webhook post) may take.
     pub timeout: u32,
+}
+
+/// One entry of `remind.webhooks`: a team (checked against the roster by `validate`) and
+/// the name of the environment variable holding its incoming-webhook URL.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Webhook {
+    pub team: super::Located<String>,
+    pub env: String,
+    /// The settings file, for findings about the entry.
+    pub file: String,
 }
 
 /// `remind.smtp`: the relay personal and lead digests go through.

@@ -131,7 +131,9 @@ pub fn human(entries: &[Entry], from: &Side, to: &Side, color: bool) -> String {
     out
 }
 
-pub fn json(entries: &[Entry], from: &Side, to: &Side) -> String {
+/// The diff as one JSON document; `impact` is [`super::impact::json`]'s array (who the
+/// change asks to acknowledge), as in `validate --base`.
+pub fn json(entries: &[Entry], from: &Side, to: &Side, impact: serde_json::Value) -> String {
     let side = |s: &Side| json!({ "rev": s.label, "commit": s.commit });
     json::pretty(&json!({
         "version": 1,
@@ -152,6 +154,7 @@ pub fn json(entries: &[Entry], from: &Side, to: &Side) -> String {
                 "op": c.op.as_str(), "text": c.text,
             })).collect::<Vec<_>>()),
         })).collect::<Vec<_>>(),
+        "impact": impact,
     }))
 }
 
@@ -337,8 +340,13 @@ mod tests {
             revision: Some(2),
             ..entry()
         };
-        let doc: serde_json::Value =
-            serde_json::from_str(&json(std::slice::from_ref(&e), &from, &to)).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&json(
+            std::slice::from_ref(&e),
+            &from,
+            &to,
+            serde_json::json!([]),
+        ))
+        .unwrap();
         assert_eq!(doc["policies"][0]["change"], "editorial");
         assert_eq!(doc["policies"][0]["finding"], "revision-not-raised");
         let human = human(std::slice::from_ref(&e), &from, &to, false);
@@ -353,7 +361,8 @@ mod tests {
         );
         assert!(md.contains("> **Warning:** revision not raised"), "{md}");
         // a real material change carries no finding
-        let doc: serde_json::Value = serde_json::from_str(&json(&[entry()], &from, &to)).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(&json(&[entry()], &from, &to, serde_json::json!([]))).unwrap();
         assert_eq!(doc["policies"][0]["finding"], serde_json::Value::Null);
     }
 
@@ -388,7 +397,8 @@ mod tests {
         );
         assert!(md.contains("Be **very** quick."), "{md}");
         assert_eq!(escape_md("a_b<c>"), "a\\_b&lt;c&gt;");
-        let doc: serde_json::Value = serde_json::from_str(&json(&[entry()], &from, &to)).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(&json(&[entry()], &from, &to, serde_json::json!([]))).unwrap();
         assert_eq!(doc["changed"], true);
         assert_eq!(doc["policies"][0]["fields"][0]["new"], 90);
     }

@@ -19,13 +19,57 @@ pub fn is_hostile(c: char) -> bool {
 
 /// `text` with every hostile character escaped (borrowed when there is none).
 pub fn clean(text: &str) -> Cow<'_, str> {
+    if !holds_hostile(text.as_bytes(), false) {
+        return Cow::Borrowed(text);
+    }
     escape(text, is_hostile)
 }
 
 /// [`clean`] for a value that must stay on one line (a file name, an id, a subject, a
 /// name): newline and tab are escaped too, so a value can never forge a line of its own.
 pub fn one_line(text: &str) -> Cow<'_, str> {
+    if !holds_hostile(text.as_bytes(), true) {
+        return Cow::Borrowed(text);
+    }
     escape(text, |c| c == '\n' || c == '\t' || is_hostile(c))
+}
+
+/// Whether UTF-8 `bytes` hold a character [`is_hostile`] matches (with `lines`, newline
+/// and tab as well), read byte by byte: what is escaped below U+0080 is one byte, C1
+/// controls are `C2 80`-`C2 9F`, the bidirectional controls `E2 80 AA`-`E2 80 AE` and
+/// `E2 81 A6`-`E2 81 A9`; no continuation byte equals a lead byte, so every position can
+/// be tested. Megabytes of digests pass through [`clean`]: this is its fast path.
+fn holds_hostile(bytes: &[u8], lines: bool) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    // Eight bytes at a time: when none is below 0x20 or above 0x7e, none is hostile.
+    // (Borrows and carries only spread from a byte that is itself out of range, so the
+    // test never misses one; a false alarm only sends the eight to the exact test.)
+    while let Some(word) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+        let below = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let above = (x.wrapping_add(ONES) | x) & HIGH;
+        if below | above != 0 && (i..i + 8).any(|j| hostile_at(bytes, j, lines)) {
+            return true;
+        }
+        i += 8;
+    }
+    (i..bytes.len()).any(|j| hostile_at(bytes, j, lines))
+}
+
+/// Whether a hostile character starts at byte `i` (see [`holds_hostile`]).
+fn hostile_at(bytes: &[u8], i: usize, lines: bool) -> bool {
+    match bytes[i] {
+        b'\t' | b'\n' => lines,
+        0..0x20 | 0x7f => true,
+        0xc2 => matches!(bytes.get(i + 1), Some(0x80..=0x9f)),
+        0xe2 => matches!(
+            (bytes.get(i + 1), bytes.get(i + 2)),
+            (Some(0x80), Some(0xaa..=0xae)) | (Some(0x81), Some(0xa6..=0xa9))
+        ),
+        _ => false,
+    }
 }
 
 fn escape(text: &str, hostile: impl Fn(char) -> bool) -> Cow<'_, str> {
@@ -124,6 +168,38 @@ impl<W: std::io::Write> std::io::Write for CleanWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_byte_scan_finds_exactly_what_the_character_test_finds() {
+        // Every character up to U+3000, alone and between plain text.
+        for n in 0..0x3000u32 {
+            let Some(c) = char::from_u32(n) else { continue };
+            let (pad, long) = ("0123456789abcdef", "x→y…z0123456");
+            for text in [
+                c.to_string(),
+                format!("ab{c}cd"),
+                format!("…{c}→"),
+                format!("{pad}{c}{pad}"),
+                format!("{}{c}{pad}", &pad[..7]),
+                format!("{}{c}", &pad[..9]),
+                format!("{long}{c}{long}{long}"),
+            ] {
+                assert_eq!(
+                    holds_hostile(text.as_bytes(), false),
+                    text.chars().any(is_hostile),
+                    "{n:#x}"
+                );
+                assert_eq!(
+                    holds_hostile(text.as_bytes(), true),
+                    text.chars()
+                        .any(|c| c == '\n' || c == '\t' || is_hostile(c)),
+                    "{n:#x}"
+                );
+            }
+        }
+        assert!(!holds_hostile("plain\ttext\n".as_bytes(), false));
+        assert!(holds_hostile("\u{2069}".as_bytes(), false));
+    }
 
     #[test]
     fn escapes_controls_and_bidi_and_keeps_the_rest() {

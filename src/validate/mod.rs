@@ -72,6 +72,7 @@ pub fn check(handbook: &Handbook) -> Vec<Finding> {
         roster::check(roster, &mut findings);
     }
     roster::exemptions(handbook, &mut findings);
+    roster::webhooks(handbook, &mut findings);
     fairness::check(handbook, &mut findings);
     findings
 }

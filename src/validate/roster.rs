@@ -214,3 +214,36 @@ pub fn exemptions(handbook: &crate::model::Handbook, findings: &mut Vec<Finding>
         }
     }
 }
+
+/// Every team `remind.webhooks` names must be a team on the roster: a typo would otherwise
+/// send its channel nothing, silently.
+pub fn webhooks(handbook: &crate::model::Handbook, findings: &mut Vec<Finding>) {
+    let Some(roster) = &handbook.roster else {
+        return;
+    };
+    for hook in &handbook.settings.remind.webhooks {
+        let team = &hook.team.value;
+        if roster.team(team).is_some() {
+            continue;
+        }
+        let teams = roster.teams.iter().map(|t| t.id.value.as_str());
+        let hint = did_you_mean(team, teams).map_or_else(
+            || format!("name a team of {}, or remove the entry", roster.file),
+            |c| format!("did you mean `{c}`?"),
+        );
+        let what = if roster.person(team).is_some() {
+            "a person, not a team"
+        } else {
+            "not a team on the roster"
+        };
+        findings.push(
+            Finding::new(
+                &DANGLING_REFERENCE,
+                &hook.file,
+                hook.team.pos,
+                format!("`remind.webhooks` names `{team}`, which is {what}: its summary would go nowhere"),
+            )
+            .hint(hint),
+        );
+    }
+}

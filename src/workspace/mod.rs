@@ -176,6 +176,16 @@ impl Workspace {
         load::roster::decode(&mut d, &node)
     }
 
+    /// The working tree's roster read on its own (`None` when missing or unreadable; its
+    /// findings are `validate`'s to report).
+    pub fn roster_working(&self) -> Option<crate::model::Roster> {
+        let text = std::fs::read_to_string(self.loc.root.join(&self.settings.roster)).ok()?;
+        let node = crate::yaml::parse(&text).ok()??;
+        let name = self.loc.display(Path::new(&self.settings.roster));
+        let mut d = load::decode::Decoder::new(&name, &text);
+        load::roster::decode(&mut d, &node)
+    }
+
     /// The ids of the policies committed at `tip` (none when it cannot be read).
     pub fn ids_at(&self, tip: Oid) -> Vec<String> {
         let Ok(repo) = self.repo() else {

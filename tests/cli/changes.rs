@@ -449,6 +449,10 @@ fn diff_outputs_as_a_reader_sees_them() {
     added     second  revision 1  policies/second.yaml
 
     2 changed: 1 added, 0 retired, 0 moved, 1 material, 0 editorial
+
+    If this merges (from the roster and `applies_to`, not the ledger):
+      first-reply  material: 2 people (Tier 1 2) must re-acknowledge, due 14 days after merge
+      second  added: 2 people (Tier 1 2) must acknowledge, due 14 days after merge
     ");
     insta::assert_snapshot!(redact(&hb.run(&["diff", "--format", "markdown"]).stdout), @r"
     ### Handbook changes: `HEAD` ([commit]) → working tree

@@ -207,3 +207,81 @@ fn the_markdown_diff_shows_counts_never_names_and_the_newer_roster() {
         run.stdout
     );
 }
+
+#[test]
+fn the_json_and_human_diffs_carry_the_same_impact_as_validate() {
+    let (hb, _repo) = base();
+    change_everything(&hb);
+    let validate = run_env(
+        hb.path(),
+        &["validate", "--base", "HEAD", "--format", "json"],
+        &NOW,
+    );
+    assert_eq!(validate.code, 0, "{}", validate.stderr);
+    let run = run_env(hb.path(), &["diff", "HEAD", "--format", "json"], &NOW);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = run.json();
+    // The same array, field for field, as `validate --base`'s.
+    assert_eq!(doc["impact"], validate.json()["impact"], "{doc}");
+    let agents = doc["impact"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "agents")
+        .expect("agents");
+    assert_eq!(agents["people"], serde_json::json!(["bo", "dee", "eve"]));
+    // `--policy` keeps the impact to that policy.
+    let run = run_env(
+        hb.path(),
+        &["diff", "HEAD", "--policy", "fresh", "--format", "json"],
+        &NOW,
+    );
+    let doc = run.json();
+    let ids: Vec<&str> = doc["impact"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["fresh"]);
+
+    let run = run_env(hb.path(), &["diff", "HEAD"], &NOW);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in [
+        "If this merges (from the roster and `applies_to`, not the ledger):",
+        "  agents  material: 3 people (Tier 1 1, Tier 2 1, no team 1) must re-acknowledge, due 14 days from 2026-12-21 (its effective date)",
+        "  fresh  added: 2 people (Tier 2 2) must acknowledge, due 7 days after merge",
+        "  wording  editorial: asks nobody",
+    ] {
+        assert!(run.stdout.contains(line), "{line}\n{}", run.stdout);
+    }
+    // Counts only in text for people: no one is named.
+    for name in ["Bo Chen", "Dee Park", "bo@example.com"] {
+        assert!(!run.stdout.contains(name), "{name} in\n{}", run.stdout);
+    }
+
+    // Nothing changed: an empty impact, and no section.
+    hb.write(
+        "policies/agents.yaml",
+        norm("agents", "applies_to: agent\nrevision: 1\n"),
+    );
+    for f in ["leads", "wording"] {
+        let extra = if f == "leads" {
+            "applies_to: [lead]\nrevision: 1\n"
+        } else {
+            "revision: 1\n"
+        };
+        hb.write(&format!("policies/{f}.yaml"), norm(f, extra));
+    }
+    std::fs::remove_file(hb.path().join("policies/fresh.yaml")).unwrap();
+    std::fs::remove_file(hb.path().join("policies/info.yaml")).unwrap();
+    let run = run_env(hb.path(), &["diff", "HEAD", "--format", "json"], &NOW);
+    assert_eq!(
+        run.json()["impact"],
+        serde_json::json!([]),
+        "{}",
+        run.stdout
+    );
+    let run = run_env(hb.path(), &["diff", "HEAD"], &NOW);
+    assert!(!run.stdout.contains("If this merges"), "{}", run.stdout);
+}

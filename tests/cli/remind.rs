@@ -349,3 +349,76 @@ fn settings_are_validated_and_never_hold_a_secret() {
     let run = remind(&hb, &["--send", "webhook", "--dry-run"]);
     assert_eq!(run.code, 2, "{run:?}");
 }
+
+#[test]
+fn a_webhook_for_a_team_not_on_the_roster_is_a_finding_where_it_is_written() {
+    let hb = scripted();
+    hb.write(
+        "normsctl.yaml",
+        format!(
+            "{}remind:\n  webhooks:\n    tier1: NORMSCTL_HOOK_ONE\n    teir2: NORMSCTL_HOOK_TWO\n    bo: NORMSCTL_HOOK_BO\n",
+            crate::harness::SETTINGS
+        ),
+    );
+    let run = hb.validate(&[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let findings = run.findings();
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| f.starts_with("normsctl.yaml"))
+            .collect::<Vec<_>>(),
+        [
+            "normsctl.yaml:6:5 dangling-reference",
+            "normsctl.yaml:7:5 dangling-reference"
+        ],
+        "{findings:?}"
+    );
+    let doc = run.json();
+    let about = |needle: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["message"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {doc}"))
+            .clone()
+    };
+    let typo = about("`teir2`");
+    assert!(
+        typo["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a team on the roster"),
+        "{typo}"
+    );
+    assert!(typo.to_string().contains("did you mean `tier2`?"), "{typo}");
+    assert!(
+        about("`bo`")["message"]
+            .as_str()
+            .unwrap()
+            .contains("a person, not a team")
+    );
+    // Human output names file, line and column too.
+    let run = hb.run(&["validate"]);
+    assert!(
+        run.stdout.contains("normsctl.yaml:6:5") || run.stderr.contains("normsctl.yaml:6:5"),
+        "{run:?}"
+    );
+    // `acks remind` says so as well, and still posts to the team that exists.
+    let run = remind(&hb, &["--send", "webhook", "--dry-run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "normsctl.yaml:6:5: `remind.webhooks` names `teir2`, which is not a team on the roster"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout
+            .contains("team tier1, POST to the URL in $NORMSCTL_HOOK_ONE"),
+        "{}",
+        run.stdout
+    );
+}

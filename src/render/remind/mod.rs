@@ -4,11 +4,13 @@
 //! A person's digest names only their own items; a lead's, their team's people; a team's
 //! chat summary, counts and titles and never a name.
 
+mod as_json;
 pub mod mail;
 
-use super::json;
+pub use as_json::{json, write_json};
+
 use super::markdown as md;
-use super::people::{Line, one_line};
+use super::people::{Line, clean, one_line};
 use super::time;
 use crate::diff::{Chunk, Op};
 use crate::model::ack::State;
@@ -16,34 +18,65 @@ use crate::model::remind::{
     Briefing, Digests, Item, LeadDigest, PersonDigest, TeamSummary, WordOp,
 };
 use jiff::tz::TimeZone;
-use serde_json::json;
 use std::collections::HashMap;
 use std::fmt::Write;
 
-/// The handbook's zone, with what many digests share rendered once: the due dates, and
-/// each briefing's text and HTML (a briefing is shared by everyone holding one revision).
+/// The handbook's zone, with what many digests share rendered once: the due dates, each
+/// briefing's text and HTML (a briefing is shared by everyone holding one revision), and
+/// each item's lines (an item is shared by everyone who owes the same revision by the same
+/// date, see `ack::remind::compose`): thousands of digests are then mostly copies of
+/// bytes rendered once.
 pub struct Zone<'a> {
     pub tz: &'a TimeZone,
     dates: HashMap<i64, String>,
     pub(super) briefings: HashMap<usize, (String, String)>,
+    items: HashMap<usize, Shared>,
 }
 
-fn key(b: &std::sync::Arc<Briefing>) -> usize {
-    std::sync::Arc::as_ptr(b) as usize
+/// One item as every digest shows it.
+#[derive(Clone)]
+pub(super) struct Shared {
+    /// A personal digest's entry after its number (`Title (id), revision 2: …` with the
+    /// why, the link and the briefing).
+    pub text: String,
+    /// The HTML part's `<li>…</li>` line.
+    pub html: String,
+    /// A lead's digest: `Title (overdue by 3 days …)`, as text and as HTML.
+    pub short: String,
+    pub short_html: String,
+}
+
+fn key<T>(b: &std::sync::Arc<T>) -> usize {
+    std::sync::Arc::as_ptr(b) as *const u8 as usize
 }
 
 impl<'a> Zone<'a> {
     /// Renders the shared parts of `d` once.
     pub fn of(d: &Digests, tz: &'a TimeZone) -> Zone<'a> {
-        let mut dates = HashMap::new();
-        let mut briefings = HashMap::new();
-        for p in &d.people {
+        use rayon::prelude::*;
+        let mut zone = Zone {
+            tz,
+            dates: HashMap::new(),
+            briefings: HashMap::new(),
+            items: HashMap::new(),
+        };
+        let mut unique: Vec<&std::sync::Arc<Item>> = Vec::new();
+        let mut seen: std::collections::HashSet<usize> = std::collections::HashSet::new();
+        let all = d
+            .people
+            .iter()
+            .chain(d.leads.iter().flat_map(|l| l.people.iter()));
+        for p in all {
             for i in &p.items {
+                if !seen.insert(key(i)) {
+                    continue;
+                }
+                unique.push(i);
                 if let Some(due) = i.due {
-                    dates.entry(due).or_insert_with(|| time::date(due, tz));
+                    zone.dates.entry(due).or_insert_with(|| time::date(due, tz));
                 }
                 if let Some(b) = &i.briefing {
-                    briefings.entry(key(b)).or_insert_with(|| {
+                    zone.briefings.entry(key(b)).or_insert_with(|| {
                         let mut text = String::new();
                         briefing_text(&mut text, b, "   ");
                         (text, mail::briefing_html(b))
@@ -51,11 +84,14 @@ impl<'a> Zone<'a> {
                 }
             }
         }
-        Zone {
-            tz,
-            dates,
-            briefings,
-        }
+        // Usually a few hundred; as many as the digests' items when every due date
+        // differs: then on every core.
+        let rendered: Vec<(usize, Shared)> = unique
+            .par_iter()
+            .map(|i| (key(i), zone.render(i)))
+            .collect();
+        zone.items = rendered.into_iter().collect();
+        zone
     }
 
     fn date(&self, seconds: i64) -> String {
@@ -63,6 +99,44 @@ impl<'a> Zone<'a> {
             .get(&seconds)
             .cloned()
             .unwrap_or_else(|| time::date(seconds, self.tz))
+    }
+
+    fn render(&self, i: &Item) -> Shared {
+        let when = when(i, self);
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "{} ({}), revision {}: {when}",
+            Line(&i.title),
+            Line(&i.policy),
+            i.revision,
+        );
+        let _ = writeln!(text, "   {}", why(i));
+        if let Some(link) = &i.link {
+            let _ = writeln!(text, "   {}", Line(link));
+        }
+        if let Some(b) = &i.briefing {
+            match self.briefings.get(&key(b)) {
+                Some((t, _)) => text.push_str(t),
+                None => briefing_text(&mut text, b, "   "),
+            }
+        }
+        let mut html = String::new();
+        mail::item_html(&mut html, i, &when, self);
+        Shared {
+            text,
+            html,
+            short: format!("{} ({when})", one_line(&i.title)),
+            short_html: format!("{} ({})", mail::link(i), mail::escape(&when)),
+        }
+    }
+
+    /// The item's lines, rendered once for the run (or now, for an item not seen).
+    pub(super) fn item(&self, i: &std::sync::Arc<Item>) -> std::borrow::Cow<'_, Shared> {
+        match self.items.get(&key(i)) {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(self.render(i)),
+        }
     }
 }
 
@@ -174,63 +248,63 @@ fn briefing_text(out: &mut String, b: &Briefing, indent: &str) {
 
 /// How to acknowledge the items of a digest.
 pub fn how_to(items: &[std::sync::Arc<Item>]) -> String {
-    let ids: Vec<&str> = items.iter().map(|i| i.policy.as_str()).collect();
-    format!(
-        "How to acknowledge: read each policy, then, in a clone of the handbook repository, run\n  normsctl ack {}\n(or `normsctl ack --pending` for everything outstanding).\n",
-        ids.join(" ")
-    )
+    let mut out = String::new();
+    how_to_into(&mut out, items);
+    out
+}
+
+fn how_to_into(out: &mut String, items: &[std::sync::Arc<Item>]) {
+    out.push_str("How to acknowledge: read each policy, then, in a clone of the handbook repository, run\n  normsctl ack");
+    for i in items {
+        out.push(' ');
+        out.push_str(&i.policy);
+    }
+    out.push_str("\n(or `normsctl ack --pending` for everything outstanding).\n");
 }
 
 /// A person's digest as plain text (the e-mail's text part and `--format text`).
 pub fn person_text(d: &PersonDigest, all: &Digests, tz: &Zone) -> String {
     let mut out = String::new();
-    let overdue = d.items.iter().filter(|i| i.overdue()).count();
-    let _ = writeln!(out, "Hello {},\n", Line(&d.to.name));
-    let _ = writeln!(
-        out,
-        "You have {} of {} to acknowledge{}.\n",
-        plural(d.items.len(), "policy", "policies"),
-        Line(&all.title),
-        if overdue > 0 {
-            format!(" ({overdue} overdue)")
-        } else {
-            String::new()
-        }
-    );
-    for (n, i) in d.items.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "{}. {} ({}), revision {}: {}",
-            n + 1,
-            Line(&i.title),
-            Line(&i.policy),
-            i.revision,
-            when(i, tz)
-        );
-        let _ = writeln!(out, "   {}", why(i));
-        if let Some(link) = &i.link {
-            let _ = writeln!(out, "   {}", Line(link));
-        }
-        if let Some(b) = &i.briefing {
-            match tz.briefings.get(&key(b)) {
-                Some((text, _)) => out.push_str(text),
-                None => briefing_text(&mut out, b, "   "),
-            }
-        }
-    }
-    out.push('\n');
-    out.push_str(&how_to(&d.items));
+    person_text_into(&mut out, d, all, tz);
     out
 }
 
+/// [`person_text`] written at the end of `out`.
+pub fn person_text_into(out: &mut String, d: &PersonDigest, all: &Digests, tz: &Zone) {
+    let overdue = d.items.iter().filter(|i| i.overdue()).count();
+    let _ = writeln!(out, "Hello {},\n", Line(&d.to.name));
+    let _ = write!(
+        out,
+        "You have {} of {} to acknowledge",
+        plural(d.items.len(), "policy", "policies"),
+        Line(&all.title),
+    );
+    if overdue > 0 {
+        let _ = write!(out, " ({overdue} overdue)");
+    }
+    out.push_str(".\n\n");
+    for (n, i) in d.items.iter().enumerate() {
+        let _ = write!(out, "{}. ", n + 1);
+        out.push_str(&tz.item(i).text);
+    }
+    out.push('\n');
+    how_to_into(out, &d.items);
+}
+
 /// One line per item, for a lead: "Title: overdue by 3 days".
-fn short(i: &Item, tz: &Zone) -> String {
-    format!("{} ({})", one_line(&i.title), when(i, tz))
+fn short(i: &std::sync::Arc<Item>, tz: &Zone) -> String {
+    tz.item(i).short.clone()
 }
 
 /// A lead's digest of their team as plain text.
 pub fn lead_text(d: &LeadDigest, tz: &Zone) -> String {
     let mut out = String::new();
+    lead_text_into(&mut out, d, tz);
+    out
+}
+
+/// [`lead_text`] written at the end of `out`.
+pub fn lead_text_into(out: &mut String, d: &LeadDigest, tz: &Zone) {
     let overdue = d
         .people
         .iter()
@@ -245,47 +319,52 @@ pub fn lead_text(d: &LeadDigest, tz: &Zone) -> String {
     );
     out.push_str("By person (overdue first):\n");
     for p in &d.people {
-        let items: Vec<String> = p.items.iter().map(|i| short(i, tz)).collect();
-        let _ = writeln!(out, "- {}: {}", Line(&p.to.name), items.join("; "));
+        let _ = write!(out, "- {}: ", Line(&p.to.name));
+        for (n, i) in p.items.iter().enumerate() {
+            if n > 0 {
+                out.push_str("; ");
+            }
+            out.push_str(&tz.item(i).short);
+        }
+        out.push('\n');
     }
     out.push_str("\nBy policy:\n");
     for (title, names, overdue) in by_policy(d) {
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "- {}: {} to acknowledge, {overdue} overdue: {}",
-            one_line(&title),
+            "- {}: {} to acknowledge, {overdue} overdue: ",
+            one_line(title),
             names.len(),
-            names
-                .iter()
-                .map(|n| one_line(n).into_owned())
-                .collect::<Vec<_>>()
-                .join(", ")
         );
+        for (n, name) in names.iter().enumerate() {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&one_line(name));
+        }
+        out.push('\n');
     }
     out.push_str("\nEach person has their own digest with what changed and how to acknowledge.\n");
-    out
 }
 
 /// A lead digest per policy: `(title, names, overdue count)`, most overdue first.
-pub(super) fn by_policy(d: &LeadDigest) -> Vec<(String, Vec<String>, usize)> {
-    let mut out: Vec<(String, String, Vec<String>, usize)> = Vec::new();
+pub(super) fn by_policy(d: &LeadDigest) -> Vec<(&str, Vec<&str>, usize)> {
+    let mut out: Vec<(&str, &str, Vec<&str>, usize)> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
     for p in &d.people {
         for i in &p.items {
-            let at = match out.iter().position(|(id, ..)| *id == i.policy) {
-                Some(at) => at,
-                None => {
-                    out.push((i.policy.clone(), i.title.clone(), Vec::new(), 0));
-                    out.len() - 1
-                }
-            };
-            out[at].2.push(p.to.name.clone());
-            out[at].3 += usize::from(i.overdue());
+            let slot = *at.entry(i.policy.as_str()).or_insert_with(|| {
+                out.push((&i.policy, &i.title, Vec::new(), 0));
+                out.len() - 1
+            });
+            out[slot].2.push(&p.to.name);
+            out[slot].3 += usize::from(i.overdue());
         }
     }
     out.sort_by(|a, b| {
         b.3.cmp(&a.3)
             .then_with(|| b.2.len().cmp(&a.2.len()))
-            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.1.cmp(b.1))
     });
     out.into_iter().map(|(_, t, n, o)| (t, n, o)).collect()
 }
@@ -318,16 +397,24 @@ pub fn team_text(s: &TeamSummary, title: &str) -> String {
     out
 }
 
-/// Every digest as text for people (`--format text`).
+/// Every digest as text for people (`--format text`), every hostile character escaped
+/// ([`clean`]).
 pub fn text(d: &Digests, tz: &TimeZone) -> String {
+    let mut out = Vec::new();
+    let _ = write_text(&mut out, d, tz);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`text`] written to `w` as it is rendered: thousands of digests, a batch at a time on
+/// every core, never the whole output in memory.
+pub fn write_text(w: &mut dyn std::io::Write, d: &Digests, tz: &TimeZone) -> std::io::Result<()> {
     let tz = &Zone::of(d, tz);
-    let mut out = String::new();
-    for p in &d.people {
+    stream(w, &d.people, |p, out| {
         let _ = writeln!(out, "=== for {} ({})\n", Line(&p.to.name), Line(&p.to.id));
-        out.push_str(&person_text(p, d, tz));
+        person_text_into(out, p, d, tz);
         out.push('\n');
-    }
-    for l in &d.leads {
+    })?;
+    stream(w, &d.leads, |l, out| {
         let _ = writeln!(
             out,
             "=== for {} ({}), lead of {}\n",
@@ -335,18 +422,67 @@ pub fn text(d: &Digests, tz: &TimeZone) -> String {
             Line(&l.to.id),
             Line(&l.team)
         );
-        out.push_str(&lead_text(l, tz));
+        lead_text_into(out, l, tz);
         out.push('\n');
-    }
-    for t in &d.teams {
+    })?;
+    stream(w, &d.teams, |t, out| {
         let _ = writeln!(out, "=== for the channel of {}\n", Line(&t.team));
         out.push_str(&team_text(t, &d.title));
         out.push('\n');
+    })?;
+    if d.people.is_empty() && d.leads.is_empty() && d.teams.is_empty() {
+        w.write_all(b"nothing to remind: everyone is up to date\n")?;
     }
-    if out.is_empty() {
-        out.push_str("nothing to remind: everyone is up to date\n");
+    Ok(())
+}
+
+/// How many blocks [`stream`] renders before it writes them.
+const BATCH: usize = 256;
+
+/// Renders each of `items` with `render` (a batch at a time, on every core), passes each
+/// block through [`clean`] and writes the blocks to `w` in order.
+pub(super) fn stream<T: Sync>(
+    w: &mut dyn std::io::Write,
+    items: &[T],
+    render: impl Fn(&T, &mut String) + Sync,
+) -> std::io::Result<()> {
+    stream_as(w, items, true, render)
+}
+
+/// [`stream`], with `for_people` false for a machine document (JSON), which is written as
+/// rendered.
+fn stream_as<T: Sync>(
+    w: &mut dyn std::io::Write,
+    items: &[T],
+    for_people: bool,
+    render: impl Fn(&T, &mut String) + Sync,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Each block starts as large as the largest so far: digests are alike in size, and a
+    // growing buffer would copy itself a dozen times.
+    let largest = AtomicUsize::new(256);
+    for batch in items.chunks(BATCH) {
+        let blocks: Vec<String> = batch
+            .par_iter()
+            .map(|x| {
+                let mut out = String::with_capacity(largest.load(Ordering::Relaxed));
+                render(x, &mut out);
+                largest.fetch_max(out.len(), Ordering::Relaxed);
+                if !for_people {
+                    return out;
+                }
+                match clean(&out) {
+                    std::borrow::Cow::Borrowed(_) => out,
+                    std::borrow::Cow::Owned(cleaned) => cleaned,
+                }
+            })
+            .collect();
+        for b in blocks {
+            w.write_all(b.as_bytes())?;
+        }
     }
-    out
+    Ok(())
 }
 
 /// Every digest as Markdown (`--format markdown`).
@@ -427,58 +563,5 @@ pub fn markdown(d: &Digests, tz: &TimeZone) -> String {
     out
 }
 
-fn item_json(i: &Item, tz: &TimeZone) -> serde_json::Value {
-    json!({
-        "policy": i.policy,
-        "title": i.title,
-        "revision": i.revision,
-        "status": i.state.as_str(),
-        "held_revision": i.held_revision,
-        "due": i.due.map(|d| time::rfc3339(d, tz)),
-        "overdue": i.overdue(),
-        "overdue_days": i.overdue_days,
-        "link": i.link,
-        "briefing": i.briefing.as_ref().map(|b| json!({
-            "from_revision": b.from_revision,
-            "to_revision": b.to_revision,
-            "fields": b.fields.iter().map(|(label, old, new)| json!({"label": label, "old": old, "new": new})).collect::<Vec<_>>(),
-            "body": b.body.as_ref().map(|body| body.iter().map(|(op, text)| json!({
-                "op": match op { WordOp::Equal => "equal", WordOp::Delete => "delete", WordOp::Insert => "insert" },
-                "text": text,
-            })).collect::<Vec<_>>()),
-        })),
-    })
-}
-
-fn to_json(r: &crate::model::remind::Recipient) -> serde_json::Value {
-    json!({ "id": r.id, "name": r.name, "email": r.email })
-}
-
-/// Every digest as one JSON document (`--format json`).
-pub fn json(d: &Digests, tz: &TimeZone) -> String {
-    json::pretty(&json!({
-        "version": 1,
-        "now": time::rfc3339(d.now, tz),
-        "people": d.people.iter().map(|p| json!({
-            "to": to_json(&p.to),
-            "items": p.items.iter().map(|i| item_json(i, tz)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "leads": d.leads.iter().map(|l| json!({
-            "to": to_json(&l.to),
-            "team": { "id": l.team_id, "name": l.team },
-            "people": l.people.iter().map(|p| json!({
-                "person": to_json(&p.to),
-                "items": p.items.iter().map(|i| item_json(i, tz)).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "teams": d.teams.iter().map(|t| json!({
-            "team": { "id": t.team_id, "name": t.team },
-            "people_outstanding": t.people_outstanding,
-            "people_overdue": t.people_overdue,
-            "policies": t.policies.iter().map(|p| json!({
-                "policy": p.policy, "title": p.title, "outstanding": p.outstanding,
-                "overdue": p.overdue, "link": p.link,
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    }))
-}
+#[cfg(test)]
+mod tests;
