@@ -29,6 +29,14 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
 }
 
 fn escape(text: &str, hostile: impl Fn(char) -> bool) -> Cow<'_, str> {
+    // The common case, byte by byte: printable ASCII (and the newline and tab only
+    // `one_line` escapes, which `hostile` is asked about) holds nothing to escape.
+    let plain = text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t');
+    if plain && !hostile('\n') && !hostile('\t') {
+        return Cow::Borrowed(text);
+    }
     if !text.chars().any(&hostile) {
         return Cow::Borrowed(text);
     }
