@@ -8,11 +8,13 @@
 //! `<git dir>/normsctl/ledger-<hash of the ref>.json` by object id: the people folders of
 //! a bucket tree, the entries of a person's folder tree (under its path, which is part of
 //! what makes an entry well-formed), and what each entry's file says (or that it is
-//! malformed). An id fixes the bytes, so a kept answer is the answer: a new `ack` changes
-//! three trees, and only those and the new entry are read. Everything read is written back
-//! (through a temporary file and a rename) when anything was new. A damaged, foreign or
-//! older file is ignored and replaced; one that cannot be written only costs the next run
-//! its speed.
+//! malformed). For the tips as they are, the listing and facts are also kept whole in one
+//! binary file (`ledger-<hash of the ref>.bin`), read without parsing JSON or hex: a report
+//! on an unchanged ledger reads only that. An id fixes the bytes, so a kept answer is the
+//! answer: a new `ack` changes the few trees on its path, and only those and the new entry
+//! are read. Everything read is written back (through a temporary file and a rename) when
+//! anything was new. A damaged, foreign or older file is ignored and replaced; one that
+//! cannot be written only costs the next run its speed.
 //!
 //! Only the reports (`acks`) use this. `verify` and `evidence` read every entry from the
 //! object database with git's hash checks on, and never trust anything kept here.
