@@ -3,9 +3,10 @@
 //! is 28 or 29 February). Plain data, no I/O.
 
 /// How often something recurs: every `months` calendar months, or never.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Period {
     Months(u32),
+    #[default]
     Never,
 }
 
@@ -64,12 +65,6 @@ impl Period {
             Period::Never => None,
             Period::Months(m) => date.checked_add(jiff::Span::new().months(m)).ok(),
         }
-    }
-}
-
-impl Default for Period {
-    fn default() -> Period {
-        Period::Never
     }
 }
 
