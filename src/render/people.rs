@@ -31,9 +31,13 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
 fn escape(text: &str, hostile: impl Fn(char) -> bool) -> Cow<'_, str> {
     // The common case, byte by byte: printable ASCII (and the newline and tab only
     // `one_line` escapes, which `hostile` is asked about) holds nothing to escape.
-    let plain = text
-        .bytes()
-        .all(|b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t');
+    // In blocks, without stopping at each byte, so that the compiler can test many bytes
+    // at once.
+    let plain = text.as_bytes().chunks(64).all(|block| {
+        block.iter().fold(true, |ok, &b| {
+            ok & ((b.wrapping_sub(0x20) < 0x5f) | (b == b'\n') | (b == b'\t'))
+        })
+    });
     if plain && !hostile('\n') && !hostile('\t') {
         return Cow::Borrowed(text);
     }
@@ -143,6 +147,26 @@ mod tests {
         assert!(matches!(clean("plain"), Cow::Borrowed(_)));
         assert_eq!(one_line("a\nb\tc\rd"), "a\\x0ab\\x09c\\x0dd");
         assert_eq!(clean("\u{2066}x\u{2069}"), "\\u2066x\\u2069");
+    }
+
+    /// The byte scan in blocks finds a hostile byte wherever it sits in long text.
+    #[test]
+    fn long_plain_text_is_borrowed_and_one_hostile_byte_anywhere_is_escaped() {
+        let plain: String = (0..300).map(|i| (b' ' + (i % 95) as u8) as char).collect();
+        assert!(matches!(clean(&plain), Cow::Borrowed(_)));
+        assert!(matches!(clean(&format!("{plain}\n\t")), Cow::Borrowed(_)));
+        assert!(matches!(one_line(&plain), Cow::Borrowed(_)));
+        for at in [0, 1, 63, 64, 65, 127, 128, 299] {
+            for bad in ['\x1f', '\x7f', '\0', '\u{9b}', '\u{202e}'] {
+                let mut text = plain.clone();
+                text.insert(at, bad);
+                assert_ne!(clean(&text), text, "{bad:?} at {at}");
+            }
+            let mut text = plain.clone();
+            text.insert(at, '\n');
+            assert_eq!(clean(&text), text);
+            assert_ne!(one_line(&text), text, "newline at {at}");
+        }
     }
 
     #[test]
