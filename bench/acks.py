@@ -3,11 +3,14 @@
 
     python3 bench/acks.py [--people 5000] [--policies 500] [--entries 200000]
                           [--per-commit 10] [--runs 7] [--soak 256] [--kills 200] [--keep DIR]
+                          [--layout new|old]
 
 Builds the release binary, generates a handbook with bench/gen_handbook.py (with a short
 history), then writes a ledger of --entries valid entries (distinct person/policy pairs,
 bound to the texts at HEAD, --per-commit entries per commit) with one `git fast-import`
-process, in two halves so `acks verify` is timed at half and at full size (linear means
+process (at the paths `ack` writes, `xx/person/x/policy.rN.id.ack`; `--layout old` puts them
+where `ack` wrote them before the `x` folders, `xx/person/policy.rN.id.ack`), in two halves
+so `acks verify` is timed at half and at full size (linear means
 the second time is about twice the first). Then times, as medians of --runs runs:
   - `acks --format json` for the whole handbook, once cold (nothing kept in .git/normsctl)
     and then warm, `--format csv` and the human report (only who is outstanding),
@@ -37,6 +40,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LEDGER = "refs/heads/normsctl/acks"
+# Where entries go: "new" (xx/person/x/policy.rN.id.ack, what `ack` writes) or "old"
+# (xx/person/policy.rN.id.ack, what `ack` wrote before the x folders; still read).
+LAYOUT = "new"
 ENV = dict(os.environ, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1", NO_COLOR="1", TZ="UTC")
 
 
@@ -93,7 +99,9 @@ def entry_bytes(person, policy, head, t):
     payload = (json.dumps(e, indent=2, ensure_ascii=False) + "\n").encode()
     eid = blob_id(payload)
     bucket = blob_id(person.encode())[:2]
-    return f"{bucket}/{person}/{pid}.r{rev}.{eid}.ack", payload
+    if LAYOUT == "old":
+        return f"{bucket}/{person}/{pid}.r{rev}.{eid}.ack", payload
+    return f"{bucket}/{person}/{blob_id(pid.encode())[0]}/{pid}.r{rev}.{eid}.ack", payload
 
 
 def write_ledger(hb, pairs, policies, people, head, per_commit, start, t0, first):
@@ -130,7 +138,11 @@ def main():
     ap.add_argument("--soak", type=int, default=256)
     ap.add_argument("--kills", type=int, default=200)
     ap.add_argument("--keep", help="work in this folder and keep it")
+    ap.add_argument("--layout", choices=["new", "old"], default="new",
+                    help="ledger paths of the generated entries (old: without the x folders)")
     a = ap.parse_args()
+    global LAYOUT
+    LAYOUT = a.layout
     subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT, check=True)
     exe = os.path.join(ROOT, "target", "release", "normsctl")
     work = a.keep or tempfile.mkdtemp(prefix="normsctl-acks-bench-")
@@ -215,7 +227,7 @@ def main():
         ok = sum(1 for p in procs if p.wait() == 0)
         took = time.perf_counter() - t0
         present = git(hb, "ls-tree", "-r", "--name-only", LEDGER).decode()
-        found = sum(1 for p in soakers if f"/{p}/{policy}.r" in present)
+        found = sum(1 for p in soakers if re.search(rf"/{p}/(?:[0-9a-f]/)?{policy}\.r", present))
         lock = os.path.exists(os.path.join(hb, ".git", LEDGER + ".lock"))
         v = subprocess.run([exe, "acks", "verify"], cwd=hb, env=ENV, capture_output=True, text=True)
         print(f"\nSoak: {a.soak} concurrent `ack`: {ok} succeeded, {found}/{a.soak} entries present, "
@@ -246,7 +258,7 @@ def main():
                 subprocess.run([exe, "ack", policy, "--as", fresh, "--break-lock"], cwd=hb, env=ENV,
                                check=True, capture_output=True)
         present = git(hb, "ls-tree", "-r", "--name-only", LEDGER).decode()
-        lost = [p for p in reported if f"/{p}/{policy}.r" not in present]
+        lost = [p for p in reported if not re.search(rf"/{p}/(?:[0-9a-f]/)?{policy}\.r", present)]
         nxt = subprocess.run([exe, "ack", policies[1][0], "--as", people[1]], cwd=hb, env=ENV,
                              capture_output=True, text=True)
         v = subprocess.run([exe, "acks", "verify"], cwd=hb, env=ENV, capture_output=True, text=True)

@@ -115,7 +115,7 @@ fn policy_property(name: &str, doc: &str) -> Value {
         "kind" => one_of(KINDS, doc),
         "revision" => whole_number(1, u32::MAX, doc),
         "ack_due_days" => whole_number(1, MAX_DUE_DAYS, doc),
-        "ack_every" => every(doc),
+        "ack_every" => period(doc),
         "review_every" => period(doc),
         "effective" | "reviewed" => json!({
             "type": "string",
@@ -208,15 +208,6 @@ fn policy() -> Value {
         "required": ["id", "kind", "title", "summary", "owner", "revision"],
         "additionalProperties": false,
         "allOf": all_of,
-    })
-}
-
-/// `12 months`, `1 year`, `none`.
-fn every(doc: &str) -> Value {
-    json!({
-        "type": "string",
-        "pattern": "^(none|[0-9]{1,3} (month|months|year|years))$",
-        "description": doc
     })
 }
 
@@ -395,7 +386,7 @@ fn settings() -> Value {
                 },
                 "due_days": whole_number(1, MAX_DUE_DAYS, "Days until a missing acknowledgement is overdue (default 14, at most 3650)."),
                 "start": date("The rollout day (00:00 in the handbook's zone): nothing is due before it."),
-                "every": every("How long an acknowledgement lasts before it must be made again: `12 months`, `6 months` or `none` (default).")
+                "every": period("How long an acknowledgement lasts before it must be made again: `12 months`, `6 months` or `none` (default).")
             }), &[]),
             "reviews": object(settings::REVIEWS_KEYS, json!({
                 "every": period("How often each policy is reviewed unless it sets `review_every`: `12 months`, `6 months`, `1 year` or `none` (the default).")

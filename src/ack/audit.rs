@@ -6,7 +6,7 @@
 use super::AckError;
 use super::Context;
 use super::report::{Inputs, Query};
-use crate::model::ack::{Audit, AuditEntry, AuditRow, Held};
+use crate::model::ack::{Audit, AuditEntry, AuditRow, Held, State};
 use std::collections::HashMap;
 
 /// The period report from `from` to `to` (Unix seconds). `note` receives warnings.
@@ -55,8 +55,17 @@ pub fn audit(
                 name: r.name.to_owned(),
                 state: r.state,
                 overdue: r.overdue,
-                due: r.due,
-                since: r.since,
+                // A current row shows the due date its acknowledgement met.
+                due: if r.state == State::Current {
+                    r.answered_due
+                } else {
+                    r.due
+                },
+                since: if r.state == State::Current {
+                    r.answered
+                } else {
+                    r.since
+                },
                 acknowledged: r.held.map(entry),
                 first: r.first.map(entry),
                 late_days: r.late_days,

@@ -30,7 +30,7 @@ const FORMAT: u32 = 1;
 /// One change of a timeline: from line position `at` (landed at `time`), the group set
 /// `set` (an index into [`Coverage::sets`]), or `None` (off the roster; policy absent or
 /// asking no acknowledgement).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Step {
     pub at: u32,
     pub time: i64,

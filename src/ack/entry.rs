@@ -79,11 +79,45 @@ pub fn file_name(policy: &str, revision: u32, id: Oid) -> String {
     format!("{policy}.r{revision}.{id}.ack")
 }
 
-/// Where an entry sits in the ledger's tree.
+/// The one-hex-digit folder inside a person's folder that their entries of `policy` go
+/// to, spreading a person's entries over 16 small folders: an `ack` then rewrites trees of
+/// a bounded size, however many entries the person has (one folder holding all of them
+/// made the ledger's trees, and `acks verify`'s walk over them, grow with the square of a
+/// person's entries).
+pub fn sub(policy: &str) -> String {
+    let h = Oid::hash_object(ObjectType::Blob, policy.as_bytes()).expect("hashing");
+    h.to_string()[..1].to_owned()
+}
+
+/// The folders inside a person's folder an append tries for `policy`, in order: the
+/// policy's own, then spares (`x-1` .. `x-9`) for when something that is not a folder
+/// occupies it.
+pub fn sub_names(policy: &str) -> Vec<String> {
+    let s = sub(policy);
+    std::iter::once(s.clone())
+        .chain((1..=SPARE_BUCKETS).map(|n| format!("{s}-{n}")))
+        .collect()
+}
+
+/// Whether `dir`, a folder inside a person's folder, is one entries may sit in: one hex
+/// digit, or a spare of one (`x-1` .. `x-9`). Any of them, not only the policy's own: the
+/// folder only spreads entries, and what an entry says is judged from its file.
+pub fn is_sub(dir: &str) -> bool {
+    let b = dir.as_bytes();
+    let hex = |c: u8| c.is_ascii_digit() || (b'a'..=b'f').contains(&c);
+    match b {
+        [c] => hex(*c),
+        [c, b'-', n] => hex(*c) && (b'1'..=b'9').contains(n),
+        _ => false,
+    }
+}
+
+/// Where an entry sits in the ledger's tree: `xx/person/x/policy.rN.id.ack`.
 pub fn path_of(person: &str, policy: &str, revision: u32, id: Oid) -> String {
     format!(
-        "{}/{person}/{}",
+        "{}/{person}/{}/{}",
         bucket(person),
+        sub(policy),
         file_name(policy, revision, id)
     )
 }
@@ -97,11 +131,17 @@ pub struct PathInfo {
     pub id: Oid,
 }
 
-/// Reads a ledger path `xx/person/policy.rN.id.ack`; `None` when it has another shape
+/// Reads a ledger path `xx/person/x/policy.rN.id.ack` (or `xx/person/policy.rN.id.ack`,
+/// where entries were written before the `x` folders); `None` when it has another shape
 /// (including a bucket that is not the person's).
 pub fn parse_path(path: &str) -> Option<PathInfo> {
     let mut parts = path.split('/');
-    let (bucket_dir, person, name) = (parts.next()?, parts.next()?, parts.next()?);
+    let (bucket_dir, person, third) = (parts.next()?, parts.next()?, parts.next()?);
+    let name = match parts.next() {
+        None => third,
+        Some(name) if is_sub(third) => name,
+        Some(_) => return None,
+    };
     if parts.next().is_some() {
         return None;
     }
@@ -170,7 +210,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// Why an entry file is malformed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Malformed {
-    #[error("the path does not have the shape xx/person/policy.rN.id.ack")]
+    #[error("the path does not have the shape xx/person/x/policy.rN.id.ack")]
     Path,
     #[error("the JSON does not read as an entry: {0}")]
     Json(String),
@@ -362,6 +402,32 @@ mod tests {
             ..via
         };
         assert_eq!(check(PORTAL_FORMAT, Some(odd)), Err(Malformed::Format(3)));
+    }
+
+    #[test]
+    fn both_layouts_read_and_new_entries_go_to_the_policys_folder() {
+        let id = entry_id(&sample().payload());
+        let (b, x) = (bucket("ana"), sub("stepping-away"));
+        let name = file_name("stepping-away", 2, id);
+        assert_eq!(
+            path_of("ana", "stepping-away", 2, id),
+            format!("{b}/ana/{x}/{name}")
+        );
+        // Written before the `x` folders: still an entry where it is.
+        let old = parse_path(&format!("{b}/ana/{name}")).unwrap();
+        let new = parse_path(&format!("{b}/ana/{x}/{name}")).unwrap();
+        assert_eq!(old, new);
+        assert!(parse_path(&format!("{b}/ana/{x}-9/{name}")).is_some());
+        for bad in ["g", "10", "a-0", "a-10", "A", "", "ab"] {
+            assert!(!is_sub(bad), "{bad}");
+            assert!(
+                parse_path(&format!("{b}/ana/{bad}/{name}")).is_none(),
+                "{bad}"
+            );
+        }
+        assert!(parse_path(&format!("{b}/ana/{x}/{x}/{name}")).is_none());
+        assert_eq!(sub_names("stepping-away").len(), 10);
+        assert!(sub_names("stepping-away").iter().all(|s| is_sub(s)));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use super::entry;
 use super::people::People;
 use super::report::by_other;
+use super::status::{self, Held, Need};
 use super::verify::{self, Judge};
 use super::{AckError, Context};
 use crate::history;
@@ -48,6 +49,8 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
     let witnesses = super::witness::list(repo)?;
     let bounds = super::witness::bounds(repo, &witnesses)?;
     let mut items = Vec::new();
+    // Each item's oldest witness time, for the report's rule of when it counts as recorded.
+    let mut witnessed_at: Vec<Option<i64>> = Vec::new();
     for l in &listed {
         let blob = repo.find_blob(l.blob)?;
         let Ok((p, payload)) = entry::parse_file(&l.path, blob.content()) else {
@@ -103,6 +106,7 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
                 utc(b)
             ));
         }
+        witnessed_at.push(witness.map(|w| w.time));
         items.push(EvidenceItem {
             by_other: by_other(&p, &people),
             entry: p,
@@ -116,7 +120,12 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
             revoked_by: None,
         });
     }
-    items.sort_by(|a, b| a.entry.entry.time.cmp(&b.entry.entry.time));
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| items[a].entry.entry.time.cmp(&items[b].entry.entry.time));
+    let mut slots: Vec<Option<(EvidenceItem, Option<i64>)>> =
+        items.into_iter().zip(witnessed_at).map(Some).collect();
+    let (mut items, witnessed_at): (Vec<EvidenceItem>, Vec<Option<i64>>) =
+        order.into_iter().filter_map(|i| slots[i].take()).unzip();
     // Valid revocations withdraw the entries they name.
     let revocations: Vec<(String, String, String)> = items
         .iter()
@@ -146,11 +155,32 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
             && git2::Oid::from_str(&i.entry.entry.commit)
                 .is_ok_and(|c| line.is_current(policy, i.entry.entry.revision, c))
     };
+    // The report's status (current, stale, expired, never, exempt), by the report's own
+    // computation over these entries; "retired" when the policy is gone, and the plain
+    // current / stale / never when the policy does not apply to the person.
     let status = match current_revision {
-        _ if !items.iter().any(valid) => "never",
-        _ if items.iter().any(counts) => "current",
+        _ if !items.iter().any(valid) && current_revision.is_none() => "never",
         None => "retired",
-        _ => "stale",
+        _ => reported_status(
+            cx,
+            &snap,
+            &people,
+            &line,
+            &revisions,
+            &items,
+            &witnessed_at,
+            person,
+            policy,
+        )?
+        .unwrap_or_else(|| {
+            if !items.iter().any(valid) {
+                "never"
+            } else if items.iter().any(counts) {
+                "current"
+            } else {
+                "stale"
+            }
+        }),
     };
     let first_problem = outcome.problems.first().map(|p| {
         format!(
@@ -172,6 +202,90 @@ pub fn gather(cx: &Context, person: &str, policy: &str) -> Result<Evidence, AckE
         first_problem,
         items,
     })
+}
+
+/// Where the whole-handbook report would put `person` for `policy`, computed by the
+/// report's own rules ([`status::compute`]) over the entries evidence judged itself (valid,
+/// not revoked): `None` when the policy does not apply to them.
+#[allow(clippy::too_many_arguments)]
+fn reported_status(
+    cx: &Context,
+    snap: &super::snapshot::Snapshot,
+    people: &People,
+    line: &super::line::Line,
+    revisions: &[history::Revision],
+    items: &[EvidenceItem],
+    witnessed_at: &[Option<i64>],
+    person: &str,
+    policy: &str,
+) -> Result<Option<&'static str>, AckError> {
+    let Some(file) = snap.files.get(policy) else {
+        return Ok(None);
+    };
+    let Some(parsed) = super::snapshot::parse_policy(cx.repo, file) else {
+        return Ok(None);
+    };
+    let landed = revisions
+        .iter()
+        .find(|r| {
+            r.id == policy && matches!(r.change, history::Change::Added | history::Change::Material)
+        })
+        .map(|r| r.landed.seconds);
+    let settings = &cx.ws.settings.acks;
+    let Some(need) = Need::of(&parsed, file.blob.to_string(), landed, settings, &cx.ws.tz) else {
+        return Ok(None);
+    };
+    let now = cx
+        .ws
+        .now()
+        .map_err(|e| AckError::Io(e.to_string()))?
+        .as_second();
+    let mut held = Vec::new();
+    for (item, witness) in items.iter().zip(witnessed_at) {
+        let e = &item.entry.entry;
+        if item.check.problem.is_some() || e.revokes.is_some() || item.revoked_by.is_some() {
+            continue;
+        }
+        let (Some(seconds), Ok(commit)) = (e.seconds(), git2::Oid::from_str(&e.commit)) else {
+            continue;
+        };
+        let bound = line.landed(commit).unwrap_or(i64::MIN);
+        let recorded = match witness {
+            Some(w) => seconds.min(*w).max(bound),
+            None => seconds.min(now).max(bound),
+        };
+        held.push(Held {
+            person: e.person.clone(),
+            policy: e.policy.clone(),
+            revision: e.revision,
+            id: item.entry.id.to_string(),
+            time: e.time.clone(),
+            seconds,
+            recorded,
+            witnessed: *witness,
+            writer_name: e.writer.name.clone(),
+            writer_email: e.writer.email.clone(),
+            by_other: item.by_other,
+            current: line.is_current(policy, e.revision, commit),
+        });
+    }
+    let start = settings
+        .start
+        .and_then(|d| d.to_zoned(cx.ws.tz.clone()).ok())
+        .map(|z| z.timestamp().as_second());
+    let clocks = status::Clocks {
+        now,
+        start,
+        tz: &cx.ws.tz,
+        covered: &|_, _| None,
+    };
+    let needs = [need];
+    let filter = status::Filter {
+        person: Some(person),
+        only_overdue: false,
+    };
+    let report = status::compute(&needs, people, &held, &clocks, filter);
+    Ok(report.rows.first().map(|r| r.state.as_str()))
 }
 
 /// Unix seconds as RFC 3339 in UTC.

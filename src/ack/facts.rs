@@ -8,11 +8,13 @@
 //! `<git dir>/normsctl/ledger-<hash of the ref>.json` by object id: the people folders of
 //! a bucket tree, the entries of a person's folder tree (under its path, which is part of
 //! what makes an entry well-formed), and what each entry's file says (or that it is
-//! malformed). An id fixes the bytes, so a kept answer is the answer: a new `ack` changes
-//! three trees, and only those and the new entry are read. Everything read is written back
-//! (through a temporary file and a rename) when anything was new. A damaged, foreign or
-//! older file is ignored and replaced; one that cannot be written only costs the next run
-//! its speed.
+//! malformed). For the tips as they are, the listing and facts are also kept whole in one
+//! binary file (`ledger-<hash of the ref>.bin`), read without parsing JSON or hex: a report
+//! on an unchanged ledger reads only that. An id fixes the bytes, so a kept answer is the
+//! answer: a new `ack` changes the few trees on its path, and only those and the new entry
+//! are read. Everything read is written back (through a temporary file and a rename) when
+//! anything was new. A damaged, foreign or older file is ignored and replaced; one that
+//! cannot be written only costs the next run its speed.
 //!
 //! Only the reports (`acks`) use this. `verify` and `evidence` read every entry from the
 //! object database with git's hash checks on, and never trust anything kept here.
@@ -25,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// An entry as the reports see it: where it sits, when it was recorded and who wrote it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,6 +70,14 @@ pub fn whole(
     ledger_ref: &str,
     tips: &[Oid],
 ) -> Result<(Vec<Listed>, Vec<Option<Facts>>), AckError> {
+    // The ledger has not moved since the last report: everything, from one binary file.
+    let snapshot = snapshot_path(repo.path(), ledger_ref);
+    if let Some(whole) = std::fs::read(&snapshot)
+        .ok()
+        .and_then(|bytes| decode_snapshot(&bytes, tips))
+    {
+        return Ok(whole);
+    }
     let file = path(repo.path(), ledger_ref);
     let mut kept = load(&file).unwrap_or_default();
     let mut used_buckets: Vec<Oid> = Vec::new();
@@ -89,17 +99,13 @@ pub fn whole(
                 let key = (format!("{bucket}/{who}"), *folder_id);
                 if !kept.folders.contains_key(&key) {
                     changed = true;
-                    let rows = repo
-                        .find_tree(*folder_id)?
-                        .iter()
-                        .filter_map(|e| {
-                            let name = e.name().ok()?;
-                            entry::parse_name(who, name)?;
-                            Some(KeptRow {
-                                name: name.to_owned(),
-                                blob: e.id(),
-                                facts: None,
-                            })
+                    let folder = repo.find_tree(*folder_id)?;
+                    let rows = ledger::folder_entries(repo, &key.0, who, &folder)?
+                        .into_iter()
+                        .map(|(path, _, blob)| KeptRow {
+                            name: path[key.0.len() + 1..].to_owned(),
+                            blob,
+                            facts: None,
                         })
                         .collect();
                     kept.folders.insert(key.clone(), rows);
@@ -114,7 +120,7 @@ pub fn whole(
         let who = prefix.split_once('/').map_or("", |(_, w)| w);
         for row in &kept.folders[key] {
             // Rows are checked when read (`load`) and made from names that parse.
-            let Some(info) = entry::parse_name(who, &row.name) else {
+            let Some(info) = parse_row(who, &row.name) else {
                 continue;
             };
             let path = format!("{prefix}/{}", row.name);
@@ -154,10 +160,173 @@ pub fn whole(
             None => read.next().flatten(),
         });
     }
+    let _ = crate::atomic::write(&snapshot, &encode_snapshot(tips, &listed, &out));
     if changed {
         save(&file, kept, &used_buckets, &used_folders, &listed, &out);
     }
     Ok((listed, out))
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// The index of `s` in `table`, added when new.
+fn interned<'a>(table: &mut Vec<&'a str>, index: &mut HashMap<&'a str, u32>, s: &'a str) -> u32 {
+    *index.entry(s).or_insert_with(|| {
+        table.push(s);
+        (table.len() - 1) as u32
+    })
+}
+
+/// Reads a snapshot kept for exactly `tips`; `None` (a miss) when it is for other tips,
+/// another version, or anything in it is out of place.
+fn decode_snapshot(bytes: &[u8], tips: &[Oid]) -> Option<(Vec<Listed>, Vec<Option<Facts>>)> {
+    let mut r = Reader { bytes, at: 0 };
+    if r.take(8)? != SNAPSHOT_MAGIC || r.text()? != crate::VERSION {
+        return None;
+    }
+    let n_tips = r.u32()? as usize;
+    if n_tips != tips.len() {
+        return None;
+    }
+    for t in tips {
+        if r.take(20)? != t.as_bytes() {
+            return None;
+        }
+    }
+    let n_table = r.u32()? as usize;
+    let mut table: Vec<&str> = Vec::with_capacity(n_table.min(1 << 20));
+    for _ in 0..n_table {
+        table.push(r.text()?);
+    }
+    let n = r.u32()? as usize;
+    let mut listed = Vec::with_capacity(n.min(1 << 24));
+    let mut facts = Vec::with_capacity(n.min(1 << 24));
+    for _ in 0..n {
+        let path = r.text()?.to_owned();
+        let blob = Oid::from_bytes(r.take(20)?).ok()?;
+        let person = (*table.get(r.u32()? as usize)?).to_owned();
+        let policy = (*table.get(r.u32()? as usize)?).to_owned();
+        let revision = r.u32()?;
+        let id = Oid::from_bytes(r.take(20)?).ok()?;
+        let l = Listed {
+            path,
+            info: entry::PathInfo {
+                person,
+                policy,
+                revision,
+                id,
+            },
+            blob,
+        };
+        let f = match r.take(1)?[0] {
+            0 => None,
+            1 => {
+                let time = r.text()?.to_owned();
+                let seconds = i64::from_le_bytes(r.take(8)?.try_into().ok()?);
+                let name = (*table.get(r.u32()? as usize)?).to_owned();
+                let email = (*table.get(r.u32()? as usize)?).to_owned();
+                Some(Facts {
+                    listed: l.clone(),
+                    time,
+                    seconds,
+                    writer_name: name,
+                    writer_email: email,
+                })
+            }
+            _ => return None,
+        };
+        listed.push(l);
+        facts.push(f);
+    }
+    (r.at == bytes.len()).then_some((listed, facts))
+}
+
+struct Reader<'b> {
+    bytes: &'b [u8],
+    at: usize,
+}
+
+impl<'b> Reader<'b> {
+    fn take(&mut self, n: usize) -> Option<&'b [u8]> {
+        let s = self.bytes.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(s)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn text(&mut self) -> Option<&'b str> {
+        let n = self.u32()? as usize;
+        std::str::from_utf8(self.take(n)?).ok()
+    }
+}
+
+/// Where the listing and facts of exactly the ledger's current tips are kept.
+fn snapshot_path(git_dir: &Path, ledger_ref: &str) -> PathBuf {
+    path(git_dir, ledger_ref).with_extension("bin")
+}
+
+const SNAPSHOT_MAGIC: &[u8; 8] = b"NCTLLDG1";
+
+/// The snapshot file: magic, the tool's version, the tips, a table of the texts that
+/// repeat (people, policies, writers), then each entry: its path, blob, person, policy,
+/// revision and id, and what its file says (time, seconds, writer) or that it is
+/// malformed. Little-endian; read back without parsing JSON or hex.
+fn encode_snapshot(tips: &[Oid], listed: &[Listed], facts: &[Option<Facts>]) -> Vec<u8> {
+    let mut table: Vec<&str> = Vec::new();
+    let mut index: HashMap<&str, u32> = HashMap::new();
+    let mut body = Vec::with_capacity(listed.len() * 160);
+    for (l, f) in listed.iter().zip(facts) {
+        let person = interned(&mut table, &mut index, &l.info.person);
+        let policy = interned(&mut table, &mut index, &l.info.policy);
+        put_str(&mut body, &l.path);
+        body.extend_from_slice(l.blob.as_bytes());
+        body.extend_from_slice(&person.to_le_bytes());
+        body.extend_from_slice(&policy.to_le_bytes());
+        body.extend_from_slice(&l.info.revision.to_le_bytes());
+        body.extend_from_slice(l.info.id.as_bytes());
+        match f {
+            None => body.push(0),
+            Some(f) => {
+                let name = interned(&mut table, &mut index, &f.writer_name);
+                let email = interned(&mut table, &mut index, &f.writer_email);
+                body.push(1);
+                put_str(&mut body, &f.time);
+                body.extend_from_slice(&f.seconds.to_le_bytes());
+                body.extend_from_slice(&name.to_le_bytes());
+                body.extend_from_slice(&email.to_le_bytes());
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(body.len() + 4096);
+    out.extend_from_slice(SNAPSHOT_MAGIC);
+    put_str(&mut out, crate::VERSION);
+    out.extend_from_slice(&(tips.len() as u32).to_le_bytes());
+    for t in tips {
+        out.extend_from_slice(t.as_bytes());
+    }
+    out.extend_from_slice(&(table.len() as u32).to_le_bytes());
+    for t in &table {
+        put_str(&mut out, t);
+    }
+    out.extend_from_slice(&(listed.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// A kept row's name inside a person's folder: `x/policy.rN.id.ack`, or
+/// `policy.rN.id.ack` for an entry written before the `x` folders.
+fn parse_row(person: &str, name: &str) -> Option<entry::PathInfo> {
+    match name.split_once('/') {
+        Some((sub, file)) if entry::is_sub(sub) => entry::parse_name(person, file),
+        Some(_) => None,
+        None => entry::parse_name(person, name),
+    }
 }
 
 fn subtrees(tree: &git2::Tree) -> Vec<(String, Oid)> {
@@ -175,7 +344,7 @@ pub fn path(git_dir: &Path, ledger_ref: &str) -> PathBuf {
 /// `(time, seconds, writer)`, the writer an index into the writers.
 type KeptFacts = (String, i64, usize);
 
-/// An entry of a person's folder: file name, blob, and what the file says once read
+/// An entry of a person's folder: file name (`x/name` inside an `x` folder), blob, and what the file says once read
 /// (`Some(None)`: malformed).
 #[derive(Clone)]
 struct KeptRow {
@@ -228,7 +397,7 @@ fn load(file: &Path) -> Option<Kept> {
         let who = prefix.split_once('/').map(|(_, w)| w.to_owned())?;
         if rows
             .iter()
-            .any(|(name, _, _)| entry::parse_name(&who, name).is_none())
+            .any(|(name, _, _)| parse_row(&who, name).is_none())
         {
             return None;
         }
@@ -348,13 +517,61 @@ mod damaged {
     }
 
     #[test]
+    fn a_snapshot_reads_back_for_its_tips_only_and_damage_is_a_miss() {
+        let oid = |b: u8| Oid::from_bytes(&[b; 20]).unwrap();
+        let listed: Vec<Listed> = (0..3u8)
+            .map(|i| Listed {
+                path: format!("ab/bo/{i}/qa.r{i}.{}.ack", oid(i)),
+                info: entry::PathInfo {
+                    person: "bo".into(),
+                    policy: if i == 2 { "qa".into() } else { "sla".into() },
+                    revision: u32::from(i),
+                    id: oid(i),
+                },
+                blob: oid(10 + i),
+            })
+            .collect();
+        let facts: Vec<Option<Facts>> = listed
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                (i != 1).then(|| Facts {
+                    listed: l.clone(),
+                    time: format!("2026-01-0{}T09:00:00+01:00", i + 1),
+                    seconds: -5 + i as i64,
+                    writer_name: "Bo".into(),
+                    writer_email: "bo@example.com".into(),
+                })
+            })
+            .collect();
+        let tips = [oid(7), oid(8)];
+        let bytes = encode_snapshot(&tips, &listed, &facts);
+        assert_eq!(decode_snapshot(&bytes, &tips), Some((listed, facts)));
+        assert_eq!(decode_snapshot(&bytes, &[oid(7)]), None);
+        assert_eq!(decode_snapshot(&bytes, &[oid(8), oid(7)]), None);
+        assert_eq!(decode_snapshot(&bytes[..bytes.len() - 1], &tips), None);
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(decode_snapshot(&longer, &tips), None);
+        assert_eq!(decode_snapshot(b"garbage", &tips), None);
+    }
+
+    #[test]
     fn a_damaged_cache_is_a_miss_not_a_crash() {
         let tmp = tempfile::tempdir().unwrap();
         let id = "3333333333333333333333333333333333333333";
         let good = kept_with_row(tmp.path(), &format!("qa.r1.{id}.ack"));
         assert!(load(&good).is_some());
-        for bad in ["not-an-entry", "qa.rX.ack", ""] {
-            let file = kept_with_row(tmp.path(), bad);
+        let in_sub = kept_with_row(tmp.path(), &format!("a/qa.r1.{id}.ack"));
+        assert!(load(&in_sub).is_some());
+        for bad in [
+            "not-an-entry".to_owned(),
+            "qa.rX.ack".to_owned(),
+            String::new(),
+            format!("g/qa.r1.{id}.ack"),
+            format!("a/a/qa.r1.{id}.ack"),
+        ] {
+            let file = kept_with_row(tmp.path(), &bad);
             assert!(load(&file).is_none(), "{bad}");
         }
         std::fs::write(&good, b"{\"format\": 1, \"tool\"").unwrap();

@@ -138,14 +138,16 @@ pub fn list(repo: &Repository, tips: &[Oid]) -> Result<Vec<Listed>, AckError> {
     list_where(repo, tips, None)
 }
 
-/// One person's entries in the trees of `tips`: reads three small trees per tip.
+/// One person's entries in the trees of `tips`: reads a few small trees per tip.
 pub fn list_person(repo: &Repository, tips: &[Oid], person: &str) -> Result<Vec<Listed>, AckError> {
     list_where(repo, tips, Some(person))
 }
 
-/// Where a new entry of `person` goes in the tree `root`: `xx/person/<name>`, or the first
-/// spare bucket (`xx-1`, ...) whose way is not blocked by something that is not a folder
-/// (a file committed at `xx` or `xx/person` must not stop anyone acknowledging for good).
+/// Where a new entry of `person` goes in the tree `root`: `xx/person/x/<name>` (`x`: the
+/// folder of the entry's policy, see [`entry::sub`]), or the first spare folder (`x-1`,
+/// ..., then the spare buckets `xx-1`, ...) whose way is not blocked by something that is
+/// not a folder (a file committed at `xx`, `xx/person` or `xx/person/x` must not stop
+/// anyone acknowledging for good).
 pub fn entry_path(
     repo: &Repository,
     root: Option<&Tree>,
@@ -160,17 +162,55 @@ pub fn entry_path(
             Some(_) => None,
         })
     };
+    let policy = name.split('.').next().unwrap_or(name);
     for bucket in entry::bucket_names(person) {
         let Some(folder) = open(root, &bucket)? else {
             continue;
         };
-        if open(folder.as_ref(), person)?.is_some() {
-            return Ok(format!("{bucket}/{person}/{name}"));
+        let Some(mine) = open(folder.as_ref(), person)? else {
+            continue;
+        };
+        for sub in entry::sub_names(policy) {
+            if open(mine.as_ref(), &sub)?.is_some() {
+                return Ok(format!("{bucket}/{person}/{sub}/{name}"));
+            }
         }
     }
     Err(AckError::Collision {
         path: format!("{}/{person}", entry::bucket(person)),
     })
+}
+
+/// The entry files of one person's folder `folder` (at `prefix`, `xx/person`): those in
+/// its `x` folders, and those written before them straight in it, as (path, file name,
+/// blob). Names that do not parse as the person's entries, and anything deeper, are left
+/// out (`verify` reports them).
+pub fn folder_entries(
+    repo: &Repository,
+    prefix: &str,
+    person: &str,
+    folder: &Tree,
+) -> Result<Vec<(String, PathInfo, Oid)>, AckError> {
+    let mut out = Vec::new();
+    for e in folder.iter() {
+        let Ok(name) = e.name() else { continue };
+        match e.kind() {
+            Some(ObjectType::Tree) if entry::is_sub(name) => {
+                for f in repo.find_tree(e.id())?.iter() {
+                    let Ok(file) = f.name() else { continue };
+                    if let Some(info) = entry::parse_name(person, file) {
+                        out.push((format!("{prefix}/{name}/{file}"), info, f.id()));
+                    }
+                }
+            }
+            _ => {
+                if let Some(info) = entry::parse_name(person, name) {
+                    out.push((format!("{prefix}/{name}"), info, e.id()));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn list_where(
@@ -205,20 +245,12 @@ fn list_where(
             };
             for (who, id) in people {
                 let folder = repo.find_tree(id)?;
-                for e in folder.iter() {
-                    let Ok(name) = e.name() else { continue };
-                    let Some(info) = entry::parse_name(&who, name) else {
-                        continue;
-                    };
+                let prefix = format!("{bucket}/{who}");
+                for (path, info, blob) in folder_entries(repo, &prefix, &who, &folder)? {
                     // By path, not by id: a file elsewhere that borrows a real entry's id
                     // in its name must not hide the real one.
-                    let path = format!("{bucket}/{who}/{name}");
-                    if seen.insert((path.clone(), e.id())) {
-                        out.push(Listed {
-                            path,
-                            info,
-                            blob: e.id(),
-                        });
+                    if seen.insert((path.clone(), blob)) {
+                        out.push(Listed { path, info, blob });
                     }
                 }
             }

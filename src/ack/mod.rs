@@ -2,10 +2,15 @@
 //! its own orphan branch.
 //!
 //! Each `ack` adds one commit whose tree gains one file per entry at
-//! `<xx>/<person>/<policy>.r<revision>.<entry-id>.ack` (`xx`: two hex digits of a hash of
-//! the person's id, `entry-id`: the git blob id of the entry's JSON). A person's entries sit
-//! in one small folder, so an append rewrites three small trees, and the paths alone say who
-//! acknowledged which revision. Entries are never edited or removed; `verify` checks that.
+//! `<xx>/<person>/<x>/<policy>.r<revision>.<entry-id>.ack` (`xx`: two hex digits of a hash
+//! of the person's id, `x`: one hex digit of a hash of the policy's id, `entry-id`: the git
+//! blob id of the entry's JSON). Entries written before the `x` folders sit straight in
+//! `<xx>/<person>/` and stay valid there. A person's folder holds at most 16 folders, each
+//! with about a sixteenth of their entries, so an append rewrites four small trees (one
+//! folder holding all of a person's entries made the trees each append rewrites, and the
+//! walk `verify` makes over them, grow with the person's entries), and the paths alone
+//! say who acknowledged which revision. Entries are
+//! never edited or removed; `verify` checks that.
 //!
 //! Nothing here prints or exits: the commands in `cli` do.
 

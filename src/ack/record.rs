@@ -117,7 +117,7 @@ pub fn record(
                 let every = policy.ack_every.unwrap_or(settings.every);
                 let days = policy.ack_due_days.unwrap_or(settings.due_days);
                 // Renewable from `ack_due_days` before it expires.
-                every.months.is_none_or(|m| {
+                every.months().is_none_or(|m| {
                     super::due::add_months(*t, m, tz)
                         .and_then(|e| {
                             jiff::Timestamp::from_second(e)
@@ -339,14 +339,14 @@ fn existing_in(
             Ok(e) if e.kind() == Some(git2::ObjectType::Tree) => repo.find_tree(e.id())?,
             _ => continue,
         };
-        for e in folder.iter() {
-            if known.contains(&e.id()) {
+        let prefix = format!("{bucket}/{person}");
+        for (path, _, id) in ledger::folder_entries(repo, &prefix, person, &folder)? {
+            if known.contains(&id) {
                 continue;
             }
-            let (Ok(name), Ok(blob)) = (e.name(), repo.find_blob(e.id())) else {
+            let Ok(blob) = repo.find_blob(id) else {
                 continue;
             };
-            let path = format!("{bucket}/{person}/{name}");
             if let Ok((p, _)) = entry::parse_file(&path, blob.content())
                 && git2::Oid::from_str(&p.entry.commit)
                     .is_ok_and(|c| line.is_current(&p.entry.policy, p.entry.revision, c))

@@ -120,6 +120,17 @@ impl Inputs {
         let landed = revisions.as_deref().map(landings);
         mark("history");
         mark("coverage");
+        // As of an earlier moment, the settings as they stood then on the handbook line: a
+        // later change of `acks.start`, `acks.every` or `acks.due_days` does not rewrite
+        // the past.
+        let settings_then;
+        let settings = match q.at {
+            Some(_) => {
+                settings_then = super::snapshot::settings_at(cx.repo, commit, &cx.layout).acks;
+                &settings_then
+            }
+            None => &cx.ws.settings.acks,
+        };
         let mut needs = Vec::new();
         let policies = snap.policies(cx.repo, |id| q.policy.is_none_or(|p| p == id));
         for (id, file, policy) in policies {
@@ -135,7 +146,7 @@ impl Inputs {
                 &policy,
                 file.blob.to_string(),
                 when.flatten(),
-                &cx.ws.settings.acks,
+                settings,
                 &cx.ws.tz,
             ) {
                 needs.push(need);
@@ -159,10 +170,7 @@ impl Inputs {
             unwitnessed_then,
         } = held_at(cx, &line, &people, q.person, q.policy, &judged_at)?;
         mark("ledger");
-        let start = cx
-            .ws
-            .settings
-            .acks
+        let start = settings
             .start
             .and_then(|d| d.to_zoned(cx.ws.tz.clone()).ok())
             .map(|z| z.timestamp().as_second());
@@ -188,25 +196,50 @@ impl Inputs {
             person: q.person,
             only_overdue: q.only_overdue,
         };
-        // Each timeline looked up once, not once per row.
-        let (people, policies): (Vec<_>, Vec<_>) = match &self.coverage {
-            Some(cov) => (
-                self.people
+        // Each timeline looked up once, not once per row; people whose timelines are alike
+        // (most of a team, who all joined with the roster) share one answer per policy.
+        let mut classes: Vec<&[super::coverage::Step]> = Vec::new();
+        let (people, policies): (Vec<Option<usize>>, Vec<_>) = match &self.coverage {
+            Some(cov) => {
+                let mut class_of: HashMap<&[super::coverage::Step], usize> = HashMap::new();
+                let people = self
+                    .people
                     .members()
                     .iter()
-                    .map(|m| cov.person(&m.id))
-                    .collect(),
-                self.needs.iter().map(|n| cov.policy(&n.id)).collect(),
-            ),
+                    .map(|m| {
+                        let steps = cov.person(&m.id)?;
+                        Some(*class_of.entry(steps).or_insert_with(|| {
+                            classes.push(steps);
+                            classes.len() - 1
+                        }))
+                    })
+                    .collect();
+                (
+                    people,
+                    self.needs.iter().map(|n| cov.policy(&n.id)).collect(),
+                )
+            }
             None => (Vec::new(), Vec::new()),
         };
+        // A table of answers when it stays small (else each row asks the timelines).
+        let width = self.needs.len();
+        let memo: Vec<std::sync::OnceLock<Option<Start>>> =
+            if classes.len().saturating_mul(width) <= 1 << 22 {
+                (0..classes.len() * width)
+                    .map(|_| std::sync::OnceLock::new())
+                    .collect()
+            } else {
+                Vec::new()
+            };
         let covered = |i: usize, j: usize| -> Option<Start> {
             let cov = self.coverage.as_ref()?;
-            cov.start_of(
-                people.get(i).copied()??,
-                policies.get(j).copied()??,
-                self.upto,
-            )
+            let class = people.get(i).copied()??;
+            let q = policies.get(j).copied()??;
+            let ask = || cov.start_of(classes[class], q, self.upto);
+            match memo.get(class * width + j) {
+                Some(slot) => *slot.get_or_init(ask),
+                None => ask(),
+            }
         };
         let clocks = status::Clocks {
             now: self.now,

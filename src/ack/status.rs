@@ -171,8 +171,9 @@ pub fn compute<'a>(
         at,
     });
     let mut slots = vec![Slot::default(); members.len()];
-    // Due dates other than the policy's own, by moment (many people share one).
-    let mut days: HashMap<i64, Option<i64>> = HashMap::new();
+    // Due dates other than the policy's own, by moment and days to acknowledge (many
+    // people share one).
+    let mut days: HashMap<(i64, u32), Option<i64>> = HashMap::new();
     // At most one row per need and person; pages never written cost nothing.
     let mut rows = Vec::with_capacity(needs.len() * wanted.len());
     let mut spans = Vec::with_capacity(needs.len());
@@ -194,7 +195,7 @@ pub fn compute<'a>(
                 return need.due;
             }
             *days
-                .entry(s.at)
+                .entry((s.at, need.due_days))
                 .or_insert_with(|| add_days(s.at, need.due_days, tz))
         };
         for &i in &wanted {
@@ -248,7 +249,7 @@ pub fn compute<'a>(
             let since_with = |extra: Option<Since>| {
                 base.and_then(|b| latest(b.into_iter().chain(std::iter::once(extra))))
             };
-            let months = need.every.months;
+            let months = need.every.months();
             let expiry = |h: &Held| months.and_then(|m| add_months(h.recorded, m, tz));
             let expires = slot.newest.and_then(expiry);
             let (mut state, chosen) = match (slot.newest, slot.stale) {
@@ -270,16 +271,20 @@ pub fn compute<'a>(
             };
             let due = due_of(since);
             let overdue = state.outstanding() && due.is_some_and(|d| now >= d);
-            // How late the newest acknowledgement came, against the due date it answered.
-            let late_days = slot.newest.and_then(|h| {
-                let answered = slot.before.and_then(expiry).map(|at| Since {
+            // The due date the newest acknowledgement answered (the clock that set it), and
+            // how late it came against it.
+            let answered = slot.newest.and_then(|_| {
+                let expired = slot.before.and_then(expiry).map(|at| Since {
                     clock: Clock::Expired,
                     at,
                 });
-                let due = due_of(since_with(answered))?;
+                since_with(expired)
+            });
+            let answered_due = due_of(answered);
+            let late_days = slot.newest.zip(answered_due).map(|(h, due)| {
                 // Lateness by the time a writer cannot choose, where a witness gives one.
                 let when = h.witnessed.map_or(h.recorded, |w| w.max(h.recorded));
-                Some(((when - due).max(0) + 86_399) / 86_400)
+                ((when - due).max(0) + 86_399) / 86_400
             });
             match state {
                 State::Current => total.current += 1,
@@ -307,6 +312,8 @@ pub fn compute<'a>(
                 since,
                 expires,
                 late_days,
+                answered,
+                answered_due,
                 exemption: active.or(ended.map(|(e, _)| e)),
                 overdue,
             });

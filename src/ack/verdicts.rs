@@ -52,12 +52,18 @@ pub fn judge_all(
         return Ok(vec![Verdict::Unchecked { reason }; listed.len()]);
     }
     let file = crate::cache::path(repo.path(), "verdicts", ledger_ref).with_extension("bin");
-    let mut kept = std::fs::read(&file)
-        .ok()
-        .and_then(|bytes| decode(&bytes))
-        .filter(|(tip, _)| line.contains(*tip) && same_keys(repo, layout, line, *tip))
-        .map(|(_, v)| v)
-        .unwrap_or_default();
+    let bytes = std::fs::read(&file).ok();
+    // A few entries (one person's, one policy's): only theirs are taken from the file.
+    let wanted: Option<std::collections::HashSet<Oid>> =
+        (listed.len() < 4096).then(|| listed.iter().map(|l| l.blob).collect());
+    let read = |wanted: Option<&std::collections::HashSet<Oid>>| {
+        bytes
+            .as_deref()
+            .and_then(|b| decode(b, wanted))
+            .filter(|(tip, _)| line.contains(*tip) && same_keys(repo, layout, line, *tip))
+            .map(|(_, v)| v)
+    };
+    let mut kept = read(wanted.as_ref()).unwrap_or_default();
     // Each entry file not kept yet, once.
     let mut queued = std::collections::HashSet::new();
     let todo: Vec<&Listed> = listed
@@ -77,6 +83,14 @@ pub fn judge_all(
     if missed {
         let _ = std::fs::remove_file(&file);
     } else if new > 0 {
+        // What was left out of a partial read is kept too.
+        if wanted.is_some()
+            && let Some(all) = read(None)
+        {
+            for (blob, v) in all {
+                kept.entry(blob).or_insert(v);
+            }
+        }
         let _ = crate::atomic::write(&file, &encode(line.tip, &kept));
     }
     Ok(out)
@@ -211,8 +225,12 @@ fn encode(tip: Oid, verdicts: &HashMap<Oid, Verdict>) -> Vec<u8> {
     out
 }
 
-/// Reads a kept file; `None` (a miss) when anything is wrong with it.
-fn decode(bytes: &[u8]) -> Option<(Oid, HashMap<Oid, Verdict>)> {
+/// Reads a kept file (only the verdicts of `wanted` when given); `None` (a miss) when
+/// anything is wrong with it.
+fn decode(
+    bytes: &[u8],
+    wanted: Option<&std::collections::HashSet<Oid>>,
+) -> Option<(Oid, HashMap<Oid, Verdict>)> {
     let mut at = 0usize;
     let mut take = |n: usize| -> Option<&[u8]> {
         let s = bytes.get(at..at.checked_add(n)?)?;
@@ -235,9 +253,10 @@ fn decode(bytes: &[u8]) -> Option<(Oid, HashMap<Oid, Verdict>)> {
         reasons.push(Arc::from(std::str::from_utf8(take(len)?).ok()?));
     }
     let n = u32_of(take(4)?) as usize;
-    let mut out = HashMap::with_capacity(n.min(1 << 24));
+    let mut out = HashMap::with_capacity(wanted.map_or(n, |w| w.len()).min(1 << 24));
     for _ in 0..n {
         let blob = Oid::from_bytes(take(20)?).ok()?;
+        let keep = wanted.is_none_or(|w| w.contains(&blob));
         let kind = take(1)?[0];
         let v = match kind {
             0 | 3 => {
@@ -259,7 +278,9 @@ fn decode(bytes: &[u8]) -> Option<(Oid, HashMap<Oid, Verdict>)> {
             }
             _ => return None,
         };
-        out.insert(blob, v);
+        if keep {
+            out.insert(blob, v);
+        }
     }
     (at == bytes.len()).then_some((tip, out))
 }
@@ -305,13 +326,19 @@ mod tests {
             },
         );
         let bytes = encode(oid(9), &v);
-        let (tip, back) = decode(&bytes).unwrap();
+        let (tip, back) = decode(&bytes, None).unwrap();
         assert_eq!(tip, oid(9));
         assert_eq!(back, v);
-        assert!(decode(&bytes[..bytes.len() - 1]).is_none());
+        let some: std::collections::HashSet<Oid> = [oid(3), oid(6), oid(42)].into();
+        let (_, part) = decode(&bytes, Some(&some)).unwrap();
+        assert_eq!(part.len(), 2);
+        assert_eq!(part.get(&oid(3)), v.get(&oid(3)));
+        assert_eq!(part.get(&oid(6)), v.get(&oid(6)));
+        assert!(decode(&bytes[..bytes.len() - 1], None).is_none());
+        assert!(decode(&bytes[..bytes.len() - 1], Some(&some)).is_none());
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(decode(&longer).is_none());
-        assert!(decode(b"garbage").is_none());
+        assert!(decode(&longer, None).is_none());
+        assert!(decode(b"garbage", None).is_none());
     }
 }

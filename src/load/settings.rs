@@ -200,20 +200,10 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> Settings {
     s
 }
 
-/// `12 months`, `6 months`, `1 year` or `none` (a finding otherwise).
+/// `12 months`, `6 months`, `1 year` or `none` (a finding otherwise): the one period
+/// reader, as for `review_every`.
 pub fn every(d: &mut Decoder<'_>, key: &str, node: &Node) -> Option<crate::model::Every> {
-    let text = d.text(key, node)?;
-    let parsed = crate::model::Every::parse(&text.value);
-    if parsed.is_none() {
-        d.report(
-            &INVALID_VALUE,
-            node.pos,
-            format!("`{key}: {}` is not a period", text.value),
-        )
-        .hint =
-            Some("write `12 months`, `6 months`, `2 years` (at most 10 years) or `none`".into());
-    }
-    parsed
+    super::policy::period(d, key, node).map(|p| p.value)
 }
 
 /// `acks.exceptions`: a list of `{commit, reason}`, the commit as 40 hex digits and a reason

@@ -128,6 +128,11 @@ pub struct Row<'a> {
     /// Days the newest acknowledgement came after the due date it answered (0: on time;
     /// `None`: unknown).
     pub late_days: Option<i64>,
+    /// The clock that set the due date the newest acknowledgement of the current revision
+    /// answered, and that due date (what `late_days` counts from; `acks audit` shows it
+    /// for current rows).
+    pub answered: Option<Since>,
+    pub answered_due: Option<i64>,
     /// The exemption that applies now, or the last that ended.
     pub exemption: Option<&'a Exempt>,
     pub overdue: bool,
@@ -389,7 +394,8 @@ pub struct Evidence {
     /// Today's file: `(path, blob)`, when the policy exists at HEAD.
     pub current: Option<(String, String)>,
     pub current_revision: Option<u32>,
-    /// `current`, `stale`, `never` or `retired`.
+    /// The report's `current`, `stale`, `expired`, `never` or `exempt`, or `retired`
+    /// when the policy is gone.
     pub status: &'static str,
     pub ledger_ok: bool,
     pub ledger_entries: usize,

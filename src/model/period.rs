@@ -3,9 +3,10 @@
 //! is 28 or 29 February). Plain data, no I/O.
 
 /// How often something recurs: every `months` calendar months, or never.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Period {
     Months(u32),
+    #[default]
     Never,
 }
 
@@ -17,6 +18,9 @@ pub const MAX_PERIOD_MONTHS: u32 = 120;
 pub const PERIOD_PATTERN: &str = "^(none|[1-9][0-9]* (month|months|year|years))$";
 
 impl Period {
+    /// No recurrence (`none`).
+    pub const NEVER: Period = Period::Never;
+
     /// Reads `N month(s)`, `N year(s)` or `none` (as [`PERIOD_PATTERN`] says); `None` for
     /// anything else or a period over [`MAX_PERIOD_MONTHS`].
     pub fn parse(text: &str) -> Option<Period> {
@@ -34,6 +38,24 @@ impl Period {
             _ => return None,
         };
         (months <= MAX_PERIOD_MONTHS).then_some(Period::Months(months))
+    }
+
+    /// The number of calendar months (`None` for [`Period::Never`]).
+    pub fn months(self) -> Option<u32> {
+        match self {
+            Period::Months(m) => Some(m),
+            Period::Never => None,
+        }
+    }
+
+    /// As the acknowledgement reports write it (`version: 2` of their JSON and CSV): always
+    /// in months, `12 months`, `1 month`, `none`.
+    pub fn text(self) -> String {
+        match self {
+            Period::Never => "none".to_owned(),
+            Period::Months(1) => "1 month".to_owned(),
+            Period::Months(m) => format!("{m} months"),
+        }
     }
 
     /// `date` plus the period, clamped to the month's end; `None` for [`Period::Never`] or
@@ -89,5 +111,26 @@ mod tests {
         assert_eq!(Period::Never.after(date(2024, 2, 29)), None);
         assert_eq!(Period::Months(6).to_string(), "6 months");
         assert_eq!(Period::Months(12).to_string(), "1 year");
+        assert_eq!(Period::Months(12).text(), "12 months");
+        assert_eq!(Period::Months(1).text(), "1 month");
+        assert_eq!(Period::NEVER.text(), "none");
+        assert_eq!(Period::Months(6).months(), Some(6));
+    }
+
+    /// `ack_every` and `review_every` are read by this one parser: what one refuses the
+    /// other refuses too (both once had their own).
+    #[test]
+    fn one_parser_for_every_period() {
+        for bad in [
+            "012 months",
+            " 12 months",
+            "12 months ",
+            "12  months",
+            "121 months",
+        ] {
+            assert_eq!(Period::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(Period::parse("120 months"), Some(Period::Months(120)));
+        assert_eq!(Period::parse("10 years"), Some(Period::Months(120)));
     }
 }

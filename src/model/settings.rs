@@ -201,41 +201,6 @@ impl Default for Settings {
     }
 }
 
-/// How often an acknowledgement must be made again: every `months` calendar months, or
-/// never (`none`, the default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Every {
-    pub months: Option<u32>,
-}
-
-impl Every {
-    pub const NEVER: Every = Every { months: None };
-
-    /// `12 months`, `1 month`, `2 years`, `1 year` or `none`; `None` for anything else.
-    /// At most 10 years.
-    pub fn parse(text: &str) -> Option<Every> {
-        let t = text.trim();
-        if t == "none" {
-            return Some(Every::NEVER);
-        }
-        let (n, unit) = t.split_once(' ')?;
-        let n: u32 = n.parse().ok()?;
-        let months = match unit.trim() {
-            "month" | "months" => n,
-            "year" | "years" => n.checked_mul(12)?,
-            _ => return None,
-        };
-        (1..=120).contains(&months).then_some(Every {
-            months: Some(months),
-        })
-    }
-
-    /// As written in a report: `12 months`, `none`.
-    pub fn text(self) -> String {
-        match self.months {
-            None => "none".to_owned(),
-            Some(1) => "1 month".to_owned(),
-            Some(m) => format!("{m} months"),
-        }
-    }
-}
+/// How often an acknowledgement must be made again (`acks.every`, `ack_every`): the one
+/// period type and parser, the same as for reviews.
+pub type Every = super::Period;

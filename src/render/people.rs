@@ -73,6 +73,17 @@ fn hostile_at(bytes: &[u8], i: usize, lines: bool) -> bool {
 }
 
 fn escape(text: &str, hostile: impl Fn(char) -> bool) -> Cow<'_, str> {
+    // The common case, on bytes: no byte that can start a hostile character (see
+    // [`may_be_hostile`]) means nothing to escape, whatever else the text holds.
+    let lines_ok = !hostile('\n') && !hostile('\t');
+    let plain = text.as_bytes().chunks(64).all(|block| {
+        block.iter().fold(true, |ok, &b| {
+            ok & (!may_be_hostile(b) | (lines_ok & ((b == b'\n') | (b == b'\t'))))
+        })
+    });
+    if plain {
+        return Cow::Borrowed(text);
+    }
     if !text.chars().any(&hostile) {
         return Cow::Borrowed(text);
     }
@@ -85,6 +96,13 @@ fn escape(text: &str, hostile: impl Fn(char) -> bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether a byte of UTF-8 text may belong to a character [`is_hostile`] names: a control
+/// byte (newline and tab included), DEL, or the first byte of U+0080..U+00BF (`0xC2`) or
+/// of U+2000..U+2FFF (`0xE2`). Every other byte, accented letters included, is plain.
+fn may_be_hostile(b: u8) -> bool {
+    (b < 0x20) | (b == 0x7f) | (b == 0xc2) | (b == 0xe2)
 }
 
 /// How one character is shown: `\xNN` below U+0080, `\uNNNN` above.
@@ -211,6 +229,41 @@ mod tests {
         assert!(matches!(clean("plain"), Cow::Borrowed(_)));
         assert_eq!(one_line("a\nb\tc\rd"), "a\\x0ab\\x09c\\x0dd");
         assert_eq!(clean("\u{2066}x\u{2069}"), "\\u2066x\\u2069");
+    }
+
+    /// Every hostile character starts with a byte the byte scan stops at.
+    #[test]
+    fn every_hostile_character_starts_with_a_suspect_byte() {
+        for c in (0..0x3000u32)
+            .filter_map(char::from_u32)
+            .filter(|c| is_hostile(*c))
+        {
+            let mut buf = [0; 4];
+            let first = c.encode_utf8(&mut buf).as_bytes()[0];
+            assert!(may_be_hostile(first), "{c:?}");
+        }
+        assert!(!may_be_hostile("é".as_bytes()[0]));
+        assert!(matches!(clean("Björn Müller ✓ é"), Cow::Borrowed(_)));
+    }
+
+    /// The byte scan in blocks finds a hostile byte wherever it sits in long text.
+    #[test]
+    fn long_plain_text_is_borrowed_and_one_hostile_byte_anywhere_is_escaped() {
+        let plain: String = (0..300).map(|i| (b' ' + (i % 95) as u8) as char).collect();
+        assert!(matches!(clean(&plain), Cow::Borrowed(_)));
+        assert!(matches!(clean(&format!("{plain}\n\t")), Cow::Borrowed(_)));
+        assert!(matches!(one_line(&plain), Cow::Borrowed(_)));
+        for at in [0, 1, 63, 64, 65, 127, 128, 299] {
+            for bad in ['\x1f', '\x7f', '\0', '\u{9b}', '\u{202e}'] {
+                let mut text = plain.clone();
+                text.insert(at, bad);
+                assert_ne!(clean(&text), text, "{bad:?} at {at}");
+            }
+            let mut text = plain.clone();
+            text.insert(at, '\n');
+            assert_eq!(clean(&text), text);
+            assert_ne!(one_line(&text), text, "newline at {at}");
+        }
     }
 
     #[test]

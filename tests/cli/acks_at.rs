@@ -268,3 +268,85 @@ fn regex_free_redact(text: &str) -> String {
     flush(&mut hex, &mut out);
     out
 }
+
+/// `acks --at` judges with the settings as they stood then on the handbook line: a later
+/// change of `acks.due_days` or `acks.start` does not rewrite the past.
+#[test]
+fn the_past_is_judged_with_the_settings_of_then() {
+    let hb = crate::acks::handbook(ROSTER, "ana@example.com");
+    ok(&hb, &["ack", "stepping-away"], T0 + DAY);
+    ok(&hb, &["acks", "witness"], T0 + 2 * DAY);
+    // Later, the team gives 30 days and starts the rollout over on 2026-03-01.
+    hb.write(
+        "normsctl.yaml",
+        format!(
+            "{}acks:\n  due_days: 30\n  start: 2026-03-01\n",
+            crate::harness::SETTINGS
+        ),
+    );
+    commit(hb.path(), "Thirty days, rollout in March", T0 + 40 * DAY);
+    let now = T0 + 50 * DAY;
+    // As of 2026-01-25 the settings were the defaults (14 days, no rollout date).
+    assert_eq!(
+        answers(&hb, "2026-01-25", now),
+        [
+            "qa-score r1 bo never/overdue 2026-01-19",
+            "stepping-away r1 ana current",
+            "stepping-away r1 bo never/overdue 2026-01-19",
+        ]
+    );
+    // Today's report uses today's settings: nothing is due before the rollout.
+    assert_eq!(
+        answers(&hb, "2026-02-24", now),
+        [
+            "qa-score r1 bo never 2026-03-31",
+            "stepping-away r1 ana current",
+            "stepping-away r1 bo never 2026-03-31",
+        ]
+    );
+}
+
+/// `acks audit`: a current row shows the due date its acknowledgement met (and the clock
+/// that set it), not an empty cell.
+#[test]
+fn an_audits_current_rows_show_the_due_date_they_met() {
+    let hb = scripted();
+    let run = at(
+        &hb,
+        &[
+            "acks",
+            "audit",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-31",
+            "--format",
+            "json",
+        ],
+        T0 + 100 * DAY,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let doc = run.json();
+    let row = |policy: &str, person: &str| {
+        doc["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["policy"] == policy && r["person"] == person)
+            .cloned()
+            .unwrap()
+    };
+    // Stepping-away r2 landed 2026-01-15 10:00 (Madrid): due 14 days later. Bo met it on
+    // the 17th, ana on the 26th (witnessed on the 27th).
+    for person in ["bo", "ana"] {
+        let r = row("stepping-away", person);
+        assert_eq!(r["status"], "current", "{r}");
+        assert_eq!(r["due"], "2026-01-29T10:00:00+01:00", "{r}");
+        assert_eq!(r["due_clock"], "in-force", "{r}");
+        assert_eq!(r["late_days"], 0, "{r}");
+    }
+    // Cy joined on the 25th and never acknowledged: due from joining, as before.
+    let r = row("stepping-away", "cy");
+    assert_eq!(r["status"], "never", "{r}");
+    assert_eq!(r["due_clock"], "covered", "{r}");
+}

@@ -60,6 +60,20 @@ fn ack_claiming(hb: &Handbook, args: &[&str], now: i64, claimed: i64) -> Run {
     )
 }
 
+/// `acks evidence`'s status of `person` for `policy` at `epoch`.
+fn evidence_status(hb: &Handbook, person: &str, policy: &str, epoch: i64) -> String {
+    let run = at(
+        hb,
+        &[
+            "acks", "evidence", "--person", person, "--policy", policy, "--format", "json",
+        ],
+        epoch,
+    );
+    // Exit 1 when the person never acknowledged it.
+    assert!(run.code == 0 || run.code == 1, "{run:?}");
+    run.json()["status"].as_str().unwrap().to_owned()
+}
+
 fn ok(run: Run) -> Run {
     assert_eq!(run.code, 0, "{run:?}");
     run
@@ -95,6 +109,30 @@ fn a_joiner_is_due_from_joining_and_not_overdue_before() {
             .contains("never    cy  Cy Ruiz  due 2026-02-18 (covered since 2026-02-04)"),
         "{}",
         human.stdout
+    );
+}
+
+/// Two policies with different `ack_due_days` give a joiner two due dates from the same
+/// day of joining (the report once shared one due date per starting moment across
+/// policies).
+#[test]
+fn a_joiners_due_dates_follow_each_policys_days() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    hb.write(
+        "policies/norms/stepping-away.yaml",
+        format!("{NORM}ack_due_days: 7\n"),
+    );
+    commit(hb.path(), "A week for stepping away", T0 + DAY);
+    hb.write("people.yaml", format!("{ROSTER}{CY}"));
+    commit(hb.path(), "Cy joins", T0 + 30 * DAY);
+    let d = doc(&hb, &[], T0 + 31 * DAY);
+    assert_eq!(
+        line(&d, "stepping-away", "cy"),
+        "never 2026-02-11T10:00:00+01:00 covered 2026-02-04T10:00:00+01:00"
+    );
+    assert_eq!(
+        line(&d, "qa-score", "cy"),
+        "never 2026-02-18T10:00:00+01:00 covered 2026-02-04T10:00:00+01:00"
     );
 }
 
@@ -231,10 +269,19 @@ fn an_acknowledgement_expires_after_ack_every_and_is_renewed() {
         early.stdout.contains("had already acknowledged"),
         "{early:?}"
     );
+    assert_eq!(
+        evidence_status(&hb, "ana", "stepping-away", T0 + 300 * DAY),
+        "current"
+    );
     let d = doc(&hb, &[], T0 + 367 * DAY);
     assert_eq!(
         line(&d, "stepping-away", "ana"),
         "expired 2027-01-20T10:00:00+01:00 expired 2027-01-06T10:00:00+01:00"
+    );
+    // Evidence says what the report says.
+    assert_eq!(
+        evidence_status(&hb, "ana", "stepping-away", T0 + 367 * DAY),
+        "expired"
     );
     let d = doc(&hb, &[], T0 + 382 * DAY);
     assert!(line(&d, "stepping-away", "ana").starts_with("expired/overdue "));
@@ -270,6 +317,15 @@ fn an_exemption_holds_and_due_starts_from_its_end() {
     assert_eq!(hb.validate(&[]).code, 0);
     let d = doc(&hb, &[], T0 + 20 * DAY);
     assert_eq!(line(&d, "stepping-away", "bo"), "exempt null null null");
+    // Evidence says what the report says.
+    assert_eq!(
+        evidence_status(&hb, "bo", "stepping-away", T0 + 20 * DAY),
+        "exempt"
+    );
+    assert_eq!(
+        evidence_status(&hb, "bo", "stepping-away", T0 + 32 * DAY),
+        "never"
+    );
     assert_eq!(
         row(&d, "stepping-away", "bo")["exemption"]["reason"],
         Value::Null

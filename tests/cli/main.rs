@@ -6,6 +6,7 @@ mod ack_pending;
 mod acks;
 mod acks_at;
 mod acks_keys;
+mod acks_layout;
 mod acks_line;
 mod acks_parallel;
 mod acks_sync;

@@ -57,6 +57,8 @@ fn report<'a>(held: &'a [Held], exempt: &'a Exempt) -> Report<'a> {
         }),
         expires: None,
         late_days: None,
+        answered: None,
+        answered_due: None,
         exemption: None,
         overdue: state != State::Current,
     };
