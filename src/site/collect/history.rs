@@ -1,0 +1,103 @@
+//! The committed history as the pages show it, made once per HEAD.
+
+use super::*;
+
+/// The committed history as the pages show it (times in the team's zone, diffs attached),
+/// by policy and as the changelog. It depends only on the timeline and the time zone, so
+/// `serve` makes it once per HEAD, not once per edit.
+#[derive(Debug, Default)]
+pub struct HistoryViews {
+    /// The time zone the times are shown in.
+    pub timezone: String,
+    /// Each policy's committed revisions, newest first: index in the timeline's
+    /// revisions, and view.
+    pub(super) by_id: HashMap<String, Vec<(usize, RevisionView)>>,
+    /// The same views, as the history a page shows when nothing is uncommitted.
+    pub(super) shared: HashMap<String, Arc<Vec<RevisionView>>>,
+    pub(super) changelog: Arc<Vec<RevisionView>>,
+    pub(super) changes_by_policy: Arc<HashMap<String, Vec<usize>>>,
+}
+
+impl HistoryViews {
+    /// The views of `timeline`'s revisions, with times in `timezone`.
+    pub fn new(timeline: &Timeline, timezone: &str) -> HistoryViews {
+        let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let clock = Clock {
+            tz: &tz,
+            today: jiff::civil::Date::default(),
+        };
+        let previous = timeline.previous_blobs();
+        let mut by_id: HashMap<String, Vec<(usize, RevisionView)>> = HashMap::new();
+        let mut changelog = Vec::with_capacity(timeline.revisions.len());
+        for (i, (r, before)) in timeline.revisions.iter().zip(previous).enumerate() {
+            let diff = match r.change {
+                Change::Added | Change::Material | Change::Editorial => {
+                    timeline.diff_of(before, r.blob).cloned()
+                }
+                _ => None,
+            };
+            let mut view = revision_view(r, &clock, diff);
+            let effective = effective_in(timeline, r);
+            view.effective = effective.map(|d| d.to_string());
+            view.subject = Some(timeline.title_of(r).to_owned());
+            if let Some(d) = &view.diff {
+                if !d.added {
+                    // The revision is named beside the entry already.
+                    view.changed = d
+                        .fields
+                        .iter()
+                        .filter(|f| f.path != "revision")
+                        .map(|f| FieldName {
+                            path: f.path.clone(),
+                            label: f.label.clone(),
+                        })
+                        .collect();
+                    view.changed.dedup_by(|a, b| a.label == b.label);
+                    if !d.body_html.is_empty() {
+                        view.changed.push(FieldName {
+                            path: "body".to_owned(),
+                            label: crate::model::labels::field_label("body"),
+                        });
+                    }
+                    // Only the `reviewed` line changed: the owner's review, not a change to
+                    // read (as `log` shows it).
+                    if r.review {
+                        view.change = "reviewed";
+                        view.changed.clear();
+                    }
+                }
+                view.takes_effect = Some(
+                    clock
+                        .time(ts(standing::in_force_from(r, effective, &tz)))
+                        .date,
+                );
+            }
+            // Moves are kept in `log`; readers' changelog and feed leave them out.
+            if r.change != Change::Moved {
+                changelog.push(RevisionView {
+                    diff: None,
+                    ..view.clone()
+                });
+            }
+            by_id.entry(r.id.clone()).or_default().push((i, view));
+        }
+        let shared = by_id
+            .iter()
+            .map(|(id, revs)| {
+                let views = revs.iter().map(|(_, v)| v.clone()).collect();
+                (id.clone(), Arc::new(views))
+            })
+            .collect();
+        let mut changes_by_policy: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in changelog.iter().enumerate() {
+            changes_by_policy.entry(r.id.clone()).or_default().push(i);
+        }
+        HistoryViews {
+            timezone: timezone.to_owned(),
+            by_id,
+            shared,
+            changelog: Arc::new(changelog),
+            changes_by_policy: Arc::new(changes_by_policy),
+        }
+    }
+}
