@@ -311,8 +311,9 @@ fn signed(app: &App, peer: SocketAddr, headers: &HeaderMap) -> Option<Signed> {
     })
 }
 
-/// Resolves a proxy identity to a roster person (sessions carry theirs already).
-async fn resolve(app: &Arc<App>, mut s: Signed) -> Result<Option<(Signed, Who)>, Response> {
+/// Resolves a proxy identity to a roster person (sessions carry theirs already); someone
+/// signed in who is not on the roster gets the page that says so.
+async fn resolve(app: &Arc<App>, mut s: Signed) -> Result<(Signed, Who), Response> {
     let root = app.cfg.root.clone();
     let who = if s.method == Method::Proxy {
         s.identity.clone()
@@ -323,10 +324,15 @@ async fn resolve(app: &Arc<App>, mut s: Signed) -> Result<Option<(Signed, Who)>,
         .await
         .map_err(|_| internal(app))?
         .map_err(|e| failed(app, &e))?;
-    Ok(found.map(|w| {
-        s.person = w.id.clone();
-        (s, w)
-    }))
+    let Some(w) = found else {
+        return Err(app.message(
+            StatusCode::FORBIDDEN,
+            "Not on the roster",
+            "You are signed in, but not as anyone on the handbook's roster. Ask the handbook's owners to add you.",
+        ));
+    };
+    s.person = w.id.clone();
+    Ok((s, w))
 }
 
 fn internal(app: &App) -> Response {
@@ -419,14 +425,7 @@ async fn home(
 /// A person's own page (or why they cannot use the portal).
 async fn person_response(app: &Arc<App>, s: Signed, notice: Option<String>) -> Response {
     let (s, who) = match resolve(app, s).await {
-        Ok(Some(found)) => found,
-        Ok(None) => {
-            return app.message(
-                StatusCode::FORBIDDEN,
-                "Not on the roster",
-                "You are signed in, but not as anyone on the handbook's roster. Ask the handbook's owners to add you.",
-            );
-        }
+        Ok(found) => found,
         Err(r) => return r,
     };
     if who.keyed {
@@ -496,14 +495,7 @@ async fn acknowledge(
         );
     }
     let (s, who) = match resolve(&app, s).await {
-        Ok(Some(found)) => found,
-        Ok(None) => {
-            return app.message(
-                StatusCode::FORBIDDEN,
-                "Not on the roster",
-                "You are not on the handbook's roster.",
-            );
-        }
+        Ok(found) => found,
         Err(r) => return r,
     };
     if who.keyed {
@@ -567,14 +559,7 @@ async fn team(
         return signin::sign_in_page(&app, &headers);
     };
     let (s, _) = match resolve(&app, s).await {
-        Ok(Some(found)) => found,
-        Ok(None) => {
-            return app.message(
-                StatusCode::FORBIDDEN,
-                "Not on the roster",
-                "You are not on the handbook's roster.",
-            );
-        }
+        Ok(found) => found,
         Err(r) => return r,
     };
     let root = app.cfg.root.clone();
