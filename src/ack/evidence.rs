@@ -283,6 +283,7 @@ fn reported_status(
     let filter = status::Filter {
         person: Some(person),
         only_overdue: false,
+        only_outstanding: false,
     };
     let report = status::compute(&needs, people, &held, &clocks, filter);
     Ok(report.rows.first().map(|r| r.state.as_str()))

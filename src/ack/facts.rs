@@ -29,10 +29,10 @@ use std::path::{Path, PathBuf};
 
 const FORMAT: u32 = 2;
 
-/// An entry as the reports see it: where it sits, when it was recorded and who wrote it.
+/// What an entry's file says that the reports show: when it was recorded and who wrote
+/// it (where it sits is its [`Listed`], kept beside it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Facts {
-    pub listed: Listed,
     /// As recorded (RFC 3339 with the writer's offset).
     pub time: String,
     pub seconds: i64,
@@ -41,9 +41,8 @@ pub struct Facts {
 }
 
 impl Facts {
-    fn of(listed: &Listed, p: &Parsed) -> Facts {
+    fn of(p: &Parsed) -> Facts {
         Facts {
-            listed: listed.clone(),
             time: p.entry.time.clone(),
             seconds: p.entry.seconds().unwrap_or(0),
             writer_name: p.entry.writer.name.clone(),
@@ -57,10 +56,14 @@ impl Facts {
 pub fn of(git_dir: &Path, listed: &[Listed]) -> Vec<Option<Facts>> {
     ledger::read(git_dir, listed)
         .iter()
-        .zip(listed)
-        .map(|(p, l)| p.as_ref().ok().map(|p| Facts::of(l, p)))
+        .map(|p| p.as_ref().ok().map(Facts::of))
         .collect()
 }
+
+/// The entry files a whole-ledger read had to take from git (by blob id): the judge reads
+/// them from here rather than inflating each again (a packed ledger's files sit in long
+/// delta chains, which libgit2 walks whole for every read).
+pub type Read = foldhash::HashMap<Oid, Vec<u8>>;
 
 /// Every entry in the trees of `tips`, once each, and its facts (`None` for a malformed
 /// entry), from what is kept for `ledger_ref` wherever it holds; what was new is kept for
@@ -69,14 +72,14 @@ pub fn whole(
     repo: &Repository,
     ledger_ref: &str,
     tips: &[Oid],
-) -> Result<(Vec<Listed>, Vec<Option<Facts>>), AckError> {
+) -> Result<(Vec<Listed>, Vec<Option<Facts>>, Read), AckError> {
     // The ledger has not moved since the last report: everything, from one binary file.
     let snapshot = snapshot_path(repo.path(), ledger_ref);
     if let Some(whole) = std::fs::read(&snapshot)
         .ok()
         .and_then(|bytes| decode_snapshot(&bytes, tips))
     {
-        return Ok(whole);
+        return Ok((whole.0, whole.1, Read::default()));
     }
     let file = path(repo.path(), ledger_ref);
     let mut kept = load(&file).unwrap_or_default();
@@ -143,14 +146,27 @@ pub fn whole(
         .map(|(l, _)| l.clone())
         .collect();
     changed |= !missing.is_empty();
-    let mut read = of(repo.path(), &missing).into_iter();
+    let files = ledger::read_files(repo.path(), &missing);
+    let mut read = {
+        use rayon::prelude::*;
+        files
+            .par_iter()
+            .zip(&missing)
+            .map(|(bytes, l)| {
+                let bytes = bytes.as_deref()?;
+                entry::parse_file(&l.path, bytes)
+                    .ok()
+                    .map(|(p, _)| Facts::of(&p))
+            })
+            .collect::<Vec<_>>()
+    }
+    .into_iter();
     let mut out = Vec::with_capacity(listed.len());
-    for (l, k) in listed.iter().zip(known) {
+    for k in known {
         out.push(match k {
             Some(k) => k.map(|(time, seconds, w)| {
                 let (name, email) = kept.writers.get(*w).cloned().unwrap_or_default();
                 Facts {
-                    listed: l.clone(),
                     time: time.clone(),
                     seconds: *seconds,
                     writer_name: name,
@@ -164,7 +180,12 @@ pub fn whole(
     if changed {
         save(&file, kept, &used_buckets, &used_folders, &listed, &out);
     }
-    Ok((listed, out))
+    let files: Read = missing
+        .iter()
+        .zip(files)
+        .filter_map(|(l, bytes)| Some((l.blob, bytes?)))
+        .collect();
+    Ok((listed, out, files))
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -229,7 +250,6 @@ fn decode_snapshot(bytes: &[u8], tips: &[Oid]) -> Option<(Vec<Listed>, Vec<Optio
                 let name = (*table.get(r.u32()? as usize)?).to_owned();
                 let email = (*table.get(r.u32()? as usize)?).to_owned();
                 Some(Facts {
-                    listed: l.clone(),
                     time,
                     seconds,
                     writer_name: name,
@@ -534,9 +554,8 @@ mod damaged {
         let facts: Vec<Option<Facts>> = listed
             .iter()
             .enumerate()
-            .map(|(i, l)| {
+            .map(|(i, _)| {
                 (i != 1).then(|| Facts {
-                    listed: l.clone(),
                     time: format!("2026-01-0{}T09:00:00+01:00", i + 1),
                     seconds: -5 + i as i64,
                     writer_name: "Bo".into(),

@@ -270,6 +270,22 @@ fn trees(tree: &Tree) -> Vec<(String, Oid)> {
 /// opens its own handle on the repository at `git_dir`.
 pub fn read(git_dir: &Path, listed: &[Listed]) -> Vec<Result<entry::Parsed, entry::Malformed>> {
     use rayon::prelude::*;
+    read_files(git_dir, listed)
+        .par_iter()
+        .zip(listed)
+        .map(|(bytes, l)| {
+            let bytes = bytes
+                .as_deref()
+                .ok_or_else(|| entry::Malformed::Json("the file cannot be read".into()))?;
+            entry::parse_file(&l.path, bytes).map(|(p, _)| p)
+        })
+        .collect()
+}
+
+/// The bytes of each of `listed`'s files, in order (`None`: it cannot be read), read on
+/// every core with git's hash checks as the process has them.
+pub fn read_files(git_dir: &Path, listed: &[Listed]) -> Vec<Option<Vec<u8>>> {
+    use rayon::prelude::*;
     let chunk = listed.len().div_ceil(rayon::current_num_threads()).max(256);
     let parts: Vec<Vec<_>> = listed
         .par_chunks(chunk)
@@ -277,11 +293,8 @@ pub fn read(git_dir: &Path, listed: &[Listed]) -> Vec<Result<entry::Parsed, entr
             let repo = Repository::open(git_dir).ok();
             part.iter()
                 .map(|l| {
-                    let blob = repo
-                        .as_ref()
-                        .and_then(|r| r.find_blob(l.blob).ok())
-                        .ok_or_else(|| entry::Malformed::Json("the file cannot be read".into()))?;
-                    entry::parse_file(&l.path, blob.content()).map(|(p, _)| p)
+                    let blob = repo.as_ref()?.find_blob(l.blob).ok()?;
+                    Some(blob.content().to_vec())
                 })
                 .collect()
         })

@@ -10,8 +10,8 @@
 use super::AckError;
 use crate::history::{self, Change};
 use crate::model::AckSettings;
+use foldhash::{HashMap, HashMapExt};
 use git2::{ErrorCode, Oid, Repository};
-use std::collections::HashMap;
 
 /// The current text of one policy on the line.
 #[derive(Clone, Debug, PartialEq, Eq)]

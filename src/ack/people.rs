@@ -13,9 +13,9 @@
 
 use super::snapshot::parse_roster;
 use crate::model::{EVERYONE, Roster};
+use foldhash::{HashMap, HashMapExt};
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 const FORMAT: u32 = 2;

@@ -14,7 +14,7 @@ use super::status::{self, Held, Need, Report};
 use super::verdicts::{self, Verdict};
 use crate::history::{self, Change};
 use crate::model::ack::Rejected;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Which part of the handbook a report covers.
 #[derive(Clone, Copy, Debug, Default)]
@@ -192,9 +192,21 @@ impl Inputs {
 
     /// Who stands where, for the query.
     pub fn report(&self, q: Query, tz: &jiff::tz::TimeZone) -> Report<'_> {
+        self.report_rows(q, tz, false)
+    }
+
+    /// [`Inputs::report`], keeping only the rows still to acknowledge when
+    /// `only_outstanding` (the totals count every row all the same).
+    pub fn report_rows(
+        &self,
+        q: Query,
+        tz: &jiff::tz::TimeZone,
+        only_outstanding: bool,
+    ) -> Report<'_> {
         let filter = status::Filter {
             person: q.person,
             only_overdue: q.only_overdue,
+            only_outstanding,
         };
         // Each timeline looked up once, not once per row; people whose timelines are alike
         // (most of a team, who all joined with the roster) share one answer per policy.
@@ -318,25 +330,24 @@ pub fn held_at(
     when: &JudgedAt,
 ) -> Result<Judged, AckError> {
     let tips = cx.ledger.tips(cx.repo)?;
-    let (listed, facts) = match (person, policy) {
-        // The whole ledger is large: what its trees and files say is kept between runs.
-        (None, None) => facts::whole(cx.repo, &cx.ledger.name, &tips)?,
-        _ => {
-            let mut listed: Vec<Listed> = match person {
-                Some(p) => ledger::list_person(cx.repo, &tips, p),
-                None => ledger::list(cx.repo, &tips),
-            }?;
-            if let Some(p) = policy {
-                listed.retain(|l| l.info.policy == p);
-            }
-            let facts = facts::of(cx.repo.path(), &listed);
-            (listed, facts)
-        }
-    };
+    // What later commits altered (kept between runs; the first run in a clone walks every
+    // ledger commit): on a core of its own while the entries are listed and read.
+    let ledger_name = cx.ledger.name.as_str();
+    let git_dir = cx.repo.path();
+    let (listed_read, alterations) = std::thread::scope(|scope| {
+        let walker = scope.spawn(|| -> Result<Vec<super::walk::Alteration>, AckError> {
+            let repo = git2::Repository::open(git_dir)?;
+            super::walk::alterations(&repo, ledger_name, &tips)
+        });
+        let listed = listed_for(cx, &tips, person, policy);
+        let alterations = walker.join().expect("the ledger walk panicked");
+        (listed, alterations)
+    });
+    let (listed, facts, read) = listed_read?;
+    let alterations = alterations?;
     // Tampering exposes, never erases: an entry a later commit edited or removed still
     // counts as it first appeared (judged like any other), and the alteration is listed.
     let (listed, facts, altered) = {
-        let alterations = super::walk::alterations(cx.repo, &cx.ledger.name, &tips)?;
         let mut listed = listed;
         let mut facts = facts;
         let mut altered: Vec<Rejected> = Vec::new();
@@ -376,7 +387,16 @@ pub fn held_at(
         listed.extend(originals);
         (listed, facts, altered)
     };
-    let verdicts = verdicts::judge_all(cx.repo, &cx.layout, line, &cx.ledger.name, &tips, &listed)?;
+    let verdicts = verdicts::judge_all(
+        cx.repo,
+        &cx.layout,
+        line,
+        &cx.ledger.name,
+        &tips,
+        &listed,
+        &read,
+    )?;
+    drop(read);
     let mut out = Judged {
         held: Vec::with_capacity(listed.len()),
         rejected: Vec::new(),
@@ -386,8 +406,7 @@ pub fn held_at(
     let witnessed = super::witnessed::bounds(cx.repo, &cx.ledger.name)?;
     let then = when.then.unwrap_or(line);
     // Valid revocations: (person, revoked entry id) -> (revocation's id, its note).
-    let mut revoked: std::collections::HashMap<(&str, git2::Oid), (String, Option<String>)> =
-        std::collections::HashMap::new();
+    let mut revoked: HashMap<(String, git2::Oid), (String, Option<String>)> = HashMap::new();
     for (l, verdict) in listed.iter().zip(&verdicts) {
         if let Verdict::Valid {
             revokes: Some(id), ..
@@ -399,10 +418,10 @@ pub fn held_at(
                 .ok()
                 .and_then(|b| super::entry::parse_file(&l.path, b.content()).ok())
                 .and_then(|(p, _)| p.entry.note);
-            revoked.insert((l.info.person.as_str(), *id), (l.info.id.to_string(), note));
+            revoked.insert((l.info.person.clone(), *id), (l.info.id.to_string(), note));
         }
     }
-    for ((l, f), verdict) in listed.iter().zip(facts).zip(verdicts) {
+    for ((l, f), verdict) in listed.into_iter().zip(facts).zip(verdicts) {
         let apart = |reason: String| Rejected {
             person: l.info.person.clone(),
             policy: l.info.policy.clone(),
@@ -419,7 +438,9 @@ pub fn held_at(
                 _,
             ) => {}
             (Verdict::Valid { commit, .. }, Some(f)) => {
-                if let Some((by, note)) = revoked.get(&(l.info.person.as_str(), l.info.id)) {
+                if !revoked.is_empty()
+                    && let Some((by, note)) = revoked.get(&(l.info.person.clone(), l.info.id))
+                {
                     out.rejected.push(apart(format!(
                         "revoked by entry {by}{}",
                         note.as_deref()
@@ -447,7 +468,7 @@ pub fn held_at(
                     None => f.seconds.min(when.now).max(bound),
                 };
                 out.held
-                    .push(to_held(f, people, current, recorded, witness));
+                    .push(to_held(l, f, people, current, recorded, witness));
             }
             (Verdict::Valid { .. }, None) => {
                 out.rejected.push(apart("malformed entry".to_owned()));
@@ -460,6 +481,32 @@ pub fn held_at(
     Ok(out)
 }
 
+/// The entries in the ledger's trees (only `person`'s or `policy`'s when given), what
+/// each file says, and the files read from git on the way (the whole ledger's listing
+/// and facts are kept between runs).
+fn listed_for(
+    cx: &Context,
+    tips: &[git2::Oid],
+    person: Option<&str>,
+    policy: Option<&str>,
+) -> Result<(Vec<Listed>, Vec<Option<Facts>>, facts::Read), AckError> {
+    Ok(match (person, policy) {
+        // The whole ledger is large: what its trees and files say is kept between runs.
+        (None, None) => facts::whole(cx.repo, &cx.ledger.name, tips)?,
+        _ => {
+            let mut listed: Vec<Listed> = match person {
+                Some(p) => ledger::list_person(cx.repo, tips, p),
+                None => ledger::list(cx.repo, tips),
+            }?;
+            if let Some(p) = policy {
+                listed.retain(|l| l.info.policy == p);
+            }
+            let facts = facts::of(cx.repo.path(), &listed);
+            (listed, facts, facts::Read::default())
+        }
+    })
+}
+
 /// Whether an entry was written by someone other than the person it names (judged by the
 /// roster at HEAD; an entry of someone no longer on it counts as their own).
 pub fn by_other(p: &Parsed, people: &People) -> bool {
@@ -470,6 +517,7 @@ pub fn by_other(p: &Parsed, people: &People) -> bool {
 }
 
 fn to_held(
+    l: Listed,
     f: Facts,
     people: &People,
     current: bool,
@@ -477,9 +525,9 @@ fn to_held(
     witnessed: Option<i64>,
 ) -> Held {
     let by_other = people
-        .person(&f.listed.info.person)
+        .person(&l.info.person)
         .is_some_and(|person| !person.has_email(&f.writer_email));
-    let info = f.listed.info;
+    let info = l.info;
     Held {
         person: info.person,
         policy: info.policy,

@@ -6,7 +6,8 @@ use super::due::{Clock, Since, add_days, add_months, latest, midnight};
 use super::people::People;
 pub use crate::model::ack::{Former, Held, Need, Report, Row, State, Totals};
 use crate::model::{AckMode, Policy};
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 
 impl Need {
     /// The need for `policy` (`None` for `ack: none`). `landed` is when its current revision
@@ -65,6 +66,9 @@ impl State {
 pub struct Filter<'f> {
     pub person: Option<&'f str>,
     pub only_overdue: bool,
+    /// Keep only the rows still to acknowledge (the totals still count every row): the
+    /// whole handbook's report for people shows no others.
+    pub only_outstanding: bool,
 }
 
 /// What due dates are counted from, besides the texts and the ledger.
@@ -260,6 +264,14 @@ pub fn compute<'a>(
             };
             if state != State::Current && active.is_some() {
                 state = State::Exempt;
+            }
+            if filter.only_outstanding && !state.outstanding() {
+                // Counted, never shown: nothing else about the row is needed.
+                match state {
+                    State::Current => total.current += 1,
+                    _ => total.exempt += 1,
+                }
+                continue;
             }
             let since = match state {
                 State::Exempt | State::Current => None,

@@ -15,11 +15,11 @@ use super::ledger::Listed;
 use super::line::Line;
 use super::snapshot::Layout;
 use super::verify::Judge;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use git2::{Oid, Repository};
-use std::collections::HashMap;
 use std::sync::Arc;
 
-const MAGIC: &[u8; 8] = b"NCTLVRD2";
+const MAGIC: &[u8; 8] = b"NCTLVRD3";
 
 /// What one entry is worth to the reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,6 +44,7 @@ pub fn judge_all(
     ledger_ref: &str,
     ledger_tips: &[Oid],
     listed: &[Listed],
+    read: &super::facts::Read,
 ) -> Result<Vec<Verdict>, AckError> {
     if !line.complete {
         let reason: Arc<str> = Arc::from(
@@ -54,24 +55,39 @@ pub fn judge_all(
     let file = crate::cache::path(repo.path(), "verdicts", ledger_ref).with_extension("bin");
     let bytes = std::fs::read(&file).ok();
     // A few entries (one person's, one policy's): only theirs are taken from the file.
-    let wanted: Option<std::collections::HashSet<Oid>> =
+    let wanted: Option<HashSet<Oid>> =
         (listed.len() < 4096).then(|| listed.iter().map(|l| l.blob).collect());
-    let read = |wanted: Option<&std::collections::HashSet<Oid>>| {
+    let kept_file = |wanted: Option<&HashSet<Oid>>| {
         bytes
             .as_deref()
             .and_then(|b| decode(b, wanted))
             .filter(|(tip, _)| line.contains(*tip) && same_keys(repo, layout, line, *tip))
             .map(|(_, v)| v)
     };
-    let mut kept = read(wanted.as_ref()).unwrap_or_default();
+    let in_file = kept_file(wanted.as_ref()).unwrap_or_default();
+    // The file lists the entries in the order the whole ledger was listed: when that
+    // order holds, every verdict is where its entry is (no table to build).
+    if in_file.len() >= listed.len()
+        && listed
+            .iter()
+            .zip(&in_file)
+            .all(|(l, (blob, _))| l.blob.as_bytes() == blob.as_bytes())
+    {
+        return Ok(in_file
+            .into_iter()
+            .take(listed.len())
+            .map(|(_, v)| v)
+            .collect());
+    }
+    let mut kept: HashMap<Oid, Verdict> = in_file.into_iter().collect();
     // Each entry file not kept yet, once.
-    let mut queued = std::collections::HashSet::new();
+    let mut queued = HashSet::new();
     let todo: Vec<&Listed> = listed
         .iter()
         .filter(|l| !kept.contains_key(&l.blob) && queued.insert(l.blob))
         .collect();
     let new = todo.len();
-    let (reached, missed) = judge_many(repo, layout, line, ledger_tips, &todo)?;
+    let (reached, missed) = judge_many(repo, layout, line, ledger_tips, &todo, read)?;
     kept.extend(reached);
     let out = listed
         .iter()
@@ -85,13 +101,13 @@ pub fn judge_all(
     } else if new > 0 {
         // What was left out of a partial read is kept too.
         if wanted.is_some()
-            && let Some(all) = read(None)
+            && let Some(all) = kept_file(None)
         {
             for (blob, v) in all {
                 kept.entry(blob).or_insert(v);
             }
         }
-        let _ = crate::atomic::write(&file, &encode(line.tip, &kept));
+        let _ = crate::atomic::write(&file, &encode(line.tip, &kept, listed));
     }
     Ok(out)
 }
@@ -104,38 +120,50 @@ fn judge_many(
     line: &Line,
     ledger_tips: &[Oid],
     todo: &[&Listed],
+    read: &super::facts::Read,
 ) -> Result<(Vec<(Oid, Verdict)>, bool), AckError> {
     super::verify::judge_each(repo, layout, line, ledger_tips, todo, |repo, judge, l| {
-        Ok((l.blob, verdict_of(repo, judge, l)?))
+        Ok((l.blob, verdict_of(repo, judge, l, read)?))
     })
 }
 
-/// One entry file's verdict.
-fn verdict_of(repo: &Repository, judge: &mut Judge, l: &Listed) -> Result<Verdict, AckError> {
-    Ok(match repo.find_blob(l.blob) {
-        Err(e) => Verdict::Rejected {
-            reason: Arc::from(format!("the entry's file cannot be read: {}", e.message())),
-        },
-        Ok(blob) => {
-            let check = judge.file(&l.path, blob.content(), l.blob)?;
-            match (check.problem, check.newer) {
-                (Some(reason), true) => Verdict::Unchecked {
-                    reason: Arc::from(reason),
-                },
-                (Some(reason), false) => Verdict::Rejected {
-                    reason: Arc::from(reason),
-                },
-                (None, _) => match super::entry::parse_file(&l.path, blob.content()) {
-                    Ok((p, _)) => Verdict::Valid {
-                        commit: Oid::from_str(&p.entry.commit)?,
-                        revokes: p.entry.revokes.as_deref().map(Oid::from_str).transpose()?,
-                    },
-                    Err(e) => Verdict::Rejected {
-                        reason: Arc::from(format!("malformed entry: {e}")),
-                    },
-                },
+/// One entry file's verdict (its bytes from `read` when they were read already).
+fn verdict_of(
+    repo: &Repository,
+    judge: &mut Judge,
+    l: &Listed,
+    read: &super::facts::Read,
+) -> Result<Verdict, AckError> {
+    let blob;
+    let bytes = match read.get(&l.blob) {
+        Some(bytes) => bytes.as_slice(),
+        None => match repo.find_blob(l.blob) {
+            Err(e) => {
+                return Ok(Verdict::Rejected {
+                    reason: Arc::from(format!("the entry's file cannot be read: {}", e.message())),
+                });
             }
-        }
+            Ok(b) => {
+                blob = b;
+                blob.content()
+            }
+        },
+    };
+    let (check, parsed) = judge.file_and_entry(&l.path, bytes, l.blob)?;
+    Ok(match (check.problem, check.newer, parsed) {
+        (Some(reason), true, _) => Verdict::Unchecked {
+            reason: Arc::from(reason),
+        },
+        (Some(reason), false, _) => Verdict::Rejected {
+            reason: Arc::from(reason),
+        },
+        (None, _, Some(p)) => Verdict::Valid {
+            commit: Oid::from_str(&p.entry.commit)?,
+            revokes: p.entry.revokes.as_deref().map(Oid::from_str).transpose()?,
+        },
+        (None, _, None) => Verdict::Rejected {
+            reason: Arc::from("malformed entry"),
+        },
     })
 }
 
@@ -183,12 +211,24 @@ fn same_keys(repo: &Repository, layout: &Layout, line: &Line, kept_tip: Oid) -> 
 }
 
 /// The kept file: magic, the tool's version, the line tip, then each entry's blob id and
-/// verdict (valid: its commit and what it revokes; otherwise an index into the reasons).
-fn encode(tip: Oid, verdicts: &HashMap<Oid, Verdict>) -> Vec<u8> {
+/// verdict (valid: its commit and what it revokes; otherwise an index into the reasons):
+/// first those of `listed`, in its order, then the others kept.
+fn encode(tip: Oid, verdicts: &HashMap<Oid, Verdict>, listed: &[Listed]) -> Vec<u8> {
     let mut reasons: Vec<&str> = Vec::new();
     let mut index: HashMap<&str, u32> = HashMap::new();
     let mut body = Vec::with_capacity(verdicts.len() * 45);
-    for (blob, v) in verdicts {
+    let mut order: Vec<(&Oid, &Verdict)> = listed
+        .iter()
+        .filter_map(|l| verdicts.get_key_value(&l.blob))
+        .collect();
+    if order.len() == listed.len() {
+        let written: HashSet<&Oid> = order.iter().map(|(b, _)| *b).collect();
+        order.extend(verdicts.iter().filter(|(b, _)| !written.contains(b)));
+    } else {
+        order = verdicts.iter().collect();
+    }
+    let count = order.len();
+    for (blob, v) in order {
         body.extend_from_slice(blob.as_bytes());
         let (kind, r) = match v {
             Verdict::Valid { commit, revokes } => {
@@ -220,17 +260,14 @@ fn encode(tip: Oid, verdicts: &HashMap<Oid, Verdict>) -> Vec<u8> {
         out.extend_from_slice(&(r.len() as u32).to_le_bytes());
         out.extend_from_slice(r.as_bytes());
     }
-    out.extend_from_slice(&(verdicts.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(count as u32).to_le_bytes());
     out.extend_from_slice(&body);
     out
 }
 
-/// Reads a kept file (only the verdicts of `wanted` when given); `None` (a miss) when
-/// anything is wrong with it.
-fn decode(
-    bytes: &[u8],
-    wanted: Option<&std::collections::HashSet<Oid>>,
-) -> Option<(Oid, HashMap<Oid, Verdict>)> {
+/// Reads a kept file (only the verdicts of `wanted` when given), in its order; `None` (a
+/// miss) when anything is wrong with it.
+fn decode(bytes: &[u8], wanted: Option<&HashSet<Oid>>) -> Option<(Oid, Vec<(Oid, Verdict)>)> {
     let mut at = 0usize;
     let mut take = |n: usize| -> Option<&[u8]> {
         let s = bytes.get(at..at.checked_add(n)?)?;
@@ -253,7 +290,7 @@ fn decode(
         reasons.push(Arc::from(std::str::from_utf8(take(len)?).ok()?));
     }
     let n = u32_of(take(4)?) as usize;
-    let mut out = HashMap::with_capacity(wanted.map_or(n, |w| w.len()).min(1 << 24));
+    let mut out = Vec::with_capacity(wanted.map_or(n, |w| w.len()).min(1 << 24));
     for _ in 0..n {
         let blob = Oid::from_bytes(take(20)?).ok()?;
         let keep = wanted.is_none_or(|w| w.contains(&blob));
@@ -279,7 +316,7 @@ fn decode(
             _ => return None,
         };
         if keep {
-            out.insert(blob, v);
+            out.push((blob, v));
         }
     }
     (at == bytes.len()).then_some((tip, out))
@@ -325,13 +362,15 @@ mod tests {
                 reason: Arc::from("shallow"),
             },
         );
-        let bytes = encode(oid(9), &v);
+        let bytes = encode(oid(9), &v, &[]);
         let (tip, back) = decode(&bytes, None).unwrap();
         assert_eq!(tip, oid(9));
+        let back: HashMap<Oid, Verdict> = back.into_iter().collect();
         assert_eq!(back, v);
-        let some: std::collections::HashSet<Oid> = [oid(3), oid(6), oid(42)].into();
+        let some: HashSet<Oid> = [oid(3), oid(6), oid(42)].into_iter().collect();
         let (_, part) = decode(&bytes, Some(&some)).unwrap();
         assert_eq!(part.len(), 2);
+        let part: HashMap<Oid, Verdict> = part.into_iter().collect();
         assert_eq!(part.get(&oid(3)), v.get(&oid(3)));
         assert_eq!(part.get(&oid(6)), v.get(&oid(6)));
         assert!(decode(&bytes[..bytes.len() - 1], None).is_none());
@@ -340,5 +379,22 @@ mod tests {
         longer.push(0);
         assert!(decode(&longer, None).is_none());
         assert!(decode(b"garbage", None).is_none());
+        // Listed first, in the listing's order (what lets a report skip the table).
+        let listed: Vec<Listed> = [5u8, 1]
+            .iter()
+            .map(|&b| Listed {
+                info: crate::ack::entry::PathInfo {
+                    person: "bo".into(),
+                    policy: "qa".into(),
+                    revision: 1,
+                    id: oid(b),
+                },
+                path: format!("ab/bo/{b}"),
+                blob: oid(b),
+            })
+            .collect();
+        let (_, ordered) = decode(&encode(oid(9), &v, &listed), None).unwrap();
+        assert_eq!(ordered.len(), 5);
+        assert_eq!((ordered[0].0, ordered[1].0), (oid(5), oid(1)));
     }
 }

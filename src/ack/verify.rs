@@ -308,22 +308,43 @@ impl<'r> Judge<'r> {
     /// Checks one entry file (`bytes`, stored as the blob `blob`). `Err` only for an
     /// environment problem (a shallow clone).
     pub fn file(&mut self, path: &str, bytes: &[u8], blob: Oid) -> Result<EntryCheck, AckError> {
+        self.file_and_entry(path, bytes, blob)
+            .map(|(check, _)| check)
+    }
+
+    /// [`Judge::file`], with the entry as parsed when it is well-formed (so a caller
+    /// need not parse it again).
+    pub fn file_and_entry(
+        &mut self,
+        path: &str,
+        bytes: &[u8],
+        blob: Oid,
+    ) -> Result<(EntryCheck, Option<Parsed>), AckError> {
         match entry::parse_file(path, bytes) {
-            Ok((parsed, payload)) => self.entry(&parsed, &payload, blob),
-            Err(e @ entry::Malformed::Newer(_)) => Ok(EntryCheck {
-                signed: false,
-                by_other: false,
-                problem: Some(e.to_string()),
-                newer: true,
-                via: None,
-            }),
-            Err(e) => Ok(EntryCheck {
-                signed: false,
-                by_other: false,
-                problem: Some(format!("malformed entry: {e}")),
-                newer: false,
-                via: None,
-            }),
+            Ok((parsed, payload)) => {
+                let check = self.entry(&parsed, &payload, blob)?;
+                Ok((check, Some(parsed)))
+            }
+            Err(e @ entry::Malformed::Newer(_)) => Ok((
+                EntryCheck {
+                    signed: false,
+                    by_other: false,
+                    problem: Some(e.to_string()),
+                    newer: true,
+                    via: None,
+                },
+                None,
+            )),
+            Err(e) => Ok((
+                EntryCheck {
+                    signed: false,
+                    by_other: false,
+                    problem: Some(format!("malformed entry: {e}")),
+                    newer: false,
+                    via: None,
+                },
+                None,
+            )),
         }
     }
 

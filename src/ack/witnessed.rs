@@ -12,8 +12,8 @@
 
 use super::AckError;
 use super::witness::{self, Witness};
+use foldhash::{HashMap, HashMapExt};
 use git2::{Oid, Repository};
-use std::collections::HashMap;
 
 const MAGIC: &[u8; 8] = b"NCTLWIT1";
 

@@ -101,14 +101,16 @@ pub fn run(global: &Global, args: AcksArgs) -> Result<(), CommandError> {
             .require_fetched(cx.repo, &ws.settings.acks.remote)?;
     }
     let inputs = Inputs::gather(&cx, query, &mut |n| note(&n), &|phase| timings.mark(phase))?;
-    let report = inputs.report(query, &ws.tz);
+    // The whole handbook lists only who is outstanding; a filter lists everyone.
+    let all = args.person.is_some() || args.policy.is_some();
+    // For people, the rows nobody is shown are counted but never made.
+    let report = inputs.report_rows(query, &ws.tz, matches!(args.format, Format::Human) && !all);
     timings.mark("status");
     let needs = &inputs.needs;
     let view = acks::View {
         tz: &ws.tz,
         no_history: !inputs.history_known,
-        // The whole handbook lists only who is outstanding; a filter lists everyone.
-        all: args.person.is_some() || args.policy.is_some(),
+        all,
         show_reasons: args.show_reasons,
         at,
     };

@@ -6,7 +6,7 @@ use super::in_order;
 use crate::model::ack::{Need, Report, Row, State, Totals};
 use crate::render::people::one_line;
 use crate::render::time::{date, rfc3339};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// How a report is shown.
 #[derive(Clone, Copy)]
@@ -161,20 +161,28 @@ fn reason(out: &mut String, e: &crate::model::ack::Exempt, show: bool) {
     }
 }
 
+/// Columns `text` takes on a terminal (ids and most names are ASCII: one column a byte).
+fn columns(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        unicode_width::UnicodeWidthStr::width(text)
+    }
+}
+
 /// Pads `text` with spaces to `width` columns as a terminal shows them.
 fn pad(out: &mut Vec<u8>, text: &str, width: usize) {
-    use unicode_width::UnicodeWidthStr;
     out.extend_from_slice(text.as_bytes());
-    for _ in text.width()..width {
-        out.push(b' ');
+    let used = columns(text);
+    if used < width {
+        out.resize(out.len() + (width - used), b' ');
     }
 }
 
 /// One policy's part of the human report.
 fn human_policy<'r>(need: &Need, rows: &[Row<'r>], totals: &Totals, view: &View<'r>) -> Vec<u8> {
     use std::io::Write as _;
-    use unicode_width::UnicodeWidthStr;
-    let mut out = Vec::with_capacity(64 + rows.len() * 80);
+    let mut out = Vec::with_capacity(64 + rows.len() * 100);
     let _ = write!(
         out,
         "{} r{}  {}: {} of {} acknowledged",
@@ -204,8 +212,8 @@ fn human_policy<'r>(need: &Need, rows: &[Row<'r>], totals: &Totals, view: &View<
         .iter()
         .map(|r| (one_line(r.person), one_line(r.name)))
         .collect();
-    let id_w = names.iter().map(|(i, _)| i.width()).max().unwrap_or(0);
-    let name_w = names.iter().map(|(_, n)| n.width()).max().unwrap_or(0);
+    let id_w = names.iter().map(|(i, _)| columns(i)).max().unwrap_or(0);
+    let name_w = names.iter().map(|(_, n)| columns(n)).max().unwrap_or(0);
     let mut f = Fmt::new(view.tz);
     // Rows with no entry and no exemption read alike when their due date and clock do.
     type Plain<'k> = (
@@ -221,23 +229,20 @@ fn human_policy<'r>(need: &Need, rows: &[Row<'r>], totals: &Totals, view: &View<
         out.push(b' ');
         pad(&mut out, id, id_w);
         out.extend_from_slice(b"  ");
-        let text = if r.held.is_none() && r.exemption.is_none() {
+        let own;
+        let text: &str = if r.held.is_none() && r.exemption.is_none() {
             let key = (
                 r.due,
                 r.since.map(|s| (s.at, s.clock.as_str())),
                 r.timezone,
                 r.state.outstanding(),
             );
-            match plain.get(&key) {
-                Some(t) => t.clone(),
-                None => {
-                    let t = details(r, &mut f, view.show_reasons);
-                    plain.insert(key, t.clone());
-                    t
-                }
-            }
+            plain
+                .entry(key)
+                .or_insert_with(|| details(r, &mut f, view.show_reasons))
         } else {
-            details(r, &mut f, view.show_reasons)
+            own = details(r, &mut f, view.show_reasons);
+            &own
         };
         if text.is_empty() && !r.overdue {
             out.extend_from_slice(name.as_bytes());
