@@ -65,14 +65,13 @@ pub fn of(git_dir: &Path, listed: &[Listed]) -> Vec<Option<Facts>> {
 /// delta chains, which libgit2 walks whole for every read).
 pub type Read = foldhash::HashMap<Oid, Vec<u8>>;
 
+/// Every entry listed, what each file says (`None`: malformed), and the files read.
+pub type Whole = (Vec<Listed>, Vec<Option<Facts>>, Read);
+
 /// Every entry in the trees of `tips`, once each, and its facts (`None` for a malformed
 /// entry), from what is kept for `ledger_ref` wherever it holds; what was new is kept for
 /// the next run.
-pub fn whole(
-    repo: &Repository,
-    ledger_ref: &str,
-    tips: &[Oid],
-) -> Result<(Vec<Listed>, Vec<Option<Facts>>, Read), AckError> {
+pub fn whole(repo: &Repository, ledger_ref: &str, tips: &[Oid]) -> Result<Whole, AckError> {
     // The ledger has not moved since the last report: everything, from one binary file.
     let snapshot = snapshot_path(repo.path(), ledger_ref);
     if let Some(whole) = std::fs::read(&snapshot)
@@ -146,7 +145,7 @@ pub fn whole(
         .map(|(l, _)| l.clone())
         .collect();
     changed |= !missing.is_empty();
-    let files = ledger::read_files(repo.path(), &missing);
+    let files = super::files::read_files(repo.path(), &missing);
     let mut read = {
         use rayon::prelude::*;
         files

@@ -270,7 +270,7 @@ fn trees(tree: &Tree) -> Vec<(String, Oid)> {
 /// opens its own handle on the repository at `git_dir`.
 pub fn read(git_dir: &Path, listed: &[Listed]) -> Vec<Result<entry::Parsed, entry::Malformed>> {
     use rayon::prelude::*;
-    read_files(git_dir, listed)
+    super::files::read_files(git_dir, listed)
         .par_iter()
         .zip(listed)
         .map(|(bytes, l)| {
@@ -280,26 +280,6 @@ pub fn read(git_dir: &Path, listed: &[Listed]) -> Vec<Result<entry::Parsed, entr
             entry::parse_file(&l.path, bytes).map(|(p, _)| p)
         })
         .collect()
-}
-
-/// The bytes of each of `listed`'s files, in order (`None`: it cannot be read), read on
-/// every core with git's hash checks as the process has them.
-pub fn read_files(git_dir: &Path, listed: &[Listed]) -> Vec<Option<Vec<u8>>> {
-    use rayon::prelude::*;
-    let chunk = listed.len().div_ceil(rayon::current_num_threads()).max(256);
-    let parts: Vec<Vec<_>> = listed
-        .par_chunks(chunk)
-        .map(|part| {
-            let repo = Repository::open(git_dir).ok();
-            part.iter()
-                .map(|l| {
-                    let blob = repo.as_ref()?.find_blob(l.blob).ok()?;
-                    Some(blob.content().to_vec())
-                })
-                .collect()
-        })
-        .collect();
-    parts.into_iter().flatten().collect()
 }
 
 /// A file to add to the ledger.

@@ -22,6 +22,7 @@ pub mod due;
 pub mod entry;
 pub mod evidence;
 pub mod facts;
+pub mod files;
 pub mod keys;
 pub mod ledger;
 pub mod line;

@@ -339,7 +339,7 @@ pub fn held_at(
             let repo = git2::Repository::open(git_dir)?;
             super::walk::alterations(&repo, ledger_name, &tips)
         });
-        let listed = listed_for(cx, &tips, person, policy);
+        let listed = super::files::listed_for(cx, &tips, person, policy);
         let alterations = walker.join().expect("the ledger walk panicked");
         (listed, alterations)
     });
@@ -479,32 +479,6 @@ pub fn held_at(
     }
     out.rejected.extend(altered);
     Ok(out)
-}
-
-/// The entries in the ledger's trees (only `person`'s or `policy`'s when given), what
-/// each file says, and the files read from git on the way (the whole ledger's listing
-/// and facts are kept between runs).
-fn listed_for(
-    cx: &Context,
-    tips: &[git2::Oid],
-    person: Option<&str>,
-    policy: Option<&str>,
-) -> Result<(Vec<Listed>, Vec<Option<Facts>>, facts::Read), AckError> {
-    Ok(match (person, policy) {
-        // The whole ledger is large: what its trees and files say is kept between runs.
-        (None, None) => facts::whole(cx.repo, &cx.ledger.name, tips)?,
-        _ => {
-            let mut listed: Vec<Listed> = match person {
-                Some(p) => ledger::list_person(cx.repo, tips, p),
-                None => ledger::list(cx.repo, tips),
-            }?;
-            if let Some(p) = policy {
-                listed.retain(|l| l.info.policy == p);
-            }
-            let facts = facts::of(cx.repo.path(), &listed);
-            (listed, facts, facts::Read::default())
-        }
-    })
 }
 
 /// Whether an entry was written by someone other than the person it names (judged by the

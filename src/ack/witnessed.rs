@@ -127,7 +127,7 @@ mod tests {
             target: oid(1),
             time: 7,
         }];
-        let b = Bounds::from([(oid(2), 7), (oid(3), 7)]);
+        let b: Bounds = [(oid(2), 7), (oid(3), 7)].into_iter().collect();
         let bytes = encode(&w, &b);
         let (kw, kb) = decode(&bytes).unwrap();
         assert_eq!(kw, vec![(w[0].name.clone(), oid(1))]);

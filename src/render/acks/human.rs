@@ -172,8 +172,12 @@ fn columns(text: &str) -> usize {
 
 /// Pads `text` with spaces to `width` columns as a terminal shows them.
 fn pad(out: &mut Vec<u8>, text: &str, width: usize) {
+    pad_known(out, text, columns(text), width);
+}
+
+/// [`pad`] for a text whose columns are known.
+fn pad_known(out: &mut Vec<u8>, text: &str, used: usize, width: usize) {
     out.extend_from_slice(text.as_bytes());
-    let used = columns(text);
     if used < width {
         out.resize(out.len() + (width - used), b' ');
     }
@@ -208,12 +212,23 @@ fn human_policy<'r>(need: &Need, rows: &[Row<'r>], totals: &Totals, view: &View<
         .collect();
     // Overdue first, each group in roster order.
     shown.sort_by_key(|r| !r.overdue);
-    let names: Vec<(std::borrow::Cow<str>, std::borrow::Cow<str>)> = shown
+    // Each id and name cleaned and measured once.
+    type Named<'n> = (
+        std::borrow::Cow<'n, str>,
+        usize,
+        std::borrow::Cow<'n, str>,
+        usize,
+    );
+    let names: Vec<Named> = shown
         .iter()
-        .map(|r| (one_line(r.person), one_line(r.name)))
+        .map(|r| {
+            let (id, name) = (one_line(r.person), one_line(r.name));
+            let (id_cols, name_cols) = (columns(&id), columns(&name));
+            (id, id_cols, name, name_cols)
+        })
         .collect();
-    let id_w = names.iter().map(|(i, _)| columns(i)).max().unwrap_or(0);
-    let name_w = names.iter().map(|(_, n)| columns(n)).max().unwrap_or(0);
+    let id_w = names.iter().map(|n| n.1).max().unwrap_or(0);
+    let name_w = names.iter().map(|n| n.3).max().unwrap_or(0);
     let mut f = Fmt::new(view.tz);
     // Rows with no entry and no exemption read alike when their due date and clock do.
     type Plain<'k> = (
@@ -223,11 +238,11 @@ fn human_policy<'r>(need: &Need, rows: &[Row<'r>], totals: &Totals, view: &View<
         bool,
     );
     let mut plain: HashMap<Plain<'r>, String> = HashMap::new();
-    for (r, (id, name)) in shown.iter().zip(&names) {
+    for (r, (id, id_cols, name, name_cols)) in shown.iter().zip(&names) {
         out.extend_from_slice(b"  ");
         pad(&mut out, r.state.as_str(), 8);
         out.push(b' ');
-        pad(&mut out, id, id_w);
+        pad_known(&mut out, id, *id_cols, id_w);
         out.extend_from_slice(b"  ");
         let own;
         let text: &str = if r.held.is_none() && r.exemption.is_none() {
@@ -247,7 +262,7 @@ fn human_policy<'r>(need: &Need, rows: &[Row<'r>], totals: &Totals, view: &View<
         if text.is_empty() && !r.overdue {
             out.extend_from_slice(name.as_bytes());
         } else {
-            pad(&mut out, name, name_w);
+            pad_known(&mut out, name, *name_cols, name_w);
             out.extend_from_slice(b"  ");
             out.extend_from_slice(text.as_bytes());
         }
