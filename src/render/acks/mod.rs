@@ -16,20 +16,43 @@ use rayon::prelude::*;
 
 /// Writes `pieces` parts made by `make` (each knowing its place) in order, making them
 /// on every core a batch at a time (so memory stays bounded while the output streams).
+/// A batch is written (on this thread: the writer may clean what it writes) while the
+/// next one is made.
 pub(super) fn in_order(
     out: &mut dyn std::io::Write,
     pieces: usize,
     make: impl Fn(usize) -> std::io::Result<Vec<u8>> + Sync,
 ) -> std::io::Result<()> {
-    let batch = rayon::current_num_threads() * 8;
-    for start in (0..pieces).step_by(batch.max(1)) {
+    let batch = (rayon::current_num_threads() * 8).max(1);
+    let make_batch = |start: usize| -> Vec<std::io::Result<Vec<u8>>> {
         let end = (start + batch).min(pieces);
-        let made: Vec<std::io::Result<Vec<u8>>> = (start..end).into_par_iter().map(&make).collect();
-        for piece in made {
-            out.write_all(&piece?)?;
+        (start..end).into_par_iter().map(&make).collect()
+    };
+    let mut made = make_batch(0);
+    let mut start = batch;
+    loop {
+        let mut next = Vec::new();
+        let mut written = Ok(());
+        rayon::in_place_scope(|s| {
+            if start < pieces {
+                let next = &mut next;
+                let make_batch = &make_batch;
+                s.spawn(move |_| *next = make_batch(start));
+            }
+            for piece in made.drain(..) {
+                if let Err(e) = piece.and_then(|p| out.write_all(&p)) {
+                    written = Err(e);
+                    break;
+                }
+            }
+        });
+        written?;
+        if start >= pieces {
+            return Ok(());
         }
+        made = next;
+        start += batch;
     }
-    Ok(())
 }
 
 /// The entries that do not count, for people: one line each (the reason), and how many
