@@ -432,7 +432,7 @@ fn settings() -> Value {
                     "addresses": list_of(json!({ "type": SCALAR }), "The reverse proxy's IP addresses: only they may name the person in the header."),
                     "header": { "type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "The header carrying the signed-in person's e-mail address (X-Forwarded-Email)." }
                 }), &[]),
-                "link_minutes": whole_number(1, 60, "Minutes a sign-in link works (default 15)."),
+                "link_minutes": { "type": "number", "minimum": 0.05, "maximum": 60, "description": "Minutes a sign-in link works (default 15; fractions allowed: 0.5 is 30 seconds, 0.05 the least)." },
                 "session_minutes": whole_number(1, 10_080, "Minutes a session lasts (default 480)."),
                 "email_links": { "type": "boolean", "description": "Offer sign-in links by e-mail through remind.smtp (default true)." }
             }), &[])

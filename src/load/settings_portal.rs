@@ -109,11 +109,23 @@ pub fn decode(d: &mut Decoder<'_>, node: &Node) -> PortalSettings {
             }
         }
     }
-    if let Some(n) = f
-        .get("link_minutes")
-        .and_then(|e| d.int_in("link_minutes", e.value, 1, 60))
+    if let Some(e) = f.get("link_minutes")
+        && let Some(m) = d.number("link_minutes", e.value)
     {
-        s.link_minutes = n.value;
+        // Fractions are allowed (`0.5` is 30 seconds): a test of expiry needs a link that
+        // expires in seconds.
+        if (0.05..=60.0).contains(&m) {
+            s.link_seconds = (m * 60.0).round() as u32;
+        } else {
+            d.report(
+                &INVALID_VALUE,
+                e.value.pos,
+                format!("`link_minutes` is {m}; it must be a number from 0.05 (3 seconds) to 60"),
+            )
+            .hint = Some(
+                "write a number of minutes from 0.05 to 60, for example link_minutes: 15".into(),
+            );
+        }
     }
     if let Some(n) = f
         .get("session_minutes")

@@ -53,8 +53,8 @@ pub struct PortalSettings {
     pub proxy_addresses: Vec<std::net::IpAddr>,
     /// The header that carries the signed-in person's e-mail address (or roster id).
     pub proxy_header: Option<String>,
-    /// Minutes a sign-in link lasts.
-    pub link_minutes: u32,
+    /// Seconds a sign-in link lasts (`link_minutes` in the file, fractions allowed).
+    pub link_seconds: u32,
     /// Minutes a session lasts.
     pub session_minutes: u32,
     /// Sign-in links by e-mail (through `remind.smtp`).
@@ -71,7 +71,7 @@ impl Default for PortalSettings {
             key_after: None,
             proxy_addresses: Vec::new(),
             proxy_header: None,
-            link_minutes: 15,
+            link_seconds: 15 * 60,
             session_minutes: 480,
             email_links: true,
         }

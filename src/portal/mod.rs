@@ -9,10 +9,12 @@
 //! mechanism). Leads see their team's outstanding and overdue people.
 //!
 //! [`auth`] keeps sessions, links, CSRF tokens and rate limits; [`pages`] computes what
-//! pages show; [`server`] is the web layer (axum). Nothing here prints: the one log line
-//! per request goes to the caller's sink.
+//! pages show, and [`cache`] keeps them between requests while they stay true; [`server`]
+//! is the web layer (axum). Nothing here prints: the one log line per request goes to the
+//! caller's sink.
 
 pub mod auth;
+pub mod cache;
 pub mod pages;
 pub mod push;
 pub mod server;
@@ -66,7 +68,8 @@ pub struct Config {
     pub url: Option<String>,
     pub proxy_addresses: Vec<IpAddr>,
     pub proxy_header: Option<String>,
-    pub link_minutes: u32,
+    /// Seconds a sign-in link works.
+    pub link_seconds: u32,
     pub session_minutes: u32,
     pub email_links: bool,
     pub smtp: Option<crate::model::SmtpSettings>,
@@ -122,7 +125,7 @@ impl Config {
             url: s.portal.url.clone(),
             proxy_addresses: s.portal.proxy_addresses.clone(),
             proxy_header: s.portal.proxy_header.clone(),
-            link_minutes: s.portal.link_minutes,
+            link_seconds: s.portal.link_seconds,
             session_minutes: s.portal.session_minutes,
             email_links: s.portal.email_links,
             smtp: s.remind.smtp.clone(),

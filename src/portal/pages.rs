@@ -14,7 +14,9 @@ use crate::ack::{AckError, Context};
 use crate::model::ack::{Recorded, State};
 use crate::workspace::Workspace;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 /// A person as the roster at the handbook line's tip names them.
 #[derive(Clone, Debug)]
@@ -29,11 +31,30 @@ pub fn open(root: &Path) -> Result<Workspace, PortalError> {
     Ok(Workspace::open_in(Some(root), root, None)?)
 }
 
-/// The roster at the handbook line's tip.
-fn people_at_tip(cx: &Context) -> Result<(People, Snapshot), AckError> {
-    let line = cx.line()?;
-    let snap = Snapshot::at(cx.repo, line.tip, &cx.layout)?;
-    Ok((cx.people(&snap)?, snap))
+/// The last roster decoded, by its blob: decoding a roster of thousands of people costs
+/// more than the rest of a lookup, and it changes only with a merge.
+type Roster = (git2::Oid, Arc<People>);
+static ROSTER: Mutex<Option<Roster>> = Mutex::new(None);
+
+/// The roster at the handbook line's tip (read from the tip's ref alone: no history).
+fn people_at_tip(cx: &Context) -> Result<(Arc<People>, Snapshot), AckError> {
+    let acks = &cx.ws.settings.acks;
+    let (_, tip) =
+        crate::ack::line::Line::tip_ref(cx.repo, acks)?.ok_or_else(|| AckError::NoLine {
+            branch: acks.branch.clone(),
+            remote: acks.remote.clone(),
+        })?;
+    let snap = Snapshot::at(cx.repo, tip, &cx.layout)?;
+    let blob = snap
+        .roster
+        .ok_or_else(|| AckError::NoRoster(cx.layout.roster.clone()))?;
+    let lock = || ROSTER.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, people)) = lock().as_ref().filter(|(b, _)| *b == blob) {
+        return Ok((Arc::clone(people), snap));
+    }
+    let people = Arc::new(cx.people(&snap)?);
+    *lock() = Some((blob, Arc::clone(&people)));
+    Ok((people, snap))
 }
 
 /// The person an e-mail address (or, from a proxy, a roster id) names, if any.
@@ -63,16 +84,16 @@ pub struct Item {
     pub overdue: bool,
     /// The blob id of the text to acknowledge (posted back by the button).
     pub blob: String,
-    pub summary: String,
-    pub body_html: String,
+    pub summary: Arc<str>,
+    pub body_html: Arc<str>,
     /// When the text to acknowledge takes effect, when that is still ahead.
     pub upcoming_from: Option<String>,
     /// The text in force until then, when the one to acknowledge is upcoming.
-    pub in_force_summary: Option<String>,
-    pub in_force_body_html: Option<String>,
+    pub in_force_summary: Option<Arc<str>>,
+    pub in_force_body_html: Option<Arc<str>>,
     /// The revision they last acknowledged, and the diff from that text.
     pub held_revision: Option<u32>,
-    pub diff: Option<String>,
+    pub diff: Option<Arc<str>>,
 }
 
 /// A person's own page.
@@ -85,6 +106,11 @@ pub struct PersonPage {
     pub done: Vec<(String, String, u32)>,
     /// Teams they lead (their team page is offered).
     pub leads: Vec<String>,
+    /// The next moment the page would say something else with nothing committed (a due
+    /// date passing, an acknowledgement expiring, a text taking effect, an exemption
+    /// ending; Unix seconds), so a page kept in memory is made again by then.
+    #[serde(skip)]
+    pub changes_at: Option<i64>,
 }
 
 fn date(t: i64, tz: &jiff::tz::TimeZone) -> String {
@@ -98,11 +124,79 @@ fn text_of(repo: &git2::Repository, blob: git2::Oid) -> Option<String> {
     std::str::from_utf8(b.content()).ok().map(str::to_owned)
 }
 
+/// A policy text as pages show it: its summary, and its body as HTML.
+struct Text {
+    summary: Arc<str>,
+    body_html: Arc<str>,
+}
+
+/// Texts shown, by blob, and diffs shown, by (old blob, new blob): a blob never changes,
+/// so they are made once per process and shared by every page that shows them. Emptied
+/// when they grow past [`KEPT_TEXTS`] (a handbook of a few thousand policies fits).
+static TEXTS: Mutex<Option<HashMap<git2::Oid, Arc<Text>>>> = Mutex::new(None);
+type Diffs = HashMap<(git2::Oid, git2::Oid), Arc<str>>;
+static DIFFS: Mutex<Option<Diffs>> = Mutex::new(None);
+const KEPT_TEXTS: usize = 20_000;
+
+/// The text of the policy file `file`, as shown.
+fn shown(repo: &git2::Repository, file: &PolicyFile) -> Option<Arc<Text>> {
+    let lock = || TEXTS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = lock().as_ref().and_then(|m| m.get(&file.blob)) {
+        return Some(Arc::clone(t));
+    }
+    let policy = crate::ack::snapshot::parse_policy(repo, file)?;
+    let text = Arc::new(Text {
+        summary: policy.summary.as_str().into(),
+        body_html: crate::site::markdown::to_html(policy.body.as_deref().unwrap_or("")).into(),
+    });
+    let mut kept = lock();
+    let map = kept.get_or_insert_with(HashMap::new);
+    if map.len() >= KEPT_TEXTS {
+        map.clear();
+    }
+    map.insert(file.blob, Arc::clone(&text));
+    Some(text)
+}
+
+/// The unified diff from the text `old` (revision `from`) to `new` (revision `to`).
+fn diff_of(
+    repo: &git2::Repository,
+    (old, from): (git2::Oid, u32),
+    (new, to): (git2::Oid, u32),
+) -> Option<Arc<str>> {
+    let lock = || DIFFS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(d) = lock().as_ref().and_then(|m| m.get(&(old, new))) {
+        return Some(Arc::clone(d));
+    }
+    let (a, b) = (text_of(repo, old)?, text_of(repo, new)?);
+    let diff: Arc<str> = similar::TextDiff::from_lines(&a, &b)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("revision {from}"), &format!("revision {to}"))
+        .to_string()
+        .into();
+    let mut kept = lock();
+    let map = kept.get_or_insert_with(HashMap::new);
+    if map.len() >= KEPT_TEXTS {
+        map.clear();
+    }
+    map.insert((old, new), Arc::clone(&diff));
+    Some(diff)
+}
+
+/// The earliest moment an exemption whose last day is `until` can have ended, wherever
+/// its zone (the day after it begins at 00:00 in UTC+14 at the earliest).
+pub(super) fn exemption_ends(until: &str) -> Option<i64> {
+    let day: jiff::civil::Date = until.parse().ok()?;
+    let next = day.tomorrow().ok()?;
+    let at = next.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
+    Some(at.as_second() - 14 * 3600)
+}
+
 /// The page of `person` (a roster id), as the handbook line's tip and the ledger say now.
 pub fn person_page(root: &Path, person: &str) -> Result<PersonPage, PortalError> {
     let ws = open(root)?;
     let cx = Context::open(&ws)?;
-    let line = cx.line()?;
     let (people, snap) = people_at_tip(&cx)?;
     let member = people
         .person(person)
@@ -115,37 +209,85 @@ pub fn person_page(root: &Path, person: &str) -> Result<PersonPage, PortalError>
     let inputs = Inputs::gather(&cx, q, &mut |_| {}, &|_| {})?;
     let report = inputs.report(q, &ws.tz);
     let now = inputs.now;
-    let revisions = crate::history::cache::walk(cx.repo, line.tip, &cx.layout.policies)
-        .map(|c| c.revisions)
-        .unwrap_or_default();
+    // The policies' history, only when a text to acknowledge is still upcoming (the page
+    // then shows the text in force until it takes effect).
+    let revisions = if inputs
+        .needs
+        .iter()
+        .any(|n| n.in_force.is_some_and(|t| t > now))
+    {
+        crate::history::cache::walk(cx.repo, inputs.commit, &cx.layout.policies)
+            .map(|c| c.revisions)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let mut page = PersonPage {
         id: member.id.clone(),
         name: member.name.clone(),
         outstanding: Vec::new(),
         done: Vec::new(),
         leads: leads_of(&cx, &snap, person),
+        changes_at: None,
     };
+    // The blobs of the person's entries, by entry id (read once, when a diff needs them).
+    let mut entries: Option<HashMap<String, git2::Oid>> = None;
+    let mut soonest = |t: Option<i64>| {
+        if let Some(t) = t.filter(|t| *t > now) {
+            page.changes_at = Some(page.changes_at.map_or(t, |c| c.min(t)));
+        }
+    };
+    let mut outstanding = Vec::new();
+    let mut done = Vec::new();
     for (need, span) in inputs.needs.iter().zip(&report.spans) {
+        soonest(need.in_force);
         for row in &report.rows[span.clone()] {
-            if row.person != person || row.state == State::Exempt {
+            if row.person != person {
+                continue;
+            }
+            soonest(row.due);
+            soonest(row.expires);
+            if let Some(until) = row.exemption.and_then(|e| e.until.as_deref()) {
+                soonest(exemption_ends(until));
+            }
+            if row.state == State::Exempt {
                 continue;
             }
             if row.state == State::Current {
-                page.done
-                    .push((need.id.clone(), need.title.clone(), need.revision));
+                done.push((need.id.clone(), need.title.clone(), need.revision));
                 continue;
             }
             let Some(file) = snap.files.get(&need.id) else {
                 continue;
             };
-            page.outstanding
-                .push(item(&cx, file, need, row, now, &revisions, &ws.tz)?);
+            outstanding.push(item(
+                &cx,
+                file,
+                need,
+                row,
+                (now, &revisions, &ws.tz),
+                &mut entries,
+            )?);
         }
     }
+    page.outstanding = outstanding;
+    page.done = done;
     // Overdue first, then by due date.
     page.outstanding
         .sort_by_key(|i| (!i.overdue, i.due.clone().unwrap_or_default()));
     Ok(page)
+}
+
+/// The ids and blobs of `person`'s entries in the ledger.
+fn entry_blobs(cx: &Context, person: &str) -> Result<HashMap<String, git2::Oid>, PortalError> {
+    let repo = cx.repo;
+    let tips = cx.ledger.tips(repo)?;
+    let listed = crate::ack::ledger::list_person(repo, &tips, person)?;
+    Ok(crate::ack::ledger::read(repo.path(), &listed)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p.id.to_string(), git2::Oid::from_str(&p.entry.blob).ok()?)))
+        .collect())
 }
 
 fn item(
@@ -153,16 +295,12 @@ fn item(
     file: &PolicyFile,
     need: &crate::model::ack::Need,
     row: &crate::model::ack::Row<'_>,
-    now: i64,
-    revisions: &[crate::history::Revision],
-    tz: &jiff::tz::TimeZone,
+    (now, revisions, tz): (i64, &[crate::history::Revision], &jiff::tz::TimeZone),
+    entries: &mut Option<HashMap<String, git2::Oid>>,
 ) -> Result<Item, PortalError> {
     use crate::history::Change;
     let repo = cx.repo;
-    let policy = crate::ack::snapshot::parse_policy(repo, file)
-        .ok_or_else(|| PortalError::Gone(need.id.clone()))?;
-    let html =
-        |body: &Option<String>| crate::site::markdown::to_html(body.as_deref().unwrap_or(""));
+    let text = shown(repo, file).ok_or_else(|| PortalError::Gone(need.id.clone()))?;
     let mut out = Item {
         policy: need.id.clone(),
         title: need.title.clone(),
@@ -171,8 +309,8 @@ fn item(
         due: row.due.map(|d| date(d, tz)),
         overdue: row.overdue,
         blob: file.blob.to_string(),
-        summary: policy.summary.clone(),
-        body_html: html(&policy.body),
+        summary: Arc::clone(&text.summary),
+        body_html: Arc::clone(&text.body_html),
         upcoming_from: None,
         in_force_summary: None,
         in_force_body_html: None,
@@ -188,7 +326,7 @@ fn item(
                 && r.revision.is_some_and(|n| n < need.revision)
         });
         if let Some(r) = earlier
-            && let Some(p) = crate::ack::snapshot::parse_policy(
+            && let Some(t) = shown(
                 repo,
                 &PolicyFile {
                     path: r.path.clone(),
@@ -196,8 +334,8 @@ fn item(
                 },
             )
         {
-            out.in_force_summary = Some(p.summary.clone());
-            out.in_force_body_html = Some(html(&p.body));
+            out.in_force_summary = Some(Arc::clone(&t.summary));
+            out.in_force_body_html = Some(Arc::clone(&t.body_html));
         }
     }
     // What they last acknowledged, and what changed since.
@@ -205,26 +343,12 @@ fn item(
         && h.revision != need.revision
     {
         out.held_revision = Some(h.revision);
-        let tips = cx.ledger.tips(repo)?;
-        let listed = crate::ack::ledger::list_person(repo, &tips, row.person)?;
-        let old_blob = crate::ack::ledger::read(repo.path(), &listed)
-            .into_iter()
-            .flatten()
-            .find(|p| p.id.to_string() == h.id)
-            .and_then(|p| git2::Oid::from_str(&p.entry.blob).ok());
-        if let (Some(old), Some(new)) = (
-            old_blob.and_then(|b| text_of(repo, b)),
-            text_of(repo, file.blob),
-        ) {
-            let diff = similar::TextDiff::from_lines(&old, &new)
-                .unified_diff()
-                .context_radius(3)
-                .header(
-                    &format!("revision {}", h.revision),
-                    &format!("revision {}", need.revision),
-                )
-                .to_string();
-            out.diff = Some(diff);
+        if entries.is_none() {
+            *entries = Some(entry_blobs(cx, row.person)?);
+        }
+        let old = entries.as_ref().and_then(|e| e.get(&h.id)).copied();
+        if let Some(old) = old {
+            out.diff = diff_of(repo, (old, h.revision), (file.blob, need.revision));
         }
     }
     Ok(out)

@@ -45,6 +45,8 @@ pub struct App {
     /// What the next page of a signed-in person says (after an acknowledgement), by the
     /// hash of their CSRF key: kept server-side, never in a URL.
     notices: Mutex<std::collections::HashMap<String, String>>,
+    /// People's pages and identities kept between requests.
+    kept: super::cache::Kept,
 }
 
 impl App {
@@ -74,7 +76,7 @@ impl App {
         let store = Store::new(
             cfg.secret.clone(),
             Duration::from_secs(u64::from(cfg.session_minutes) * 60),
-            Duration::from_secs(u64::from(cfg.link_minutes) * 60),
+            Duration::from_secs(u64::from(cfg.link_seconds)),
         );
         Ok(Arc::new(App {
             secure: base_url.starts_with("https://"),
@@ -86,6 +88,7 @@ impl App {
             pusher,
             log,
             notices: Mutex::new(std::collections::HashMap::new()),
+            kept: super::cache::Kept::new(cfg.root.clone(), ws.settings.acks.clone()),
             cfg,
         }))
     }
@@ -314,13 +317,13 @@ fn signed(app: &App, peer: SocketAddr, headers: &HeaderMap) -> Option<Signed> {
 /// Resolves a proxy identity to a roster person (sessions carry theirs already); someone
 /// signed in who is not on the roster gets the page that says so.
 async fn resolve(app: &Arc<App>, mut s: Signed) -> Result<(Signed, Who), Response> {
-    let root = app.cfg.root.clone();
     let who = if s.method == Method::Proxy {
         s.identity.clone()
     } else {
         s.person.clone()
     };
-    let found = tokio::task::spawn_blocking(move || pages::lookup(&root, &who))
+    let a = Arc::clone(app);
+    let found = tokio::task::spawn_blocking(move || a.kept.lookup(&who))
         .await
         .map_err(|_| internal(app))?
         .map_err(|e| failed(app, &e))?;
@@ -431,14 +434,8 @@ async fn person_response(app: &Arc<App>, s: Signed, notice: Option<String>) -> R
     if who.keyed {
         return keyed(app);
     }
-    let root = app.cfg.root.clone();
-    let person = s.person.clone();
-    let page = match tokio::task::spawn_blocking(move || {
-        let page = pages::person_page(&root, &person)?;
-        Ok::<_, PortalError>(page)
-    })
-    .await
-    {
+    let (a, person) = (Arc::clone(app), s.person.clone());
+    let page = match tokio::task::spawn_blocking(move || a.kept.person_page(&person)).await {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => return failed(app, &e),
         Err(_) => return internal(app),
@@ -448,7 +445,7 @@ async fn person_response(app: &Arc<App>, s: Signed, notice: Option<String>) -> R
     app.render(
         StatusCode::OK,
         minijinja::context! {
-            view => "me", title => "My acknowledgements", page => minijinja::Value::from(minijinja::value::Serde(&page)), csrf => csrf,
+            view => "me", title => "My acknowledgements", page => minijinja::Value::from(minijinja::value::Serde(&*page)), csrf => csrf,
             person => true, leads => leads, notice => notice,
         },
     )
@@ -508,14 +505,17 @@ async fn acknowledge(
     };
     let outcome = {
         let _one = app.writing.lock().await;
-        let (root, signer, person) = (
-            app.cfg.root.clone(),
-            app.cfg.signer.clone(),
-            s.person.clone(),
-        );
+        let (a, person) = (Arc::clone(&app), s.person.clone());
         let (policy, blob) = (form.policy.clone(), form.blob.clone());
         tokio::task::spawn_blocking(move || {
-            pages::acknowledge(&root, &signer, &person, &policy, &blob, via)
+            // The page they acknowledged from is kept with the policy moved to the
+            // acknowledged ones: the page after the redirect needs no judging.
+            let before = a.kept.before_append(&person);
+            let rec = pages::acknowledge(&a.cfg.root, &a.cfg.signer, &person, &policy, &blob, via)?;
+            if rec.commit.is_some() {
+                a.kept.appended(&person, &policy, before);
+            }
+            Ok::<_, PortalError>(rec)
         })
         .await
     };

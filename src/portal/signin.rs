@@ -95,8 +95,20 @@ pub(super) async fn sign_in(
     tokio::time::sleep(wait).await;
     app.render(
         StatusCode::OK,
-        minijinja::context! { view => "sent", title => "Check your e-mail", minutes => app.cfg.link_minutes },
+        minijinja::context! {
+            view => "sent", title => "Check your e-mail", lifetime => lifetime(app.cfg.link_seconds),
+            minutes => app.cfg.link_seconds.div_ceil(60),
+        },
     )
+}
+
+/// How long a link works, in words: "15 minutes", "1 minute", "30 seconds".
+fn lifetime(seconds: u32) -> String {
+    match (seconds / 60, seconds % 60) {
+        (1, 0) => "1 minute".to_owned(),
+        (m, 0) => format!("{m} minutes"),
+        _ => format!("{seconds} seconds"),
+    }
 }
 
 /// Sends a sign-in link to `email` when it is someone's on the roster (nothing otherwise).
@@ -107,14 +119,14 @@ fn send_link(app: &App, email: &str, browser: &str) {
     let Some(smtp) = &app.cfg.smtp else { return };
     let token = app.store().new_link(&who.id, email, browser);
     let url = format!("{}/sign-in/link?t={token}", app.base_url);
-    let minutes = app.cfg.link_minutes;
+    let within = lifetime(app.cfg.link_seconds);
     let title = &app.cfg.site_title;
     let text = format!(
-        "Someone (we hope you) asked to sign in to the {title} acknowledgement portal.\n\nOpen this link in the same browser within {minutes} minutes:\n\n{url}\n\nIf it was not you, ignore this e-mail.\n"
+        "Someone (we hope you) asked to sign in to the {title} acknowledgement portal.\n\nOpen this link in the same browser within {within}:\n\n{url}\n\nIf it was not you, ignore this e-mail.\n"
     );
     let esc = crate::site::templates::escape_html;
     let html = format!(
-        "<p>Someone (we hope you) asked to sign in to the {} acknowledgement portal.</p><p>Open this link in the same browser within {minutes} minutes:</p><p><a href=\"{}\">Sign in</a></p><p>If it was not you, ignore this e-mail.</p>",
+        "<p>Someone (we hope you) asked to sign in to the {} acknowledgement portal.</p><p>Open this link in the same browser within {within}:</p><p><a href=\"{}\">Sign in</a></p><p>If it was not you, ignore this e-mail.</p>",
         esc(title),
         esc(&url)
     );

@@ -27,17 +27,32 @@ struct Remote {
 
 /// The settings' `portal:` and `remind:` sections: the portal key, a proxy trusted at
 /// `proxy` (sending `X-Forwarded-Email`), and SMTP at `smtp_port`.
-fn portal_settings(public: &str, proxy: &str, smtp_port: u16) -> String {
+/// `more` adds lines to the `portal:` section.
+fn portal_settings(public: &str, proxy: &str, smtp_port: u16, more: &str) -> String {
     format!(
-        "{SETTINGS}portal:\n  key: \"{public}\"\n  proxy: {{ addresses: [\"{proxy}\"], header: X-Forwarded-Email }}\nremind:\n  timeout: 5\n  smtp: {{ host: 127.0.0.1, port: {smtp_port}, from: Handbook <handbook@example.com>, starttls: false }}\n"
+        "{SETTINGS}portal:\n  key: \"{public}\"\n  proxy: {{ addresses: [\"{proxy}\"], header: X-Forwarded-Email }}\n{more}remind:\n  timeout: 5\n  smtp: {{ host: 127.0.0.1, port: {smtp_port}, from: Handbook <handbook@example.com>, starttls: false }}\n"
     )
 }
 
 fn remote_with(roster: &str, proxy: &str, smtp_port: u16, extra: &[(&str, &str)]) -> Remote {
+    remote_with_portal(roster, proxy, smtp_port, extra, "")
+}
+
+/// [`remote_with`], with `more` lines in the settings' `portal:` section.
+fn remote_with_portal(
+    roster: &str,
+    proxy: &str,
+    smtp_port: u16,
+    extra: &[(&str, &str)],
+    more: &str,
+) -> Remote {
     let root = tempfile::tempdir().unwrap();
     let (key, public) = keygen(root.path(), "portal-key");
     let hb = handbook(roster, "lead@example.com");
-    hb.write("normsctl.yaml", portal_settings(&public, proxy, smtp_port));
+    hb.write(
+        "normsctl.yaml",
+        portal_settings(&public, proxy, smtp_port, more),
+    );
     for (path, text) in extra {
         hb.write(path, text);
     }
@@ -725,6 +740,159 @@ fn sign_in_links_resist_forgery_replay_other_browsers_scanners_and_enumeration()
         "a fourth request for one address within the window is refused"
     );
     assert!(!portal.log().contains("@example.com"), "{}", portal.log());
+}
+
+#[test]
+fn an_expired_sign_in_link_signs_nobody_in_and_records_nothing() {
+    if skip_without_smtp() {
+        return;
+    }
+    let sink = Smtp::start(None);
+    // Links work for 6 seconds (`link_minutes` takes fractions, down to 0.05).
+    let remote = remote_with_portal(ROSTER, "127.0.0.2", sink.port, &[], "  link_minutes: 0.1\n");
+    let portal = Portal::start(&remote, "portal");
+
+    // Bo asks for a link and lets it expire; Ana asks for one and uses it at once, so the
+    // same portal is seen to sign people in with a fresh link.
+    let (mut bo, sent) = ask_link(&portal, "bo@example.com");
+    assert_eq!(sent.status, 200, "{sent:?}");
+    assert!(
+        sent.body
+            .contains("It works for 6 seconds, once, in this browser."),
+        "{}",
+        sent.body
+    );
+    let bo_mail = wait_mails(&sink, 1).remove(0);
+    let asked = Instant::now();
+    assert!(
+        bo_mail["text"]
+            .as_str()
+            .unwrap()
+            .contains("in the same browser within 6 seconds:"),
+        "{bo_mail}"
+    );
+    let bo_link = link_in(&bo_mail);
+    let (mut ana, _) = ask_link(&portal, "ana@example.com");
+    let ana_link = link_in(&wait_mails(&sink, 2)[1]);
+    let r = use_link(&portal, &mut ana, &ana_link);
+    assert_eq!(r.status, 303, "a fresh link signs in: {r:?}");
+    let ana_page = http(&portal.addr(), "GET", "/", &[("Cookie", &ana.header())], "");
+    assert!(ana_page.body.contains("Ana Diaz"), "{}", ana_page.body);
+    let (policy, blob) = (
+        ana_page.field("policy").unwrap(),
+        ana_page.field("blob").unwrap(),
+    );
+
+    let before = ledger_files(&portal.dir);
+    std::thread::sleep(Duration::from_millis(6_500).saturating_sub(asked.elapsed()));
+    let r = use_link(&portal, &mut bo, &bo_link);
+    assert_eq!(r.status, 403, "an expired link: {r:?}");
+    assert!(
+        r.body.contains("<h1>This link does not work</h1>")
+            && r.body.contains(
+                "The link was used already, expired, or was opened in another browser than the one that asked for it. Ask for a new one."
+            ),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.header("set-cookie")
+            .iter()
+            .all(|c| !c.starts_with("normsctl_session=")),
+        "no session cookie: {r:?}"
+    );
+    // Bo's browser is still signed out, and an acknowledgement posted from it is refused.
+    let page = http(&portal.addr(), "GET", "/", &[("Cookie", &bo.header())], "");
+    assert!(
+        page.body.contains("Send me a sign-in link") && !page.body.contains("Bo Chen"),
+        "{}",
+        page.body
+    );
+    let csrf = page.field("csrf").unwrap();
+    let origin = portal.base.clone();
+    let r = http(
+        &portal.addr(),
+        "POST",
+        "/ack",
+        &[("Cookie", &bo.header()), ("Origin", &origin)],
+        &form(&[("csrf", &csrf), ("policy", &policy), ("blob", &blob)]),
+    );
+    assert_eq!(r.status, 403, "{r:?}");
+    assert!(
+        r.body
+            .contains("Your session ended. Sign in again to acknowledge."),
+        "{}",
+        r.body
+    );
+    // Nothing recorded: the ledger is as it was, here and on the remote.
+    assert_eq!(ledger_files(&portal.dir), before);
+    assert!(ledger_files(&remote.bare).is_empty());
+    assert_eq!(status_of(&portal.dir, &policy, "bo"), "never");
+    // The expired link is gone for good: the right browser still cannot use it.
+    let r = use_link(&portal, &mut bo, &bo_link);
+    assert_eq!(r.status, 403);
+    let token = bo_link.rsplit('=').next().unwrap();
+    assert!(!portal.log().contains(token), "{}", portal.log());
+}
+
+#[test]
+fn kept_pages_follow_the_ledger_and_the_handbook_line() {
+    let remote = remote_with(ROSTER, "127.0.0.1", 9, &[]);
+    let portal = Portal::start(&remote, "portal");
+    let page = |who: &str| {
+        let r = proxied(&portal, who, "GET", "/", "");
+        assert_eq!(r.status, 200, "{r:?}");
+        r.body
+    };
+    let pending =
+        |body: &str, policy: &str| body.contains(&format!("name=\"policy\" value=\"{policy}\""));
+    // Both pages are made, then answered from memory.
+    for _ in 0..2 {
+        assert!(pending(&page("bo@example.com"), "stepping-away"));
+        assert!(pending(&page("ana@example.com"), "stepping-away"));
+    }
+
+    // Bo acknowledges with `ack` in the portal's clone: the ledger moves under the portal.
+    let r = run(&portal.dir, &["ack", "stepping-away", "--as", "bo"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let bo = page("bo@example.com");
+    assert!(!pending(&bo, "stepping-away"), "{bo}");
+    assert!(bo.contains("Say when you step away (revision 1)"), "{bo}");
+    assert!(pending(&page("ana@example.com"), "stepping-away"));
+
+    // A new revision lands on the handbook line and reaches the portal's clone.
+    let editor = clone(
+        remote.root.path(),
+        remote.bare.to_str().unwrap(),
+        "editor",
+        "editor@example.com",
+    );
+    std::fs::write(
+        editor.join("policies/norms/stepping-away.yaml"),
+        crate::harness::NORM
+            .replace("revision: 1", "revision: 2")
+            .replace("Tell the channel.", "Tell the channel, and your lead."),
+    )
+    .unwrap();
+    git(
+        &editor,
+        &["commit", "--quiet", "-am", "Stepping away: tell the lead"],
+    );
+    git(&editor, &["push", "--quiet", "origin", "HEAD:main"]);
+    git(&portal.dir, &["fetch", "--quiet", "origin"]);
+    let bo = page("bo@example.com");
+    assert!(pending(&bo, "stepping-away"), "{bo}");
+    assert!(
+        bo.contains("I have read and understood revision 2")
+            && bo.contains("What changed since revision 1, which you acknowledged")
+            && bo.contains("+body: Tell the channel, and your lead."),
+        "{bo}"
+    );
+    let ana = page("ana@example.com");
+    assert!(
+        ana.contains("I have read and understood revision 2"),
+        "{ana}"
+    );
 }
 
 #[test]
