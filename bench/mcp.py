@@ -10,7 +10,7 @@ Builds the release binary (unless --exe), generates a repository with bench/gen_
     and to the answer of a first `resources/list` (the site's data is collected when first
     asked);
   - each tool call: the first call (what it builds when first asked), then --calls calls
-    of each, over one session, timed from writing the request to reading its response;
+    of each (`what_applies` also on its second page), over one session, timed from writing the request to reading its response;
     JSON-RPC written by hand (no SDK: nothing but the server is measured);
   - an anchor measured in the same run: `normsctl validate` of the same handbook (--runs
     times), so that numbers taken under other load compare as ratios; and the load average
@@ -119,18 +119,29 @@ def main():
         ("get_policy at", "tools/call", {"name": "get_policy", "arguments": {"id": some, "at": "2024-03-01"}}),
         ("what_applies team", "tools/call", {"name": "what_applies", "arguments": {"team": team}}),
         ("what_applies team at", "tools/call", {"name": "what_applies", "arguments": {"team": team, "at": "2024-06-01"}}),
+        # what_applies is paged (50 policies a page): its second page, with the cursor the
+        # first answered (the row is left out when there is none)
+        ("what_applies team, page 2", "tools/call", None),
         ("changes", "tools/call", {"name": "changes", "arguments": {}}),
         ("changes policy", "tools/call", {"name": "changes", "arguments": {"policy": some}}),
         ("diff", "tools/call", {"name": "diff", "arguments": {"policy": some}}),
     ]
     rows = []
+    cursor = applies_total = None
     for label, method, params in calls:
+        if params is None:
+            if not cursor:
+                continue
+            params = {"name": "what_applies", "arguments": {"team": team, "cursor": cursor}}
         t = time.perf_counter()
         r = s.request(method, params)
         first = time.perf_counter() - t
         if "result" not in r or r["result"].get("isError"):
             sys.exit(f"{label} failed: {json.dumps(r)[:500]}")
         size = len(json.dumps(r))
+        if label == "what_applies team":
+            cursor = r["result"]["structuredContent"].get("next_cursor")
+            applies_total = r["result"]["structuredContent"].get("total")
         samples = []
         for _ in range(args.calls):
             t = time.perf_counter()
@@ -139,7 +150,8 @@ def main():
         rows.append((label, samples, first, size))
     s.close()
     load_after = os.getloadavg()
-    print(f"{args.policies} policies, {args.commits} commits; {len(resources) - 1} policies served")
+    print(f"{args.policies} policies, {args.commits} commits; {len(resources) - 1} policies served; "
+          f"{applies_total} apply to {team}")
     print(f"load average (1, 5, 15 min): {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} before, "
           f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} after\n")
     print("| measure | median | min | first call | response | goal |")

@@ -95,7 +95,8 @@ pub fn run(global: &Global, args: McpArgs) -> Result<(), CommandError> {
     // it rather than collecting it twice).
     let warm = std::sync::Arc::clone(&state);
     std::thread::spawn(move || {
-        warm.served().site(warm.now());
+        // The site's data, and the resource list made from it.
+        normsctl::mcp::resources::list(&warm.served(), warm.now());
         timings.mark("site collected (in the background)");
     });
     let runtime = server::runtime()?;

@@ -70,11 +70,14 @@ pub fn at<'h>(
     tz: &TimeZone,
     effective: impl Fn(&Revision) -> Option<jiff::civil::Date>,
 ) -> At<'h> {
-    let mut landed: Vec<&Revision> = history
-        .iter()
-        // A change whose landing time is unknown (out of range) never counts as landed.
-        .filter(|r| r.id == id && r.landed.known() && r.landed.seconds <= at)
-        .collect();
+    // Sized at once: this runs for every policy of a `what_applies`.
+    let mut landed: Vec<&Revision> = Vec::with_capacity(history.len());
+    landed.extend(
+        history
+            .iter()
+            // A change whose landing time is unknown (out of range) never counts as landed.
+            .filter(|r| r.id == id && r.landed.known() && r.landed.seconds <= at),
+    );
     // Oldest first; the walk's order breaks ties between commits with equal times.
     landed.reverse();
     let mut answer = At {
@@ -108,7 +111,7 @@ pub fn at<'h>(
         .iter()
         .rposition(|r| r.change == Change::Retired)
         .map_or(0, |i| i + 1);
-    let mut texts: Vec<(&Revision, &str)> = Vec::new();
+    let mut texts: Vec<(&Revision, &str)> = Vec::with_capacity(landed.len() - since);
     for r in &landed[since..] {
         match texts.last_mut() {
             Some(last) if r.change == Change::Moved => last.1 = &r.path,

@@ -166,17 +166,36 @@ fn check_group(s: &Served, g: &str) -> Result<(), ToolError> {
 }
 
 /// One change as cited.
+#[derive(serde::Serialize)]
+pub struct Cited<'a> {
+    revision: Option<u32>,
+    change: &'static str,
+    commit: String,
+    blob: String,
+    path: &'a str,
+    landed: Option<String>,
+    in_force_from: Option<String>,
+    subject: &'a str,
+}
+
+impl<'a> Cited<'a> {
+    pub fn new(s: &'a Served, r: &'a Revision, from: Option<i64>) -> Cited<'a> {
+        Cited {
+            revision: r.revision,
+            change: r.change.as_str(),
+            commit: r.commit.to_string(),
+            blob: r.blob.to_string(),
+            path: &r.path,
+            landed: r.landed.known().then(|| rfc3339(r.landed.seconds)),
+            in_force_from: from.map(rfc3339),
+            subject: s.timeline.title_of(r),
+        }
+    }
+}
+
+/// One change as cited, as JSON.
 fn cited(s: &Served, r: &Revision, from: Option<i64>) -> Value {
-    json!({
-        "revision": r.revision,
-        "change": r.change.as_str(),
-        "commit": r.commit.to_string(),
-        "blob": r.blob.to_string(),
-        "path": r.path,
-        "landed": r.landed.known().then(|| rfc3339(r.landed.seconds)),
-        "in_force_from": from.map(rfc3339),
-        "subject": s.timeline.title_of(r),
-    })
+    serde_json::to_value(Cited::new(s, r, from)).unwrap_or_default()
 }
 
 pub fn get_policy(s: &Served, a: &GetPolicyArgs, now: i64) -> Outcome {
@@ -355,90 +374,177 @@ fn target_of(s: &Served, p: &Policy) -> Option<String> {
     ))
 }
 
+/// One policy of `what_applies`' answer.
+#[derive(serde::Serialize)]
+struct Applies<'a> {
+    id: &'a str,
+    title: &'a str,
+    revision: u32,
+    applies_to: &'a [&'a str],
+    applies_to_words: &'a str,
+    because: &'a str,
+    target: Option<&'a str>,
+    page: &'a str,
+    citation: Cited<'a>,
+    upcoming: Option<Cited<'a>>,
+}
+
+/// Policies on one page of `what_applies` (as many as `changes` shows).
+pub const APPLIES_PAGE: usize = 50;
+
 pub fn what_applies(s: &Served, a: &WhatAppliesArgs, now: i64) -> Outcome {
     let (who, groups) = groups_of(s, a)?;
     let at = match &a.at {
         Some(t) => moment(s, t, true)?,
         None => now,
     };
-    let mut by_kind: Vec<(Kind, Vec<Value>)> = Kind::ALL.iter().map(|k| (*k, Vec::new())).collect();
-    let mut text = format!("What applied to {who} at {}:\n", rfc3339(at));
-    let mut ids: Vec<&String> = s.by_id.keys().collect();
-    ids.sort();
-    let mut lines: Vec<(Kind, String)> = Vec::new();
-    for id in ids {
-        let revs = &s.by_id[id];
-        let found: At = standing::at(revs, id, at, &s.tz, |r| s.effective(r));
-        if found.standing != Standing::InForce {
+    let offset = a
+        .cursor
+        .as_deref()
+        .map(|c| super::history::read_cursor(c, s))
+        .transpose()?
+        .unwrap_or(0);
+    // Every policy that applies, by kind then id; one page of them is written out.
+    let mut found = Vec::new();
+    for id in s.sorted_ids() {
+        let here: At = standing::at(&s.by_id[id], id, at, &s.tz, |r| s.effective(r));
+        if here.standing != Standing::InForce {
             continue;
         }
-        let Some(r) = found.revision else { continue };
-        let Some(policy) = s.policy(r) else { continue };
-        let applies = policy.applies_to();
-        let Some(because) = applies
+        let Some(policy) = here.revision.and_then(|r| s.policy(r)) else {
+            continue;
+        };
+        let applies = policy
+            .applies_to()
             .iter()
-            .find(|g| **g == EVERYONE || groups.iter().any(|x| x == *g))
+            .any(|g| *g == EVERYONE || groups.iter().any(|x| x == *g));
+        if applies {
+            found.push((policy, id, here));
+        }
+    }
+    let rank = |k: Kind| Kind::ALL.iter().position(|x| *x == k);
+    found.sort_by_key(|(p, _, _)| rank(p.kind));
+    let total = found.len();
+    let mut by_kind: Vec<(Kind, usize, Vec<Value>, String)> = Kind::ALL
+        .iter()
+        .map(|k| {
+            let n = found.iter().filter(|(p, _, _)| p.kind == *k).count();
+            (*k, n, Vec::new(), String::new())
+        })
+        .collect();
+    for (policy, id, here) in found.iter().skip(offset).take(APPLIES_PAGE) {
+        let Some(r) = here.revision else { continue };
+        let Some((_, _, items, lines)) = by_kind.iter_mut().find(|(k, ..)| *k == policy.kind)
         else {
             continue;
         };
-        let targets: Vec<String> = applies.iter().map(|g| group_name(s, g)).collect();
-        let target = target_of(s, &policy);
-        let title = capped(&policy.title, TITLE_CHARS);
-        lines.push((
-            policy.kind,
-            format!(
-                "- {title} ({id}, revision {}){}; applies to {}; since {} <{}>",
-                policy.revision.value,
-                target
-                    .as_deref()
-                    .map(|t| format!(": {t}"))
-                    .unwrap_or_default(),
-                targets.join(", "),
-                found.in_force_from.map(rfc3339).unwrap_or_default(),
-                s.page(id)
-            ),
-        ));
-        let item = json!({
-            "id": id,
-            "title": title,
-            "revision": policy.revision.value,
-            "applies_to": applies,
-            "applies_to_words": targets.join(", "),
-            "because": because,
-            "target": target,
-            "page": s.page(id),
-            "citation": cited(s, r, found.in_force_from),
-            "upcoming": found.next.map(|n| cited(s, n, found.next_from)),
-        });
-        if let Some(slot) = by_kind.iter_mut().find(|(k, _)| *k == policy.kind) {
-            slot.1.push(item);
-        }
+        items.push(applies_item(s, policy, id, r, here, &groups, lines));
     }
-    for k in Kind::ALL {
-        let of_kind: Vec<&String> = lines
-            .iter()
-            .filter(|(x, _)| *x == k)
-            .map(|(_, l)| l)
-            .collect();
-        let _ = writeln!(text, "\n{}s ({}):", k.as_str(), of_kind.len());
-        for l in of_kind {
-            text.push_str(l);
-            text.push('\n');
-        }
+    let shown: usize = by_kind.iter().map(|(_, _, items, _)| items.len()).sum();
+    let next =
+        (offset + APPLIES_PAGE < total).then(|| super::history::cursor(offset + APPLIES_PAGE, s));
+    let paged = offset > 0 || next.is_some();
+    let mut text = format!("What applied to {who} at {}: {total} policies", rfc3339(at));
+    if paged {
+        let _ = write!(
+            text,
+            ", {} to {} shown",
+            (offset + 1).min(total),
+            (offset + shown).min(total)
+        );
     }
+    text.push_str(":\n");
     let mut grouped = serde_json::Map::new();
-    for (k, items) in by_kind {
+    let mut totals = serde_json::Map::new();
+    for (k, n, items, lines) in by_kind {
+        if paged {
+            let _ = writeln!(
+                text,
+                "\n{}s ({n}, {} on this page):",
+                k.as_str(),
+                items.len()
+            );
+        } else {
+            let _ = writeln!(text, "\n{}s ({n}):", k.as_str());
+        }
+        text.push_str(&lines);
         grouped.insert(k.as_str().to_owned(), Value::Array(items));
+        totals.insert(k.as_str().to_owned(), json!(n));
     }
+    if let Some(c) = &next {
+        let _ = write!(text, "\nMore: pass cursor \"{c}\".\n");
+    }
+    let mut out = serde_json::Map::new();
+    out.insert("who".into(), Value::String(who));
+    out.insert("groups".into(), json!(groups));
+    out.insert("at".into(), Value::String(rfc3339(at)));
+    out.insert("total".into(), json!(total));
+    out.insert("totals".into(), Value::Object(totals));
+    out.insert("offset".into(), json!(offset));
+    out.insert("next_cursor".into(), json!(next));
+    out.insert("policies".into(), Value::Object(grouped));
     Ok(Answer {
-        structured: json!({
-            "who": who,
-            "groups": groups,
-            "at": rfc3339(at),
-            "policies": grouped,
-        }),
+        structured: Value::Object(out),
         text,
     })
+}
+
+/// One policy of `what_applies`' answer, as JSON, and its line for a reader (added to
+/// `lines`).
+fn applies_item(
+    s: &Served,
+    policy: &Policy,
+    id: &str,
+    r: &Revision,
+    here: &At,
+    groups: &[String],
+    lines: &mut String,
+) -> Value {
+    let applies = policy.applies_to();
+    let because = applies
+        .iter()
+        .find(|g| **g == EVERYONE || groups.iter().any(|x| x == *g))
+        .copied()
+        .unwrap_or(EVERYONE);
+    let words = applies
+        .iter()
+        .map(|g| group_name(s, g))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let target = target_of(s, policy);
+    let title = capped(&policy.title, TITLE_CHARS);
+    let page = s.page(id);
+    let since = here.in_force_from.map(rfc3339);
+    let _ = write!(
+        lines,
+        "- {title} ({id}, revision {})",
+        policy.revision.value
+    );
+    if let Some(t) = &target {
+        let _ = write!(lines, ": {t}");
+    }
+    let _ = writeln!(
+        lines,
+        "; applies to {words}; since {} <{page}>",
+        since.as_deref().unwrap_or_default()
+    );
+    // Made into JSON once, from borrowed fields (no tree built twice).
+    let item = Applies {
+        id,
+        title: &title,
+        revision: policy.revision.value,
+        applies_to: &applies,
+        applies_to_words: &words,
+        because,
+        target: target.as_deref(),
+        page: &page,
+        citation: Cited {
+            in_force_from: since.clone(),
+            ..Cited::new(s, r, None)
+        },
+        upcoming: here.next.map(|n| Cited::new(s, n, here.next_from)),
+    };
+    serde_json::to_value(&item).unwrap_or_default()
 }
 
 /// Whether a change brought a text (not a move or a retirement).

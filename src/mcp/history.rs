@@ -5,22 +5,25 @@ use super::answers::{is_text, moment};
 use super::capped;
 use super::served::Served;
 use super::tools::{Answer, ChangesArgs, DiffArgs, Outcome, ToolError, bounded};
+use crate::diff::Fields;
 use crate::history::standing::{self, Standing};
 use crate::history::{Change, Revision};
+use crate::model::labels::field_label;
 use crate::site::collect::rfc3339;
-use crate::site::view::DiffView;
+use git2::Oid;
 use serde_json::{Value, json};
 use std::fmt::Write;
+use std::sync::Arc;
 
 /// Changes on one page.
 pub const PAGE: usize = 50;
 
 /// A cursor names the offset and the commit it was made from.
-fn cursor(offset: usize, s: &Served) -> String {
+pub fn cursor(offset: usize, s: &Served) -> String {
     format!("{offset}.{}", &s.commit.to_string()[..12])
 }
 
-fn read_cursor(text: &str, s: &Served) -> Result<usize, ToolError> {
+pub fn read_cursor(text: &str, s: &Served) -> Result<usize, ToolError> {
     let bad = || {
         ToolError::new("not a cursor of this server").with_hint(
             "pass back the `next_cursor` of the previous page, or leave `cursor` out for the first",
@@ -36,12 +39,25 @@ fn read_cursor(text: &str, s: &Served) -> Result<usize, ToolError> {
     offset.parse().map_err(|_| bad())
 }
 
-/// The labels of the fields a diff changed, and `Text` for the body.
-fn changed_labels(d: &DiffView) -> Vec<String> {
-    let mut out: Vec<String> = d.fields.iter().map(|f| f.label.clone()).collect();
+/// The labels of the fields a change of text `before` (none: an addition) to `after`
+/// changed, and `Text` for the body; none for an addition. Only the labels: neither the
+/// body's word diff nor its HTML, which a diff for reading needs, is made.
+fn fields_changed(s: &Served, before: Option<Oid>, after: Oid) -> Vec<String> {
+    let text = |b: Option<Oid>| b.and_then(|b| s.text(b));
+    let (before, after) = (text(before), text(Some(after)));
+    let (before, after) = (
+        Fields::of(before.as_deref().unwrap_or("")),
+        Fields::of(after.as_deref().unwrap_or("")),
+    );
+    let d = crate::diff::compare_fields_with(&before, &after, |_, _| Vec::new());
+    // Every text has an id: a diff that brings one in starts from nothing.
+    if d.fields.iter().any(|f| f.path == "id" && f.old.is_none()) {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = d.fields.iter().map(|f| field_label(&f.path)).collect();
     out.dedup();
-    if !d.body.is_empty() {
-        out.push(crate::model::labels::field_label("body"));
+    if d.body.is_some() {
+        out.push(field_label("body"));
     }
     out
 }
@@ -85,18 +101,9 @@ pub fn changes(s: &Served, a: &ChangesArgs) -> Outcome {
         .map(|(i, r)| {
             let fields = match r.change {
                 Change::Added | Change::Material | Change::Editorial => {
-                    let before = s.previous[*i].and_then(|b| s.text(b));
-                    let before = before.as_deref().unwrap_or("");
-                    let after = s.text(r.blob);
-                    let after = after.as_deref().unwrap_or("");
-                    let d = crate::site::timeline::diff_view(&crate::diff::compare(before, after));
-                    if d.added {
-                        Vec::new()
-                    } else {
-                        changed_labels(&d)
-                    }
+                    s.fields_changed(s.previous[*i], r.blob, fields_changed)
                 }
-                _ => Vec::new(),
+                _ => Arc::new(Vec::new()),
             };
             let from = is_text(r).then(|| standing::in_force_from(r, s.effective(r), &s.tz));
             let subject = capped(s.timeline.title_of(r), 200);
@@ -129,7 +136,7 @@ pub fn changes(s: &Served, a: &ChangesArgs) -> Outcome {
                 "blob": r.blob.to_string(),
                 "landed": r.landed.known().then(|| rfc3339(r.landed.seconds)),
                 "subject": subject,
-                "fields": fields,
+                "fields": *fields,
                 "in_force_from": from.map(rfc3339),
                 "page": s.page(&r.id),
             })

@@ -73,6 +73,16 @@ pub enum McpError {
 /// A one-line text, at most `max` characters (an ellipsis marks a cut): what lists show
 /// of a title or summary a handbook wrote.
 pub fn capped(text: &str, max: usize) -> String {
+    // Most titles are short printable ASCII with single spaces: already as shown.
+    let b = text.as_bytes();
+    if b.len() <= max
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        && b.iter().all(|c| (b' '..=b'~').contains(c))
+        && !b.windows(2).any(|w| w == b"  ")
+    {
+        return text.to_owned();
+    }
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let line: String = line
         .chars()
@@ -95,5 +105,12 @@ mod tests {
         assert_eq!(capped("a\n\nb\tc", 80), "a b c");
         assert_eq!(capped(&"x".repeat(500), 10).chars().count(), 10);
         assert_eq!(capped("a\u{202e}b", 10), "ab");
+        assert_eq!(
+            capped("First response, in time", 80),
+            "First response, in time"
+        );
+        assert_eq!(capped(" a  b ", 80), "a b");
+        assert_eq!(capped("abc", 2), "a…");
+        assert_eq!(capped("a\x7fb", 10), "ab");
     }
 }

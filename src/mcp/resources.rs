@@ -7,34 +7,51 @@ use super::answers::{SUMMARY_CHARS, TITLE_CHARS};
 use super::capped;
 use super::served::Served;
 use crate::model::Kind;
-use serde_json::{Value, json};
+use crate::site::collect::Site;
+use rmcp::model::Resource;
 use std::fmt::Write;
+use std::sync::Arc;
 
 pub const OVERVIEW: &str = "normsctl://handbook";
 pub const POLICY: &str = "normsctl://policy/";
 
 /// Every resource as of `now` (Unix seconds), as the protocol's `resources/list` entries.
-pub fn list(s: &Served, now: i64) -> Vec<Value> {
+/// Made once for each collection of the site's data, and shared until the next.
+pub fn list(s: &Served, now: i64) -> Arc<Vec<Resource>> {
     let site = s.site(now);
-    let mut out = vec![json!({
-        "uri": OVERVIEW,
-        "name": "handbook",
-        "title": format!("Handbook overview: {}", capped(&site.info.title, TITLE_CHARS)),
-        "description": "Every policy in force by kind, and the commit served",
-        "mimeType": "text/markdown",
-    })];
+    let mut kept = s.resource_list.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((of, list)) = kept.as_ref()
+        && std::ptr::eq(of.as_ptr(), Arc::as_ptr(&site))
+    {
+        return Arc::clone(list);
+    }
+    let list = Arc::new(made(&site));
+    *kept = Some((Arc::downgrade(&site), Arc::clone(&list)));
+    list
+}
+
+/// The resources of a collected site.
+fn made(site: &Site) -> Vec<Resource> {
+    let mut out = vec![
+        Resource::new(OVERVIEW, "handbook")
+            .with_title(format!(
+                "Handbook overview: {}",
+                capped(&site.info.title, TITLE_CHARS)
+            ))
+            .with_description("Every policy in force by kind, and the commit served")
+            .with_mime_type("text/markdown"),
+    ];
     for p in site.policies.values().filter(|p| p.status == "current") {
         let mut description = capped(&p.summary, SUMMARY_CHARS);
         if let Some(m) = &p.metric {
             description = capped(&format!("{}. {description}", m.rule), SUMMARY_CHARS);
         }
-        out.push(json!({
-            "uri": format!("{POLICY}{}", p.id),
-            "name": p.id,
-            "title": capped(&p.title, TITLE_CHARS),
-            "description": description,
-            "mimeType": "text/markdown",
-        }));
+        out.push(
+            Resource::new(format!("{POLICY}{}", p.id), p.id.clone())
+                .with_title(capped(&p.title, TITLE_CHARS))
+                .with_description(description)
+                .with_mime_type("text/markdown"),
+        );
     }
     out
 }

@@ -176,6 +176,17 @@ pub fn output(name: &str) -> Value {
                 ("who", string()),
                 ("groups", strings()),
                 ("at", string()),
+                ("total", integer()),
+                (
+                    "totals",
+                    object(&[
+                        ("expectation", integer()),
+                        ("norm", integer()),
+                        ("metric", integer()),
+                    ]),
+                ),
+                ("offset", integer()),
+                ("next_cursor", string_or_null()),
                 (
                     "policies",
                     object(&[

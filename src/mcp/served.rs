@@ -53,6 +53,8 @@ pub struct Served {
     prefix: String,
     /// The site's data as last collected, and the moments between which it holds.
     site: Mutex<Option<SiteAt>>,
+    /// The resource list of the site last listed ([`super::resources::list`]).
+    pub(super) resource_list: Mutex<Option<ResourceList>>,
     /// First-parent commits of the line up to `commit`, by position (the root at 0),
     /// walked when first asked ([`Served::positions`]).
     positions: OnceLock<HashMap<Oid, usize>>,
@@ -64,13 +66,24 @@ pub struct Served {
     pub root: std::path::PathBuf,
     /// Each policy's changes, newest first, as in the timeline.
     pub by_id: HashMap<String, Vec<Revision>>,
+    /// The keys of `by_id` in order, sorted when first asked ([`Served::sorted_ids`]).
+    sorted: OnceLock<Vec<String>>,
     /// For each revision of the timeline, the blob of the same policy's change before it.
     pub previous: Vec<Option<Oid>>,
     /// Policy texts decoded so far, by blob.
     decoded: Mutex<HashMap<Oid, Option<Arc<Policy>>>>,
     /// The `effective` dates read so far, by blob.
     effective: Mutex<HashMap<Oid, Option<jiff::civil::Date>>>,
+    /// The labels of the fields changed between two texts (`changes`), by their blobs.
+    fields_changed: Mutex<HashMap<Pair, Arc<Vec<String>>>>,
 }
+
+/// Two texts of a policy by blob: the one before (none for an addition) and the one after.
+type Pair = (Option<Oid>, Oid);
+
+/// A resource list, and the collected site it was made from (weakly: it is compared, never
+/// kept alive).
+pub(super) type ResourceList = (std::sync::Weak<Site>, Arc<Vec<rmcp::model::Resource>>);
 
 /// A collected site and the moments it holds for: from the start of the day it was
 /// collected on, until the next day or the next moment a committed text takes effect
@@ -220,6 +233,26 @@ impl Served {
         decoded
     }
 
+    /// What `make` says of the change from text `before` to `after`, made once for each
+    /// pair (blob ids name their texts, so it never goes stale).
+    pub fn fields_changed(
+        &self,
+        before: Option<Oid>,
+        after: Oid,
+        make: impl FnOnce(&Served, Option<Oid>, Oid) -> Vec<String>,
+    ) -> Arc<Vec<String>> {
+        if let Ok(kept) = self.fields_changed.lock()
+            && let Some(f) = kept.get(&(before, after))
+        {
+            return Arc::clone(f);
+        }
+        let made = Arc::new(make(self, before, after));
+        if let Ok(mut kept) = self.fields_changed.lock() {
+            kept.insert((before, after), Arc::clone(&made));
+        }
+        made
+    }
+
     /// A handle on the repository.
     pub fn repo(&self) -> Result<git2::Repository, git2::Error> {
         git2::Repository::open(&self.git_dir)
@@ -237,6 +270,15 @@ impl Served {
     /// The ids of the policies in force or upcoming at the served commit.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.handbook.policies.iter().map(|p| p.id.value.as_str())
+    }
+
+    /// Every id the line's history knows (current and retired), in order.
+    pub fn sorted_ids(&self) -> &[String] {
+        self.sorted.get_or_init(|| {
+            let mut ids: Vec<String> = self.by_id.keys().cloned().collect();
+            ids.sort();
+            ids
+        })
     }
 
     /// Every id the line's history knows (current and retired).
@@ -323,14 +365,17 @@ pub fn load(ws: &Workspace, mark: &dyn Fn(&str)) -> Result<Served, McpError> {
                     words,
                     prefix,
                     site: Mutex::default(),
+                    resource_list: Mutex::default(),
                     positions: OnceLock::new(),
                     tz,
                     git_dir: repo.path().to_path_buf(),
                     root: ws.loc.root.clone(),
                     by_id,
+                    sorted: OnceLock::new(),
                     previous,
                     decoded: Mutex::new(decoded),
                     effective: Mutex::default(),
+                    fields_changed: Mutex::default(),
                 });
             }
             Err(SiteError::Invalid(report)) => skipped.push(Skipped {

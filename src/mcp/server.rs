@@ -116,7 +116,7 @@ impl ServerHandler for Handler {
             tokio::task::spawn_blocking(move || resources::list(&state.served(), state.now()))
                 .await
                 .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
-        from_json(json!({ "resources": list }))
+        Ok(ListResourcesResult::with_all_items(list.as_ref().clone()))
     }
 
     async fn read_resource(
@@ -182,15 +182,17 @@ impl ServerHandler for Handler {
         })
         .await
         .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        // Not `CallToolResult::structured`: it writes the structured content out as text
+        // first (a whole copy of a large answer), which the reader's text replaces.
         let result = match outcome {
             Ok(answer) => {
-                let mut r = CallToolResult::structured(answer.structured);
-                r.content = vec![ContentBlock::text(answer.text)];
+                let mut r = CallToolResult::success(vec![ContentBlock::text(answer.text)]);
+                r.structured_content = Some(answer.structured);
                 r
             }
             Err(e) => {
-                let mut r = CallToolResult::structured_error(e.json());
-                r.content = vec![ContentBlock::text(e.text())];
+                let mut r = CallToolResult::error(vec![ContentBlock::text(e.text())]);
+                r.structured_content = Some(e.json());
                 r
             }
         };

@@ -111,6 +111,8 @@ pub struct WhatAppliesArgs {
     /// At this date (the end of that day in the handbook's time zone) or RFC 3339 time;
     /// default now
     pub at: Option<String>,
+    /// The `next_cursor` of the previous page
+    pub cursor: Option<String>,
 }
 
 /// `changes`' arguments.
@@ -164,7 +166,7 @@ const TOOLS: &[(&str, &str, &str)] = &[
     (
         "what_applies",
         "What applies to a person, team or role",
-        "Every policy in force for a person, team or role at a moment (default now), grouped by kind, with targets in words.",
+        "Every policy in force for a person, team or role at a moment (default now), grouped by kind, with targets in words; 50 a page (pass `next_cursor` back as `cursor`), with the totals by kind on every page.",
     ),
     (
         "changes",

@@ -218,7 +218,7 @@ impl Workspace {
     pub fn walk(&self, tip: Oid, id: Option<&str>) -> Result<Vec<Revision>, WorkspaceError> {
         let repo = self.repo()?;
         let dir = self.policies_dir();
-        let cache = std::env::var_os("NORMSCTL_CACHE").is_none_or(|v| v != "0");
+        let cache = history::cache::enabled();
         Ok(match id {
             // Following one policy back is quicker than a whole walk, unless a cache holds it.
             Some(id) if !(cache && history::cache::path(repo, &dir).exists()) => {
@@ -229,8 +229,8 @@ impl Workspace {
                 revisions.retain(|r| r.id == id);
                 revisions
             }
-            None if cache => history::cache::walk(repo, tip, &dir)?.revisions,
-            None => history::walk(repo, tip, &dir)?,
+            // `NORMSCTL_CACHE=0` is honoured inside: the whole line is walked.
+            None => history::cache::walk(repo, tip, &dir)?.revisions,
         })
     }
 

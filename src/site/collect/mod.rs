@@ -406,7 +406,39 @@ fn ts(seconds: i64) -> jiff::Timestamp {
 
 /// Unix seconds as RFC 3339 in UTC (`2026-12-06T23:00:00Z`).
 pub fn rfc3339(seconds: i64) -> String {
-    ts(seconds).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    // From the year 0000 to jiff's last moment by arithmetic (an answer may hold thousands
+    // of times); the rest as jiff writes them.
+    const FIRST: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
+    if !(FIRST..=jiff::Timestamp::MAX.as_second()).contains(&seconds) {
+        return ts(seconds).strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    }
+    let (days, secs) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil, on an era of 400 years from 0000-03-01.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let mut out = *b"0000-00-00T00:00:00Z";
+    for (at, width, value) in [
+        (0, 4, year),
+        (5, 2, month),
+        (8, 2, day),
+        (11, 2, secs / 3600),
+        (14, 2, secs / 60 % 60),
+        (17, 2, secs % 60),
+    ] {
+        let mut v = value;
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    }
+    String::from_utf8(out.to_vec()).unwrap_or_default()
 }
 
 struct Clock<'a> {

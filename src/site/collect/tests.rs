@@ -64,3 +64,26 @@ fn uuids_are_stable_and_well_formed() {
         "variant: {a}"
     );
 }
+
+#[test]
+fn rfc3339_by_arithmetic_is_jiff_s() {
+    let jiff = |s: i64| ts(s).strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let mut s: i64 = -62_167_219_200 - 86_400 * 3;
+    while s < 253_402_300_799 + 86_400 * 3 {
+        assert_eq!(rfc3339(s), jiff(s), "{s}");
+        s += 86_399 * 71 + 3_601;
+    }
+    for s in [
+        0,
+        -1,
+        1_796_212_800,
+        951_782_400,
+        -62_167_219_200,
+        253_402_300_799,
+        i64::MIN,
+        i64::MAX,
+    ] {
+        assert_eq!(rfc3339(s), jiff(s), "{s}");
+    }
+    assert_eq!(rfc3339(1_796_212_800), "2026-12-02T12:00:00Z");
+}
