@@ -68,6 +68,13 @@ impl<'t> EntryCache<'t> {
     fn parse_run(&mut self, source: &'t str, run: &[Entry<'t>]) -> Option<()> {
         let (start, end) = (run.first()?.start, run.last()?.end);
         let text = &source[start..end];
+        if let [e] = run
+            && let Some(value) = literal_block(text)
+        {
+            let fields = vec![(e.key.to_owned(), Json::String(value))];
+            self.entries.insert(&source[e.range()], fields.into());
+            return Some(());
+        }
         let node = yaml::parse(text).ok()??;
         let Value::Map(m) = &node.value else {
             return None;
@@ -86,6 +93,48 @@ impl<'t> EntryCache<'t> {
         }
         Some(())
     }
+}
+
+/// The value of an entry `key: |` (a literal block, the usual shape of a policy's body, and
+/// the entry an edit changes most), read as the parser reads it, without the parser: lines
+/// of printable ASCII, each empty or starting with the first one's indentation, the last
+/// ending in a line break; "clip" chomping keeps one line break at the end. `None` for
+/// anything else (the parser reads it).
+fn literal_block(text: &str) -> Option<String> {
+    let (head, rest) = text.split_once('\n')?;
+    if !head.ends_with(": |")
+        || head.len() != head.find(':')? + 3
+        || !rest.ends_with('\n')
+        || !rest
+            .bytes()
+            .all(|b| b == b'\n' || (b' '..=b'~').contains(&b))
+    {
+        return None;
+    }
+    let mut indent = 0;
+    let mut out = String::with_capacity(rest.len());
+    for line in rest.split_terminator('\n') {
+        if line.is_empty() {
+            out.push('\n');
+            continue;
+        }
+        if indent == 0 {
+            indent = line.len() - line.trim_start_matches(' ').len();
+            if indent == 0 {
+                return None;
+            }
+        }
+        let content = line.strip_prefix(&" ".repeat(indent))?;
+        // A line of spaces only is read by rules of its own: leave it to the parser.
+        if content.trim_start_matches(' ').is_empty() {
+            return None;
+        }
+        out.push_str(content);
+        out.push('\n');
+    }
+    let kept = out.trim_end_matches('\n').len();
+    out.truncate(if kept == 0 { 0 } else { kept + 1 });
+    Some(out)
 }
 
 /// A top-level entry: its key and where its text is.
@@ -193,6 +242,38 @@ mod tests {
             "a: 1\n  b: 2\n",
             "a:\n  b: 1\n  c: [1, 2]\nd: {e: 1}\n",
         ]);
+    }
+
+    #[test]
+    fn literal_blocks_read_as_the_parser_reads_them() {
+        let bodies = [
+            "body: |\n  One.\n\n  Two\n  lines.\n",
+            "body: |\n  One.\n\n\n",
+            "body: |\n\n  After a blank line.\n",
+            "body: |\n    Deeper.\n      Deeper still.\n    Back.\n",
+            "body: |\n  # not a comment\n  a: b\n  - c\n",
+            "body: |\n  trailing  \n  x\n",
+            "body: |\n",
+            "body: |\n\n\n",
+            "body: |\n  x\n \n  y\n",
+            "body: |\n    x\n  y\n",
+            "body: |\n  x",
+            "body: |-\n  x\n",
+            "body: |  \n  x\n",
+            "body: |\n  caf\u{e9}\n",
+            "body: |\n  x\n# trailing comment\n",
+        ];
+        for b in bodies {
+            let text = format!("id: p\n{b}");
+            same(&[&text]);
+            same(&["id: p\nbody: |\n  Other.\n", &text]);
+        }
+        assert_eq!(
+            literal_block("body: |\n  One.\n\n  Two.\n\n").as_deref(),
+            Some("One.\n\nTwo.\n")
+        );
+        assert_eq!(literal_block("body: |\n  x\n \n"), None);
+        assert_eq!(literal_block("body: >\n  x\n"), None);
     }
 
     #[test]
