@@ -9,7 +9,9 @@ use crate::yaml::{self, Node, Value};
 use serde_json::Value as Json;
 use std::collections::HashMap;
 
+mod entries;
 mod words;
+pub use entries::EntryCache;
 pub use words::{Vocabulary, WordHasher, Words, diff_words, words};
 
 /// One field that differs, by dotted path (`target.value`, `tags`).

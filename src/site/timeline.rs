@@ -338,10 +338,12 @@ fn diff_chain<'t>(
 ) {
     let mut index: HashMap<Oid, usize> = HashMap::new();
     let mut fields: Vec<diff::Fields> = Vec::new();
+    // Consecutive texts share most top-level entries: each distinct entry is parsed once.
+    let mut parsed = diff::EntryCache::default();
     for &(before, after) in chain {
         for blob in before.into_iter().chain([after]) {
             index.entry(blob).or_insert_with(|| {
-                let f = diff::Fields::of(text(blob));
+                let f = parsed.fields(text(blob));
                 dates.push((blob, f.text("effective").parse().ok()));
                 fields.push(f);
                 fields.len() - 1

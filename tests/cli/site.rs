@@ -903,6 +903,33 @@ fn a_translated_table_leaves_no_english_fixed_word_on_the_pages() {
     assert!(read(&site, "changelog.html").contains("«changelog_lede»"));
 }
 
+/// A table copied from a version that kept `field_labels` inside `w` still names the
+/// fields of revision diffs.
+#[test]
+fn an_older_table_with_field_labels_in_w_still_names_fields() {
+    let hb = crate::in_force::handbook();
+    let table = include_str!("../../templates/words.html")
+        .replace("\"Target value\"", "\"Valor objetivo\"");
+    let open = "{%- set field_labels = {\n";
+    let end_of_w = table.find("} -%}\n{#- The field labels").unwrap();
+    let labels = table.find(open).unwrap() + open.len();
+    let older = format!(
+        "{}  \"field_labels\": {{\n{}",
+        &table[..end_of_w],
+        &table[labels..]
+    );
+    let older = format!(
+        "{}}},\n}} -%}}\n",
+        older.trim_end().strip_suffix("} -%}").unwrap()
+    );
+    assert!(!older.contains("set field_labels") && older.contains("\"field_labels\": {"));
+    hb.write("templates/words.html", older);
+    let site = crate::in_force::build(hb.path(), crate::in_force::BEFORE);
+    let log = read(&site, "changelog.html");
+    assert!(log.contains("Valor objetivo"), "{log}");
+    assert!(!log.contains("Target value"), "{log}");
+}
+
 #[test]
 fn the_fixed_words_come_from_one_overridable_table() {
     let h = history();

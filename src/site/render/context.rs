@@ -4,6 +4,7 @@ use super::super::collect::{Site, uuid_urn};
 use super::*;
 use minijinja::Value;
 use serde::Serialize;
+use std::sync::Arc;
 
 pub(super) fn kind_label(kind: &str) -> &'static str {
     match kind {
@@ -185,43 +186,43 @@ fn title_of<'a>(site: &'a Site, id: &'a str) -> &'a str {
     site.policies.get(id).map_or(id, |p| p.title.as_str())
 }
 
-#[derive(Serialize)]
-struct Entry<'a> {
-    #[serde(flatten)]
-    rev: &'a RevisionView,
-    title: &'a str,
-    label: &'static str,
-}
-
-fn entry<'a>(site: &'a Site, r: &'a RevisionView) -> Entry<'a> {
-    Entry {
-        rev: r,
-        title: title_of(site, &r.id),
-        label: match r.change {
-            "added" => "Added",
-            "material" => "Material change",
-            "editorial" => "Editorial change",
-            "reviewed" => "Reviewed, no change",
-            "moved" => "Moved",
-            "retired" => "Retired",
-            _ => "Change",
-        },
+fn label(change: &str) -> &'static str {
+    match change {
+        "added" => "Added",
+        "material" => "Material change",
+        "editorial" => "Editorial change",
+        "reviewed" => "Reviewed, no change",
+        "moved" => "Moved",
+        "retired" => "Retired",
+        _ => "Change",
     }
 }
 
+/// The changelog's change at `i` as a list of changes shows it (`uid`: in a feed).
+fn entry(site: &Site, i: usize, uid: Option<String>) -> Value {
+    let r = &site.changelog[i];
+    Value::from_object(objects::Change {
+        item: objects::Item {
+            list: Arc::clone(&site.changelog),
+            i,
+        },
+        title: title_of(site, &r.id).to_owned(),
+        label: label(r.change),
+        uid,
+    })
+}
+
 pub(super) fn changelog_context(site: &Site, year: Option<&str>) -> Value {
-    let entries: Vec<Entry> = match year {
+    let entries: Vec<Value> = match year {
         Some(y) => site
             .changelog
             .iter()
-            .filter(|r| r.landed.as_ref().is_some_and(|t| t.date.starts_with(y)))
-            .map(|r| entry(site, r))
+            .enumerate()
+            .filter(|(_, r)| r.landed.as_ref().is_some_and(|t| t.date.starts_with(y)))
+            .map(|(i, _)| entry(site, i, None))
             .collect(),
-        None => site
-            .changelog
-            .iter()
-            .take(CHANGELOG_FIRST_PAGE)
-            .map(|r| entry(site, r))
+        None => (0..site.changelog.len().min(CHANGELOG_FIRST_PAGE))
+            .map(|i| entry(site, i, None))
             .collect(),
     };
     minijinja::context! {
@@ -231,26 +232,17 @@ pub(super) fn changelog_context(site: &Site, year: Option<&str>) -> Value {
         year => year,
         years => years(site),
         truncated => year.is_none() && site.changelog.len() > CHANGELOG_FIRST_PAGE,
-        entries => Value::from(minijinja::value::Serde(&entries)),
+        entries => Value::from(entries),
     }
 }
 
 pub(super) fn feed_context(site: &Site, of: Option<(FeedOf, &str)>) -> Value {
-    #[derive(Serialize)]
-    struct FeedEntry<'a> {
-        #[serde(flatten)]
-        entry: Entry<'a>,
-        uid: String,
-    }
-    // Which changes a feed follows: all, one policy's, or those of the policies whose
-    // `applies_to` names the team or role (or `everyone`); newest first.
-    let changes: Vec<&RevisionView> = match of {
-        None => site.changelog.iter().take(FEED_ENTRIES).collect(),
-        Some((FeedOf::Policy, p)) => site
-            .changes_by_policy
-            .get(p)
-            .map(|ix| ix.iter().map(|&i| &site.changelog[i]).collect())
-            .unwrap_or_default(),
+    // Which changes a feed follows (by index in the changelog): all, one policy's, or
+    // those of the policies whose `applies_to` names the team or role (or `everyone`);
+    // newest first.
+    let changes: Vec<usize> = match of {
+        None => (0..site.changelog.len().min(FEED_ENTRIES)).collect(),
+        Some((FeedOf::Policy, p)) => site.changes_by_policy.get(p).cloned().unwrap_or_default(),
         Some((_, group)) => {
             let mut ix: Vec<usize> = site
                 .policies
@@ -266,25 +258,26 @@ pub(super) fn feed_context(site: &Site, of: Option<(FeedOf, &str)>) -> Value {
                 .collect();
             ix.sort_unstable();
             ix.truncate(FEED_ENTRIES);
-            ix.into_iter().map(|i| &site.changelog[i]).collect()
+            ix
         }
     };
-    let entries: Vec<FeedEntry> = changes
+    let entries: Vec<Value> = changes
         .iter()
         .take(FEED_ENTRIES)
-        .map(|r| FeedEntry {
-            uid: uuid_urn(&format!(
+        .map(|&i| {
+            let r = &site.changelog[i];
+            let uid = uuid_urn(&format!(
                 "normsctl change {} {}",
                 r.commit.as_deref().unwrap_or_default(),
                 r.id
-            )),
-            entry: entry(site, r),
+            ));
+            entry(site, i, Some(uid))
         })
         .collect();
     // The newest change, not the build time: a feed that did not change stays identical.
     let updated = changes
         .first()
-        .and_then(|r| r.landed.as_ref())
+        .and_then(|&i| site.changelog[i].landed.as_ref())
         .map_or_else(|| "1970-01-01T00:00:00Z".to_owned(), |t| t.iso.clone());
     let name = |list: &[Named], id: &str| {
         list.iter()
@@ -318,6 +311,6 @@ pub(super) fn feed_context(site: &Site, of: Option<(FeedOf, &str)>) -> Value {
         root => if of.is_some() { "../" } else { "" },
         feed => feed,
         updated => updated,
-        entries => Value::from(minijinja::value::Serde(&entries)),
+        entries => Value::from(entries),
     }
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 mod context;
 mod data;
 mod llms;
+mod objects;
 
 use context::*;
 pub use data::Fragments;
@@ -185,7 +186,7 @@ pub fn render_with(
                     root => "../",
                     page => "policy",
                     kind_label => kind_label(policy.kind),
-                    policy => Value::from(minijinja::value::Serde(policy)),
+                    policy => objects::obj(policy),
                 },
             )?
         }
