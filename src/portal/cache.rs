@@ -94,8 +94,7 @@ impl Kept {
         })
     }
 
-    /// Reads the refs and drops what their moves made stale. Returns them: a page made
-    /// after this is kept only if they are still the ones kept when it is done.
+    /// The handbook clone, opened anew (a handle is not shared between requests).
     fn open(&self) -> Result<Repository, git2::Error> {
         Repository::open_ext(
             &self.root,
@@ -104,6 +103,8 @@ impl Kept {
         )
     }
 
+    /// Reads the refs and drops what their moves made stale. Returns them: a page made
+    /// after this is kept only if they are still the ones kept when it is done.
     fn sync(&self) -> Result<Refs, PortalError> {
         let repo = self.open()?;
         let refs = self.read(&repo)?;

@@ -469,14 +469,6 @@ fn search_what_applies_changes_and_diff() {
 
     // the team: the norm for tier1; the metric is the agents'
     let team = c.ok("what_applies", json!({ "team": "tier1" }));
-    let ids = |v: &Value, kind: &str| -> Vec<String> {
-        v["policies"][kind]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
     assert_eq!(ids(&team, "norm"), ["stepping-away"]);
     assert!(ids(&team, "metric").is_empty());
     let agent = c.ok(
@@ -591,14 +583,6 @@ fn what_applies_is_paged_by_kind_with_totals() {
         json!({ "expectation": 1, "norm": 61, "metric": 0 })
     );
     assert_eq!(first["offset"], 0);
-    let ids = |v: &Value, kind: &str| -> Vec<String> {
-        v["policies"][kind]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
     // Kind by kind, then by id: the expectation first.
     assert_eq!(ids(&first, "expectation"), ["e-all"]);
     assert_eq!(ids(&first, "norm").len(), 49);
@@ -880,4 +864,14 @@ fn with_acks_the_configured_person_sees_what_to_acknowledge_with_its_diff() {
     assert_eq!(hint, "did you mean `ana`?");
     // nothing was recorded
     assert_eq!(ledger(), before);
+}
+
+/// The ids of one kind in a `what_applies` answer, in order.
+fn ids(v: &Value, kind: &str) -> Vec<String> {
+    v["policies"][kind]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect()
 }
