@@ -63,7 +63,19 @@ pub fn bucket_names(person: &str) -> Vec<String> {
 
 /// Whether `dir` is one of `person`'s bucket folders.
 pub fn is_bucket_of(dir: &str, person: &str) -> bool {
-    let b = bucket(person);
+    // The same person's entries come one after another: their bucket is hashed once.
+    thread_local! {
+        static LAST: std::cell::RefCell<(String, String)> = const {
+            std::cell::RefCell::new((String::new(), String::new()))
+        };
+    }
+    let b = LAST.with_borrow_mut(|(who, b)| {
+        if who.as_str() != person || b.is_empty() {
+            *b = bucket(person);
+            person.clone_into(who);
+        }
+        b.clone()
+    });
     match dir.strip_prefix(b.as_str()) {
         Some("") => true,
         Some(rest) => rest
@@ -190,8 +202,7 @@ pub struct FileParts<'a> {
 /// Splits an entry file. JSON escapes newlines inside strings, so the signature's first
 /// line can only appear where a signature starts.
 pub fn split_file(bytes: &[u8]) -> FileParts<'_> {
-    let marker = format!("\n{SIG_START}");
-    match find(bytes, marker.as_bytes()) {
+    match find_signature(bytes) {
         Some(at) => FileParts {
             payload: &bytes[..=at],
             signature: std::str::from_utf8(&bytes[at + 1..]).ok(),
@@ -203,8 +214,17 @@ pub fn split_file(bytes: &[u8]) -> FileParts<'_> {
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+/// The position of the line break before the signature's first line.
+fn find_signature(bytes: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(n) = bytes[from..].iter().position(|&b| b == b'\n') {
+        let at = from + n;
+        if bytes[at + 1..].starts_with(SIG_START.as_bytes()) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Why an entry file is malformed.
@@ -240,27 +260,48 @@ pub enum Malformed {
 /// Parses and checks one entry file at `path`: shape, JSON, id = hash of the JSON, and
 /// that the path agrees with what the entry says.
 pub fn parse_file(path: &str, bytes: &[u8]) -> Result<(Parsed, Vec<u8>), Malformed> {
+    parse(path, bytes, None)
+}
+
+/// [`parse_file`] of the file stored as the blob `blob`: `bytes` must be that blob's
+/// content as read from the object database with git's hash checks on (then an unsigned
+/// file's id is `blob`, and is not hashed again).
+pub fn parse_blob(path: &str, bytes: &[u8], blob: Oid) -> Result<(Parsed, Vec<u8>), Malformed> {
+    parse(path, bytes, Some(blob))
+}
+
+fn parse(path: &str, bytes: &[u8], blob: Option<Oid>) -> Result<(Parsed, Vec<u8>), Malformed> {
     let info = parse_path(path).ok_or(Malformed::Path)?;
     let parts = split_file(bytes);
-    if entry_id(parts.payload) != info.id {
+    let id = match blob {
+        Some(blob) if parts.payload.len() == bytes.len() => blob,
+        _ => entry_id(parts.payload),
+    };
+    if id != info.id {
         return Err(Malformed::Id);
     }
     if bytes.len() > parts.payload.len() && parts.signature.is_none() {
         return Err(Malformed::Signature);
     }
-    // The format first: a newer one may add fields this version does not know.
+    // A newer format may add fields this version does not know: it is "newer", whether
+    // or not the rest reads.
     #[derive(serde::Deserialize)]
     struct FormatOnly {
         format: u32,
     }
-    let format = serde_json::from_slice::<FormatOnly>(parts.payload)
-        .map_err(|e| Malformed::Json(e.to_string()))?
-        .format;
-    if format > NEWEST_FORMAT {
-        return Err(Malformed::Newer(format));
-    }
-    let entry: Entry =
-        serde_json::from_slice(parts.payload).map_err(|e| Malformed::Json(e.to_string()))?;
+    let entry: Entry = match serde_json::from_slice::<Entry>(parts.payload) {
+        Ok(entry) if entry.format > NEWEST_FORMAT => return Err(Malformed::Newer(entry.format)),
+        Ok(entry) => entry,
+        Err(e) => {
+            let format = serde_json::from_slice::<FormatOnly>(parts.payload)
+                .map_err(|e| Malformed::Json(e.to_string()))?
+                .format;
+            if format > NEWEST_FORMAT {
+                return Err(Malformed::Newer(format));
+            }
+            return Err(Malformed::Json(e.to_string()));
+        }
+    };
     let revokes_ok = entry
         .revokes
         .as_deref()

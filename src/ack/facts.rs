@@ -22,7 +22,8 @@
 use super::AckError;
 use super::entry::{self, Parsed};
 use super::ledger::{self, Listed};
-use git2::{ObjectType, Oid, Repository};
+use super::listing;
+use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -91,18 +92,30 @@ pub fn whole(repo: &Repository, ledger_ref: &str, tips: &[Oid]) -> Result<Whole,
     let mut known: Vec<Option<Option<&KeptFacts>>> = Vec::new();
     // First every tree (reading what is not kept), then the listing by reference.
     for tip in tips {
-        let root = repo.find_commit(*tip)?.tree()?;
-        for (bucket, bucket_id) in subtrees(&root) {
+        let root = repo.find_commit(*tip)?.tree_id();
+        let buckets = listing::folders(repo, root)?;
+        // Most buckets not kept (a first report in this clone): every tree at once.
+        let unknown = buckets
+            .iter()
+            .filter(|(_, id)| !kept.buckets.contains_key(id))
+            .count();
+        let at_once = super::batch::worth(unknown, listing::MIN_BUCKETS)
+            .then(|| listing::Listing::read(repo.path(), *tip, root))
+            .flatten();
+        let trees: &dyn listing::Trees = match &at_once {
+            Some(l) => l,
+            None => repo,
+        };
+        for (bucket, bucket_id) in buckets {
             if let std::collections::hash_map::Entry::Vacant(slot) = kept.buckets.entry(bucket_id) {
                 changed = true;
-                slot.insert(subtrees(&repo.find_tree(bucket_id)?));
+                slot.insert(listing::folders(trees, bucket_id)?);
             }
             for (who, folder_id) in &kept.buckets[&bucket_id] {
                 let key = (format!("{bucket}/{who}"), *folder_id);
                 if !kept.folders.contains_key(&key) {
                     changed = true;
-                    let folder = repo.find_tree(*folder_id)?;
-                    let rows = ledger::folder_entries(repo, &key.0, who, &folder)?
+                    let rows = listing::folder_entries(trees, &key.0, who, *folder_id)?
                         .into_iter()
                         .map(|(path, _, blob)| KeptRow {
                             name: path[key.0.len() + 1..].to_owned(),
@@ -153,7 +166,7 @@ pub fn whole(repo: &Repository, ledger_ref: &str, tips: &[Oid]) -> Result<Whole,
             .zip(&missing)
             .map(|(bytes, l)| {
                 let bytes = bytes.as_deref()?;
-                entry::parse_file(&l.path, bytes)
+                entry::parse_blob(&l.path, bytes, l.blob)
                     .ok()
                     .map(|(p, _)| Facts::of(&p))
             })
@@ -346,13 +359,6 @@ fn parse_row(person: &str, name: &str) -> Option<entry::PathInfo> {
         Some(_) => None,
         None => entry::parse_name(person, name),
     }
-}
-
-fn subtrees(tree: &git2::Tree) -> Vec<(String, Oid)> {
-    tree.iter()
-        .filter(|e| e.kind() == Some(ObjectType::Tree))
-        .filter_map(|e| Some((e.name().ok()?.to_owned(), e.id())))
-        .collect()
 }
 
 /// Where the facts of the entries of `ledger_ref` are kept.

@@ -8,10 +8,17 @@ use super::{AckError, Context};
 use git2::Repository;
 use std::path::Path;
 
-/// The bytes of each of `listed`'s files, in order (`None`: it cannot be read), read on
-/// every core with git's hash checks as the process has them.
+/// The bytes of each of `listed`'s files, in order (`None`: it cannot be read): many at
+/// once through `git cat-file` (see [`super::batch`]), else on every core through libgit2,
+/// with git's hash checks as the process has them.
 pub fn read_files(git_dir: &Path, listed: &[Listed]) -> Vec<Option<Vec<u8>>> {
     use rayon::prelude::*;
+    if super::batch::worth(listed.len(), super::batch::MIN_BLOBS) {
+        let ids: Vec<git2::Oid> = listed.iter().map(|l| l.blob).collect();
+        if let Some(read) = super::batch::blobs(git_dir, &ids) {
+            return read;
+        }
+    }
     let chunk = listed.len().div_ceil(rayon::current_num_threads()).max(256);
     let parts: Vec<Vec<_>> = listed
         .par_chunks(chunk)

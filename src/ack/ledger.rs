@@ -181,36 +181,15 @@ pub fn entry_path(
     })
 }
 
-/// The entry files of one person's folder `folder` (at `prefix`, `xx/person`): those in
-/// its `x` folders, and those written before them straight in it, as (path, file name,
-/// blob). Names that do not parse as the person's entries, and anything deeper, are left
-/// out (`verify` reports them).
+/// The entry files of one person's folder `folder` (at `prefix`, `xx/person`): see
+/// [`super::listing::folder_entries`].
 pub fn folder_entries(
     repo: &Repository,
     prefix: &str,
     person: &str,
     folder: &Tree,
 ) -> Result<Vec<(String, PathInfo, Oid)>, AckError> {
-    let mut out = Vec::new();
-    for e in folder.iter() {
-        let Ok(name) = e.name() else { continue };
-        match e.kind() {
-            Some(ObjectType::Tree) if entry::is_sub(name) => {
-                for f in repo.find_tree(e.id())?.iter() {
-                    let Ok(file) = f.name() else { continue };
-                    if let Some(info) = entry::parse_name(person, file) {
-                        out.push((format!("{prefix}/{name}/{file}"), info, f.id()));
-                    }
-                }
-            }
-            _ => {
-                if let Some(info) = entry::parse_name(person, name) {
-                    out.push((format!("{prefix}/{name}"), info, e.id()));
-                }
-            }
-        }
-    }
-    Ok(out)
+    super::listing::folder_entries(repo, prefix, person, folder.id())
 }
 
 fn list_where(
@@ -277,7 +256,7 @@ pub fn read(git_dir: &Path, listed: &[Listed]) -> Vec<Result<entry::Parsed, entr
             let bytes = bytes
                 .as_deref()
                 .ok_or_else(|| entry::Malformed::Json("the file cannot be read".into()))?;
-            entry::parse_file(&l.path, bytes).map(|(p, _)| p)
+            entry::parse_blob(&l.path, bytes, l.blob).map(|(p, _)| p)
         })
         .collect()
 }

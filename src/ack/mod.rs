@@ -15,6 +15,7 @@
 //! Nothing here prints or exits: the commands in `cli` do.
 
 pub mod audit;
+pub mod batch;
 pub mod context;
 pub mod coverage;
 pub mod deliver;
@@ -26,6 +27,7 @@ pub mod files;
 pub mod keys;
 pub mod ledger;
 pub mod line;
+pub mod listing;
 pub mod pending;
 pub mod people;
 pub mod portal_key;

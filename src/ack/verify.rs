@@ -320,7 +320,7 @@ impl<'r> Judge<'r> {
         bytes: &[u8],
         blob: Oid,
     ) -> Result<(EntryCheck, Option<Parsed>), AckError> {
-        match entry::parse_file(path, bytes) {
+        match entry::parse_blob(path, bytes, blob) {
             Ok((parsed, payload)) => {
                 let check = self.entry(&parsed, &payload, blob)?;
                 Ok((check, Some(parsed)))

@@ -114,6 +114,47 @@ pub fn walk(repo: &Repository, tips: &[Oid], hide: &[Oid]) -> Result<Walked, Ack
     Ok(out)
 }
 
+/// The alterations of [`walk`]`(repo, tips, hide)`, many commits at once through
+/// `git diff-tree` (see [`super::batch`]), else through libgit2.
+fn altered(repo: &Repository, tips: &[Oid], hide: &[Oid]) -> Result<Vec<Alteration>, AckError> {
+    let mut revwalk = repo.revwalk()?;
+    revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    for tip in tips {
+        revwalk.push(*tip)?;
+    }
+    for h in hide {
+        revwalk.hide(*h)?;
+    }
+    let commits = revwalk.collect::<Result<Vec<Oid>, _>>()?;
+    if super::batch::worth(commits.len(), super::batch::MIN_COMMITS) {
+        // A commit without parents adds everything it holds: it alters nothing.
+        let mut pairs = Vec::with_capacity(commits.len());
+        for oid in &commits {
+            for parent in repo.find_commit(*oid)?.parent_ids() {
+                pairs.push((*oid, parent));
+            }
+        }
+        if let Some(diffs) = super::batch::altered(repo.path(), &pairs) {
+            let mut out = Vec::new();
+            for ((commit, parent), changes) in pairs.iter().zip(diffs) {
+                for (path, old, new) in changes {
+                    if let Some(old) = old {
+                        out.push(Alteration {
+                            commit: *commit,
+                            parent: *parent,
+                            path,
+                            old,
+                            new,
+                        });
+                    }
+                }
+            }
+            return Ok(out);
+        }
+    }
+    Ok(walk(repo, tips, hide)?.alterations)
+}
+
 /// Every alteration (an entry edited or removed by a later commit) in the history of
 /// `tips`, oldest first, kept in `.git/normsctl/` for the reports and extended with the
 /// commits new since (an honest ledger has none, so what is kept stays small). The kept
@@ -169,7 +210,7 @@ pub fn alterations(
     if same_tips {
         return Ok(out);
     }
-    out.extend(walk(repo, tips, &hide)?.alterations);
+    out.extend(altered(repo, tips, &hide)?);
     crate::cache::write(
         &file,
         &Kept {

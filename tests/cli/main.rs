@@ -5,6 +5,7 @@ mod harness;
 mod ack_pending;
 mod acks;
 mod acks_at;
+mod acks_batch;
 mod acks_keys;
 mod acks_layout;
 mod acks_line;
