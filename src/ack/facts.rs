@@ -86,7 +86,8 @@ pub fn whole(repo: &Repository, ledger_ref: &str, tips: &[Oid]) -> Result<Whole,
     let mut used_buckets: Vec<Oid> = Vec::new();
     let mut used_folders: Vec<(String, Oid)> = Vec::new();
     let mut changed = false;
-    let mut seen = HashSet::new();
+    // (folder path, name in it, blob): the path, without making it for every row.
+    let mut seen: foldhash::HashSet<(&str, &str, Oid)> = foldhash::HashSet::default();
     let mut listed: Vec<Listed> = Vec::new();
     // What each listed entry's file says, where kept (`None`: not kept).
     let mut known: Vec<Option<Option<&KeptFacts>>> = Vec::new();
@@ -138,12 +139,11 @@ pub fn whole(repo: &Repository, ledger_ref: &str, tips: &[Oid]) -> Result<Whole,
             let Some(info) = parse_row(who, &row.name) else {
                 continue;
             };
-            let path = format!("{prefix}/{}", row.name);
             // By path, not by id: a decoy elsewhere that borrows a real entry's id must not
             // hide it.
-            if seen.insert((path.clone(), row.blob)) {
+            if seen.insert((prefix.as_str(), row.name.as_str(), row.blob)) {
                 listed.push(Listed {
-                    path,
+                    path: format!("{prefix}/{}", row.name),
                     info,
                     blob: row.blob,
                 });

@@ -6,8 +6,9 @@
 
 use super::AckError;
 use super::entry::{self, PathInfo};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use git2::{Oid, Repository};
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
 use std::path::Path;
 
 /// Below this many bucket folders, one tree at a time through libgit2 is cheaper.
@@ -24,22 +25,23 @@ pub struct Item {
 
 /// Where the entries of a tree are read from.
 pub trait Trees {
-    fn items(&self, tree: Oid) -> Result<Vec<Item>, AckError>;
+    fn items(&self, tree: Oid) -> Result<Cow<'_, [Item]>, AckError>;
 }
 
 impl Trees for Repository {
-    fn items(&self, tree: Oid) -> Result<Vec<Item>, AckError> {
-        Ok(self
-            .find_tree(tree)?
-            .iter()
-            .filter_map(|e| {
-                Some(Item {
-                    name: e.name().ok()?.to_owned(),
-                    tree: e.kind() == Some(git2::ObjectType::Tree),
-                    id: e.id(),
+    fn items(&self, tree: Oid) -> Result<Cow<'_, [Item]>, AckError> {
+        Ok(Cow::Owned(
+            self.find_tree(tree)?
+                .iter()
+                .filter_map(|e| {
+                    Some(Item {
+                        name: e.name().ok()?.to_owned(),
+                        tree: e.kind() == Some(git2::ObjectType::Tree),
+                        id: e.id(),
+                    })
                 })
-            })
-            .collect())
+                .collect(),
+        ))
     }
 }
 
@@ -49,10 +51,10 @@ pub struct Listing {
 }
 
 impl Trees for Listing {
-    fn items(&self, tree: Oid) -> Result<Vec<Item>, AckError> {
+    fn items(&self, tree: Oid) -> Result<Cow<'_, [Item]>, AckError> {
         self.items
             .get(&tree)
-            .cloned()
+            .map(|items| Cow::Borrowed(items.as_slice()))
             .ok_or_else(|| AckError::Io(format!("tree {tree} is not in the listing")))
     }
 }
@@ -71,7 +73,8 @@ impl Listing {
             // another path (its items are its items wherever it sits).
             let mut at: HashMap<Vec<u8>, Option<Oid>> = HashMap::new();
             at.insert(Vec::new(), Some(root));
-            let mut listed: HashSet<Oid> = HashSet::from([root]);
+            let mut listed: HashSet<Oid> = HashSet::new();
+            listed.insert(root);
             let mut line = Vec::with_capacity(256);
             loop {
                 line.clear();
@@ -115,9 +118,9 @@ impl Listing {
 pub fn folders(trees: &dyn Trees, tree: Oid) -> Result<Vec<(String, Oid)>, AckError> {
     Ok(trees
         .items(tree)?
-        .into_iter()
+        .iter()
         .filter(|i| i.tree)
-        .map(|i| (i.name, i.id))
+        .map(|i| (i.name.clone(), i.id))
         .collect())
 }
 
@@ -132,9 +135,9 @@ pub fn folder_entries(
     folder: Oid,
 ) -> Result<Vec<(String, PathInfo, Oid)>, AckError> {
     let mut out = Vec::new();
-    for e in trees.items(folder)? {
+    for e in trees.items(folder)?.iter() {
         if e.tree && entry::is_sub(&e.name) {
-            for f in trees.items(e.id)? {
+            for f in trees.items(e.id)?.iter() {
                 if let Some(info) = entry::parse_name(person, &f.name) {
                     out.push((format!("{prefix}/{}/{}", e.name, f.name), info, f.id));
                 }
