@@ -18,7 +18,9 @@ use std::collections::BTreeMap;
 use trees::{FileChange, subtree};
 mod classify;
 use classify::*;
+mod follow;
 pub use classify::{declared_revision, revision_of, stem};
+pub use follow::walk_one;
 
 /// What a commit did to one policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -159,94 +161,6 @@ pub fn walk_with_texts(
         Some(&mut texts),
     )?;
     Ok((revisions, texts))
-}
-
-/// The changes to one policy, newest first: the same answer as filtering [`walk`], found
-/// the way `git log --follow` does. From HEAD back, only the trees along the policy's
-/// path are read; a full comparison is made only where its file appeared there (a move,
-/// or its addition). Before the addition, the rest of the line is walked in full, so an
-/// id that was retired and later reused keeps its earlier history too.
-pub fn walk_one(
-    repo: &Repository,
-    head: Oid,
-    policies_dir: &str,
-    id: &str,
-) -> Result<Vec<Revision>, HistoryError> {
-    require_complete(repo)?;
-    let line = first_parent_line(repo, head)?;
-    let dir = policies_dir.trim_end_matches('/');
-    let blob_at = |commit: &git2::Commit, path: &str| -> Result<Option<Oid>, git2::Error> {
-        match commit.tree()?.get_path(std::path::Path::new(path)) {
-            Ok(e) if e.kind() == Some(ObjectType::Blob) => Ok(Some(e.id())),
-            Ok(_) => Ok(None),
-            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
-    };
-    let head_tree = subtree(repo, &line[0].tree()?, dir)?;
-    let Some(mut path) = head_tree
-        .as_ref()
-        .map(|t| locate(repo, t, dir, id))
-        .transpose()?
-        .flatten()
-    else {
-        // Retired (or never there) at HEAD: nothing to follow back from.
-        let mut oldest_first = line;
-        oldest_first.reverse();
-        return full_walk(repo, &oldest_first, None, dir, Some(id));
-    };
-    let mut blob = blob_at(&line[0], &path)?;
-    let mut out = Vec::new();
-    let mut declared = Declared::default();
-    for (i, commit) in line.iter().enumerate() {
-        let parent = line.get(i + 1);
-        let before = match parent {
-            Some(p) => blob_at(p, &path)?,
-            None => None,
-        };
-        if before == blob {
-            continue;
-        }
-        let changes = match before {
-            Some(old) => vec![(path.clone(), Some(old), blob)],
-            None => {
-                let old_tree = match parent {
-                    Some(p) => subtree(repo, &p.tree()?, dir)?,
-                    None => None,
-                };
-                let new_tree = subtree(repo, &commit.tree()?, dir)?;
-                let mut all = Vec::new();
-                trees::diff(
-                    repo,
-                    old_tree.as_ref(),
-                    new_tree.as_ref(),
-                    dir,
-                    &policy_entry,
-                    &mut all,
-                )?;
-                all.retain(|(p, _, _)| stem(p) == id);
-                all
-            }
-        };
-        let came_from = changes
-            .iter()
-            .find_map(|(p, old, new)| (new.is_none()).then(|| (p.clone(), *old)));
-        out.push(revisions_at(repo, commit, changes, &mut declared)?);
-        match (before, came_from) {
-            (Some(old), _) => blob = Some(old),
-            (None, Some((old_path, old))) => (path, blob) = (old_path, old),
-            (None, None) => {
-                // Added here: whatever came before is an earlier life of the id.
-                let mut rest: Vec<git2::Commit> = line[i + 1..].to_vec();
-                rest.reverse();
-                let mut earlier = full_walk(repo, &rest, None, dir, Some(id))?;
-                let mut newest_first: Vec<Revision> = out.into_iter().flatten().collect();
-                newest_first.append(&mut earlier);
-                return Ok(newest_first);
-            }
-        }
-    }
-    Ok(out.into_iter().flatten().collect())
 }
 
 /// Where policy `id`'s file is in `tree` (the policy folder, at `prefix`), reading tree
