@@ -4,8 +4,8 @@
 //! the commit after it. Full commits are read only where the file changed. Nothing here
 //! prints.
 
+use super::raw::{follow, read_commit};
 use super::*;
-use git2::Odb;
 
 /// The changes to one policy, newest first: the same answer as filtering [`walk`], found
 /// the way `git log --follow` does. From HEAD back, only the trees along the policy's
@@ -108,110 +108,4 @@ pub fn walk_one(
         current = (p, raw);
     }
     Ok(out.into_iter().flatten().collect())
-}
-
-/// What the follow walk reads of a commit: its root tree and its first parent.
-struct RawCommit {
-    tree: Oid,
-    parent: Option<Oid>,
-}
-
-fn corrupt(what: &str, id: Oid) -> git2::Error {
-    git2::Error::from_str(&format!("{what} {id} is corrupt"))
-}
-
-/// The root tree and first parent of commit `id`, from its raw object (the header's
-/// `tree` line, then its first `parent` line).
-fn read_commit(odb: &Odb, id: Oid) -> Result<RawCommit, git2::Error> {
-    let object = odb.read(id)?;
-    if object.kind() != ObjectType::Commit {
-        return Err(git2::Error::from_str(&format!(
-            "object {id} is not a commit"
-        )));
-    }
-    let hex = |line: Option<&[u8]>, key: &[u8]| -> Option<Oid> {
-        let rest = line?.strip_prefix(key)?;
-        Oid::from_str(std::str::from_utf8(rest).ok()?).ok()
-    };
-    let mut lines = object.data().split(|b| *b == b'\n');
-    let tree = hex(lines.next(), b"tree ").ok_or_else(|| corrupt("commit", id))?;
-    let parent = lines.next().and_then(|l| hex(Some(l), b"parent "));
-    Ok(RawCommit { tree, parent })
-}
-
-/// The entries along a path from a root tree: the root's own id (as a folder), then the
-/// entry for each name of the path, as far as they exist.
-#[derive(Clone, Debug, Default)]
-struct Along(Vec<(Oid, u32)>);
-
-const FOLDER: u32 = 0o040000;
-const KIND: u32 = 0o170000;
-const LINK: u32 = 0o160000;
-
-impl Along {
-    /// The blob at the end of the path, if the whole path is there and ends in a file.
-    fn blob(&self, path: &str) -> Option<Oid> {
-        let n = path_depth(path);
-        if self.0.len() != n + 1 || self.0[..n].iter().any(|(_, m)| m & KIND != FOLDER) {
-            return None;
-        }
-        let (id, mode) = self.0[n];
-        (mode & KIND != FOLDER && mode & KIND != LINK).then_some(id)
-    }
-}
-
-/// The number of names in a `/` path.
-fn path_depth(path: &str) -> usize {
-    path.split('/').count()
-}
-
-/// The entries along `path` from the tree `root`. Where an entry has the id it has in
-/// `known` (the same path in the commit after), the rest is taken from `known` unread.
-fn follow(odb: &Odb, root: Oid, path: &str, known: &[(Oid, u32)]) -> Result<Along, git2::Error> {
-    let mut out = vec![(root, FOLDER)];
-    let mut tree = root;
-    for (depth, name) in path.split('/').enumerate() {
-        if known.get(depth) == out.last() {
-            out.extend_from_slice(&known[depth + 1..]);
-            return Ok(Along(out));
-        }
-        let object = odb.read(tree)?;
-        if object.kind() != ObjectType::Tree {
-            return Err(corrupt("tree", tree));
-        }
-        let Some(entry) =
-            find_entry(object.data(), name.as_bytes()).ok_or_else(|| corrupt("tree", tree))?
-        else {
-            break;
-        };
-        out.push(entry);
-        if entry.1 & KIND != FOLDER {
-            break;
-        }
-        tree = entry.0;
-    }
-    Ok(Along(out))
-}
-
-/// The id and mode of the entry called `name` in a raw tree; `None` (outer) when the tree
-/// cannot be parsed.
-fn find_entry(mut data: &[u8], name: &[u8]) -> Option<Option<(Oid, u32)>> {
-    while !data.is_empty() {
-        let space = data.iter().position(|b| *b == b' ')?;
-        let mut mode = 0u32;
-        for digit in &data[..space] {
-            if !(b'0'..=b'7').contains(digit) || mode > (u32::MAX >> 3) {
-                return None;
-            }
-            mode = mode * 8 + u32::from(digit - b'0');
-        }
-        let rest = &data[space + 1..];
-        let nul = rest.iter().position(|b| *b == 0)?;
-        let id = rest.get(nul + 1..nul + 21)?;
-        if &rest[..nul] == name {
-            return Some(Some((Oid::from_bytes(id).ok()?, mode)));
-        }
-        data = &rest[nul + 21..];
-    }
-    Some(None)
 }

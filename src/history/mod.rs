@@ -13,12 +13,13 @@ pub mod snapshot;
 pub mod standing;
 pub mod trees;
 
-use git2::{ObjectType, Oid, Repository, Tree};
+use git2::{Oid, Repository, Tree};
 use std::collections::BTreeMap;
 use trees::{FileChange, subtree};
 mod classify;
 use classify::*;
 mod follow;
+mod raw;
 pub use classify::{declared_revision, revision_of, stem};
 pub use follow::walk_one;
 
@@ -311,21 +312,18 @@ fn tree_changes(
 ) -> Result<Vec<(usize, Vec<FileChange>)>, git2::Error> {
     let mut out = Vec::new();
     let mut sent = std::collections::HashSet::new();
-    let mut previous: Option<Tree> = match before {
-        Some(c) => subtree(repo, &c.tree()?, dir)?,
+    let odb = repo.odb()?;
+    let mut held = raw::Held::default();
+    let mut previous = match before {
+        Some(c) => raw::folder_at(&odb, c.tree_id(), dir)?,
         None => None,
     };
+    // The folders of the tree before are held to compare the first commit with.
+    held.diff(&odb, None, previous, dir, &policy_entry, &mut Vec::new())?;
     for (index, commit) in line.iter().enumerate() {
-        let tree = subtree(repo, &commit.tree()?, dir)?;
+        let tree = raw::folder_at(&odb, commit.tree_id(), dir)?;
         let mut changes = Vec::new();
-        trees::diff(
-            repo,
-            previous.as_ref(),
-            tree.as_ref(),
-            dir,
-            &policy_entry,
-            &mut changes,
-        )?;
+        held.diff(&odb, previous, tree, dir, &policy_entry, &mut changes)?;
         previous = tree;
         if let Some(id) = only {
             changes.retain(|(p, _, _)| stem(p) == id);
