@@ -238,10 +238,16 @@ fn walk_line(
             .collect();
         let changed = tree_changes(repo, line, before, dir, only, &tx);
         drop(tx);
+        // The walk done, this thread reads what is left too (the readers are the longer
+        // half of the work).
+        let mine = read_blobs(repo, rx, keep);
         let mut declared = Declared::default();
         let mut texts = texts;
-        for handle in handles {
-            for (blob, facts, text) in handle.join().expect("blob reader thread panicked") {
+        let theirs = handles
+            .into_iter()
+            .map(|h| h.join().expect("blob reader thread panicked"));
+        for read in std::iter::once(mine).chain(theirs) {
+            for (blob, facts, text) in read {
                 declared.0.insert(blob, facts);
                 if let (Some(texts), Some(text)) = (texts.as_deref_mut(), text) {
                     texts.insert(blob, text);
@@ -355,6 +361,15 @@ fn read_declared(
     let Ok(repo) = Repository::open(git_dir) else {
         return Vec::new();
     };
+    read_blobs(&repo, blobs, keep)
+}
+
+/// [`read_declared`] on a repository handle already open.
+fn read_blobs(
+    repo: &Repository,
+    blobs: &std::sync::Mutex<std::sync::mpsc::Receiver<Oid>>,
+    keep: bool,
+) -> Vec<ReadBlob> {
     let mut out = Vec::new();
     loop {
         let next = blobs.lock().map(|rx| rx.recv());
@@ -362,7 +377,7 @@ fn read_declared(
             return out;
         };
         if !keep {
-            out.push((blob, text_facts(&repo, blob), None));
+            out.push((blob, text_facts(repo, blob), None));
             continue;
         }
         // A blob that cannot be read is left to be read on demand (and to fail there).
