@@ -191,7 +191,7 @@ mod tests {
                 let t = serde_json::to_value(Time::of(stamp, &tz)).unwrap();
                 assert_eq!(
                     [&t["time"], &t["utc"], &t["local"]],
-                    want.map(|w| serde_json::Value::from(w)).each_ref()
+                    want.map(serde_json::Value::from).each_ref()
                 );
             }
         }
