@@ -168,7 +168,7 @@ mod tests {
     #[test]
     fn written_by_hand_as_strftime_writes_it() {
         let zones = ["Europe/Madrid", "America/St_Johns", "Asia/Kathmandu", "UTC"];
-        for (i, seconds) in [-30_610_224_000, -1, 0, 1_776_451_410, 253_402_300_799]
+        for (i, seconds) in [-30_610_224_001, -1, 0, 1_776_451_410, 253_402_207_199]
             .into_iter()
             .chain((0..200).map(|k| k * 7_919_993_i64 - 500_000_000))
             .enumerate()
@@ -195,5 +195,12 @@ mod tests {
                 );
             }
         }
+        // Out of jiff's range: unknown, as before.
+        let stamp = Stamp {
+            seconds: 253_402_300_799,
+            offset_minutes: 0,
+        };
+        let t = serde_json::to_value(Time::of(stamp, &TimeZone::UTC)).unwrap();
+        assert!(t["time"].is_null() && t["utc"].is_null() && t["local"].is_null());
     }
 }
