@@ -5,6 +5,7 @@ use super::{CommandError, Global, note, parse_time, print, print_styled};
 use clap::Args;
 use normsctl::history::Revision;
 use normsctl::render::{Palette, log};
+use normsctl::workspace::git as git_switches;
 
 /// Revision history of the handbook, newest first: when each change landed on the
 /// first-parent line (UTC and the team's zone), its author, commit, the declared revision
@@ -27,6 +28,7 @@ pub struct LogArgs {
 }
 
 pub fn run(global: &Global, args: LogArgs) -> Result<(), CommandError> {
+    git_switches::reads_each_object_once();
     let ws = global.open()?;
     let since = args
         .since

@@ -13,12 +13,15 @@ pub mod snapshot;
 pub mod standing;
 pub mod trees;
 
-use git2::{ObjectType, Oid, Repository, Tree};
+use git2::{Oid, Repository, Tree};
 use std::collections::BTreeMap;
 use trees::{FileChange, subtree};
 mod classify;
 use classify::*;
+mod follow;
+mod raw;
 pub use classify::{declared_revision, revision_of, stem};
+pub use follow::walk_one;
 
 /// What a commit did to one policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -161,94 +164,6 @@ pub fn walk_with_texts(
     Ok((revisions, texts))
 }
 
-/// The changes to one policy, newest first: the same answer as filtering [`walk`], found
-/// the way `git log --follow` does. From HEAD back, only the trees along the policy's
-/// path are read; a full comparison is made only where its file appeared there (a move,
-/// or its addition). Before the addition, the rest of the line is walked in full, so an
-/// id that was retired and later reused keeps its earlier history too.
-pub fn walk_one(
-    repo: &Repository,
-    head: Oid,
-    policies_dir: &str,
-    id: &str,
-) -> Result<Vec<Revision>, HistoryError> {
-    require_complete(repo)?;
-    let line = first_parent_line(repo, head)?;
-    let dir = policies_dir.trim_end_matches('/');
-    let blob_at = |commit: &git2::Commit, path: &str| -> Result<Option<Oid>, git2::Error> {
-        match commit.tree()?.get_path(std::path::Path::new(path)) {
-            Ok(e) if e.kind() == Some(ObjectType::Blob) => Ok(Some(e.id())),
-            Ok(_) => Ok(None),
-            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
-    };
-    let head_tree = subtree(repo, &line[0].tree()?, dir)?;
-    let Some(mut path) = head_tree
-        .as_ref()
-        .map(|t| locate(repo, t, dir, id))
-        .transpose()?
-        .flatten()
-    else {
-        // Retired (or never there) at HEAD: nothing to follow back from.
-        let mut oldest_first = line;
-        oldest_first.reverse();
-        return full_walk(repo, &oldest_first, None, dir, Some(id));
-    };
-    let mut blob = blob_at(&line[0], &path)?;
-    let mut out = Vec::new();
-    let mut declared = Declared::default();
-    for (i, commit) in line.iter().enumerate() {
-        let parent = line.get(i + 1);
-        let before = match parent {
-            Some(p) => blob_at(p, &path)?,
-            None => None,
-        };
-        if before == blob {
-            continue;
-        }
-        let changes = match before {
-            Some(old) => vec![(path.clone(), Some(old), blob)],
-            None => {
-                let old_tree = match parent {
-                    Some(p) => subtree(repo, &p.tree()?, dir)?,
-                    None => None,
-                };
-                let new_tree = subtree(repo, &commit.tree()?, dir)?;
-                let mut all = Vec::new();
-                trees::diff(
-                    repo,
-                    old_tree.as_ref(),
-                    new_tree.as_ref(),
-                    dir,
-                    &policy_entry,
-                    &mut all,
-                )?;
-                all.retain(|(p, _, _)| stem(p) == id);
-                all
-            }
-        };
-        let came_from = changes
-            .iter()
-            .find_map(|(p, old, new)| (new.is_none()).then(|| (p.clone(), *old)));
-        out.push(revisions_at(repo, commit, changes, &mut declared)?);
-        match (before, came_from) {
-            (Some(old), _) => blob = Some(old),
-            (None, Some((old_path, old))) => (path, blob) = (old_path, old),
-            (None, None) => {
-                // Added here: whatever came before is an earlier life of the id.
-                let mut rest: Vec<git2::Commit> = line[i + 1..].to_vec();
-                rest.reverse();
-                let mut earlier = full_walk(repo, &rest, None, dir, Some(id))?;
-                let mut newest_first: Vec<Revision> = out.into_iter().flatten().collect();
-                newest_first.append(&mut earlier);
-                return Ok(newest_first);
-            }
-        }
-    }
-    Ok(out.into_iter().flatten().collect())
-}
-
 /// Where policy `id`'s file is in `tree` (the policy folder, at `prefix`), reading tree
 /// entries only; the first in git's order when several files share the stem.
 fn locate(
@@ -323,10 +238,16 @@ fn walk_line(
             .collect();
         let changed = tree_changes(repo, line, before, dir, only, &tx);
         drop(tx);
+        // The walk done, this thread reads what is left too (the readers are the longer
+        // half of the work).
+        let mine = read_blobs(repo, rx, keep);
         let mut declared = Declared::default();
         let mut texts = texts;
-        for handle in handles {
-            for (blob, facts, text) in handle.join().expect("blob reader thread panicked") {
+        let theirs = handles
+            .into_iter()
+            .map(|h| h.join().expect("blob reader thread panicked"));
+        for read in std::iter::once(mine).chain(theirs) {
+            for (blob, facts, text) in read {
                 declared.0.insert(blob, facts);
                 if let (Some(texts), Some(text)) = (texts.as_deref_mut(), text) {
                     texts.insert(blob, text);
@@ -397,21 +318,18 @@ fn tree_changes(
 ) -> Result<Vec<(usize, Vec<FileChange>)>, git2::Error> {
     let mut out = Vec::new();
     let mut sent = std::collections::HashSet::new();
-    let mut previous: Option<Tree> = match before {
-        Some(c) => subtree(repo, &c.tree()?, dir)?,
+    let odb = repo.odb()?;
+    let mut held = raw::Held::default();
+    let mut previous = match before {
+        Some(c) => raw::folder_at(&odb, c.tree_id(), dir)?,
         None => None,
     };
+    // The folders of the tree before are held to compare the first commit with.
+    held.diff(&odb, None, previous, dir, &policy_entry, &mut Vec::new())?;
     for (index, commit) in line.iter().enumerate() {
-        let tree = subtree(repo, &commit.tree()?, dir)?;
+        let tree = raw::folder_at(&odb, commit.tree_id(), dir)?;
         let mut changes = Vec::new();
-        trees::diff(
-            repo,
-            previous.as_ref(),
-            tree.as_ref(),
-            dir,
-            &policy_entry,
-            &mut changes,
-        )?;
+        held.diff(&odb, previous, tree, dir, &policy_entry, &mut changes)?;
         previous = tree;
         if let Some(id) = only {
             changes.retain(|(p, _, _)| stem(p) == id);
@@ -443,6 +361,15 @@ fn read_declared(
     let Ok(repo) = Repository::open(git_dir) else {
         return Vec::new();
     };
+    read_blobs(&repo, blobs, keep)
+}
+
+/// [`read_declared`] on a repository handle already open.
+fn read_blobs(
+    repo: &Repository,
+    blobs: &std::sync::Mutex<std::sync::mpsc::Receiver<Oid>>,
+    keep: bool,
+) -> Vec<ReadBlob> {
     let mut out = Vec::new();
     loop {
         let next = blobs.lock().map(|rx| rx.recv());
@@ -450,7 +377,7 @@ fn read_declared(
             return out;
         };
         if !keep {
-            out.push((blob, text_facts(&repo, blob), None));
+            out.push((blob, text_facts(repo, blob), None));
             continue;
         }
         // A blob that cannot be read is left to be read on demand (and to fail there).

@@ -37,6 +37,15 @@ pub fn configure(trust: Trust) {
     HASH_CHECKS.store(if on { ON } else { OFF }, Ordering::SeqCst);
 }
 
+/// Turns libgit2's object cache off, for a command whose walk reads each commit and tree
+/// about once (`log`): kept, every object read stays on the heap to the end (tens of
+/// megabytes on a 10,000-commit history), and touching that much fresh memory cost `log`
+/// more page faults than it saved lookups (`log ID`: 12,100 faults down to 3,000, a
+/// quarter of its CPU time).
+pub fn reads_each_object_once() {
+    git2::opts::enable_caching(false);
+}
+
 /// Whether git's hash checks are on in this process (libgit2's default when nothing set
 /// them).
 pub fn hash_checks_on() -> bool {
