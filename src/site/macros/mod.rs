@@ -118,10 +118,15 @@ impl Words {
             return None;
         }
         let mut parts = parts.into_iter();
-        let captured = env.get_template("words.html").ok()?.render_captured(()).ok()?;
+        let captured = env
+            .get_template("words.html")
+            .ok()?
+            .render_captured(())
+            .ok()?;
         let state = captured.state();
         let w = state.lookup("w")?;
-        let raw = |key: &str| -> Option<String> { w.get_attr(key).ok()?.as_str().map(str::to_owned) };
+        let raw =
+            |key: &str| -> Option<String> { w.get_attr(key).ok()?.as_str().map(str::to_owned) };
         let table = state.lookup("field_labels").filter(Value::is_true);
         let labels = match table.or_else(|| w.get_attr("field_labels").ok()) {
             Some(t) if t.is_true() => {
@@ -207,7 +212,10 @@ impl Fast {
 
 impl Object for Fast {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.inner.get_attr(key.as_str()?).ok().filter(|v| !v.is_undefined())
+        self.inner
+            .get_attr(key.as_str()?)
+            .ok()
+            .filter(|v| !v.is_undefined())
     }
 
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
@@ -253,7 +261,10 @@ fn attr(v: &Value, key: &str) -> Option<Value> {
 
 impl Macros<'_, '_, '_, '_> {
     fn change_label(&self, out: &mut String, change: &Value) -> Option<()> {
-        match change.as_str().and_then(|c| CHANGES.iter().position(|k| *k == c)) {
+        match change
+            .as_str()
+            .and_then(|c| CHANGES.iter().position(|k| *k == c))
+        {
             Some(i) => out.push_str(&self.w.change[i]),
             None => print(out, change)?,
         }

@@ -15,7 +15,11 @@ fn templates(own: bool, words: Option<&str>) -> Templates {
     o.insert("page.html".to_owned(), PAGE.to_owned());
     o.insert("page.txt".to_owned(), PAGE.to_owned());
     if own {
-        let text = TEMPLATES.iter().find(|(n, _)| *n == "macros.html").unwrap().1;
+        let text = TEMPLATES
+            .iter()
+            .find(|(n, _)| *n == "macros.html")
+            .unwrap()
+            .1;
         o.insert("macros.html".to_owned(), text.to_owned());
     }
     if let Some(w) = words {
@@ -33,7 +37,12 @@ fn cases() -> Vec<Value> {
     let fields = vec![
         field("id", None, Some("p"), None),
         field("summary", None, Some("S \"q\" & 'x'"), None),
-        field("target", Some("a"), Some("b"), Some("<del>a</del> <ins>b</ins>")),
+        field(
+            "target",
+            Some("a"),
+            Some("b"),
+            Some("<del>a</del> <ins>b</ins>"),
+        ),
         field("owner", None, Some("ana/b"), None),
         field("tags", Some("x"), None, None),
         field("metric.unit", Some("1"), Some("2"), Some("")),
@@ -50,7 +59,16 @@ fn cases() -> Vec<Value> {
         context! { added => false, fields => vec![context! { path => "n", label => 1.5, old => (), new => 2.5, words_html => () }], body_html => "" },
     ];
     let mut out = Vec::new();
-    let changes = ["added", "material", "editorial", "reviewed", "moved", "uncommitted", "retired", "odd <x>"];
+    let changes = [
+        "added",
+        "material",
+        "editorial",
+        "reviewed",
+        "moved",
+        "uncommitted",
+        "retired",
+        "odd <x>",
+    ];
     for (i, change) in changes.iter().enumerate() {
         for (j, d) in diffs.iter().enumerate() {
             let even = (i + j) % 2 == 0;
