@@ -47,7 +47,7 @@ fn cases() -> Vec<Value> {
         field("tags", Some("x"), None, None),
         field("metric.unit", Some("1"), Some("2"), Some("")),
     ];
-    let diffs = vec![
+    let diffs = [
         context! { added => true, fields => fields.clone(), body_html => "<p>Body</p>" },
         context! { added => true, fields => fields.clone(), body_html => "" },
         context! { added => false, fields => fields.clone(), body_html => "<p>B <ins>x</ins></p>" },

@@ -243,6 +243,9 @@ pub fn render_all(
         .collect()
 }
 
+/// Where [`render_each`] hands each file.
+pub type WriteFile<'a, E> = dyn Fn(&Page, Vec<u8>) -> Result<(), E> + Sync + 'a;
+
 /// Renders many files on every core, handing each to `write` as soon as it is made (in no
 /// particular order), so that a build writes while it renders and never holds every file.
 pub fn render_each<E: From<TemplateError> + Send>(
@@ -250,7 +253,7 @@ pub fn render_each<E: From<TemplateError> + Send>(
     templates: &Templates,
     pages: &[Page],
     progress: &(dyn Fn(usize) + Sync),
-    write: &(dyn Fn(&Page, Vec<u8>) -> Result<(), E> + Sync),
+    write: &WriteFile<'_, E>,
 ) -> Result<(), E> {
     use rayon::prelude::*;
     let done = std::sync::atomic::AtomicUsize::new(0);
