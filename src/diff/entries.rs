@@ -16,7 +16,8 @@
 use super::Fields;
 use crate::yaml::{self, Value};
 use serde_json::Value as Json;
-use std::collections::{HashMap, HashSet};
+// foldhash: the keys are whole entries (a paragraph of a body), hashed on every look-up.
+use foldhash::{HashMap, HashSet, HashSetExt};
 use std::sync::Arc;
 
 /// Texts longer than this are parsed whole (the parser's node budget is per document).

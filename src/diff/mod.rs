@@ -7,7 +7,6 @@
 
 use crate::yaml::{self, Node, Value};
 use serde_json::Value as Json;
-use std::collections::HashMap;
 
 mod entries;
 mod words;
@@ -165,8 +164,9 @@ impl Fields {
 
     /// Leaves by path, for comparing many fields at once (the first of a repeated path,
     /// as [`Fields::get`] finds it).
-    pub fn index(&self) -> HashMap<&str, &Json> {
-        let mut out = HashMap::with_capacity(self.0.len());
+    pub fn index(&self) -> foldhash::HashMap<&str, &Json> {
+        use foldhash::HashMapExt;
+        let mut out = foldhash::HashMap::with_capacity(self.0.len());
         for (p, v) in &self.0 {
             out.entry(p.as_str()).or_insert(v);
         }

@@ -61,22 +61,54 @@ pub fn code(value: &str) -> String {
 /// whatever a title, a commit subject or the settings say (and the HTML pages are spared
 /// them too).
 pub fn escape_html(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains(|c| matches!(c, '&' | '<' | '>' | '"' | '\'') || not_xml(c)) {
+    if first_special(s.as_bytes(), 0).is_none() {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if not_xml(c) => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
+    let _ = write_escaped(&mut out, s);
     std::borrow::Cow::Owned(out)
+}
+
+/// [`escape_html`] written into `out`, unchanged runs copied whole.
+pub fn write_escaped(out: &mut impl std::fmt::Write, s: &str) -> std::fmt::Result {
+    let bytes = s.as_bytes();
+    let mut done = 0;
+    let mut from = 0;
+    while let Some(i) = first_special(bytes, from) {
+        let c = s[i..].chars().next().unwrap_or('\u{fffd}');
+        let with = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            c if not_xml(c) => "\u{fffd}",
+            // A byte that only may start a forbidden character (U+FFFE, U+FFFF).
+            _ => {
+                from = i + 1;
+                continue;
+            }
+        };
+        out.write_str(&s[done..i])?;
+        out.write_str(with)?;
+        done = i + c.len_utf8();
+        from = done;
+    }
+    out.write_str(&s[done..])
+}
+
+/// The first byte at or after `from` that may need escaping: one of `&<>"'`, an ASCII
+/// control character other than tab, line feed and carriage return, or the first byte
+/// of U+FFFE and U+FFFF (0xEF, checked by the caller).
+fn first_special(bytes: &[u8], from: usize) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&b| {
+            matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0xEF)
+                || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        })
+        .map(|i| from + i)
 }
 
 /// Whether XML 1.0 forbids `c` everywhere (its `Char` production).

@@ -9,6 +9,7 @@
 //! [`server`] answers HTTP with live reload. Nothing here prints; the commands in `cli` do.
 
 pub mod collect;
+mod macros;
 pub mod markdown;
 pub mod output;
 pub mod readable;

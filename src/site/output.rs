@@ -67,6 +67,21 @@ pub fn publish<'a>(
     out: &Path,
     files: impl IntoIterator<Item = (String, &'a [u8])>,
 ) -> Result<(), OutputError> {
+    publish_with(out, |dir| {
+        for (rel, bytes) in files {
+            write_file(dir, &rel, bytes)?;
+        }
+        Ok(())
+    })
+}
+
+/// [`publish`], with the files written by `write` into the fresh folder (its path given),
+/// as it makes them: on every core, and without holding the whole site in memory. On any
+/// error, `out` is as it was.
+pub fn publish_with<T, E: From<OutputError>>(
+    out: &Path,
+    write: impl FnOnce(&Path) -> Result<T, E>,
+) -> Result<T, E> {
     check_replaceable(out)?;
     let parent = out
         .parent()
@@ -80,16 +95,7 @@ pub fn publish<'a>(
         .prefix(&format!(".{name}.new-"))
         .tempdir_in(parent)
         .map_err(io(parent))?;
-    let mut dirs = std::collections::HashSet::new();
-    for (rel, bytes) in files {
-        let path = tmp.path().join(&rel);
-        if let Some(dir) = path.parent()
-            && dirs.insert(dir.to_path_buf())
-        {
-            std::fs::create_dir_all(dir).map_err(io(dir))?;
-        }
-        std::fs::write(&path, bytes).map_err(io(&path))?;
-    }
+    let written = write(tmp.path())?;
     std::fs::write(tmp.path().join(MARKER), MARKER_TEXT).map_err(io(tmp.path()))?;
     // A temporary folder is private; a site is for any web server to read.
     std::fs::set_permissions(
@@ -97,7 +103,23 @@ pub fn publish<'a>(
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .map_err(io(tmp.path()))?;
-    swap_in(tmp, out, parent, &name)
+    swap_in(tmp, out, parent, &name)?;
+    Ok(written)
+}
+
+/// Writes one file of a site being published into `dir` (by its site-relative path with
+/// `/`), making its folder when it is the first file there; safe from several threads.
+pub fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    let path = dir.join(rel);
+    match std::fs::write(&path, bytes) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(folder) = path.parent() {
+                std::fs::create_dir_all(folder).map_err(io(folder))?;
+            }
+            std::fs::write(&path, bytes).map_err(io(&path))
+        }
+        r => r.map_err(io(&path)),
+    }
 }
 
 fn swap_in(

@@ -171,11 +171,16 @@ pub fn body_html(chunks: &[Chunk]) -> String {
     let last = chunks.len().saturating_sub(1);
     let mut source = String::new();
     for (i, c) in chunks.iter().enumerate() {
-        let clean: String = c
-            .text
-            .chars()
-            .filter(|ch| !('\u{F8F0}'..='\u{F8F4}').contains(ch))
-            .collect();
+        // The marks are U+F8F0-U+F8F4, whose UTF-8 starts with 0xEF: most texts hold none.
+        let clean: std::borrow::Cow<str> = if c.text.as_bytes().contains(&0xEF) {
+            c.text
+                .chars()
+                .filter(|ch| !('\u{F8F0}'..='\u{F8F4}').contains(ch))
+                .collect::<String>()
+                .into()
+        } else {
+            c.text.as_str().into()
+        };
         match c.op {
             Op::Equal => source.push_str(&elide_paragraphs(&clean, i > 0, i < last)),
             Op::Delete => {

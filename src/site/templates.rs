@@ -144,7 +144,7 @@ impl Templates {
                 && !value.is_safe()
                 && let Some(s) = value.as_str()
             {
-                return out.write_str(&escape_html(s)).map_err(|_| {
+                return crate::render::markdown::write_escaped(out, s).map_err(|_| {
                     minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
                 });
             }
@@ -158,6 +158,9 @@ impl Templates {
                 .build()
                 .expect("the default delimiters are valid"),
         );
+        // The built-in macros are answered in Rust (see `super::macros`), a handbook's own
+        // run as written.
+        let own_macros = overrides.contains_key("macros.html");
         env.set_loader(move |name| {
             if let Some(text) = overrides.get(name) {
                 return Ok(Some(text.clone()));
@@ -165,11 +168,23 @@ impl Templates {
             Ok(TEMPLATES
                 .iter()
                 .find(|(n, _)| *n == name)
-                .map(|(_, t)| (*t).to_owned()))
+                .map(|(n, t)| match *n {
+                    "macros.html" => super::macros::built_in_text(t),
+                    _ => (*t).to_owned(),
+                }))
         });
         for (name, _) in TEMPLATES {
             env.get_template(name)
                 .map_err(|e| TemplateError::from_minijinja(&e))?;
+        }
+        if !own_macros {
+            let words = super::macros::Words::read(&env).map(Arc::new);
+            env.add_function(
+                "_builtin_macro",
+                move |name: &str, inner: minijinja::Value| {
+                    super::macros::Fast::wrap(words.clone(), name, inner)
+                },
+            );
         }
         Ok(Templates {
             env,

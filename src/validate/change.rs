@@ -287,7 +287,7 @@ const REVIEW_KEYS: [&str; 2] = ["review_every", "reviewed"];
 /// whitespace, punctuation or letter case of their prose fields.
 fn only_cosmetic(before: &Fields, after: &Fields) -> bool {
     let (a, b) = (before.index(), after.index());
-    let keys = |m: &std::collections::HashMap<&str, &Json>| {
+    let keys = |m: &foldhash::HashMap<&str, &Json>| {
         let mut k: Vec<String> = m
             .keys()
             .filter(|k| **k != "revision" && !REVIEW_KEYS.contains(k))

@@ -27,51 +27,62 @@ impl HistoryViews {
             today: jiff::civil::Date::default(),
         };
         let previous = timeline.previous_blobs();
+        // Each revision's view on every core (formatting its times is most of the work),
+        // then the lists in order.
+        use rayon::prelude::*;
+        let views: Vec<RevisionView> = timeline
+            .revisions
+            .par_iter()
+            .zip(previous)
+            .map(|(r, before)| {
+                let diff = match r.change {
+                    Change::Added | Change::Material | Change::Editorial => {
+                        timeline.diff_of(before, r.blob).cloned()
+                    }
+                    _ => None,
+                };
+                let mut view = revision_view(r, &clock, diff);
+                let effective = effective_in(timeline, r);
+                view.effective = effective.map(|d| d.to_string());
+                view.subject = Some(timeline.title_of(r).to_owned());
+                if let Some(d) = &view.diff {
+                    if !d.added {
+                        // The revision is named beside the entry already.
+                        view.changed = d
+                            .fields
+                            .iter()
+                            .filter(|f| f.path != "revision")
+                            .map(|f| FieldName {
+                                path: f.path.clone(),
+                                label: f.label.clone(),
+                            })
+                            .collect();
+                        view.changed.dedup_by(|a, b| a.label == b.label);
+                        if !d.body_html.is_empty() {
+                            view.changed.push(FieldName {
+                                path: "body".to_owned(),
+                                label: crate::model::labels::field_label("body"),
+                            });
+                        }
+                        // Only the `reviewed` line changed: the owner's review, not a change to
+                        // read (as `log` shows it).
+                        if r.review {
+                            view.change = "reviewed";
+                            view.changed.clear();
+                        }
+                    }
+                    view.takes_effect = Some(
+                        clock
+                            .time(ts(standing::in_force_from(r, effective, &tz)))
+                            .date,
+                    );
+                }
+                view
+            })
+            .collect();
         let mut by_id: HashMap<String, Vec<(usize, RevisionView)>> = HashMap::new();
         let mut changelog = Vec::with_capacity(timeline.revisions.len());
-        for (i, (r, before)) in timeline.revisions.iter().zip(previous).enumerate() {
-            let diff = match r.change {
-                Change::Added | Change::Material | Change::Editorial => {
-                    timeline.diff_of(before, r.blob).cloned()
-                }
-                _ => None,
-            };
-            let mut view = revision_view(r, &clock, diff);
-            let effective = effective_in(timeline, r);
-            view.effective = effective.map(|d| d.to_string());
-            view.subject = Some(timeline.title_of(r).to_owned());
-            if let Some(d) = &view.diff {
-                if !d.added {
-                    // The revision is named beside the entry already.
-                    view.changed = d
-                        .fields
-                        .iter()
-                        .filter(|f| f.path != "revision")
-                        .map(|f| FieldName {
-                            path: f.path.clone(),
-                            label: f.label.clone(),
-                        })
-                        .collect();
-                    view.changed.dedup_by(|a, b| a.label == b.label);
-                    if !d.body_html.is_empty() {
-                        view.changed.push(FieldName {
-                            path: "body".to_owned(),
-                            label: crate::model::labels::field_label("body"),
-                        });
-                    }
-                    // Only the `reviewed` line changed: the owner's review, not a change to
-                    // read (as `log` shows it).
-                    if r.review {
-                        view.change = "reviewed";
-                        view.changed.clear();
-                    }
-                }
-                view.takes_effect = Some(
-                    clock
-                        .time(ts(standing::in_force_from(r, effective, &tz)))
-                        .date,
-                );
-            }
+        for (i, (r, view)) in timeline.revisions.iter().zip(views).enumerate() {
             // Moves are kept in `log`; readers' changelog and feed leave them out.
             if r.change != Change::Moved {
                 changelog.push(RevisionView {

@@ -243,6 +243,30 @@ pub fn render_all(
         .collect()
 }
 
+/// Where [`render_each`] hands each file.
+pub type WriteFile<'a, E> = dyn Fn(&Page, Vec<u8>) -> Result<(), E> + Sync + 'a;
+
+/// Renders many files on every core, handing each to `write` as soon as it is made (in no
+/// particular order), so that a build writes while it renders and never holds every file.
+pub fn render_each<E: From<TemplateError> + Send>(
+    site: &Site,
+    templates: &Templates,
+    pages: &[Page],
+    progress: &(dyn Fn(usize) + Sync),
+    write: &WriteFile<'_, E>,
+) -> Result<(), E> {
+    use rayon::prelude::*;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    pages.par_iter().try_for_each(|page| {
+        write(page, render_with(site, templates, page, None)?)?;
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if n.is_multiple_of(64) {
+            progress(n);
+        }
+        Ok(())
+    })
+}
+
 /// Which files a rebuild must render: everything when there is no previous site (or
 /// `full`), else the pages whose data differ between `old` and `new`. A policy page shows
 /// the titles of the policies it links to, so a changed title reaches those pages through
