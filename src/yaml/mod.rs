@@ -5,6 +5,8 @@
 //! value, and the source text of every scalar, so that later checks can point at the exact
 //! place and read a scalar as the author wrote it. This module does no file I/O.
 
+#[cfg(test)]
+mod differential;
 mod plain;
 
 use crate::diag::Pos;

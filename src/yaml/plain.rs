@@ -540,7 +540,8 @@ impl<'a> Reader<'a> {
         if self.nodes > MAX_NODES {
             return None;
         }
-        let span_end = self.start.min(self.b.len());
+        // The full parser's span takes in the indentation of the line that ends the text.
+        let span_end = (self.start + self.indent()).min(self.b.len());
         Some(Node {
             value: Value::Str(value),
             pos,
