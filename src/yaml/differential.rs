@@ -28,28 +28,151 @@ const KEYS: &[&str] = &[
 
 /// Scalars after `key: `, the usual and the odd.
 const SCALARS: &[&str] = &[
-    "word", "two words", "Tier 1 Support", "team-04", "1", "0", "42", "007", "-3", "+3", "1.5",
-    "0.95", "1e3", ".inf", "-.inf", ".nan", "NaN", "inf", "Infinity", "1_000", "0x1F", "0o17",
-    "true", "True", "TRUE", "false", "tRUE", "yes", "no", "on", "null", "Null", "NULL", "~",
-    "2026-03-01", "2026-3-1", "12:30", "12 months", "C#", "a # comment", "a#b", "http://x.y/z",
-    "a: b", "a:", "ends with colon:", "\"quoted\"", "\"with 'single' inside\"", "\"a # b\"",
-    "\"esc \\\" aped\"", "\"tab\\tx\"", "\"\"", "''", "'it''s'", "'single'", "'a # b'", "\"open",
-    "'open", "\"x\" trailing", "\"x\"# c", "\"x\" # c", "[a, b]", "[ a , b ]", "[]", "[ ]",
-    "[a,b]", "[\"a\", 'b']", "[a, , b]", "[a, b,]", "[a, [b]]", "[a: b]", "[a #c]", "[a]b",
-    "[a, b] # c", "[é, ü]", "[1, true, ~, 0.5]", "{op: \">=\", value: 2}", "{}", "{ a: 1 }",
-    "{a: 1, a: 2}", "{a:1}", "{a: [1]}", "{\"a\": 1}", "{min: 1, max: 2}", "{a: b, }", "&anchor x",
-    "*alias", "!tag x", "!!str 1", "%x", "@x", "`x`", "- x", "? x", ": x", ",x", "]x", "}x",
-    "Björn Petrov", "日本語", "emoji 🙂", "x   ", "a\u{a0}b", "a\u{85}b", "a\u{2028}b",
-    "a\u{feff}b", "1.", ".5", "123456789012345678", "1234567890123456789", "99999999999999999999",
-    "'multi\n  line'", "\"multi\n  line\"", "plain\n  continued", "|", "|-", "|+", "|2", ">",
-    ">-", "| # c", "|#c",
+    "word",
+    "two words",
+    "Tier 1 Support",
+    "team-04",
+    "1",
+    "0",
+    "42",
+    "007",
+    "-3",
+    "+3",
+    "1.5",
+    "0.95",
+    "1e3",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "NaN",
+    "inf",
+    "Infinity",
+    "1_000",
+    "0x1F",
+    "0o17",
+    "true",
+    "True",
+    "TRUE",
+    "false",
+    "tRUE",
+    "yes",
+    "no",
+    "on",
+    "null",
+    "Null",
+    "NULL",
+    "~",
+    "2026-03-01",
+    "2026-3-1",
+    "12:30",
+    "12 months",
+    "C#",
+    "a # comment",
+    "a#b",
+    "http://x.y/z",
+    "a: b",
+    "a:",
+    "ends with colon:",
+    "\"quoted\"",
+    "\"with 'single' inside\"",
+    "\"a # b\"",
+    "\"esc \\\" aped\"",
+    "\"tab\\tx\"",
+    "\"\"",
+    "''",
+    "'it''s'",
+    "'single'",
+    "'a # b'",
+    "\"open",
+    "'open",
+    "\"x\" trailing",
+    "\"x\"# c",
+    "\"x\" # c",
+    "[a, b]",
+    "[ a , b ]",
+    "[]",
+    "[ ]",
+    "[a,b]",
+    "[\"a\", 'b']",
+    "[a, , b]",
+    "[a, b,]",
+    "[a, [b]]",
+    "[a: b]",
+    "[a #c]",
+    "[a]b",
+    "[a, b] # c",
+    "[é, ü]",
+    "[1, true, ~, 0.5]",
+    "{op: \">=\", value: 2}",
+    "{}",
+    "{ a: 1 }",
+    "{a: 1, a: 2}",
+    "{a:1}",
+    "{a: [1]}",
+    "{\"a\": 1}",
+    "{min: 1, max: 2}",
+    "{a: b, }",
+    "&anchor x",
+    "*alias",
+    "!tag x",
+    "!!str 1",
+    "%x",
+    "@x",
+    "`x`",
+    "- x",
+    "? x",
+    ": x",
+    ",x",
+    "]x",
+    "}x",
+    "Björn Petrov",
+    "日本語",
+    "emoji 🙂",
+    "x   ",
+    "a\u{a0}b",
+    "a\u{85}b",
+    "a\u{2028}b",
+    "a\u{feff}b",
+    "1.",
+    ".5",
+    "123456789012345678",
+    "1234567890123456789",
+    "99999999999999999999",
+    "'multi\n  line'",
+    "\"multi\n  line\"",
+    "plain\n  continued",
+    "|",
+    "|-",
+    "|+",
+    "|2",
+    ">",
+    ">-",
+    "| # c",
+    "|#c",
 ];
 
 /// Scalars of the usual shape.
 const COMMON: &[&str] = &[
-    "word", "two words", "team-04", "42", "0.95", "true", "2026-03-01", "12 months", "\"a: b\"",
-    "'it''s'", "[a, b]", "[]", "{op: \">=\", value: 2}", "Björn Petrov", "a # comment", "C#",
-    "http://x.y/z", "[\"a\", 'b']", "\">=\"", "[é, ü]",
+    "word",
+    "two words",
+    "team-04",
+    "42",
+    "0.95",
+    "true",
+    "2026-03-01",
+    "12 months",
+    "\"a: b\"",
+    "'it''s'",
+    "[a, b]",
+    "[]",
+    "{op: \">=\", value: 2}",
+    "Björn Petrov",
+    "a # comment",
+    "C#",
+    "http://x.y/z",
+    "[\"a\", 'b']",
+    "\">=\"",
+    "[é, ü]",
 ];
 
 /// Literal bodies: the header's line end is written before them.
@@ -105,10 +228,18 @@ fn doc(rng: &mut Rng) -> String {
             0 => {
                 // A literal body.
                 let header = [" |", " |-", " |+", " | # c", " |2", " >"];
-                let header = if rng.chance(odd) { rng.pick(&header) } else { header[0] };
+                let header = if rng.chance(odd) {
+                    rng.pick(&header)
+                } else {
+                    header[0]
+                };
                 out.push_str(header);
                 out.push('\n');
-                out.push_str(if rng.chance(odd) { rng.pick(BODIES) } else { rng.pick(&BODIES[..4]) });
+                out.push_str(if rng.chance(odd) {
+                    rng.pick(BODIES)
+                } else {
+                    rng.pick(&BODIES[..4])
+                });
             }
             1 => {
                 // A nested mapping or a list under the key.
@@ -117,19 +248,44 @@ fn doc(rng: &mut Rng) -> String {
                 out.push('\n');
                 out.push_str(comment);
                 if rng.chance(50) {
-                    for key in ["op", "value", "min"].iter().take(1 + (rng.next() % 3) as usize) {
+                    for key in ["op", "value", "min"]
+                        .iter()
+                        .take(1 + (rng.next() % 3) as usize)
+                    {
                         out.push_str(&format!("{indent}{key}: {}\n", scalar(rng)));
                     }
                 } else {
                     for _ in 0..1 + rng.next() % 3 {
                         let dash = rng.pick(&["- ", "- ", "-   ", "-"]);
-                        out.push_str(&format!("{indent}{dash}{}\n", scalar(rng)));
+                        if rng.chance(60) {
+                            out.push_str(&format!("{indent}{dash}{}\n", scalar(rng)));
+                            continue;
+                        }
+                        // A roster entry: a mapping that starts on the line of its `-`.
+                        let mut pad = " ".repeat(indent.len() + dash.len());
+                        if rng.chance(odd) {
+                            pad = rng.pick(&["", " ", "      "]).to_owned();
+                        }
+                        out.push_str(&format!("{indent}{dash}id: {}\n", scalar(rng)));
+                        for key in ["name", "teams", "id"]
+                            .iter()
+                            .take((rng.next() % 3) as usize)
+                        {
+                            out.push_str(&format!("{pad}{key}: {}\n", scalar(rng)));
+                        }
+                        if rng.chance(odd) {
+                            out.push_str(&format!("{pad}sub:\n{pad}  - {}\n", scalar(rng)));
+                        }
                     }
                 }
             }
             2 if rng.chance(odd) => out.push('\n'),
             _ => {
-                out.push_str(if rng.chance(odd) { rng.pick(&[" ", "  ", "\t"]) } else { " " });
+                out.push_str(if rng.chance(odd) {
+                    rng.pick(&[" ", "  ", "\t"])
+                } else {
+                    " "
+                });
                 out.push_str(scalar(rng));
                 if rng.chance(odd) {
                     out.push_str(rng.pick(&["  # note", " #", "#x", "  ", "\r"]));
@@ -177,7 +333,10 @@ fn the_fast_reader_gives_the_full_parsers_tree_or_nothing() {
     }
     // Both paths are exercised, so that the comparison means something.
     eprintln!("{read} documents read by the fast reader, {left} left to the full parser");
-    assert!(read > docs / 5 && left > docs / 5, "{read} read, {left} left");
+    assert!(
+        read > docs / 5 && left > docs / 5,
+        "{read} read, {left} left"
+    );
 }
 
 #[test]

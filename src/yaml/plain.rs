@@ -12,7 +12,7 @@ use super::{Node, Value};
 use crate::diag::Pos;
 
 /// Most nodes read here; a larger file goes to the full parser, which keeps the limits.
-const MAX_NODES: usize = 20_000;
+const MAX_NODES: usize = 100_000;
 /// Deepest block nesting read here.
 const MAX_DEPTH: usize = 8;
 /// Longest key read here (the full parser looks at most 1,024 characters ahead for a key).
@@ -36,7 +36,7 @@ pub(super) fn parse(source: &str) -> Option<Node> {
     if r.at_end() || r.indent() != 0 {
         return None;
     }
-    let root = r.block_map(0, 0)?;
+    let root = r.block_map(0, 0, false)?;
     r.at_end().then_some(root)
 }
 
@@ -45,9 +45,9 @@ pub(super) fn parse(source: &str) -> Option<Node> {
 fn plain_text(source: &str) -> bool {
     // In blocks and without stopping early, so that the check runs many bytes at a time.
     let control = |block: &[u8]| {
-        block
-            .iter()
-            .fold(false, |bad, &b| bad | ((b < 0x20) & (b != b'\n')) | (b == 0x7f))
+        block.iter().fold(false, |bad, &b| {
+            bad | ((b < 0x20) & (b != b'\n')) | (b == 0x7f)
+        })
     };
     !source.as_bytes().chunks(64).any(control)
         && (source.is_ascii()
@@ -138,9 +138,13 @@ fn resolve(text: &str) -> Option<Value> {
         return Some(Value::Float(text.parse().ok()?));
     }
     let date = b.len() == 10
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     // A character no number has makes it text.
     let textual = b
         .iter()
@@ -211,24 +215,28 @@ impl<'a> Reader<'a> {
     }
 
     /// A block mapping whose keys stand at column `indent`; the cursor is on its first key.
-    fn block_map(&mut self, indent: usize, depth: usize) -> Option<Node> {
+    /// A `compact` mapping starts on the line of its list item's `-`.
+    fn block_map(&mut self, indent: usize, depth: usize, compact: bool) -> Option<Node> {
         if depth > MAX_DEPTH {
             return None;
         }
         let first = self.start + indent;
         let mut map = self.node(Value::Null, first, 0)?;
         let mut entries: Vec<(Node, Node)> = Vec::new();
+        let mut on_dash_line = compact;
         loop {
-            self.skip_empty_lines();
-            if self.at_end() {
-                break;
-            }
-            let ind = self.indent();
-            if ind < indent {
-                break;
-            }
-            if ind > indent {
-                return None;
+            if !std::mem::take(&mut on_dash_line) {
+                self.skip_empty_lines();
+                if self.at_end() {
+                    break;
+                }
+                let ind = self.indent();
+                if ind < indent {
+                    break;
+                }
+                if ind > indent {
+                    return None;
+                }
             }
             let end = self.line_end();
             let at = self.start + indent;
@@ -277,7 +285,7 @@ impl<'a> Reader<'a> {
         if self.b[at] == b'-' && matches!(self.b.get(at + 1), Some(b' ')) {
             return (ind >= indent).then(|| self.block_seq(ind, ind == indent, depth + 1))?;
         }
-        (ind > indent).then(|| self.block_map(ind, depth + 1))?
+        (ind > indent).then(|| self.block_map(ind, depth + 1, false))?
     }
 
     /// A block sequence whose `-` stand at column `indent` (`indentless` when at its key's).
@@ -318,7 +326,20 @@ impl<'a> Reader<'a> {
                 let place = if indentless { item_at } else { dash };
                 seq = Some(self.node(Value::Null, place, 0)?);
             }
-            items.push(self.inline(item_at, end, indent, false)?);
+            let key_len = self.b[item_at..end]
+                .iter()
+                .take_while(|b| is_key_char(**b))
+                .count();
+            let item = if key_len > 0
+                && self.b[item_at].is_ascii_alphabetic()
+                && self.b.get(item_at + key_len) == Some(&b':')
+                && matches!(self.b.get(item_at + key_len + 1), None | Some(b' ' | b'\n'))
+            {
+                self.block_map(item_at - self.start, depth + 1, true)?
+            } else {
+                self.inline(item_at, end, indent, false)?
+            };
+            items.push(item);
         }
         let mut seq = seq?;
         seq.value = Value::Seq(items);
@@ -327,13 +348,7 @@ impl<'a> Reader<'a> {
 
     /// A value that starts at byte `at` of the current line (which ends at `end`), under a
     /// block collection at column `indent`; moves past it.
-    fn inline(
-        &mut self,
-        at: usize,
-        end: usize,
-        indent: usize,
-        block_scalar: bool,
-    ) -> Option<Node> {
+    fn inline(&mut self, at: usize, end: usize, indent: usize, block_scalar: bool) -> Option<Node> {
         let (node, after) = match self.b[at] {
             b'"' | b'\'' => self.quoted(at, end)?,
             b'[' => self.flow(at, end, false)?,
@@ -341,20 +356,20 @@ impl<'a> Reader<'a> {
             b'|' if block_scalar => return self.literal(at, end, indent),
             b if is_indicator(b) => return None,
             _ => {
-                let line = &self.src[at..end];
-                let stop = line
-                    .match_indices('#')
-                    .map(|(i, _)| i)
-                    .find(|&i| line.as_bytes()[i - 1] == b' ')
-                    .map_or(end, |i| at + i);
-                let text = self.src[at..stop].trim_end_matches(' ');
-                // `: ` (or a colon at the end) would make it a key.
-                let key = text
-                    .match_indices(':')
-                    .any(|(i, _)| text.as_bytes().get(i + 1).is_none_or(|c| *c == b' '));
-                if key {
-                    return None;
+                // One pass to the comment (` #`), if any; `: ` or a colon at the end
+                // would make the text a key.
+                let line = &self.b[at..end];
+                let mut stop = line.len();
+                for (i, &c) in line.iter().enumerate() {
+                    if c == b'#' && line[i - 1] == b' ' {
+                        stop = i;
+                        break;
+                    }
+                    if c == b':' && line.get(i + 1).is_none_or(|c| *c == b' ') {
+                        return None;
+                    }
                 }
+                let text = self.src[at..at + stop].trim_end_matches(' ');
                 let value = resolve(text)?;
                 (self.node(value, at, text.len())?, at + text.len())
             }
@@ -413,7 +428,10 @@ impl<'a> Reader<'a> {
         } else {
             loop {
                 if mapping {
-                    let key_len = self.b[p..end].iter().take_while(|b| is_key_char(**b)).count();
+                    let key_len = self.b[p..end]
+                        .iter()
+                        .take_while(|b| is_key_char(**b))
+                        .count();
                     let colon = p + key_len;
                     if key_len == 0
                         || key_len > MAX_KEY
