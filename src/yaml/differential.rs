@@ -197,7 +197,7 @@ const BODIES: &[&str] = &[
 fn doc(rng: &mut Rng) -> String {
     // How odd this document is: the percent of its choices taken from the odd cases.
     let odd = [0, 2, 10, 50][(rng.next() % 4) as usize];
-    let mut scalar = |rng: &mut Rng| {
+    let scalar = |rng: &mut Rng| {
         if rng.chance(odd) {
             rng.pick(SCALARS)
         } else {
@@ -275,6 +275,15 @@ fn doc(rng: &mut Rng) -> String {
                         }
                         if rng.chance(odd) {
                             out.push_str(&format!("{pad}sub:\n{pad}  - {}\n", scalar(rng)));
+                        }
+                        if rng.chance(odd) {
+                            let body = rng.pick(&[
+                                "    one\n",
+                                "   one\n\n",
+                                "  one\n",
+                                "     a\n    b\n",
+                            ]);
+                            out.push_str(&format!("{pad}body: |\n{body}"));
                         }
                     }
                 }
