@@ -55,7 +55,7 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CommandError> {
     };
     let now = ws.now()?;
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let handbook = match session::load_valid(&ws.loc, &PolicyCache::default(), color) {
+    let handbook = match session::load_valid(&ws.loc, &PolicyCache::none(), color) {
         Ok(Valid { handbook, warnings }) => {
             if let Some(w) = warnings {
                 eprint!("{w}");

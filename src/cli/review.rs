@@ -22,7 +22,7 @@ pub struct ReviewArgs {
 
 pub fn run(global: &Global, args: ReviewArgs) -> Result<(), CommandError> {
     let ws = global.open()?;
-    let loaded = ws.load(&normsctl::load::PolicyCache::default())?;
+    let loaded = ws.load(&normsctl::load::PolicyCache::none())?;
     let Some(policy) = loaded
         .handbook
         .policies

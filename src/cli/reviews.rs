@@ -24,7 +24,7 @@ pub struct ReviewsArgs {
 
 pub fn run(global: &Global, args: ReviewsArgs) -> Result<(), CommandError> {
     let ws = global.open()?;
-    let loaded = ws.load(&normsctl::load::PolicyCache::default())?;
+    let loaded = ws.load(&normsctl::load::PolicyCache::none())?;
     let handbook = &loaded.handbook;
     let roster = handbook.roster.as_ref();
     let owners: Option<Vec<String>> = match &args.owner {

@@ -170,15 +170,18 @@ impl<'a> Decoder<'a> {
     pub fn int_in(&mut self, key: &str, node: &Node, min: i128, max: u32) -> Option<Located<u32>> {
         // The upper bound is said even when it is only the type's (4,294,967,295), so a
         // number past it is never a mystery.
+        if let Value::Int(i) = node.value
+            && i >= min
+            && i <= i128::from(max)
+        {
+            return Some(Located::new(i as u32, node.pos));
+        }
         let range = if max == u32::MAX {
             format!("a whole number from {min} to {}", thousands(max))
         } else {
             format!("a whole number from {min} to {max}")
         };
         match node.value {
-            Value::Int(i) if i >= min && i <= i128::from(max) => {
-                Some(Located::new(i as u32, node.pos))
-            }
             Value::Int(i) => {
                 self.report(
                     &INVALID_VALUE,

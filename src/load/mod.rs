@@ -186,19 +186,42 @@ pub struct Loaded {
 
 /// Reads the whole handbook at `loc`.
 pub fn load(loc: &Location) -> Result<Loaded, LoadError> {
-    load_cached(loc, &PolicyCache::default())
+    load_cached(loc, &PolicyCache::none())
 }
 
 /// Policy files as last decoded, by path, so that a process that loads the handbook again
 /// and again (`serve`) decodes only the files whose text changed. The answer is the same
 /// as without it: an entry is used only for the very same text at the same path.
-#[derive(Debug, Default)]
-pub struct PolicyCache(std::sync::Mutex<std::collections::HashMap<PathBuf, Decoded>>);
+#[derive(Debug)]
+pub struct PolicyCache {
+    files: std::sync::Mutex<std::collections::HashMap<PathBuf, Decoded>>,
+    /// Whether loads record what they decoded (not for a process that loads once).
+    keep: bool,
+}
+
+impl Default for PolicyCache {
+    fn default() -> Self {
+        PolicyCache {
+            files: Default::default(),
+            keep: true,
+        }
+    }
+}
 
 impl PolicyCache {
+    /// A cache that keeps nothing, for a command that loads the handbook once: copying
+    /// every file's text and policy into a cache that is dropped right after costs more
+    /// than reading the file.
+    pub fn none() -> Self {
+        PolicyCache {
+            files: Default::default(),
+            keep: false,
+        }
+    }
+
     /// The text of the policy file at `path` as the last load read it.
     pub fn text(&self, path: &Path) -> Option<String> {
-        let cache = self.0.lock().ok()?;
+        let cache = self.files.lock().ok()?;
         cache.get(path).map(|d| d.source.clone())
     }
 }
@@ -268,13 +291,14 @@ pub fn load_with_settings(
     }
     let files = policy_files(loc, &policies_root, &mut out.findings);
     out.files += files.len();
-    let (policies, unread, mut findings) = read_policies(loc, &files, cache);
-    if let Ok(mut cache) = cache.0.lock() {
+    let (policies, unread, mut findings, marked) = read_policies(loc, &files, cache);
+    if let Ok(mut cache) = cache.files.lock() {
         let kept: std::collections::HashSet<&PathBuf> = files.iter().collect();
         cache.retain(|path, _| kept.contains(path));
     }
     out.handbook.policies = policies;
     out.handbook.unread = unread;
+    out.handbook.marked = Some(marked.into_iter().collect());
     out.findings.append(&mut findings);
     Ok(out)
 }
@@ -387,88 +411,6 @@ fn is_yaml(path: &Path) -> bool {
         path.extension().and_then(|e| e.to_str()),
         Some("yaml" | "yml")
     )
-}
-
-/// Reads and decodes policy files on every core, keeping the given order. Files go to the
-/// threads one at a time, so that a few large files are spread over the cores as well as
-/// many small ones.
-fn read_policies(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> Chunk {
-    use rayon::prelude::*;
-    let results: Vec<Chunk> = files
-        .par_iter()
-        .with_max_len(1)
-        .map(|file| read_policy_chunk(loc, std::slice::from_ref(file), cache))
-        .collect();
-    let mut all: Chunk = (Vec::with_capacity(files.len()), Vec::new(), Vec::new());
-    for (mut p, mut u, mut f) in results {
-        all.0.append(&mut p);
-        all.1.append(&mut u);
-        all.2.append(&mut f);
-    }
-    all
-}
-
-/// Policies read from some files; the stems of those that could not be read; findings.
-type Chunk = (Vec<Policy>, Vec<String>, Vec<Finding>);
-
-fn read_policy_chunk(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> Chunk {
-    let mut policies = Vec::new();
-    let mut unread = Vec::new();
-    let mut findings = Vec::new();
-    for path in files {
-        let rel = path.strip_prefix(&loc.root).unwrap_or(path);
-        let name = loc.display(rel);
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let source = match read_text(loc, path, &name, true) {
-            Ok(source) => source,
-            Err(finding) => {
-                findings.push(*finding);
-                unread.push(stem);
-                continue;
-            }
-        };
-        let decoded = {
-            let cached = cache.0.lock().ok();
-            cached.and_then(|c| {
-                c.get(path)
-                    .filter(|d| d.source == source)
-                    .map(|d| (d.policy.clone(), d.findings.clone()))
-            })
-        };
-        let (policy, mut found) = match decoded {
-            Some(d) => d,
-            None => {
-                let mut found = Vec::new();
-                let policy =
-                    parse_document(&source, &name, FileKind::Policy, &mut found).and_then(|node| {
-                        let mut d = Decoder::new(&name, &source);
-                        let policy = policy::decode(&mut d, &node, &stem);
-                        found.append(&mut d.findings);
-                        policy
-                    });
-                if let Ok(mut c) = cache.0.lock() {
-                    c.insert(
-                        path.clone(),
-                        Decoded {
-                            source,
-                            policy: policy.clone(),
-                            findings: found.clone(),
-                        },
-                    );
-                }
-                (policy, found)
-            }
-        };
-        match policy {
-            Some(policy) => policies.push(policy),
-            None => unread.push(stem),
-        }
-        findings.append(&mut found);
-    }
-    (policies, unread, findings)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Reading one file: its bytes as UTF-8 text within the limits, one YAML mapping in it,
-//! and every problem as a finding (never an error that stops the load).
+//! Reading files: each one's bytes as UTF-8 text within the limits, one YAML mapping in it,
+//! every problem as a finding (never an error that stops the load); the policy files on
+//! every core.
 
 use super::*;
 
@@ -184,4 +185,97 @@ pub(super) fn read_text(
         Ok(text) => Ok(text.to_owned()),
         Err(e) => Err(Box::new(parse_finding(name, &e))),
     }
+}
+
+/// Reads and decodes policy files on every core, keeping the given order. Files go to the
+/// threads one at a time, so that a few large files are spread over the cores as well as
+/// many small ones.
+pub(super) fn read_policies(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> Chunk {
+    use rayon::prelude::*;
+    let results: Vec<Chunk> = files
+        .par_iter()
+        .with_max_len(1)
+        .map(|file| read_policy_chunk(loc, std::slice::from_ref(file), cache))
+        .collect();
+    let mut all: Chunk = (
+        Vec::with_capacity(files.len()),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    for (mut p, mut u, mut f, mut m) in results {
+        all.0.append(&mut p);
+        all.1.append(&mut u);
+        all.2.append(&mut f);
+        all.3.append(&mut m);
+    }
+    all
+}
+
+/// Policies read from some files; the stems of those that could not be read; findings;
+/// the files whose text mentions the waiver mark.
+type Chunk = (Vec<Policy>, Vec<String>, Vec<Finding>, Vec<String>);
+
+fn read_policy_chunk(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> Chunk {
+    let mut policies = Vec::new();
+    let mut unread = Vec::new();
+    let mut findings = Vec::new();
+    let mut marked = Vec::new();
+    for path in files {
+        let rel = path.strip_prefix(&loc.root).unwrap_or(path);
+        let name = loc.display(rel);
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let source = match read_text(loc, path, &name, true) {
+            Ok(source) => source,
+            Err(finding) => {
+                findings.push(*finding);
+                unread.push(stem);
+                continue;
+            }
+        };
+        if source.contains(crate::model::WAIVER_MARK) {
+            marked.push(name.clone());
+        }
+        let decoded = cache.keep.then(|| cache.files.lock().ok()).flatten();
+        let decoded = decoded.and_then(|c| {
+            c.get(path)
+                .filter(|d| d.source == source)
+                .map(|d| (d.policy.clone(), d.findings.clone()))
+        });
+        let (policy, mut found) = match decoded {
+            Some(d) => d,
+            None => {
+                let mut found = Vec::new();
+                let policy =
+                    parse_document(&source, &name, FileKind::Policy, &mut found).and_then(|node| {
+                        let mut d = Decoder::new(&name, &source);
+                        let policy = policy::decode(&mut d, &node, &stem);
+                        found.append(&mut d.findings);
+                        policy
+                    });
+                if cache.keep
+                    && let Ok(mut c) = cache.files.lock()
+                {
+                    c.insert(
+                        path.clone(),
+                        Decoded {
+                            source,
+                            policy: policy.clone(),
+                            findings: found.clone(),
+                        },
+                    );
+                }
+                (policy, found)
+            }
+        };
+        match policy {
+            Some(policy) => policies.push(policy),
+            None => unread.push(stem),
+        }
+        findings.append(&mut found);
+    }
+    (policies, unread, findings, marked)
 }

@@ -57,7 +57,13 @@ pub struct Handbook {
     /// Findings that a waiver comment covers, by policy file (filled by the site's load,
     /// for the metric card; empty elsewhere).
     pub waived: std::collections::BTreeMap<String, Vec<Waived>>,
+    /// The policy files whose text mentions [`WAIVER_MARK`] (only they can hold a waiver
+    /// comment), when the loader knows; `None` when any file may.
+    pub marked: Option<std::collections::BTreeSet<String>>,
 }
+
+/// What starts a waiver comment after its `#`: `# normsctl: allow RULE -- reason`.
+pub const WAIVER_MARK: &str = "normsctl:";
 
 /// A finding a waiver covers, as a page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -51,7 +51,7 @@ pub fn new_policy(ws: &Workspace, req: &Request) -> Result<String, NewError> {
         return Err(NewError::BadId(req.id.to_owned()));
     }
     let loc = &ws.loc;
-    let loaded = ws.load(&PolicyCache::default())?;
+    let loaded = ws.load(&PolicyCache::none())?;
     let handbook = &loaded.handbook;
     if let Some(existing) = handbook.policies.iter().find(|p| p.id.value == req.id) {
         return Err(NewError::Exists {

@@ -46,7 +46,7 @@ pub fn waivable(rule: &Rule) -> bool {
         && rule.name != UNUSED_WAIVER.name
 }
 
-const MARK: &str = "normsctl:";
+const MARK: &str = crate::model::WAIVER_MARK;
 
 /// The waiver comments of one file; comments that try to be waivers and fail are findings.
 pub fn scan(file: &str, text: &str, findings: &mut Vec<Finding>) -> Vec<Waiver> {
@@ -211,6 +211,14 @@ pub fn apply(findings: &mut Vec<Finding>, waivers: &[Waiver]) {
 pub fn check(loc: &crate::load::Location, handbook: &Handbook, findings: &mut Vec<Finding>) {
     let mut waivers = Vec::new();
     for policy in &handbook.policies {
+        // A file whose text never says the mark holds no waiver: it need not be read again.
+        if handbook
+            .marked
+            .as_ref()
+            .is_some_and(|marked| !marked.contains(&policy.file))
+        {
+            continue;
+        }
         let rel = policy
             .file
             .strip_prefix(&loc.prefix)

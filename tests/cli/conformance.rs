@@ -92,3 +92,35 @@ fn valid_cases_never_fail_as_yaml() {
         wrong.join("\n")
     );
 }
+
+/// The fast reader of the plain shape gives the full parser's tree (values, positions and
+/// spans) on every case it reads, and leaves the others to the full parser.
+#[test]
+fn the_fast_reader_agrees_with_the_full_parser_on_every_case() {
+    let (Some(valid), Some(invalid)) = (cases("valid"), cases("error")) else {
+        return;
+    };
+    let mut read = 0;
+    for case in valid.iter().chain(&invalid) {
+        let bytes = std::fs::read(case).unwrap();
+        let Ok(text) = normsctl::yaml::decode_utf8(&bytes) else {
+            continue;
+        };
+        if let Some(node) = normsctl::yaml::parse_plain(text) {
+            read += 1;
+            assert_eq!(
+                normsctl::yaml::parse_full(text),
+                Ok(Some(node)),
+                "{}",
+                case.display()
+            );
+        }
+        assert_eq!(
+            normsctl::yaml::parse(text),
+            normsctl::yaml::parse_full(text),
+            "{}",
+            case.display()
+        );
+    }
+    assert!(read > 0, "no case has the plain shape");
+}

@@ -5,6 +5,10 @@
 //! value, and the source text of every scalar, so that later checks can point at the exact
 //! place and read a scalar as the author wrote it. This module does no file I/O.
 
+#[cfg(test)]
+mod differential;
+mod plain;
+
 use crate::diag::Pos;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
@@ -129,7 +133,28 @@ pub fn decode_utf8(bytes: &[u8]) -> Result<&str, ParseError> {
 
 /// Parses one YAML document. `Ok(None)` for a file with no document at all (empty or
 /// only comments).
+///
+/// A file of the plain shape policies have is read by a fast reader that gives exactly the
+/// full parser's tree; any other file goes to the full parser.
 pub fn parse(source: &str) -> Result<Option<Node>, ParseError> {
+    if source.len() as u64 <= MAX_FILE_BYTES
+        && let Some(node) = plain::parse(source)
+    {
+        return Ok(Some(node));
+    }
+    parse_full(source)
+}
+
+/// The fast reader alone: the tree of a file of the plain shape, `None` for any other file
+/// (for the tests that hold it to the full parser).
+#[doc(hidden)]
+pub fn parse_plain(source: &str) -> Option<Node> {
+    plain::parse(source)
+}
+
+/// [`parse`] with the full parser only, whatever the file's shape.
+#[doc(hidden)]
+pub fn parse_full(source: &str) -> Result<Option<Node>, ParseError> {
     if source.len() as u64 > MAX_FILE_BYTES {
         return Err(ParseError::Limit {
             pos: Pos::START,
