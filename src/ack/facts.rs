@@ -136,7 +136,7 @@ pub fn whole(repo: &Repository, ledger_ref: &str, tips: &[Oid]) -> Result<Whole,
         let who = prefix.split_once('/').map_or("", |(_, w)| w);
         for row in &kept.folders[key] {
             // Rows are checked when read (`load`) and made from names that parse.
-            let Some(info) = parse_row(who, &row.name) else {
+            let Some(info) = listing::parse_row(who, &row.name) else {
                 continue;
             };
             // By path, not by id: a decoy elsewhere that borrows a real entry's id must not
@@ -351,16 +351,6 @@ fn encode_snapshot(tips: &[Oid], listed: &[Listed], facts: &[Option<Facts>]) -> 
     out
 }
 
-/// A kept row's name inside a person's folder: `x/policy.rN.id.ack`, or
-/// `policy.rN.id.ack` for an entry written before the `x` folders.
-fn parse_row(person: &str, name: &str) -> Option<entry::PathInfo> {
-    match name.split_once('/') {
-        Some((sub, file)) if entry::is_sub(sub) => entry::parse_name(person, file),
-        Some(_) => None,
-        None => entry::parse_name(person, name),
-    }
-}
-
 /// Where the facts of the entries of `ledger_ref` are kept.
 pub fn path(git_dir: &Path, ledger_ref: &str) -> PathBuf {
     crate::cache::path(git_dir, "ledger", ledger_ref)
@@ -422,7 +412,7 @@ fn load(file: &Path) -> Option<Kept> {
         let who = prefix.split_once('/').map(|(_, w)| w.to_owned())?;
         if rows
             .iter()
-            .any(|(name, _, _)| parse_row(&who, name).is_none())
+            .any(|(name, _, _)| listing::parse_row(&who, name).is_none())
         {
             return None;
         }

@@ -148,3 +148,13 @@ pub fn folder_entries(
     }
     Ok(out)
 }
+
+/// A kept row's name inside a person's folder: `x/policy.rN.id.ack`, or
+/// `policy.rN.id.ack` for an entry written before the `x` folders.
+pub fn parse_row(person: &str, name: &str) -> Option<entry::PathInfo> {
+    match name.split_once('/') {
+        Some((sub, file)) if entry::is_sub(sub) => entry::parse_name(person, file),
+        Some(_) => None,
+        None => entry::parse_name(person, name),
+    }
+}
