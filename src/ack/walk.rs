@@ -39,11 +39,11 @@ pub struct Walked {
     pub alterations: Vec<Alteration>,
 }
 
-/// Walks the commits reachable from `tips` but not from `hide`, oldest first.
-pub fn walk(repo: &Repository, tips: &[Oid], hide: &[Oid]) -> Result<Walked, AckError> {
-    let mut out = Walked::default();
+/// The commits reachable from `tips` but not from `hide`, oldest first (parents before
+/// children).
+fn commits(repo: &Repository, tips: &[Oid], hide: &[Oid]) -> Result<Vec<Oid>, AckError> {
     if tips.is_empty() {
-        return Ok(out);
+        return Ok(Vec::new());
     }
     let mut revwalk = repo.revwalk()?;
     revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
@@ -53,8 +53,13 @@ pub fn walk(repo: &Repository, tips: &[Oid], hide: &[Oid]) -> Result<Walked, Ack
     for h in hide {
         revwalk.hide(*h)?;
     }
-    for oid in revwalk {
-        let oid = oid?;
+    Ok(revwalk.collect::<Result<Vec<Oid>, _>>()?)
+}
+
+/// Walks the commits reachable from `tips` but not from `hide`, oldest first.
+pub fn walk(repo: &Repository, tips: &[Oid], hide: &[Oid]) -> Result<Walked, AckError> {
+    let mut out = Walked::default();
+    for oid in commits(repo, tips, hide)? {
         out.commits.push(oid);
         let commit = repo.find_commit(oid)?;
         let tree = commit.tree()?;
@@ -117,15 +122,7 @@ pub fn walk(repo: &Repository, tips: &[Oid], hide: &[Oid]) -> Result<Walked, Ack
 /// The alterations of [`walk`]`(repo, tips, hide)`, many commits at once through
 /// `git diff-tree` (see [`super::batch`]), else through libgit2.
 fn altered(repo: &Repository, tips: &[Oid], hide: &[Oid]) -> Result<Vec<Alteration>, AckError> {
-    let mut revwalk = repo.revwalk()?;
-    revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
-    for tip in tips {
-        revwalk.push(*tip)?;
-    }
-    for h in hide {
-        revwalk.hide(*h)?;
-    }
-    let commits = revwalk.collect::<Result<Vec<Oid>, _>>()?;
+    let commits = commits(repo, tips, hide)?;
     if super::batch::worth(commits.len(), super::batch::MIN_COMMITS) {
         // A commit without parents adds everything it holds: it alters nothing.
         let mut pairs = Vec::with_capacity(commits.len());
