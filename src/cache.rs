@@ -1,5 +1,6 @@
 //! The one convention for what normsctl keeps between runs: files in `<git dir>/normsctl/`,
-//! named `<kind>-<key>.json`, written whole through a temporary file and a rename, and read
+//! named `<kind>-<key>.json`, written whole through a temporary file and a rename (not
+//! flushed to the disk: a crash may leave a damaged file, which is a miss), and read
 //! as a miss whenever anything is wrong with them (absent, damaged, foreign, older). A
 //! cache is never needed for a right answer, only for a quick one; one that cannot be
 //! written only costs the next run its speed. `NORMSCTL_CACHE=0` turns every one of them
@@ -56,7 +57,7 @@ pub fn read_bytes(file: &Path) -> Option<Vec<u8>> {
 /// Keeps the bytes of a cache in a format of its own; a failure is ignored.
 pub fn write_bytes(file: &Path, bytes: &[u8]) {
     if enabled() {
-        let _ = crate::atomic::write(file, bytes);
+        let _ = crate::atomic::write_unsynced(file, bytes);
     }
 }
 

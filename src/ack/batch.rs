@@ -199,6 +199,8 @@ pub(super) fn run<T>(
         .ok()?;
     let mut stdin = child.stdin.take()?;
     let stdout = child.stdout.take()?;
+    widen(&stdin);
+    widen(&stdout);
     let child: Mutex<Child> = Mutex::new(child);
     let started = Instant::now();
     // Milliseconds since `started` of the last progress; `u64::MAX`: finished.
@@ -239,6 +241,20 @@ pub(super) fn run<T>(
     let status = child.into_inner().ok()?.wait().ok()?;
     out.filter(|_| status.success())
 }
+
+/// Makes a pipe to a git process hold up to 1 MiB (as much as the system lets a process
+/// ask for, else it stays as it is, 64 KiB on Linux): git writes its output a few KiB at
+/// a time, and with a small pipe each of those wakes the other side.
+#[cfg(target_os = "linux")]
+fn widen(pipe: &impl std::os::fd::AsRawFd) {
+    // SAFETY: `fcntl` on a pipe's descriptor this process holds open; no memory is shared.
+    unsafe {
+        libc::fcntl(pipe.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn widen<T>(_pipe: &T) {}
 
 #[cfg(test)]
 mod tests {

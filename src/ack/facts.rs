@@ -23,6 +23,7 @@ use super::AckError;
 use super::entry::{self, Parsed};
 use super::ledger::{self, Listed};
 use super::listing;
+use super::whole_file;
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -75,8 +76,8 @@ pub type Whole = (Vec<Listed>, Vec<Option<Facts>>, Read);
 pub fn whole(repo: &Repository, ledger_ref: &str, tips: &[Oid]) -> Result<Whole, AckError> {
     // The ledger has not moved since the last report: everything, from one binary file.
     let snapshot = snapshot_path(repo.path(), ledger_ref);
-    if let Some(whole) =
-        crate::cache::read_bytes(&snapshot).and_then(|bytes| decode_snapshot(&bytes, tips))
+    if let Some(whole) = crate::cache::read_bytes(&snapshot)
+        .and_then(|bytes| whole_file::decode_snapshot(&bytes, tips))
     {
         return Ok((whole.0, whole.1, Read::default()));
     }
@@ -130,6 +131,9 @@ pub fn whole(repo: &Repository, ledger_ref: &str, tips: &[Oid]) -> Result<Whole,
             used_buckets.push(bucket_id);
         }
     }
+    let rows: usize = used_folders.iter().map(|k| kept.folders[k].len()).sum();
+    listed.reserve_exact(rows);
+    known.reserve_exact(rows);
     for key in &used_folders {
         let (prefix, _) = key;
         let who = prefix.split_once('/').map_or("", |(_, w)| w);
@@ -187,7 +191,7 @@ pub fn whole(repo: &Repository, ledger_ref: &str, tips: &[Oid]) -> Result<Whole,
             None => read.next().flatten(),
         });
     }
-    crate::cache::write_bytes(&snapshot, &encode_snapshot(tips, &listed, &out));
+    crate::cache::write_bytes(&snapshot, &whole_file::encode_snapshot(tips, &listed, &out));
     if changed {
         save(&file, kept, &used_buckets, &used_folders, &listed, &out);
     }
@@ -199,155 +203,9 @@ pub fn whole(repo: &Repository, ledger_ref: &str, tips: &[Oid]) -> Result<Whole,
     Ok((listed, out, files))
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-    out.extend_from_slice(s.as_bytes());
-}
-
-/// The index of `s` in `table`, added when new.
-fn interned<'a>(table: &mut Vec<&'a str>, index: &mut HashMap<&'a str, u32>, s: &'a str) -> u32 {
-    *index.entry(s).or_insert_with(|| {
-        table.push(s);
-        (table.len() - 1) as u32
-    })
-}
-
-/// Reads a snapshot kept for exactly `tips`; `None` (a miss) when it is for other tips,
-/// another version, or anything in it is out of place.
-fn decode_snapshot(bytes: &[u8], tips: &[Oid]) -> Option<(Vec<Listed>, Vec<Option<Facts>>)> {
-    let mut r = Reader { bytes, at: 0 };
-    if r.take(8)? != SNAPSHOT_MAGIC || r.text()? != crate::VERSION {
-        return None;
-    }
-    let n_tips = r.u32()? as usize;
-    if n_tips != tips.len() {
-        return None;
-    }
-    for t in tips {
-        if r.take(20)? != t.as_bytes() {
-            return None;
-        }
-    }
-    let n_table = r.u32()? as usize;
-    let mut table: Vec<&str> = Vec::with_capacity(n_table.min(1 << 20));
-    for _ in 0..n_table {
-        table.push(r.text()?);
-    }
-    let n = r.u32()? as usize;
-    let mut listed = Vec::with_capacity(n.min(1 << 24));
-    let mut facts = Vec::with_capacity(n.min(1 << 24));
-    for _ in 0..n {
-        let path = r.text()?.to_owned();
-        let blob = Oid::from_bytes(r.take(20)?).ok()?;
-        let person = (*table.get(r.u32()? as usize)?).to_owned();
-        let policy = (*table.get(r.u32()? as usize)?).to_owned();
-        let revision = r.u32()?;
-        let id = Oid::from_bytes(r.take(20)?).ok()?;
-        let l = Listed {
-            path,
-            info: entry::PathInfo {
-                person,
-                policy,
-                revision,
-                id,
-            },
-            blob,
-        };
-        let f = match r.take(1)?[0] {
-            0 => None,
-            1 => {
-                let time = r.text()?.to_owned();
-                let seconds = i64::from_le_bytes(r.take(8)?.try_into().ok()?);
-                let name = (*table.get(r.u32()? as usize)?).to_owned();
-                let email = (*table.get(r.u32()? as usize)?).to_owned();
-                Some(Facts {
-                    time,
-                    seconds,
-                    writer_name: name,
-                    writer_email: email,
-                })
-            }
-            _ => return None,
-        };
-        listed.push(l);
-        facts.push(f);
-    }
-    (r.at == bytes.len()).then_some((listed, facts))
-}
-
-struct Reader<'b> {
-    bytes: &'b [u8],
-    at: usize,
-}
-
-impl<'b> Reader<'b> {
-    fn take(&mut self, n: usize) -> Option<&'b [u8]> {
-        let s = self.bytes.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(s)
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-
-    fn text(&mut self) -> Option<&'b str> {
-        let n = self.u32()? as usize;
-        std::str::from_utf8(self.take(n)?).ok()
-    }
-}
-
 /// Where the listing and facts of exactly the ledger's current tips are kept.
 fn snapshot_path(git_dir: &Path, ledger_ref: &str) -> PathBuf {
     path(git_dir, ledger_ref).with_extension("bin")
-}
-
-const SNAPSHOT_MAGIC: &[u8; 8] = b"NCTLLDG1";
-
-/// The snapshot file: magic, the tool's version, the tips, a table of the texts that
-/// repeat (people, policies, writers), then each entry: its path, blob, person, policy,
-/// revision and id, and what its file says (time, seconds, writer) or that it is
-/// malformed. Little-endian; read back without parsing JSON or hex.
-fn encode_snapshot(tips: &[Oid], listed: &[Listed], facts: &[Option<Facts>]) -> Vec<u8> {
-    let mut table: Vec<&str> = Vec::new();
-    let mut index: HashMap<&str, u32> = HashMap::new();
-    let mut body = Vec::with_capacity(listed.len() * 160);
-    for (l, f) in listed.iter().zip(facts) {
-        let person = interned(&mut table, &mut index, &l.info.person);
-        let policy = interned(&mut table, &mut index, &l.info.policy);
-        put_str(&mut body, &l.path);
-        body.extend_from_slice(l.blob.as_bytes());
-        body.extend_from_slice(&person.to_le_bytes());
-        body.extend_from_slice(&policy.to_le_bytes());
-        body.extend_from_slice(&l.info.revision.to_le_bytes());
-        body.extend_from_slice(l.info.id.as_bytes());
-        match f {
-            None => body.push(0),
-            Some(f) => {
-                let name = interned(&mut table, &mut index, &f.writer_name);
-                let email = interned(&mut table, &mut index, &f.writer_email);
-                body.push(1);
-                put_str(&mut body, &f.time);
-                body.extend_from_slice(&f.seconds.to_le_bytes());
-                body.extend_from_slice(&name.to_le_bytes());
-                body.extend_from_slice(&email.to_le_bytes());
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(body.len() + 4096);
-    out.extend_from_slice(SNAPSHOT_MAGIC);
-    put_str(&mut out, crate::VERSION);
-    out.extend_from_slice(&(tips.len() as u32).to_le_bytes());
-    for t in tips {
-        out.extend_from_slice(t.as_bytes());
-    }
-    out.extend_from_slice(&(table.len() as u32).to_le_bytes());
-    for t in &table {
-        put_str(&mut out, t);
-    }
-    out.extend_from_slice(&(listed.len() as u32).to_le_bytes());
-    out.extend_from_slice(&body);
-    out
 }
 
 /// Where the facts of the entries of `ledger_ref` are kept.
@@ -501,7 +359,11 @@ fn save(
         buckets: file_buckets,
         folders: file_folders,
     };
-    crate::cache::write(file, &f);
+    // Sized for the file it makes (about 160 bytes an entry), not grown by doubling.
+    let mut bytes = Vec::with_capacity(listed.len() * 176 + 4096);
+    if serde_json::to_writer(&mut bytes, &f).is_ok() {
+        crate::cache::write_bytes(file, &bytes);
+    }
 }
 
 #[cfg(test)]
@@ -528,45 +390,6 @@ mod damaged {
         };
         crate::cache::write(&file, &f);
         file
-    }
-
-    #[test]
-    fn a_snapshot_reads_back_for_its_tips_only_and_damage_is_a_miss() {
-        let oid = |b: u8| Oid::from_bytes(&[b; 20]).unwrap();
-        let listed: Vec<Listed> = (0..3u8)
-            .map(|i| Listed {
-                path: format!("ab/bo/{i}/qa.r{i}.{}.ack", oid(i)),
-                info: entry::PathInfo {
-                    person: "bo".into(),
-                    policy: if i == 2 { "qa".into() } else { "sla".into() },
-                    revision: u32::from(i),
-                    id: oid(i),
-                },
-                blob: oid(10 + i),
-            })
-            .collect();
-        let facts: Vec<Option<Facts>> = listed
-            .iter()
-            .enumerate()
-            .map(|(i, _)| {
-                (i != 1).then(|| Facts {
-                    time: format!("2026-01-0{}T09:00:00+01:00", i + 1),
-                    seconds: -5 + i as i64,
-                    writer_name: "Bo".into(),
-                    writer_email: "bo@example.com".into(),
-                })
-            })
-            .collect();
-        let tips = [oid(7), oid(8)];
-        let bytes = encode_snapshot(&tips, &listed, &facts);
-        assert_eq!(decode_snapshot(&bytes, &tips), Some((listed, facts)));
-        assert_eq!(decode_snapshot(&bytes, &[oid(7)]), None);
-        assert_eq!(decode_snapshot(&bytes, &[oid(8), oid(7)]), None);
-        assert_eq!(decode_snapshot(&bytes[..bytes.len() - 1], &tips), None);
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert_eq!(decode_snapshot(&longer, &tips), None);
-        assert_eq!(decode_snapshot(b"garbage", &tips), None);
     }
 
     #[test]

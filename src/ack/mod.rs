@@ -42,6 +42,7 @@ pub mod sync;
 pub mod verdicts;
 pub mod verify;
 pub mod walk;
+mod whole_file;
 pub mod witness;
 pub mod witnessed;
 
