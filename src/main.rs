@@ -4,6 +4,7 @@
 mod cli;
 
 use clap::Parser;
+use std::ffi::{c_char, c_int, c_void};
 use std::process::ExitCode;
 
 /// mimalloc instead of the system allocator: a site build makes millions of small
@@ -12,7 +13,57 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// libgit2's allocator, as its `git_allocator` (include/git2/sys/alloc.h).
+#[repr(C)]
+struct GitAllocator {
+    gmalloc: unsafe extern "C" fn(usize, *const c_char, c_int) -> *mut c_void,
+    grealloc: unsafe extern "C" fn(*mut c_void, usize, *const c_char, c_int) -> *mut c_void,
+    gfree: unsafe extern "C" fn(*mut c_void),
+}
+
+unsafe extern "C" fn git_malloc(n: usize, _file: *const c_char, _line: c_int) -> *mut c_void {
+    // SAFETY: mimalloc's malloc, for any size.
+    unsafe { libmimalloc_sys::mi_malloc(n) }
+}
+
+unsafe extern "C" fn git_realloc(
+    p: *mut c_void,
+    n: usize,
+    _file: *const c_char,
+    _line: c_int,
+) -> *mut c_void {
+    // SAFETY: `p` is null or came from `git_malloc`/`git_realloc` (libgit2 frees and
+    // reallocates only what its allocator gave it).
+    unsafe { libmimalloc_sys::mi_realloc(p, n) }
+}
+
+unsafe extern "C" fn git_free(p: *mut c_void) {
+    // SAFETY: as for `git_realloc`; null is allowed.
+    unsafe { libmimalloc_sys::mi_free(p) }
+}
+
+/// Sends libgit2's allocations to mimalloc as well. Called first thing, before anything
+/// reaches libgit2 (which keeps an allocator set before its initialisation): reading packed
+/// objects allocates a buffer for every delta applied, and glibc's malloc was about a third
+/// of the CPU of `acks verify` on a large ledger.
+fn libgit2_on_mimalloc() {
+    static ALLOCATOR: GitAllocator = GitAllocator {
+        gmalloc: git_malloc,
+        grealloc: git_realloc,
+        gfree: git_free,
+    };
+    // SAFETY: GIT_OPT_SET_ALLOCATOR takes a pointer to a `git_allocator`, which libgit2
+    // copies; nothing has been allocated through libgit2 yet.
+    unsafe {
+        libgit2_sys::git_libgit2_opts(
+            libgit2_sys::GIT_OPT_SET_ALLOCATOR as c_int,
+            &ALLOCATOR as *const GitAllocator,
+        );
+    }
+}
+
 fn main() -> ExitCode {
+    libgit2_on_mimalloc();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
