@@ -2,7 +2,8 @@
 //! named `<kind>-<key>.json`, written whole through a temporary file and a rename, and read
 //! as a miss whenever anything is wrong with them (absent, damaged, foreign, older). A
 //! cache is never needed for a right answer, only for a quick one; one that cannot be
-//! written only costs the next run its speed. Knows nothing of what is kept.
+//! written only costs the next run its speed. `NORMSCTL_CACHE=0` turns every one of them
+//! off: nothing is read or written. Knows nothing of what is kept.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,16 +31,32 @@ fn fnv1a(text: &str) -> u64 {
     })
 }
 
+/// Whether the caches may be read and written: `NORMSCTL_CACHE=0` turns them off.
+pub fn enabled() -> bool {
+    std::env::var_os("NORMSCTL_CACHE").is_none_or(|v| v != "0")
+}
+
 /// What `file` holds, or `None` (a miss) when it is absent or does not read as `T`.
 pub fn read<T: DeserializeOwned>(file: &Path) -> Option<T> {
-    let bytes = std::fs::read(file).ok()?;
-    serde_json::from_slice(&bytes).ok()
+    serde_json::from_slice(&read_bytes(file)?).ok()
 }
 
 /// Keeps `value` in `file`; a failure is ignored (a read-only repository, a full disk).
 pub fn write(file: &Path, value: &impl Serialize) {
     if let Ok(bytes) = serde_json::to_vec(value) {
-        let _ = crate::atomic::write(file, &bytes);
+        write_bytes(file, &bytes);
+    }
+}
+
+/// The bytes of a cache kept in a format of its own, or `None` (a miss).
+pub fn read_bytes(file: &Path) -> Option<Vec<u8>> {
+    enabled().then(|| std::fs::read(file).ok()).flatten()
+}
+
+/// Keeps the bytes of a cache in a format of its own; a failure is ignored.
+pub fn write_bytes(file: &Path, bytes: &[u8]) {
+    if enabled() {
+        let _ = crate::atomic::write(file, bytes);
     }
 }
 

@@ -206,7 +206,9 @@ pub fn make_strict(findings: &mut [Finding]) {
     }
 }
 
-/// The closest candidate to `word` when it is close enough to be a likely typo.
+/// The closest candidate to `word` when it is close enough to be a likely typo; among
+/// equally close candidates the first in byte order, so the hint does not depend on the
+/// order the candidates come in (a hash map's, say).
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -216,7 +218,7 @@ pub fn did_you_mean<'a>(
         .into_iter()
         .map(|c| (strsim::jaro_winkler(&word, c), c))
         .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
 }
 
@@ -230,5 +232,13 @@ mod tests {
         assert_eq!(did_you_mean("titel", keys), Some("title"));
         assert_eq!(did_you_mean("Summry", keys), Some("summary"));
         assert_eq!(did_you_mean("colour", keys), None);
+    }
+
+    #[test]
+    fn equally_close_candidates_give_the_same_hint_in_any_order() {
+        let forward = ["handover-a", "handover-b", "handover-c"];
+        let backward = ["handover-c", "handover-b", "handover-a"];
+        assert_eq!(did_you_mean("handover-x", forward), Some("handover-a"));
+        assert_eq!(did_you_mean("handover-x", backward), Some("handover-a"));
     }
 }

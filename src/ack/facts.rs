@@ -75,9 +75,8 @@ pub type Whole = (Vec<Listed>, Vec<Option<Facts>>, Read);
 pub fn whole(repo: &Repository, ledger_ref: &str, tips: &[Oid]) -> Result<Whole, AckError> {
     // The ledger has not moved since the last report: everything, from one binary file.
     let snapshot = snapshot_path(repo.path(), ledger_ref);
-    if let Some(whole) = std::fs::read(&snapshot)
-        .ok()
-        .and_then(|bytes| decode_snapshot(&bytes, tips))
+    if let Some(whole) =
+        crate::cache::read_bytes(&snapshot).and_then(|bytes| decode_snapshot(&bytes, tips))
     {
         return Ok((whole.0, whole.1, Read::default()));
     }
@@ -188,7 +187,7 @@ pub fn whole(repo: &Repository, ledger_ref: &str, tips: &[Oid]) -> Result<Whole,
             None => read.next().flatten(),
         });
     }
-    let _ = crate::atomic::write(&snapshot, &encode_snapshot(tips, &listed, &out));
+    crate::cache::write_bytes(&snapshot, &encode_snapshot(tips, &listed, &out));
     if changed {
         save(&file, kept, &used_buckets, &used_folders, &listed, &out);
     }

@@ -53,7 +53,7 @@ pub fn judge_all(
         return Ok(vec![Verdict::Unchecked { reason }; listed.len()]);
     }
     let file = crate::cache::path(repo.path(), "verdicts", ledger_ref).with_extension("bin");
-    let bytes = std::fs::read(&file).ok();
+    let bytes = crate::cache::read_bytes(&file);
     // A few entries (one person's, one policy's): only theirs are taken from the file.
     let wanted: Option<HashSet<Oid>> =
         (listed.len() < 4096).then(|| listed.iter().map(|l| l.blob).collect());
@@ -107,7 +107,7 @@ pub fn judge_all(
                 kept.entry(blob).or_insert(v);
             }
         }
-        let _ = crate::atomic::write(&file, &encode(line.tip, &kept, listed));
+        crate::cache::write_bytes(&file, &encode(line.tip, &kept, listed));
     }
     Ok(out)
 }

@@ -27,8 +27,7 @@ pub fn bounds(repo: &Repository, ledger_ref: &str) -> Result<Bounds, AckError> {
         return Ok(Bounds::new());
     }
     let file = crate::cache::path(repo.path(), "witnessed", ledger_ref).with_extension("bin");
-    let (done, mut out) = std::fs::read(&file)
-        .ok()
+    let (done, mut out) = crate::cache::read_bytes(&file)
         .and_then(|b| decode(&b))
         .filter(|(kept, _)| {
             kept.len() <= witnesses.len()
@@ -57,7 +56,7 @@ pub fn bounds(repo: &Repository, ledger_ref: &str) -> Result<Bounds, AckError> {
         }
         before = Some(tree);
     }
-    let _ = crate::atomic::write(&file, &encode(&witnesses, &out));
+    crate::cache::write_bytes(&file, &encode(&witnesses, &out));
     Ok(out)
 }
 

@@ -46,7 +46,7 @@ pub fn path(repo: &Repository, dir: &str) -> PathBuf {
 
 /// Whether the caches may be read and written: `NORMSCTL_CACHE=0` turns them off.
 pub fn enabled() -> bool {
-    std::env::var_os("NORMSCTL_CACHE").is_none_or(|v| v != "0")
+    crate::cache::enabled()
 }
 
 /// [`super::walk`], answered from the cache where it still holds, and the cache brought

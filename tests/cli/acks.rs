@@ -659,3 +659,46 @@ fn source_date_epoch_never_dates_a_record() {
     assert_eq!(bad.code, 2, "{bad:?}");
     assert!(bad.stderr.contains("GIT_COMMITTER_DATE"), "{}", bad.stderr);
 }
+
+#[test]
+fn normsctl_cache_0_keeps_nothing_and_answers_the_same() {
+    let hb = handbook(ROSTER, "ana@example.com");
+    let epoch = T0 + DAY;
+    let time = [
+        ("SOURCE_DATE_EPOCH", epoch.to_string()),
+        ("GIT_COMMITTER_DATE", format!("@{epoch} +0000")),
+    ];
+    let run = |args: &[&str], cache: &str| {
+        let mut env: Vec<(&str, &str)> = time.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        env.push(("NORMSCTL_CACHE", cache));
+        let run = run_env(hb.path(), args, &env);
+        assert_eq!(run.code, 0, "{args:?}: {run:?}");
+        run.stdout
+    };
+    let kept = || -> Vec<String> {
+        std::fs::read_dir(hb.path().join(".git/normsctl"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    run(&["ack", "stepping-away"], "0");
+    let reports: [&[&str]; 3] = [
+        &["acks", "--format", "json"],
+        &["acks", "--person", "ana", "--format", "json"],
+        &["acks", "verify"],
+    ];
+    let off: Vec<String> = reports.iter().map(|a| run(a, "0")).collect();
+    assert_eq!(
+        kept(),
+        Vec::<String>::new(),
+        "NORMSCTL_CACHE=0 keeps nothing"
+    );
+    let on: Vec<String> = reports.iter().map(|a| run(a, "1")).collect();
+    assert_eq!(on, off);
+    assert!(!kept().is_empty(), "the caches are kept when allowed");
+    let again: Vec<String> = reports.iter().map(|a| run(a, "0")).collect();
+    assert_eq!(again, off);
+}
