@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 mod entries;
 mod words;
 pub use entries::EntryCache;
-pub use words::{Vocabulary, WordHasher, Words, diff_words, words};
+pub use words::{Lines, Vocabulary, WordHasher, diff_lines, words};
 
 /// One field that differs, by dotted path (`target.value`, `tags`).
 #[derive(Clone, Debug, PartialEq)]

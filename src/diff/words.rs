@@ -1,65 +1,86 @@
-//! The body's word diff: lines first, then words inside the passages that changed.
+//! The body's word diff: lines first, then words inside the passages that changed. Only
+//! the changed passages are cut into words: a body is cut into lines once, and an edit
+//! that rewrites one paragraph cuts that paragraph alone.
 
 use super::{Chunk, Op};
 use std::collections::HashMap;
+use std::ops::Range;
 use std::time::Duration;
 
 /// A word-level diff (words and punctuation are separate tokens; whitespace is kept).
 pub fn words(old: &str, new: &str) -> Vec<Chunk> {
     let mut vocabulary = Vocabulary::default();
-    let (a, b) = (vocabulary.words(old), vocabulary.words(new));
-    diff_words(&a, &b)
+    let (a, b) = (vocabulary.lines(old), vocabulary.lines(new));
+    diff_lines(&a, &b)
 }
 
-/// A text cut into words (Unicode word boundaries, as `similar` cuts them), each word
-/// numbered by the [`Vocabulary`] that cut it: diffing numbers is cheaper than diffing
-/// strings, and a text cut once can be diffed against several others.
+/// A text cut into lines, each with its line break, each line numbered by the
+/// [`Vocabulary`] that cut it: diffing numbers is cheaper than diffing strings, and a text
+/// cut once can be diffed against several others.
 #[derive(Debug, Default)]
-pub struct Words<'t> {
+pub struct Lines<'t> {
+    text: &'t str,
+    /// Where each line ends in `text`, its break included (lines are contiguous and cover
+    /// it).
+    ends: Vec<usize>,
+    ids: Vec<u32>,
+}
+
+impl<'t> Lines<'t> {
+    /// The bytes of lines `range` (where line `range.start` starts, when it is empty).
+    fn bytes(&self, range: Range<usize>) -> Range<usize> {
+        let start = if range.start == 0 {
+            0
+        } else {
+            self.ends[range.start - 1]
+        };
+        if range.is_empty() {
+            return start..start;
+        }
+        start..self.ends[range.end - 1]
+    }
+}
+
+/// Numbers lines: the same line gets the same number in every text it cuts.
+#[derive(Debug, Default)]
+pub struct Vocabulary<'t>(foldhash::HashMap<&'t str, u32>);
+
+impl<'t> Vocabulary<'t> {
+    /// Cuts `text` into numbered lines.
+    pub fn lines(&mut self, text: &'t str) -> Lines<'t> {
+        let mut out = Lines {
+            text,
+            ends: Vec::new(),
+            ids: Vec::new(),
+        };
+        let mut start = 0;
+        for line in text.split_inclusive('\n') {
+            start += line.len();
+            let next = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
+            out.ids.push(*self.0.entry(line).or_insert(next));
+            out.ends.push(start);
+        }
+        out
+    }
+}
+
+/// A passage cut into words (Unicode word boundaries, as `similar` cuts them), each word
+/// numbered: the same word gets the same number on both sides of the passage.
+#[derive(Debug, Default)]
+struct Words<'t> {
     text: &'t str,
     /// Where each word ends in `text` (words are contiguous and cover it).
     ends: Vec<usize>,
     ids: Vec<u32>,
 }
 
+/// The numbers of the words of a passage, both sides.
+type WordTable<'t> = HashMap<&'t str, u32, std::hash::BuildHasherDefault<WordHasher>>;
+
 impl<'t> Words<'t> {
-    /// The token ranges of the text's lines, each with its line break.
-    fn lines(&self) -> Vec<std::ops::Range<usize>> {
-        let mut out = Vec::new();
-        let mut start = 0;
-        for (i, end) in self.ends.iter().enumerate() {
-            if self.text.as_bytes()[end - 1] == b'\n' {
-                out.push(start..i + 1);
-                start = i + 1;
-            }
-        }
-        if start < self.ends.len() {
-            out.push(start..self.ends.len());
-        }
-        out
-    }
-
-    /// The text of words `range`.
-    fn slice(&self, range: std::ops::Range<usize>) -> &'t str {
-        if range.is_empty() {
-            return "";
-        }
-        let start = if range.start == 0 {
-            0
-        } else {
-            self.ends[range.start - 1]
-        };
-        &self.text[start..self.ends[range.end - 1]]
-    }
-}
-
-/// Numbers words: the same word gets the same number in every text it cuts.
-#[derive(Debug, Default)]
-pub struct Vocabulary<'t>(HashMap<&'t str, u32, std::hash::BuildHasherDefault<WordHasher>>);
-
-impl<'t> Vocabulary<'t> {
-    /// Cuts `text` into numbered words.
-    pub fn words(&mut self, text: &'t str) -> Words<'t> {
+    /// Cuts `text` into words numbered by `table`. A passage is whole lines of its body,
+    /// and a word never spans a line break, so its words are the body's words there.
+    fn cut(text: &'t str, table: &mut WordTable<'t>) -> Words<'t> {
         let tokens = if text.is_ascii() {
             ascii_words(text)
         } else {
@@ -73,11 +94,24 @@ impl<'t> Vocabulary<'t> {
         let mut end = 0;
         for word in tokens {
             end += word.len();
-            let next = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
-            out.ids.push(*self.0.entry(word).or_insert(next));
+            let next = u32::try_from(table.len()).unwrap_or(u32::MAX);
+            out.ids.push(*table.entry(word).or_insert(next));
             out.ends.push(end);
         }
         out
+    }
+
+    /// The text of words `range`.
+    fn slice(&self, range: Range<usize>) -> &'t str {
+        if range.is_empty() {
+            return "";
+        }
+        let start = if range.start == 0 {
+            0
+        } else {
+            self.ends[range.start - 1]
+        };
+        &self.text[start..self.ends[range.end - 1]]
     }
 }
 
@@ -147,51 +181,34 @@ const STEPS: usize = 4_000_000;
 /// A changed passage with more tokens than this on a side is shown rewritten whole.
 const PASSAGE_TOKENS: usize = 20_000;
 
-/// The word diff of two texts cut by one [`Vocabulary`].
+/// The word diff of two texts cut into lines by one [`Vocabulary`].
 ///
 /// Lines first: the texts are compared line by line, and only the passages of lines that
-/// changed are compared word by word, so the cost follows the size of the change, not of
-/// the body. A passage that keeps fewer than half the words of its shorter side (a
-/// paragraph rewritten, not edited) is shown as its old text deleted and its new text
-/// inserted: a word diff of it would be noise, and is the expensive case of a word diff. Passages too large to compare within
-/// [`STEPS`] are shown the same way, so a hostile body of any size costs time in
-/// proportion to its length.
-pub fn diff_words<'t>(old: &Words<'t>, new: &Words<'t>) -> Vec<Chunk> {
+/// changed are cut into words and compared word by word, so the cost follows the size of
+/// the change, not of the body. A passage that keeps fewer than half the words of its
+/// shorter side (a paragraph rewritten, not edited) is shown as its old text deleted and
+/// its new text inserted: a word diff of it would be noise, and is the expensive case of
+/// a word diff. Passages too large to compare within [`STEPS`] are shown the same way, so
+/// a hostile body of any size costs time in proportion to its length.
+pub fn diff_lines(old: &Lines, new: &Lines) -> Vec<Chunk> {
     // A deadline keeps a hostile pair of bodies the bounds above do not catch from taking
     // minutes: past it, the diff is coarser but still correct.
     let deadline = std::time::Instant::now() + Duration::from_millis(500);
-    let (old_lines, new_lines) = (old.lines(), new.lines());
-    let mut table: HashMap<&str, u32, std::hash::BuildHasherDefault<WordHasher>> =
-        HashMap::default();
-    let mut number = |w: &Words<'t>, r: &std::ops::Range<usize>| -> u32 {
-        let next = u32::try_from(table.len()).unwrap_or(u32::MAX);
-        *table.entry(w.slice(r.clone())).or_insert(next)
-    };
-    let a: Vec<u32> = old_lines.iter().map(|r| number(old, r)).collect();
-    let b: Vec<u32> = new_lines.iter().map(|r| number(new, r)).collect();
+    let (a, b) = (&old.ids, &new.ids);
     let mut out: Vec<Chunk> = Vec::new();
-    // Token ranges of the lines `lines` (empty at `at` when there are none).
-    let span = |lines: &[std::ops::Range<usize>], range: std::ops::Range<usize>, at: usize| {
-        if range.is_empty() {
-            let t = lines.get(range.start).map_or(at, |l| l.start);
-            return t..t;
-        }
-        lines[range.start].start..lines[range.end - 1].end
-    };
-    let (old_end, new_end) = (old.ids.len(), new.ids.len());
     let mut pending: Option<(usize, usize)> = None; // first changed line, old and new
     let flush = |out: &mut Vec<Chunk>, from: (usize, usize), to: (usize, usize)| {
-        let o = span(&old_lines, from.0..to.0, old_end);
-        let n = span(&new_lines, from.1..to.1, new_end);
-        passage(old, new, o, n, deadline, out);
+        let o = &old.text[old.bytes(from.0..to.0)];
+        let n = &new.text[new.bytes(from.1..to.1)];
+        passage(o, n, deadline, out);
     };
-    for op in line_ops(&a, &b, deadline) {
+    for op in line_ops(a, b, deadline) {
         let (o, n) = (op.old_range(), op.new_range());
         if op.tag() == similar::DiffTag::Equal {
             if let Some(from) = pending.take() {
                 flush(&mut out, from, (o.start, n.start));
             }
-            push_chunk(&mut out, Op::Equal, old.slice(span(&old_lines, o, old_end)));
+            push_chunk(&mut out, Op::Equal, &old.text[old.bytes(o)]);
         } else if pending.is_none() {
             pending = Some((o.start, n.start));
         }
@@ -276,43 +293,35 @@ fn common_count(a: impl Iterator<Item = u32>, b: impl Iterator<Item = u32>) -> u
     common
 }
 
-/// One changed passage (token ranges of each side): word by word when enough of it
-/// survives and it is affordable, else deleted and inserted whole.
-fn passage(
-    old: &Words,
-    new: &Words,
-    o: std::ops::Range<usize>,
-    n: std::ops::Range<usize>,
-    deadline: std::time::Instant,
-    out: &mut Vec<Chunk>,
-) {
+/// One changed passage (the text of its lines on each side): word by word when enough
+/// of it survives and it is affordable, else deleted and inserted whole.
+fn passage(old: &str, new: &str, deadline: std::time::Instant, out: &mut Vec<Chunk>) {
     let whole = |out: &mut Vec<Chunk>| {
-        push_chunk(out, Op::Delete, old.slice(o.clone()));
-        push_chunk(out, Op::Insert, new.slice(n.clone()));
+        push_chunk(out, Op::Delete, old);
+        push_chunk(out, Op::Insert, new);
     };
-    if o.is_empty() || n.is_empty() || o.len() > PASSAGE_TOKENS || n.len() > PASSAGE_TOKENS {
+    if old.is_empty() || new.is_empty() {
         return whole(out);
     }
-    let (a, b) = (&old.ids[o.clone()], &new.ids[n.clone()]);
+    let mut table = WordTable::default();
+    let (old, new) = (Words::cut(old, &mut table), Words::cut(new, &mut table));
+    let (o, n) = (0..old.ids.len(), 0..new.ids.len());
+    if o.len() > PASSAGE_TOKENS || n.len() > PASSAGE_TOKENS {
+        return whole(out);
+    }
+    let (a, b) = (&old.ids[..], &new.ids[..]);
     // Words that survive, whitespace left out (it is shared by any two passages).
-    let words_of = |w: &Words, r: std::ops::Range<usize>| -> Vec<u32> {
+    let words_of = |w: &Words, r: Range<usize>| -> Vec<u32> {
         r.filter(|&i| !w.slice(i..i + 1).starts_with(char::is_whitespace))
             .map(|i| w.ids[i])
             .collect()
     };
-    let (wa, wb) = (words_of(old, o.clone()), words_of(new, n.clone()));
+    let (wa, wb) = (words_of(&old, o.clone()), words_of(&new, n.clone()));
     let kept = common_count(wa.iter().copied(), wb.iter().copied());
     if 2 * kept < wa.len().min(wb.len()) || !affordable(a, b) {
         return whole(out);
     }
-    let ops = similar::capture_diff_deadline(
-        similar::Algorithm::Myers,
-        &old.ids[..],
-        o,
-        &new.ids[..],
-        n,
-        Some(deadline),
-    );
+    let ops = similar::capture_diff_deadline(similar::Algorithm::Myers, a, o, b, n, Some(deadline));
     for op in ops {
         let (old_range, new_range) = (op.old_range(), op.new_range());
         match op.tag() {
@@ -434,9 +443,9 @@ mod tests {
         }
         // A text cut once and diffed against both neighbours gives the same answers.
         let mut v = Vocabulary::default();
-        let (x, y, z) = (v.words(OLD), v.words(NEW), v.words(long_a.as_str()));
-        assert_eq!(diff_words(&x, &y), words(OLD, NEW));
-        assert_eq!(diff_words(&y, &z), words(NEW, &long_a));
+        let (x, y, z) = (v.lines(OLD), v.lines(NEW), v.lines(long_a.as_str()));
+        assert_eq!(diff_lines(&x, &y), words(OLD, NEW));
+        assert_eq!(diff_lines(&y, &z), words(NEW, &long_a));
     }
 
     /// The texts a diff's runs give back: (old, new).

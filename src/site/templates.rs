@@ -64,6 +64,40 @@ impl TemplateError {
     }
 }
 
+/// An environment set up as every build's: escaping by extension, the formatter, the
+/// whitespace rules.
+fn configured() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    env.set_auto_escape_callback(|name| match name.rsplit('.').next() {
+        Some("html" | "htm" | "xml") => AutoEscape::Html,
+        _ => AutoEscape::None,
+    });
+    env.set_formatter(|out, state, value| {
+        // Strings in HTML: escape the five characters that matter in text and quoted
+        // attributes, and leave `/` alone (minijinja's own escaping writes `&#x2f;`,
+        // which is valid but makes every path unreadable in the source).
+        if *state.auto_escape() == AutoEscape::Html
+            && !value.is_safe()
+            && let Some(s) = value.as_str()
+        {
+            return crate::render::markdown::write_escaped(out, s).map_err(|_| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
+            });
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
+    env
+}
+
 /// The templates and assets one build uses.
 pub struct Templates {
     env: Environment<'static>,
@@ -130,34 +164,25 @@ impl Templates {
             })
             .collect();
         let overridden = overrides.keys().cloned().collect();
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-        env.set_auto_escape_callback(|name| match name.rsplit('.').next() {
-            Some("html" | "htm" | "xml") => AutoEscape::Html,
-            _ => AutoEscape::None,
-        });
-        env.set_formatter(|out, state, value| {
-            // Strings in HTML: escape the five characters that matter in text and quoted
-            // attributes, and leave `/` alone (minijinja's own escaping writes `&#x2f;`,
-            // which is valid but makes every path unreadable in the source).
-            if *state.auto_escape() == AutoEscape::Html
-                && !value.is_safe()
-                && let Some(s) = value.as_str()
-            {
-                return crate::render::markdown::write_escaped(out, s).map_err(|_| {
-                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
-                });
-            }
-            minijinja::escape_formatter(out, state, value)
-        });
-        env.set_syntax(
-            minijinja::syntax::SyntaxConfig::builder()
-                .keep_trailing_newline(true)
-                .trim_blocks(true)
-                .lstrip_blocks(true)
-                .build()
-                .expect("the default delimiters are valid"),
-        );
+        let mut env = configured();
+        // The built-in fixed-words table is evaluated once here, not at every import.
+        let words_table = if overrides.contains_key("words.html") {
+            None
+        } else {
+            let mut scratch = configured();
+            let text = TEMPLATES
+                .iter()
+                .find(|(n, _)| *n == "words.html")
+                .map_or("", |(_, t)| t);
+            scratch
+                .add_template_owned("words.html", text.to_owned())
+                .map_err(|e| TemplateError::from_minijinja(&e))?;
+            super::words::BuiltIn::read(&scratch).map(Arc::new)
+        };
+        let stub_words = words_table.is_some();
+        if let Some(table) = words_table {
+            env.add_function("_builtin_words", move |name: &str| table.get(name));
+        }
         // The built-in macros are answered in Rust (see `super::macros`), a handbook's own
         // run as written.
         let own_macros = overrides.contains_key("macros.html");
@@ -170,6 +195,7 @@ impl Templates {
                 .find(|(n, _)| *n == name)
                 .map(|(n, t)| match *n {
                     "macros.html" => super::macros::built_in_text(t),
+                    "words.html" if stub_words => super::words::BUILT_IN_STUB.to_owned(),
                     _ => (*t).to_owned(),
                 }))
         });

@@ -328,7 +328,7 @@ fn compute_diffs(revisions: &[Revision], texts: &HashMap<Oid, Arc<str>>) -> (Dif
 }
 
 /// The diffs of one policy's chain of texts. Each text is parsed once, and its body cut
-/// into words at most once, though it is the "after" of one diff and the "before" of the
+/// into lines at most once, though it is the "after" of one diff and the "before" of the
 /// next; a body that did not change is not cut at all.
 fn diff_chain<'t>(
     chain: &[(Option<Oid>, Oid)],
@@ -352,19 +352,19 @@ fn diff_chain<'t>(
     }
     let empty = diff::Fields::default();
     let mut vocabulary = diff::Vocabulary::default();
-    let mut words: Vec<Option<diff::Words>> = (0..fields.len()).map(|_| None).collect();
+    let mut lines: Vec<Option<diff::Lines>> = (0..fields.len()).map(|_| None).collect();
     for &(before, after) in chain {
         let (i, j) = (before.map(|b| index[&b]), index[&after]);
         let old = i.map_or(&empty, |i| &fields[i]);
         let d = diff::compare_fields_with(old, &fields[j], |_, _| {
             for k in i.into_iter().chain([j]) {
-                if words[k].is_none() {
-                    words[k] = Some(vocabulary.words(fields[k].text("body")));
+                if lines[k].is_none() {
+                    lines[k] = Some(vocabulary.lines(fields[k].text("body")));
                 }
             }
-            let none = diff::Words::default();
-            let a = i.and_then(|i| words[i].as_ref()).unwrap_or(&none);
-            diff::diff_words(a, words[j].as_ref().unwrap_or(&none))
+            let none = diff::Lines::default();
+            let a = i.and_then(|i| lines[i].as_ref()).unwrap_or(&none);
+            diff::diff_lines(a, lines[j].as_ref().unwrap_or(&none))
         });
         out.push(((before, after), Arc::new(diff_view(&d))));
     }

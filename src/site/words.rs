@@ -106,6 +106,96 @@ impl Words {
     }
 }
 
+/// The built-in `words.html` evaluated once per build: a page imports it up to three times
+/// (the page, `base.html`, `macros.html`), and each import built the table's two hundred
+/// entries anew. A handbook that overrides `words.html` gets its own file, run as written.
+#[derive(Debug)]
+pub struct BuiltIn {
+    /// `w`, answered from a hash table ([`Table`]).
+    pub w: minijinja::Value,
+    pub field_labels: minijinja::Value,
+}
+
+/// What the built-in `words.html` is served as when [`BuiltIn`] holds its values.
+pub const BUILT_IN_STUB: &str = concat!(
+    "{%- set w = _builtin_words(\"w\") -%}",
+    "{%- set field_labels = _builtin_words(\"field_labels\") -%}",
+);
+
+impl BuiltIn {
+    /// Evaluates `words.html` through `env` (configured as the build's own, serving the
+    /// built-in text); `None` when it prints anything or sets other names than `w` and
+    /// `field_labels` (then it is served as written).
+    pub fn read(env: &minijinja::Environment<'_>) -> Option<BuiltIn> {
+        let captured = env
+            .get_template("words.html")
+            .ok()?
+            .render_captured(())
+            .ok()?;
+        let state = captured.state();
+        let mut names = state.exports();
+        names.sort_unstable();
+        if !captured.output().is_empty() || names != ["field_labels", "w"] {
+            return None;
+        }
+        let w = state.lookup("w")?;
+        let field_labels = state.lookup("field_labels")?;
+        Some(BuiltIn {
+            w: Table::wrap(w)?,
+            field_labels,
+        })
+    }
+
+    /// `_builtin_words(name)`.
+    pub fn get(&self, name: &str) -> minijinja::Value {
+        match name {
+            "w" => self.w.clone(),
+            "field_labels" => self.field_labels.clone(),
+            _ => minijinja::Value::UNDEFINED,
+        }
+    }
+}
+
+/// A map of string keys answered from a hash table: the same keys, in the same order,
+/// with the same values as the map it was made from, without comparing values to find one.
+#[derive(Debug)]
+pub struct Table {
+    keys: Vec<minijinja::Value>,
+    by_key: foldhash::HashMap<String, minijinja::Value>,
+}
+
+impl Table {
+    /// The map as a table; `None` when it is not a map of string keys.
+    fn wrap(map: minijinja::Value) -> Option<minijinja::Value> {
+        if map.kind() != minijinja::value::ValueKind::Map {
+            return None;
+        }
+        let mut keys = Vec::new();
+        let mut by_key = foldhash::HashMap::default();
+        for key in map.try_iter().ok()? {
+            let value = map.get_item(&key).ok()?;
+            by_key.insert(key.as_str()?.to_owned(), value);
+            keys.push(key);
+        }
+        Some(minijinja::Value::from_object(Table { keys, by_key }))
+    }
+}
+
+impl minijinja::value::Object for Table {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+    fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        self.by_key.get(key.as_str()?).cloned()
+    }
+    fn get_value_by_str(self: &std::sync::Arc<Self>, key: &str) -> Option<minijinja::Value> {
+        self.by_key.get(key).cloned()
+    }
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Values(self.keys.clone())
+    }
+}
+
 /// A number as people write it: `30`, not `30.0`.
 pub fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
