@@ -44,18 +44,13 @@ pub fn path(repo: &Repository, dir: &str) -> PathBuf {
     crate::cache::path(repo.path(), "history", dir)
 }
 
-/// Whether the caches may be read and written: `NORMSCTL_CACHE=0` turns them off.
-pub fn enabled() -> bool {
-    crate::cache::enabled()
-}
-
 /// [`super::walk`], answered from the cache where it still holds, and the cache brought
 /// up to date; with `NORMSCTL_CACHE=0` ([`enabled`]) the whole line is walked and the
 /// cache neither read nor written, for every command that reads the history this way.
 pub fn walk(repo: &Repository, head: Oid, policies_dir: &str) -> Result<Cached, HistoryError> {
     require_complete(repo)?;
     let dir = policies_dir.trim_end_matches('/');
-    if !enabled() {
+    if !crate::cache::enabled() {
         let mut line = super::first_parent_line(repo, head)?;
         line.reverse();
         return Ok(Cached {

@@ -191,7 +191,7 @@ fn effective_dates(
     }
     let file = crate::cache::path(git_dir, "effective", policies_dir.trim_end_matches('/'));
     // `NORMSCTL_CACHE=0`: neither read nor written, as the history cache.
-    let use_cache = history::cache::enabled();
+    let use_cache = crate::cache::enabled();
     let mut kept = use_cache
         .then(|| crate::cache::read::<File>(&file))
         .flatten()

@@ -218,7 +218,7 @@ impl Workspace {
     pub fn walk(&self, tip: Oid, id: Option<&str>) -> Result<Vec<Revision>, WorkspaceError> {
         let repo = self.repo()?;
         let dir = self.policies_dir();
-        let cache = history::cache::enabled();
+        let cache = crate::cache::enabled();
         Ok(match id {
             // Following one policy back is quicker than a whole walk, unless a cache holds it.
             Some(id) if !(cache && history::cache::path(repo, &dir).exists()) => {
