@@ -9,10 +9,11 @@ use super::*;
 pub struct HistoryViews {
     /// The time zone the times are shown in.
     pub timezone: String,
-    /// Each policy's committed revisions, newest first: index in the timeline's
-    /// revisions, and view.
-    pub(super) by_id: HashMap<String, Vec<(usize, RevisionView)>>,
-    /// The same views, as the history a page shows when nothing is uncommitted.
+    /// Each policy's committed revisions, newest first, by index in the timeline's
+    /// revisions.
+    pub(super) by_id: HashMap<String, Vec<usize>>,
+    /// Their views, in the same order: the history a page shows when nothing is
+    /// uncommitted.
     pub(super) shared: HashMap<String, Arc<Vec<RevisionView>>>,
     pub(super) changelog: Arc<Vec<RevisionView>>,
     pub(super) changes_by_policy: Arc<HashMap<String, Vec<usize>>>,
@@ -80,7 +81,8 @@ impl HistoryViews {
                 view
             })
             .collect();
-        let mut by_id: HashMap<String, Vec<(usize, RevisionView)>> = HashMap::new();
+        let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut views_by_id: HashMap<String, Vec<RevisionView>> = HashMap::new();
         let mut changelog = Vec::with_capacity(timeline.revisions.len());
         for (i, (r, view)) in timeline.revisions.iter().zip(views).enumerate() {
             // Moves are kept in `log`; readers' changelog and feed leave them out.
@@ -90,14 +92,12 @@ impl HistoryViews {
                     ..view.clone()
                 });
             }
-            by_id.entry(r.id.clone()).or_default().push((i, view));
+            by_id.entry(r.id.clone()).or_default().push(i);
+            views_by_id.entry(r.id.clone()).or_default().push(view);
         }
-        let shared = by_id
-            .iter()
-            .map(|(id, revs)| {
-                let views = revs.iter().map(|(_, v)| v.clone()).collect();
-                (id.clone(), Arc::new(views))
-            })
+        let shared = views_by_id
+            .into_iter()
+            .map(|(id, views)| (id, Arc::new(views)))
             .collect();
         let mut changes_by_policy: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, r) in changelog.iter().enumerate() {

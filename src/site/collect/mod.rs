@@ -97,7 +97,12 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         .by_id
         .iter()
         .map(|(id, revs)| {
-            let revs = revs.iter().map(|(i, v)| (&revisions[*i], v)).collect();
+            let views = inputs
+                .history
+                .shared
+                .get(id)
+                .map_or(&[][..], |v| v.as_slice());
+            let revs = revs.iter().map(|i| &revisions[*i]).zip(views).collect();
             (id.as_str(), revs)
         })
         .collect();
