@@ -29,8 +29,19 @@ impl HistoryViews {
         };
         let previous = timeline.previous_blobs();
         // Each revision's view on every core (formatting its times is most of the work),
-        // then the lists in order.
+        // then the lists in order. A commit's time is formatted once for all the revisions
+        // it landed (they are next to each other).
         use rayon::prelude::*;
+        let mut commits: Vec<(Oid, Stamp)> = Vec::new();
+        for r in &timeline.revisions {
+            if commits.last().is_none_or(|(c, _)| *c != r.commit) {
+                commits.push((r.commit, r.landed));
+            }
+        }
+        let landed: HashMap<Oid, TimeView> = commits
+            .into_par_iter()
+            .map(|(c, at)| (c, clock.stamp(at)))
+            .collect();
         let views: Vec<RevisionView> = timeline
             .revisions
             .par_iter()
@@ -42,7 +53,7 @@ impl HistoryViews {
                     }
                     _ => None,
                 };
-                let mut view = revision_view(r, &clock, diff);
+                let mut view = revision_view(r, landed[&r.commit].clone(), diff);
                 let effective = effective_in(timeline, r);
                 view.effective = effective.map(|d| d.to_string());
                 view.subject = Some(timeline.title_of(r).to_owned());
@@ -72,11 +83,8 @@ impl HistoryViews {
                             view.changed.clear();
                         }
                     }
-                    view.takes_effect = Some(
-                        clock
-                            .time(ts(standing::in_force_from(r, effective, &tz)))
-                            .date,
-                    );
+                    view.takes_effect =
+                        Some(clock.date(ts(standing::in_force_from(r, effective, &tz))));
                 }
                 view
             })

@@ -252,7 +252,7 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
                 next.push(UpcomingText {
                     revision: Some(q.revision.value),
                     from: rfc3339(u.from),
-                    from_date: clock.time(ts(u.from)).date,
+                    from_date: clock.date(ts(u.from)),
                     until: later.get(k + 1).map(|n| rfc3339(n.from)),
                     effective: q.effective.as_ref().map(|e| e.value.to_string()),
                     title: q.title.clone(),
@@ -269,7 +269,7 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         page.replaced_by = links.many(replaced_by.get(id).into_iter().flatten().copied());
         page.uncommitted = uncommitted;
         page.in_force_since = match shown {
-            Some(t) => Some(clock.time(ts(t.from)).date),
+            Some(t) => Some(clock.date(ts(t.from))),
             None => in_force_since,
         };
         page.last_changed = last_changed(committed.iter().map(|(_, v)| *v));
@@ -325,7 +325,7 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
             }
         }),
         timezone: settings.timezone.clone(),
-        built: clock.time(inputs.now).date,
+        built: clock.date(inputs.now),
         short: head.as_ref().map(|h| h[..12].to_owned()),
         commit: head,
         uncommitted: any_uncommitted,
@@ -464,6 +464,13 @@ impl Clock<'_> {
         }
     }
 
+    /// The date of `ts` in the team's zone (`time(ts).date` without the other formats).
+    fn date(&self, ts: jiff::Timestamp) -> String {
+        ts.to_zoned(self.tz.clone())
+            .strftime("%Y-%m-%d")
+            .to_string()
+    }
+
     fn stamp(&self, s: Stamp) -> TimeView {
         match jiff::Timestamp::from_second(s.seconds) {
             Ok(ts) => self.time(ts),
@@ -484,7 +491,9 @@ impl Clock<'_> {
     }
 }
 
-fn revision_view(r: &Revision, clock: &Clock<'_>, diff: Option<Arc<DiffView>>) -> RevisionView {
+/// A committed revision's view, landed at `landed` (its commit's time, formatted once per
+/// commit).
+fn revision_view(r: &Revision, landed: TimeView, diff: Option<Arc<DiffView>>) -> RevisionView {
     let commit = r.commit.to_string();
     RevisionView {
         id: r.id.clone(),
@@ -494,7 +503,7 @@ fn revision_view(r: &Revision, clock: &Clock<'_>, diff: Option<Arc<DiffView>>) -
         anchor: format!("rev-{}", &commit[..12]),
         short: Some(commit[..12].to_owned()),
         commit: Some(commit),
-        landed: Some(clock.stamp(r.landed)),
+        landed: Some(landed),
         author: Some(r.author_name.clone()),
         subject: Some(r.subject.clone()),
         changed: Vec::new(),
@@ -536,7 +545,7 @@ fn in_force(
         Some(e) if e > landed => e,
         _ => landed,
     };
-    Some(clock.time(since).date)
+    Some(clock.date(since))
 }
 
 #[cfg(test)]
