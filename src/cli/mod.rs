@@ -92,6 +92,12 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Ack(_) | Command::Acks(_) | Command::Mcp(_) | Command::Portal(_) => Trust::Judges,
         _ => Trust::ReadsHistory,
     });
+    if !matches!(
+        cli.command,
+        Command::Serve(_) | Command::Mcp(_) | Command::Portal(_)
+    ) {
+        crate::keep_freed_memory();
+    }
     match cli.command {
         Command::Init(args) => init::run(&cli.global, args),
         Command::New(args) => new::run(&cli.global, args),
