@@ -30,16 +30,17 @@ use std::path::{Path, PathBuf};
 /// The working tree's policy files (by path relative to the top of the work tree), with the
 /// blob id git would give each, to tell committed from uncommitted. With `cache` (the texts
 /// the loader just read, and the files of the previous call), files are not read again
-/// and unchanged texts are not hashed again.
+/// and unchanged texts are not hashed again. Read and hashed on every core.
 pub fn working_files(
     loc: &Location,
     handbook: &Handbook,
     cache: Option<(&crate::load::PolicyCache, &WorkingFiles)>,
 ) -> WorkingFiles {
+    use rayon::prelude::*;
     let base = loc.work_tree.as_deref().unwrap_or(&loc.root);
     handbook
         .policies
-        .iter()
+        .par_iter()
         .filter_map(|p| {
             let path = base.join(&p.file);
             if let Some((texts, previous)) = cache

@@ -59,6 +59,19 @@ impl MarkdownCache {
         html
     }
 
+    /// Renders the bodies it does not hold yet, on every core.
+    fn fill<'s>(&mut self, sources: impl Iterator<Item = &'s str>) {
+        use rayon::prelude::*;
+        let mut missing: Vec<&str> = sources.filter(|s| !self.0.contains_key(*s)).collect();
+        missing.sort_unstable();
+        missing.dedup();
+        let rendered: Vec<(String, String)> = missing
+            .into_par_iter()
+            .map(|s| (s.to_owned(), markdown::to_html(s)))
+            .collect();
+        self.0.extend(rendered);
+    }
+
     /// Forgets bodies no longer in use (kept small across many rebuilds).
     fn retain_only(&mut self, sources: &std::collections::HashSet<String>) {
         self.0.retain(|k, _| sources.contains(k));
@@ -145,6 +158,14 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         }
     }
 
+    cache.fill(
+        inputs
+            .handbook
+            .policies
+            .iter()
+            .chain(retired_texts.iter().filter_map(|(_, _, p)| p.as_ref()))
+            .map(|p| p.body.as_deref().unwrap_or_default()),
+    );
     let mut policies = BTreeMap::new();
     let mut counts = Counts::default();
     let mut any_uncommitted = false;
