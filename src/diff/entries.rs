@@ -20,62 +20,113 @@ use serde_json::Value as Json;
 use foldhash::{HashMap, HashSet, HashSetExt};
 use std::sync::Arc;
 
+/// The fields of one top-level entry, shared by the texts that have it.
+type Part = Arc<[(String, Json)]>;
+
 /// Texts longer than this are parsed whole (the parser's node budget is per document).
 pub const MAX_CUT_BYTES: usize = 256 * 1024;
 
 /// The fields of each top-level entry seen so far, by the entry's text.
 #[derive(Default)]
 pub struct EntryCache<'t> {
-    entries: HashMap<&'t str, Arc<[(String, Json)]>>,
+    entries: HashMap<&'t str, Part>,
+}
+
+/// A text's fields as [`Fields::of`] reads them, held as the fields of each top-level entry
+/// (shared with the other texts that have the entry, not copied), or as one part when the
+/// text was parsed whole.
+#[derive(Debug, Default)]
+pub struct FieldParts(Vec<Part>);
+
+impl FieldParts {
+    /// The fields in document order.
+    pub fn leaves(&self) -> impl Iterator<Item = &(String, Json)> + Clone {
+        self.0.iter().flat_map(|p| p.iter())
+    }
+
+    /// A top-level text field, or "" when absent (as [`Fields::text`]).
+    pub fn text(&self, key: &str) -> &str {
+        match self.leaves().find(|(p, _)| p == key) {
+            Some((_, Json::String(s))) => s,
+            _ => "",
+        }
+    }
 }
 
 impl<'t> EntryCache<'t> {
     /// The fields of `source`, as [`Fields::of`] reads them.
     pub fn fields(&mut self, source: &'t str) -> Fields {
-        self.cut(source).unwrap_or_else(|| Fields::of(source))
+        Fields(self.parts(source).leaves().cloned().collect())
+    }
+
+    /// [`EntryCache::fields`] without copying them out of the cache.
+    pub fn parts(&mut self, source: &'t str) -> FieldParts {
+        self.cut(source)
+            .unwrap_or_else(|| FieldParts(vec![Fields::of(source).0.into()]))
     }
 
     /// `None`: the text must be parsed whole.
-    fn cut(&mut self, source: &'t str) -> Option<Fields> {
+    fn cut(&mut self, source: &'t str) -> Option<FieldParts> {
         let entries = entries(source)?;
         let mut keys = HashSet::with_capacity(entries.len());
         if !entries.iter().all(|e| keys.insert(e.key)) {
             return None;
         }
+        // Each entry's fields, when an earlier text had the entry.
+        let mut parts: Vec<Option<Part>> = entries
+            .iter()
+            .map(|e| self.entries.get(&source[e.range()]).cloned())
+            .collect();
         // Each run of entries not seen yet is parsed as one document.
-        let seen = |e: &Entry, cache: &Self| cache.entries.contains_key(&source[e.range()]);
         let mut i = 0;
         while i < entries.len() {
-            if seen(&entries[i], self) {
+            if parts[i].is_some() {
                 i += 1;
                 continue;
             }
             let mut j = i + 1;
-            while j < entries.len() && !seen(&entries[j], self) {
+            while j < entries.len() && parts[j].is_none() {
                 j += 1;
             }
-            self.parse_run(source, &entries[i..j])?;
+            for (part, fields) in parts[i..j]
+                .iter_mut()
+                .zip(self.parse_run(source, &entries[i..j])?)
+            {
+                *part = Some(fields);
+            }
             i = j;
         }
-        let mut out = Vec::new();
-        for e in &entries {
-            out.extend(self.entries.get(&source[e.range()])?.iter().cloned());
-        }
-        Some(Fields(out))
+        parts.into_iter().collect::<Option<_>>().map(FieldParts)
     }
 
-    /// Parses consecutive entries as one document and keeps each one's fields, when it
-    /// reads as a mapping of exactly their keys in their order.
-    fn parse_run(&mut self, source: &'t str, run: &[Entry<'t>]) -> Option<()> {
+    /// Reads consecutive entries and keeps each one's fields (also returned, in order): a
+    /// literal block on its own without the parser, the entries between as one document
+    /// each run. `None` when a document does not read as a mapping of exactly its keys.
+    fn parse_run(&mut self, source: &'t str, run: &[Entry<'t>]) -> Option<Vec<Part>> {
+        let mut out = Vec::with_capacity(run.len());
+        let mut from = 0;
+        for (k, e) in run.iter().enumerate() {
+            if let Some(value) = literal_block(&source[e.range()]) {
+                if from < k {
+                    out.extend(self.parse_document(source, &run[from..k])?);
+                }
+                let fields: Arc<[_]> = vec![(e.key.to_owned(), Json::String(value))].into();
+                self.entries.insert(&source[e.range()], Arc::clone(&fields));
+                out.push(fields);
+                from = k + 1;
+            }
+        }
+        if from < run.len() {
+            out.extend(self.parse_document(source, &run[from..])?);
+        }
+        Some(out)
+    }
+
+    /// Parses consecutive entries as one document and keeps each one's fields (also
+    /// returned, in order), when it reads as a mapping of exactly their keys in their order.
+    fn parse_document(&mut self, source: &'t str, run: &[Entry<'t>]) -> Option<Vec<Part>> {
         let (start, end) = (run.first()?.start, run.last()?.end);
         let text = &source[start..end];
-        if let [e] = run
-            && let Some(value) = literal_block(text)
-        {
-            let fields = vec![(e.key.to_owned(), Json::String(value))];
-            self.entries.insert(&source[e.range()], fields.into());
-            return Some(());
-        }
         let node = yaml::parse(text).ok()??;
         let Value::Map(m) = &node.value else {
             return None;
@@ -87,12 +138,15 @@ impl<'t> EntryCache<'t> {
         {
             return None;
         }
+        let mut out = Vec::with_capacity(run.len());
         for ((_, value), e) in m.iter().zip(run) {
             let mut f = Fields::default();
             f.flatten(e.key.to_owned(), value, text);
-            self.entries.insert(&source[e.range()], f.0.into());
+            let fields: Arc<[_]> = f.0.into();
+            self.entries.insert(&source[e.range()], Arc::clone(&fields));
+            out.push(fields);
         }
-        Some(())
+        Some(out)
     }
 }
 
@@ -106,15 +160,14 @@ fn literal_block(text: &str) -> Option<String> {
     if !head.ends_with(": |")
         || head.len() != head.find(':')? + 3
         || !rest.ends_with('\n')
-        || !rest
-            .bytes()
-            .all(|b| b == b'\n' || (b' '..=b'~').contains(&b))
+        || any_byte(rest, |b| (b != b'\n') & !(b' '..=b'~').contains(&b))
     {
         return None;
     }
     let mut indent = 0;
     let mut out = String::with_capacity(rest.len());
-    for line in rest.split_terminator('\n') {
+    // `rest` ends with a line break: every line has one.
+    for line in super::lines_of(rest).map(|l| &l[..l.len() - 1]) {
         if line.is_empty() {
             out.push('\n');
             continue;
@@ -125,7 +178,10 @@ fn literal_block(text: &str) -> Option<String> {
                 return None;
             }
         }
-        let content = line.strip_prefix(&" ".repeat(indent))?;
+        if line.len() < indent || line.bytes().take(indent).any(|b| b != b' ') {
+            return None;
+        }
+        let content = &line[indent..];
         // A line of spaces only is read by rules of its own: leave it to the parser.
         if content.trim_start_matches(' ').is_empty() {
             return None;
@@ -136,6 +192,15 @@ fn literal_block(text: &str) -> Option<String> {
     let kept = out.trim_end_matches('\n').len();
     out.truncate(if kept == 0 { 0 } else { kept + 1 });
     Some(out)
+}
+
+/// Whether `hit` holds for any byte of `text`: a block at a time, without stopping at
+/// each byte, so that the test of a block runs on many bytes at once (folded as `u8`: a
+/// `bool` fold is not vectorised).
+fn any_byte(text: &str, hit: impl Fn(u8) -> bool) -> bool {
+    text.as_bytes()
+        .chunks(64)
+        .any(|block| block.iter().fold(0u8, |any, &b| any | u8::from(hit(b))) != 0)
 }
 
 /// A top-level entry: its key and where its text is.
@@ -155,15 +220,15 @@ impl Entry<'_> {
 fn entries(source: &str) -> Option<Vec<Entry<'_>>> {
     if source.len() > MAX_CUT_BYTES
         || source.starts_with('\u{feff}')
-        || source
-            .bytes()
-            .any(|b| matches!(b, b'&' | b'*' | b'\t' | b'\r'))
+        || any_byte(source, |b| {
+            (b == b'&') | (b == b'*') | (b == b'\t') | (b == b'\r')
+        })
     {
         return None;
     }
     let mut out: Vec<Entry> = Vec::new();
     let mut offset = 0;
-    for line in source.split_inclusive('\n') {
+    for line in super::lines_of(source) {
         if line.starts_with('%') || line.starts_with("---") || line.starts_with("...") {
             return None;
         }

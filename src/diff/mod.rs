@@ -9,9 +9,11 @@ use crate::yaml::{self, Node, Value};
 use serde_json::Value as Json;
 
 mod entries;
+mod tokens;
 mod words;
-pub use entries::EntryCache;
-pub use words::{Lines, Vocabulary, WordHasher, diff_lines, words};
+pub use entries::{EntryCache, FieldParts};
+pub use tokens::WordHasher;
+pub use words::{Lines, Vocabulary, diff_lines, words};
 
 /// One field that differs, by dotted path (`target.value`, `tags`).
 #[derive(Clone, Debug, PartialEq)]
@@ -92,9 +94,27 @@ pub fn compare_fields_with(
     b: &Fields,
     body: impl FnOnce(&str, &str) -> Vec<Chunk>,
 ) -> PolicyDiff {
+    compare_leaves(a.0.iter(), b.0.iter(), body)
+}
+
+/// [`compare_fields_with`] on texts held as [`FieldParts`].
+pub fn compare_parts_with(
+    a: &FieldParts,
+    b: &FieldParts,
+    body: impl FnOnce(&str, &str) -> Vec<Chunk>,
+) -> PolicyDiff {
+    compare_leaves(a.leaves(), b.leaves(), body)
+}
+
+/// [`compare_fields_with`] on the leaves of two texts, in document order.
+fn compare_leaves<'f>(
+    a: impl Iterator<Item = &'f (String, Json)> + Clone,
+    b: impl Iterator<Item = &'f (String, Json)> + Clone,
+    body: impl FnOnce(&str, &str) -> Vec<Chunk>,
+) -> PolicyDiff {
     let mut fields = Vec::new();
-    let old = a.index();
-    for (path, value) in &b.0 {
+    let old = index(a.clone());
+    for (path, value) in b.clone() {
         if path == "body" {
             continue;
         }
@@ -107,8 +127,8 @@ pub fn compare_fields_with(
             }),
         }
     }
-    let new = b.index();
-    for (path, value) in &a.0 {
+    let new = index(b);
+    for (path, value) in a {
         if path != "body" && !new.contains_key(path.as_str()) {
             fields.push(FieldChange {
                 path: path.clone(),
@@ -117,9 +137,41 @@ pub fn compare_fields_with(
             });
         }
     }
-    let (body_a, body_b) = (a.text("body"), b.text("body"));
+    let (body_a, body_b) = (
+        old.get("body").map_or("", |v| v.as_str().unwrap_or("")),
+        new.get("body").map_or("", |v| v.as_str().unwrap_or("")),
+    );
     let body = (body_a != body_b).then(|| body(body_a, body_b));
     PolicyDiff { fields, body }
+}
+
+/// Leaves by path (the first of a repeated path, as [`Fields::get`] finds it).
+fn index<'f>(
+    leaves: impl Iterator<Item = &'f (String, Json)> + Clone,
+) -> foldhash::HashMap<&'f str, &'f Json> {
+    use foldhash::HashMapExt;
+    let mut out = foldhash::HashMap::with_capacity(leaves.clone().count());
+    for (p, v) in leaves {
+        out.entry(p.as_str()).or_insert(v);
+    }
+    out
+}
+
+/// The lines of `text`, each with its line break, as `split_inclusive('\n')` cuts them, the
+/// breaks found by SIMD search: a text is cut into lines up to three times on the way to
+/// its diff (entries, a literal block's value, the body's lines).
+fn lines_of(text: &str) -> impl Iterator<Item = &str> {
+    let mut breaks = memchr::memchr_iter(b'\n', text.as_bytes());
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= text.len() {
+            return None;
+        }
+        let end = breaks.next().map_or(text.len(), |i| i + 1);
+        let line = &text[start..end];
+        start = end;
+        Some(line)
+    })
 }
 
 /// Whether two texts say the same words, ignoring whitespace, punctuation and letter case.
@@ -165,12 +217,7 @@ impl Fields {
     /// Leaves by path, for comparing many fields at once (the first of a repeated path,
     /// as [`Fields::get`] finds it).
     pub fn index(&self) -> foldhash::HashMap<&str, &Json> {
-        use foldhash::HashMapExt;
-        let mut out = foldhash::HashMap::with_capacity(self.0.len());
-        for (p, v) in &self.0 {
-            out.entry(p.as_str()).or_insert(v);
-        }
-        out
+        index(self.0.iter())
     }
 
     fn flatten(&mut self, path: String, node: &Node, source: &str) {
@@ -308,6 +355,14 @@ mod tests {
                 .any(|f| f.path == "(text)" && f.new.is_none())
         );
         assert!(d.body.is_some());
+    }
+
+    #[test]
+    fn lines_are_cut_as_split_inclusive_cuts_them() {
+        for text in ["", "\n", "a", "a\n", "a\nb", "a\n\nb\n", "\n\na\n\n"] {
+            let expected: Vec<&str> = text.split_inclusive('\n').collect();
+            assert_eq!(lines_of(text).collect::<Vec<_>>(), expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! the changed passages are cut into words: a body is cut into lines once, and an edit
 //! that rewrites one paragraph cuts that paragraph alone.
 
+use super::tokens::{WordHasher, ascii_words, kept_words};
 use super::{Chunk, Op};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -54,7 +55,7 @@ impl<'t> Vocabulary<'t> {
             ids: Vec::new(),
         };
         let mut start = 0;
-        for line in text.split_inclusive('\n') {
+        for line in super::lines_of(text) {
             start += line.len();
             let next = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
             out.ids.push(*self.0.entry(line).or_insert(next));
@@ -81,8 +82,8 @@ impl<'t> Words<'t> {
     /// Cuts `text` into words numbered by `table`. A passage is whole lines of its body,
     /// and a word never spans a line break, so its words are the body's words there.
     fn cut(text: &'t str, table: &mut WordTable<'t>) -> Words<'t> {
-        let tokens = if text.is_ascii() {
-            ascii_words(text)
+        let tokens: Vec<&str> = if text.is_ascii() {
+            ascii_words(text).collect()
         } else {
             similar::DiffableStr::tokenize_unicode_words(text)
         };
@@ -91,6 +92,7 @@ impl<'t> Words<'t> {
             ends: Vec::with_capacity(tokens.len()),
             ids: Vec::with_capacity(tokens.len()),
         };
+        table.reserve(tokens.len());
         let mut end = 0;
         for word in tokens {
             end += word.len();
@@ -112,64 +114,6 @@ impl<'t> Words<'t> {
             self.ends[range.start - 1]
         };
         &self.text[start..self.ends[range.end - 1]]
-    }
-}
-
-/// The words of an ASCII text, cut exactly where Unicode's word boundaries (UAX #29, as
-/// `unicode-segmentation` applies them) cut it, without looking up each character's
-/// class: most policies are ASCII, and the lookups were most of the cost of cutting.
-fn ascii_words(text: &str) -> Vec<&str> {
-    let b = text.as_bytes();
-    let core = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    // A separator that joins its neighbours: "3.14", "1,000", "e.g", "don't", "a:b".
-    let infix = |i: usize| {
-        let (prev, c, next) = (b[i - 1], b[i], b[i + 1]);
-        match c {
-            b'.' | b',' | b';' | b'\'' if prev.is_ascii_digit() && next.is_ascii_digit() => true,
-            b'\'' | b'.' | b':' => prev.is_ascii_alphabetic() && next.is_ascii_alphabetic(),
-            _ => false,
-        }
-    };
-    let mut out = Vec::with_capacity(b.len() / 3);
-    let mut start = 0;
-    while start < b.len() {
-        let mut end = start + 1;
-        if b[start] == b' ' {
-            while end < b.len() && b[end] == b' ' {
-                end += 1;
-            }
-        } else if core(b[start]) {
-            while end < b.len() && (core(b[end]) || (end + 1 < b.len() && infix(end))) {
-                end += 1;
-            }
-        } else if b[start] == b'\r' && b.get(start + 1) == Some(&b'\n') {
-            end += 1;
-        }
-        out.push(&text[start..end]);
-        start = end;
-    }
-    out
-}
-
-/// FNV-1a: words are short, and the standard hasher's start-up cost dominates for them.
-#[derive(Default)]
-pub struct WordHasher(u64);
-
-impl std::hash::Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 
@@ -303,6 +247,10 @@ fn passage(old: &str, new: &str, deadline: std::time::Instant, out: &mut Vec<Chu
     if old.is_empty() || new.is_empty() {
         return whole(out);
     }
+    let (kept, in_old, in_new) = kept_words(old, new);
+    if 2 * kept < in_old.min(in_new) {
+        return whole(out);
+    }
     let mut table = WordTable::default();
     let (old, new) = (Words::cut(old, &mut table), Words::cut(new, &mut table));
     let (o, n) = (0..old.ids.len(), 0..new.ids.len());
@@ -310,15 +258,7 @@ fn passage(old: &str, new: &str, deadline: std::time::Instant, out: &mut Vec<Chu
         return whole(out);
     }
     let (a, b) = (&old.ids[..], &new.ids[..]);
-    // Words that survive, whitespace left out (it is shared by any two passages).
-    let words_of = |w: &Words, r: Range<usize>| -> Vec<u32> {
-        r.filter(|&i| !w.slice(i..i + 1).starts_with(char::is_whitespace))
-            .map(|i| w.ids[i])
-            .collect()
-    };
-    let (wa, wb) = (words_of(&old, o.clone()), words_of(&new, n.clone()));
-    let kept = common_count(wa.iter().copied(), wb.iter().copied());
-    if 2 * kept < wa.len().min(wb.len()) || !affordable(a, b) {
+    if !affordable(a, b) {
         return whole(out);
     }
     let ops = similar::capture_diff_deadline(similar::Algorithm::Myers, a, o, b, n, Some(deadline));
@@ -552,30 +492,5 @@ mod tests {
             .map(|c| c.text.as_str())
             .collect();
         assert_eq!(changed, ["reply", "answer"]);
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
-        /// ASCII texts are cut where Unicode's word boundaries cut them.
-        #[test]
-        fn ascii_words_cut_like_unicode(text in "[a-zA-Z0-9_ .,;:'\"\t\r\n\x0b\x0c!?()-]{0,40}") {
-            let unicode: Vec<&str> = similar::DiffableStr::tokenize_unicode_words(text.as_str());
-            proptest::prop_assert_eq!(ascii_words(&text), unicode);
-        }
-    }
-
-    #[test]
-    fn ascii_words_cut_like_unicode_on_known_cases() {
-        for text in [
-            "Naive cafe: don't stop, 3.14 e.g. x_y 1,000;2 a:b 'q' \"r\" a.b.c 3rd 4'5 e.g.",
-            "  two  spaces\r\nand\n\nlines\t\ttabs",
-            "trailing.",
-            ".leading",
-            "a'",
-            "1.",
-        ] {
-            let unicode: Vec<&str> = similar::DiffableStr::tokenize_unicode_words(text);
-            assert_eq!(ascii_words(text), unicode, "{text:?}");
-        }
     }
 }

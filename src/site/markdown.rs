@@ -17,10 +17,12 @@ fn options() -> Options {
 
 /// Renders a body to HTML that is safe to put in a page as is.
 pub fn to_html(source: &str) -> String {
-    let levels = heading_levels(source);
+    // Parsed once: the heading levels are read from the events before they are rendered.
+    let events: Vec<Event> = Parser::new_ext(source, options()).collect();
+    let levels = heading_levels(&events);
     let lower = |level: HeadingLevel| lower(&levels, level);
     let mut skipped_ends: Vec<bool> = Vec::new();
-    let events = Parser::new_ext(source, options()).filter_map(|event| match event {
+    let events = events.into_iter().filter_map(|event| match event {
         Event::Html(text) | Event::InlineHtml(text) => Some(Event::Text(text)),
         Event::Start(Tag::Link {
             link_type,
@@ -87,45 +89,49 @@ pub fn to_html(source: &str) -> String {
         Event::End(TagEnd::Heading(level)) => Some(Event::End(TagEnd::Heading(lower(level)))),
         other => Some(other),
     });
-    // An image turned into a link must close as a link: track it with a second pass.
+    // An image turned into a link must close as a link: tracked by a second stage.
     let events = close_converted_images(events);
     let mut html = String::with_capacity(source.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    pulldown_cmark::html::push_html(&mut html, events);
     html
 }
 
 /// Replaces the `End(Image)` of every image that was turned into a link with `End(Link)`.
-fn close_converted_images<'a>(events: impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
+fn close_converted_images<'a>(
+    events: impl Iterator<Item = Event<'a>>,
+) -> impl Iterator<Item = Event<'a>> {
     let mut open: Vec<bool> = Vec::new();
-    let mut out = Vec::new();
-    for event in events {
-        match &event {
-            Event::Start(Tag::Image { .. }) => open.push(false),
-            Event::Start(Tag::Link { .. }) => open.push(true),
-            Event::End(TagEnd::Image) => {
-                let was_link = open.pop().unwrap_or(false);
-                out.push(if was_link {
-                    Event::End(TagEnd::Link)
-                } else {
-                    event
-                });
-                continue;
+    events.map(move |event| {
+        let closes_a_link = match &event {
+            Event::Start(Tag::Image { .. }) => {
+                open.push(false);
+                false
             }
+            Event::Start(Tag::Link { .. }) => {
+                open.push(true);
+                false
+            }
+            Event::End(TagEnd::Image) => open.pop().unwrap_or(false),
             Event::End(TagEnd::Link) => {
                 open.pop();
+                false
             }
-            _ => {}
+            _ => false,
+        };
+        if closes_a_link {
+            Event::End(TagEnd::Link)
+        } else {
+            event
         }
-        out.push(event);
-    }
-    out
+    })
 }
 
 /// The heading levels a body uses, shallowest first.
-fn heading_levels(source: &str) -> Vec<HeadingLevel> {
-    let mut levels: Vec<HeadingLevel> = Parser::new_ext(source, options())
+fn heading_levels(events: &[Event]) -> Vec<HeadingLevel> {
+    let mut levels: Vec<HeadingLevel> = events
+        .iter()
         .filter_map(|e| match e {
-            Event::Start(Tag::Heading { level, .. }) => Some(level),
+            Event::Start(Tag::Heading { level, .. }) => Some(*level),
             _ => None,
         })
         .collect();

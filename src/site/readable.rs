@@ -169,7 +169,7 @@ const SKIP: char = '\u{F8F4}';
 pub fn body_html(chunks: &[Chunk]) -> String {
     let chunks = whole_tokens(chunks);
     let last = chunks.len().saturating_sub(1);
-    let mut source = String::new();
+    let mut source = String::with_capacity(chunks.iter().map(|c| c.text.len() + 6).sum());
     for (i, c) in chunks.iter().enumerate() {
         // The marks are U+F8F0-U+F8F4, whose UTF-8 starts with 0xEF: most texts hold none.
         let clean: std::borrow::Cow<str> = if c.text.as_bytes().contains(&0xEF) {
@@ -182,7 +182,7 @@ pub fn body_html(chunks: &[Chunk]) -> String {
             c.text.as_str().into()
         };
         match c.op {
-            Op::Equal => source.push_str(&elide_paragraphs(&clean, i > 0, i < last)),
+            Op::Equal => push_elided(&mut source, &clean, i > 0, i < last),
             Op::Delete => {
                 source.push(DEL_START);
                 source.push_str(&clean);
@@ -201,29 +201,40 @@ pub fn body_html(chunks: &[Chunk]) -> String {
 
 /// Unchanged text with its middle paragraphs left out: the paragraph touching a change on
 /// each side stays.
-fn elide_paragraphs(text: &str, change_before: bool, change_after: bool) -> String {
-    let paragraphs: Vec<&str> = text.split("\n\n").collect();
-    if paragraphs.len() <= 3 {
-        return text.to_owned();
+fn push_elided(out: &mut String, text: &str, change_before: bool, change_after: bool) {
+    let mut paragraphs = text.split("\n\n");
+    let first = paragraphs.next().unwrap_or_default();
+    let (mut count, mut last) = (1, first);
+    for p in paragraphs {
+        count += 1;
+        last = p;
     }
-    let mut out = String::new();
+    if count <= 3 {
+        out.push_str(text);
+        return;
+    }
     if change_before {
-        out.push_str(paragraphs[0]);
+        out.push_str(first);
         out.push_str("\n\n");
     }
     out.push(SKIP);
     out.push_str("\n\n");
     if change_after {
-        out.push_str(paragraphs[paragraphs.len() - 1]);
+        out.push_str(last);
     }
-    out
 }
 
 fn marks_to_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len() + 64);
     let mut open: Option<&str> = None;
     let mut in_tag = false;
-    for c in html.chars() {
+    let mut rest = html;
+    // Runs of plain text are copied whole: only `<`, `>` and the marks (whose UTF-8 starts
+    // with 0xEF) are looked at one by one.
+    while let Some(at) = memchr::memchr3(b'<', b'>', 0xEF, rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().unwrap_or_default();
+        rest = &rest[at + c.len_utf8()..];
         match c {
             '<' if !in_tag => {
                 if let Some(t) = open {
@@ -271,8 +282,14 @@ fn marks_to_tags(html: &str) -> String {
             c => out.push(c),
         }
     }
+    out.push_str(rest);
     // Empty marks left by closing before a tag and reopening after it.
-    out.replace("<del></del>", "").replace("<ins></ins>", "")
+    for empty in ["<del></del>", "<ins></ins>"] {
+        if out.contains(empty) {
+            out = out.replace(empty, "");
+        }
+    }
+    out
 }
 
 #[cfg(test)]

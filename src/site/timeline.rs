@@ -330,6 +330,7 @@ fn compute_diffs(revisions: &[Revision], texts: &HashMap<Oid, Arc<str>>) -> (Dif
 /// The diffs of one policy's chain of texts. Each text is parsed once, and its body cut
 /// into lines at most once, though it is the "after" of one diff and the "before" of the
 /// next; a body that did not change is not cut at all.
+#[inline(never)] // a name of its own in profiles, on every thread
 fn diff_chain<'t>(
     chain: &[(Option<Oid>, Oid)],
     text: impl Fn(Oid) -> &'t str,
@@ -337,26 +338,26 @@ fn diff_chain<'t>(
     dates: &mut Vec<(Oid, Option<jiff::civil::Date>)>,
 ) {
     let mut index: HashMap<Oid, usize> = HashMap::new();
-    let mut fields: Vec<diff::Fields> = Vec::new();
+    let mut fields: Vec<diff::FieldParts> = Vec::new();
     // Consecutive texts share most top-level entries: each distinct entry is parsed once.
     let mut parsed = diff::EntryCache::default();
     for &(before, after) in chain {
         for blob in before.into_iter().chain([after]) {
             index.entry(blob).or_insert_with(|| {
-                let f = parsed.fields(text(blob));
+                let f = parsed.parts(text(blob));
                 dates.push((blob, f.text("effective").parse().ok()));
                 fields.push(f);
                 fields.len() - 1
             });
         }
     }
-    let empty = diff::Fields::default();
+    let empty = diff::FieldParts::default();
     let mut vocabulary = diff::Vocabulary::default();
     let mut lines: Vec<Option<diff::Lines>> = (0..fields.len()).map(|_| None).collect();
     for &(before, after) in chain {
         let (i, j) = (before.map(|b| index[&b]), index[&after]);
         let old = i.map_or(&empty, |i| &fields[i]);
-        let d = diff::compare_fields_with(old, &fields[j], |_, _| {
+        let d = diff::compare_parts_with(old, &fields[j], |_, _| {
             for k in i.into_iter().chain([j]) {
                 if lines[k].is_none() {
                     lines[k] = Some(vocabulary.lines(fields[k].text("body")));
