@@ -199,6 +199,7 @@ impl Templates {
                 .find(|(n, _)| *n == name)
                 .map(|(n, t)| match *n {
                     "macros.html" => super::macros::built_in_text(t),
+                    "changelog.html" => super::render::changelog_text(t),
                     "words.html" if stub_words => super::words::BUILT_IN_STUB.to_owned(),
                     _ => (*t).to_owned(),
                 }))
@@ -207,12 +208,13 @@ impl Templates {
             env.get_template(name)
                 .map_err(|e| TemplateError::from_minijinja(&e))?;
         }
-        let mut feed_words = None;
+        // The changelog's list and the feeds are written in Rust when the words and the
+        // macros are built in (and, for the feeds, `feed.xml`).
+        let mut list_words = None;
         if !own_macros {
             let words = super::macros::Words::read(&env).map(Arc::new);
-            // The feeds are written in Rust when their three templates are built in.
-            if let (Some(w), Some(words), false) = (&w, &words, own_feed) {
-                feed_words = super::render::FeedWords::read(w, Arc::clone(words)).map(Arc::new);
+            if let (Some(w), Some(words)) = (&w, &words) {
+                list_words = super::render::FeedWords::read(w, Arc::clone(words)).map(Arc::new);
             }
             env.add_function(
                 "_builtin_macro",
@@ -221,6 +223,13 @@ impl Templates {
                 },
             );
         }
+        let feed_words = list_words.clone().filter(|_| !own_feed);
+        env.add_function(
+            "_builtin_changes",
+            move |state: &mut minijinja::State, entries: minijinja::Value, root: &str| {
+                super::render::changelog_changes(state, list_words.as_deref(), &entries, root)
+            },
+        );
         Ok(Templates {
             env,
             feed_words,

@@ -196,12 +196,13 @@ fn team_role_and_policy_feeds_hold_only_their_policies() {
     );
 }
 
-/// The feeds are written in Rust when their templates are the built-in ones; the same
-/// `feed.xml` given as the handbook's own (so run by the template engine) writes the same
-/// bytes, with names and messages that need escaping, a base URL, changed fields, a date
-/// the change takes effect and an uncommitted edit.
+/// The feeds and the changelog's list are written in Rust when their templates are the
+/// built-in ones; the same `feed.xml` and `changelog.html` given as the handbook's own (so
+/// run by the template engine) write the same bytes, with names and messages that need
+/// escaping, a base URL, changed fields, a date the change takes effect and an
+/// uncommitted edit.
 #[test]
-fn built_in_feeds_match_their_template_run_as_written() {
+fn built_in_feeds_and_changelog_match_their_templates_run_as_written() {
     let hb = crate::harness::Handbook::empty();
     let repo = Repository::init(hb.path()).unwrap();
     hb.write(
@@ -235,8 +236,14 @@ fn built_in_feeds_match_their_template_run_as_written() {
     );
     let run = build(hb.path(), &["--out", "fast"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let text = include_str!("../../templates/feed.xml");
-    hb.write("templates/feed.xml", text);
+    hb.write(
+        "templates/feed.xml",
+        include_str!("../../templates/feed.xml"),
+    );
+    hb.write(
+        "templates/changelog.html",
+        include_str!("../../templates/changelog.html"),
+    );
     let run = build(hb.path(), &["--out", "engine"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let mut feeds: Vec<String> = std::fs::read_dir(hb.path().join("fast/feeds"))
@@ -245,6 +252,8 @@ fn built_in_feeds_match_their_template_run_as_written() {
         .collect();
     feeds.push("feed.xml".to_owned());
     assert!(feeds.len() >= 8, "{feeds:?}");
+    feeds.push("changelog.html".to_owned());
+    feeds.push("changelog/2026.html".to_owned());
     for rel in feeds {
         let fast = std::fs::read_to_string(hb.path().join("fast").join(&rel)).unwrap();
         let engine = std::fs::read_to_string(hb.path().join("engine").join(&rel)).unwrap();
@@ -256,4 +265,9 @@ fn built_in_feeds_match_their_template_run_as_written() {
         "{team}"
     );
     assert!(team.contains("Changed: "), "{team}");
+    let changelog = std::fs::read_to_string(hb.path().join("fast/changelog.html")).unwrap();
+    assert!(
+        changelog.contains("Takes effect from <strong>2026-03-01</strong>."),
+        "{changelog}"
+    );
 }

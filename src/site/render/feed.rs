@@ -14,21 +14,26 @@ use minijinja::Value;
 use minijinja::value::ValueKind;
 use std::sync::Arc;
 
-/// The words the built-in `feed.xml` prints, read once per build from the built-in
-/// `words.html` (`w`) and the built-in macros' words.
+/// The words the built-in `feed.xml` and the built-in changelog's list of changes print,
+/// read once per build from the built-in `words.html` (`w`) and the built-in macros' words.
 #[derive(Debug)]
 pub(crate) struct FeedWords {
-    macros: Arc<macros::Words>,
+    pub(super) macros: Arc<macros::Words>,
     /// Escaped, as printed.
     changes: String,
-    changed: String,
+    pub(super) changed: String,
     from: String,
     /// Unescaped: a value is put into them before escaping.
     feed_for_team: String,
     feed_for_role: String,
     feed_for_policy: String,
-    revision_n: String,
+    pub(super) revision_n: String,
     summary_landed: String,
+    /// For the changelog: escaped, as printed.
+    pub(super) moved_from: String,
+    /// Unescaped, with `{date}` still in them.
+    pub(super) applies_from_date: String,
+    pub(super) takes_effect_from: String,
 }
 
 impl FeedWords {
@@ -53,6 +58,9 @@ impl FeedWords {
             feed_for_policy: raw("feed_for_policy")?,
             revision_n: raw("revision_n")?,
             summary_landed: raw("feed_summary_landed")?,
+            moved_from: printed("moved_from")?,
+            applies_from_date: raw("applies_from_date")?,
+            takes_effect_from: raw("takes_effect_from")?,
         })
     }
 
@@ -65,7 +73,7 @@ impl FeedWords {
     }
 }
 
-fn esc(out: &mut String, s: &str) {
+pub(super) fn esc(out: &mut String, s: &str) {
     // Writing into a String cannot fail.
     let _ = write_escaped(out, s);
 }

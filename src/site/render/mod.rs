@@ -8,12 +8,14 @@ use minijinja::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+mod changelog;
 mod context;
 mod data;
 mod feed;
 mod llms;
 mod objects;
 
+pub(crate) use changelog::{built_in_text as changelog_text, changes as changelog_changes};
 use context::*;
 pub use data::Fragments;
 use data::{handbook_json, search_index};
