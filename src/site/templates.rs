@@ -101,6 +101,8 @@ fn configured() -> Environment<'static> {
 /// The templates and assets one build uses.
 pub struct Templates {
     env: Environment<'static>,
+    /// The words of the built-in feed, when the feeds' templates are all built in.
+    feed_words: Option<Arc<super::render::FeedWords>>,
     assets: Vec<(&'static str, Arc<[u8]>)>,
     /// Names taken from the handbook's folder, for messages.
     pub overridden: Vec<String>,
@@ -180,12 +182,14 @@ impl Templates {
             super::words::BuiltIn::read(&scratch).map(Arc::new)
         };
         let stub_words = words_table.is_some();
+        let w = words_table.as_ref().map(|t| t.w.clone());
         if let Some(table) = words_table {
             env.add_function("_builtin_words", move |name: &str| table.get(name));
         }
         // The built-in macros are answered in Rust (see `super::macros`), a handbook's own
         // run as written.
         let own_macros = overrides.contains_key("macros.html");
+        let own_feed = overrides.contains_key("feed.xml");
         env.set_loader(move |name| {
             if let Some(text) = overrides.get(name) {
                 return Ok(Some(text.clone()));
@@ -195,6 +199,7 @@ impl Templates {
                 .find(|(n, _)| *n == name)
                 .map(|(n, t)| match *n {
                     "macros.html" => super::macros::built_in_text(t),
+                    "changelog.html" => super::render::changelog_text(t),
                     "words.html" if stub_words => super::words::BUILT_IN_STUB.to_owned(),
                     _ => (*t).to_owned(),
                 }))
@@ -203,8 +208,14 @@ impl Templates {
             env.get_template(name)
                 .map_err(|e| TemplateError::from_minijinja(&e))?;
         }
+        // The changelog's list and the feeds are written in Rust when the words and the
+        // macros are built in (and, for the feeds, `feed.xml`).
+        let mut list_words = None;
         if !own_macros {
             let words = super::macros::Words::read(&env).map(Arc::new);
+            if let (Some(w), Some(words)) = (&w, &words) {
+                list_words = super::render::FeedWords::read(w, Arc::clone(words)).map(Arc::new);
+            }
             env.add_function(
                 "_builtin_macro",
                 move |name: &str, inner: minijinja::Value| {
@@ -212,8 +223,16 @@ impl Templates {
                 },
             );
         }
+        let feed_words = list_words.clone().filter(|_| !own_feed);
+        env.add_function(
+            "_builtin_changes",
+            move |state: &mut minijinja::State, entries: minijinja::Value, root: &str| {
+                super::render::changelog_changes(state, list_words.as_deref(), &entries, root)
+            },
+        );
         Ok(Templates {
             env,
+            feed_words,
             assets,
             overridden,
         })
@@ -225,6 +244,12 @@ impl Templates {
             .get_template(name)
             .and_then(|t| t.render(ctx))
             .map_err(|e| TemplateError::from_minijinja(&e))
+    }
+
+    /// The words of the built-in feed, when `feed.xml`, `macros.html` and `words.html` are
+    /// all built in (then [`super::render`] writes the feeds itself).
+    pub(crate) fn built_in_feed(&self) -> Option<&super::render::FeedWords> {
+        self.feed_words.as_deref()
     }
 
     /// The assets: name and bytes.

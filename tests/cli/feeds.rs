@@ -195,3 +195,79 @@ fn team_role_and_policy_feeds_hold_only_their_policies() {
         set(&["all", "one", "two"])
     );
 }
+
+/// The feeds and the changelog's list are written in Rust when their templates are the
+/// built-in ones; the same `feed.xml` and `changelog.html` given as the handbook's own (so
+/// run by the template engine) write the same bytes, with names and messages that need
+/// escaping, a base URL, changed fields, a date the change takes effect and an
+/// uncommitted edit.
+#[test]
+fn built_in_feeds_and_changelog_match_their_templates_run_as_written() {
+    let hb = crate::harness::Handbook::empty();
+    let repo = Repository::init(hb.path()).unwrap();
+    hb.write(
+        "normsctl.yaml",
+        "title: \"Feeds & <Co> 'x'\"\norganization: \"O\\\"rg\"\nbase_url: \"https://x.example/h/\"\ntimezone: Europe/Madrid\n",
+    );
+    hb.write(
+        "people.yaml",
+        ROSTER.replace("Tier 1", "\"Tier <1> & 'a'\""),
+    );
+    hb.write("policies/all.yaml", norm("all", "everyone", 1));
+    hb.write(
+        "policies/one.yaml",
+        norm("one", "tier1", 1).replace("Title of one", "Q \"q\" & <one> it's"),
+    );
+    let c1 = commit(&repo, "Start <b>&amp;</b> \"now\"", T0, &[]);
+    hb.write(
+        "policies/one.yaml",
+        norm("one", "tier1", 2)
+            .replace("Title of one", "Q \"q\" & <one> it's")
+            .replace(
+                "summary: S.",
+                "summary: Longer & <S>.\neffective: 2026-03-01",
+            ),
+    );
+    hb.write("policies/two.yaml", norm("two", "[tier2, agent]", 1));
+    commit(&repo, "Tighten 'one' & add two", T0 + 3600, &[c1]);
+    hb.write(
+        "policies/two.yaml",
+        norm("two", "[tier2, agent]", 2).replace("Body of", "Edited body of"),
+    );
+    let run = build(hb.path(), &["--out", "fast"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    hb.write(
+        "templates/feed.xml",
+        include_str!("../../templates/feed.xml"),
+    );
+    hb.write(
+        "templates/changelog.html",
+        include_str!("../../templates/changelog.html"),
+    );
+    let run = build(hb.path(), &["--out", "engine"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut feeds: Vec<String> = std::fs::read_dir(hb.path().join("fast/feeds"))
+        .unwrap()
+        .map(|e| format!("feeds/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    feeds.push("feed.xml".to_owned());
+    assert!(feeds.len() >= 8, "{feeds:?}");
+    feeds.push("changelog.html".to_owned());
+    feeds.push("changelog/2026.html".to_owned());
+    for rel in feeds {
+        let fast = std::fs::read_to_string(hb.path().join("fast").join(&rel)).unwrap();
+        let engine = std::fs::read_to_string(hb.path().join("engine").join(&rel)).unwrap();
+        assert_eq!(fast, engine, "{rel}");
+    }
+    let team = std::fs::read_to_string(hb.path().join("fast/feeds/team-tier1.xml")).unwrap();
+    assert!(
+        team.contains("team Tier &lt;1&gt; &amp; &#39;a&#39;"),
+        "{team}"
+    );
+    assert!(team.contains("Changed: "), "{team}");
+    let changelog = std::fs::read_to_string(hb.path().join("fast/changelog.html")).unwrap();
+    assert!(
+        changelog.contains("Takes effect from <strong>2026-03-01</strong>."),
+        "{changelog}"
+    );
+}

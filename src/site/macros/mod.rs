@@ -163,6 +163,28 @@ impl Words {
     }
 }
 
+impl Words {
+    /// What `change_label(change)` prints for a string.
+    pub fn change_label(&self, out: &mut String, change: &str) {
+        match CHANGES.iter().position(|k| *k == change) {
+            Some(i) => out.push_str(&self.change[i]),
+            None => {
+                let _ = crate::render::markdown::write_escaped(out, change);
+            }
+        }
+    }
+
+    /// What `field_label(f)` prints for a field of this path and built-in label.
+    pub fn field_label(&self, out: &mut String, path: &str, label: &str) {
+        match self.labels.get(path) {
+            Some(l) => out.push_str(l),
+            None => {
+                let _ = crate::render::markdown::write_escaped(out, label);
+            }
+        }
+    }
+}
+
 /// What `{{ value }}` prints in an HTML template, for the values printed alike here
 /// (strings, safe or not, and integers); `None` for any other.
 fn printed(value: &Value) -> Option<String> {

@@ -182,7 +182,7 @@ pub(super) fn index_context(site: &Site) -> Value {
     }
 }
 
-fn title_of<'a>(site: &'a Site, id: &'a str) -> &'a str {
+pub(super) fn title_of<'a>(site: &'a Site, id: &'a str) -> &'a str {
     site.policies.get(id).map_or(id, |p| p.title.as_str())
 }
 
@@ -236,11 +236,24 @@ pub(super) fn changelog_context(site: &Site, year: Option<&str>) -> Value {
     }
 }
 
-pub(super) fn feed_context(site: &Site, of: Option<(FeedOf, &str)>) -> Value {
+/// What one feed shows: which changes (by index in the changelog, newest first), when it
+/// last changed, and its own id, subject and links.
+pub(super) struct FeedData {
+    pub changes: Vec<usize>,
+    pub updated: String,
+    pub id: String,
+    /// The team's or role's name, or the policy's title (`None` for `feed.xml`).
+    pub subject: Option<String>,
+    pub kind: Option<&'static str>,
+    pub path: String,
+    pub alternate: String,
+}
+
+pub(super) fn feed_data(site: &Site, of: Option<(FeedOf, &str)>) -> FeedData {
     // Which changes a feed follows (by index in the changelog): all, one policy's, or
     // those of the policies whose `applies_to` names the team or role (or `everyone`);
     // newest first.
-    let changes: Vec<usize> = match of {
+    let mut changes: Vec<usize> = match of {
         None => (0..site.changelog.len().min(FEED_ENTRIES)).collect(),
         Some((FeedOf::Policy, p)) => site.changes_by_policy.get(p).cloned().unwrap_or_default(),
         Some((_, group)) => {
@@ -257,60 +270,85 @@ pub(super) fn feed_context(site: &Site, of: Option<(FeedOf, &str)>) -> Value {
                 .copied()
                 .collect();
             ix.sort_unstable();
-            ix.truncate(FEED_ENTRIES);
             ix
         }
     };
-    let entries: Vec<Value> = changes
-        .iter()
-        .take(FEED_ENTRIES)
-        .map(|&i| {
-            let r = &site.changelog[i];
-            let uid = uuid_urn(&format!(
-                "normsctl change {} {}",
-                r.commit.as_deref().unwrap_or_default(),
-                r.id
-            ));
-            entry(site, i, Some(uid))
-        })
-        .collect();
     // The newest change, not the build time: a feed that did not change stays identical.
     let updated = changes
         .first()
         .and_then(|&i| site.changelog[i].landed.as_ref())
         .map_or_else(|| "1970-01-01T00:00:00Z".to_owned(), |t| t.iso.clone());
+    changes.truncate(FEED_ENTRIES);
     let name = |list: &[Named], id: &str| {
         list.iter()
             .find(|n| n.id == id)
             .map_or_else(|| id.to_owned(), |n| n.name.clone())
     };
-    let feed = match of {
-        None => minijinja::context! {
-            id => site.info.feed_id.clone(),
-            subject => Value::from(()),
-            path => "feed.xml",
-            alternate => "changelog.html",
+    match of {
+        None => FeedData {
+            changes,
+            updated,
+            id: site.info.feed_id.clone(),
+            subject: None,
+            kind: None,
+            path: "feed.xml".to_owned(),
+            alternate: "changelog.html".to_owned(),
         },
-        Some((of, id)) => minijinja::context! {
-            id => uuid_urn(&format!("{} {} {id}", site.info.feed_id, of.as_str())),
-            subject => match of {
+        Some((of, id)) => FeedData {
+            changes,
+            updated,
+            id: uuid_urn(&format!("{} {} {id}", site.info.feed_id, of.as_str())),
+            subject: Some(match of {
                 FeedOf::Team => name(&site.info.teams, id),
                 FeedOf::Role => name(&site.info.roles, id),
                 FeedOf::Policy => title_of(site, id).to_owned(),
-            },
-            kind => of.as_str(),
-            path => format!("feeds/{}-{id}.xml", of.as_str()),
-            alternate => match of {
+            }),
+            kind: Some(of.as_str()),
+            path: format!("feeds/{}-{id}.xml", of.as_str()),
+            alternate: match of {
                 FeedOf::Policy => format!("policies/{id}.html"),
                 _ => "index.html".to_owned(),
             },
+        },
+    }
+}
+
+/// A feed entry's id: stable for the change, whatever the feed.
+pub(super) fn entry_uid(r: &RevisionView) -> String {
+    uuid_urn(&format!(
+        "normsctl change {} {}",
+        r.commit.as_deref().unwrap_or_default(),
+        r.id
+    ))
+}
+
+pub(super) fn feed_context(site: &Site, of: Option<(FeedOf, &str)>) -> Value {
+    let data = feed_data(site, of);
+    let entries: Vec<Value> = data
+        .changes
+        .iter()
+        .map(|&i| entry(site, i, Some(entry_uid(&site.changelog[i]))))
+        .collect();
+    let feed = match data.kind {
+        None => minijinja::context! {
+            id => data.id,
+            subject => Value::from(()),
+            path => data.path,
+            alternate => data.alternate,
+        },
+        Some(kind) => minijinja::context! {
+            id => data.id,
+            subject => data.subject,
+            kind => kind,
+            path => data.path,
+            alternate => data.alternate,
         },
     };
     minijinja::context! {
         site => Value::from(minijinja::value::Serde(&site.info)),
         root => if of.is_some() { "../" } else { "" },
         feed => feed,
-        updated => updated,
+        updated => data.updated,
         entries => Value::from(entries),
     }
 }

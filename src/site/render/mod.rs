@@ -8,14 +8,18 @@ use minijinja::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+mod changelog;
 mod context;
 mod data;
+mod feed;
 mod llms;
 mod objects;
 
+pub(crate) use changelog::{built_in_text as changelog_text, changes as changelog_changes};
 use context::*;
 pub use data::Fragments;
 use data::{handbook_json, search_index};
+pub(crate) use feed::FeedWords;
 use llms::{llms_context, llms_full, policy_md};
 
 /// How many changes the changelog's first page and the feed show.
@@ -198,10 +202,8 @@ pub fn render_with(
         Page::ChangelogYear(y) => {
             templates.render("changelog.html", changelog_context(site, Some(y)))?
         }
-        Page::Feed => templates.render("feed.xml", feed_context(site, None))?,
-        Page::GroupFeed(of, id) => {
-            templates.render("feed.xml", feed_context(site, Some((*of, id.as_str()))))?
-        }
+        Page::Feed => render_feed(site, templates, None)?,
+        Page::GroupFeed(of, id) => render_feed(site, templates, Some((*of, id.as_str())))?,
         Page::Llms => templates.render("llms.txt", llms_context(site))?,
         Page::LlmsFull => llms_full(site),
         Page::Json => handbook_json(site, fragments),
@@ -216,6 +218,22 @@ pub fn render_with(
         }
     };
     Ok(text.into_bytes())
+}
+
+/// A feed: written directly when its templates are the built-in ones, else by them.
+fn render_feed(
+    site: &Site,
+    templates: &Templates,
+    of: Option<(FeedOf, &str)>,
+) -> Result<String, TemplateError> {
+    let root = if of.is_some() { "../" } else { "" };
+    let direct = templates
+        .built_in_feed()
+        .and_then(|words| feed::write(site, words, &feed_data(site, of), root));
+    match direct {
+        Some(text) => Ok(text),
+        None => templates.render("feed.xml", feed_context(site, of)),
+    }
 }
 
 /// Renders many files on every core; the result is in the given order.
