@@ -6,7 +6,7 @@
 //! runs as written) when the words are not the built-in ones or an entry is not what it
 //! was written for. A handbook's own `changelog.html` runs as written. Never prints.
 
-use super::feed::{FeedWords, esc};
+use super::feed::{FeedWords, change_href, esc};
 use super::objects::Change;
 use minijinja::{State, Value};
 
@@ -77,11 +77,7 @@ fn write(state: &mut State, words: &FeedWords, entries: &Value, root: &str) -> O
         out.push_str("\">");
         words.macros.change_label(&mut out, r.change);
         out.push_str("</span>\n      <a href=\"");
-        esc(&mut out, root);
-        out.push_str("policies/");
-        esc(&mut out, &r.id);
-        out.push_str(".html#");
-        esc(&mut out, &r.anchor);
+        change_href(&mut out, root, r);
         out.push_str("\">");
         esc(&mut out, &change.title);
         out.push_str("</a>");

@@ -78,6 +78,15 @@ pub(super) fn esc(out: &mut String, s: &str) {
     let _ = write_escaped(out, s);
 }
 
+/// The link to a change on its policy's page, `{base}policies/{id}.html#{anchor}`, escaped.
+pub(super) fn change_href(out: &mut String, base: &str, r: &crate::site::view::RevisionView) {
+    esc(out, base);
+    out.push_str("policies/");
+    esc(out, &r.id);
+    out.push_str(".html#");
+    esc(out, &r.anchor);
+}
+
 /// The feed as the built-in `feed.xml` writes it with `root` (`../` for the group feeds);
 /// `None` when an entry lacks its author, time, commit or subject.
 pub(super) fn write(site: &Site, words: &FeedWords, feed: &FeedData, root: &str) -> Option<String> {
@@ -145,11 +154,7 @@ pub(super) fn write(site: &Site, words: &FeedWords, feed: &FeedData, root: &str)
             out.push(')');
         }
         out.push_str("</title>\n    <link rel=\"alternate\" type=\"text/html\" href=\"");
-        esc(&mut out, base);
-        out.push_str("policies/");
-        esc(&mut out, &r.id);
-        out.push_str(".html#");
-        esc(&mut out, &r.anchor);
+        change_href(&mut out, base, r);
         out.push_str("\"/>\n    <updated>");
         esc(&mut out, &landed.iso);
         out.push_str("</updated>\n    <author><name>");
