@@ -6,7 +6,7 @@
 //! runs as written) when the words are not the built-in ones or an entry is not what it
 //! was written for. A handbook's own `changelog.html` runs as written. Never prints.
 
-use super::feed::{FeedWords, change_href, esc};
+use super::feed::{FeedWords, change_href, changed_list, esc};
 use super::objects::Change;
 use minijinja::{State, Value};
 
@@ -95,15 +95,7 @@ fn write(state: &mut State, words: &FeedWords, entries: &Value, root: &str) -> O
         if !r.changed.is_empty() || takes.is_some() {
             out.push_str("<p class=\"change-detail\">");
             if !r.changed.is_empty() {
-                out.push_str(&words.changed);
-                out.push_str(": ");
-                for (n, f) in r.changed.iter().enumerate() {
-                    if n > 0 {
-                        out.push_str(", ");
-                    }
-                    words.macros.field_label(&mut out, &f.path, &f.label);
-                }
-                out.push('.');
+                changed_list(&mut out, words, r);
             }
             if let Some(t) = takes {
                 let word = if r.change == "added" {

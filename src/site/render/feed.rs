@@ -78,6 +78,23 @@ pub(super) fn esc(out: &mut String, s: &str) {
     let _ = write_escaped(out, s);
 }
 
+/// The fields a change changed, as its "Changed: Title, Target value." sentence.
+pub(super) fn changed_list(
+    out: &mut String,
+    words: &FeedWords,
+    r: &crate::site::view::RevisionView,
+) {
+    out.push_str(&words.changed);
+    out.push_str(": ");
+    for (n, f) in r.changed.iter().enumerate() {
+        if n > 0 {
+            out.push_str(", ");
+        }
+        words.macros.field_label(out, &f.path, &f.label);
+    }
+    out.push('.');
+}
+
 /// The link to a change on its policy's page, `{base}policies/{id}.html#{anchor}`, escaped.
 pub(super) fn change_href(out: &mut String, base: &str, r: &crate::site::view::RevisionView) {
     esc(out, base);
@@ -173,15 +190,7 @@ pub(super) fn write(site: &Site, words: &FeedWords, feed: &FeedData, root: &str)
         out.push('.');
         if !r.changed.is_empty() {
             out.push(' ');
-            out.push_str(&words.changed);
-            out.push_str(": ");
-            for (n, f) in r.changed.iter().enumerate() {
-                if n > 0 {
-                    out.push_str(", ");
-                }
-                words.macros.field_label(&mut out, &f.path, &f.label);
-            }
-            out.push('.');
+            changed_list(&mut out, words, r);
         }
         if let Some(t) = r.takes_effect.as_deref().filter(|t| !t.is_empty()) {
             out.push(' ');
