@@ -228,19 +228,22 @@ fn walk_line(
     let (tx, rx) = std::sync::mpsc::channel::<Oid>();
     let rx = std::sync::Mutex::new(rx);
     let keep = texts.is_some();
+    let objects = repo.commondir().join("objects");
     let (changed, mut declared) = std::thread::scope(|scope| {
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get().saturating_sub(1))
             .max(1);
-        let (path, rx) = (repo.path(), &rx);
+        let (path, objects, rx) = (repo.path(), objects.as_path(), &rx);
         let handles: Vec<_> = (0..workers)
-            .map(|_| scope.spawn(move || read_declared(path, rx, keep)))
+            .map(|_| scope.spawn(move || read_declared(path, objects, rx, keep)))
             .collect();
         let changed = tree_changes(repo, line, before, dir, only, &tx);
         drop(tx);
         // The walk done, this thread reads what is left too (the readers are the longer
         // half of the work).
-        let mine = read_blobs(repo, rx, keep);
+        let mine = repo
+            .odb()
+            .map_or_else(|_| Vec::new(), |odb| read_blobs(&odb, rx, keep));
         let mut declared = Declared::default();
         let mut texts = texts;
         let theirs = handles
@@ -352,21 +355,42 @@ fn tree_changes(
 type ReadBlob = (Oid, TextFacts, Option<std::sync::Arc<str>>);
 
 /// Reads the declared revision (and the text, when `keep`) of every blob sent, with its
-/// own handle on the repository.
+/// own handle on the object database.
+///
+/// The handle reaches the packs through a path spelled differently (`objects/.`): libgit2
+/// shares one reader per pack path across the process, locked for each object, and the walk
+/// reads trees from the same packs meanwhile. With a reader of its own, this thread does
+/// not wait on the walk's locks (on 2 cores the two threads spent a fifth of the walk
+/// asleep, waking each other).
 fn read_declared(
     git_dir: &std::path::Path,
+    objects: &std::path::Path,
     blobs: &std::sync::Mutex<std::sync::mpsc::Receiver<Oid>>,
     keep: bool,
 ) -> Vec<ReadBlob> {
+    let own = || -> Result<git2::Odb<'static>, git2::Error> {
+        let odb = git2::Odb::new()?;
+        odb.add_disk_alternate(&format!("{}/.", objects.display()))?;
+        Ok(odb)
+    };
+    // An object folder the environment moved (or one without packs) is read through the
+    // repository, as the walk reads it.
+    if std::env::var_os("GIT_OBJECT_DIRECTORY").is_none()
+        && objects.join("pack").is_dir()
+        && let Ok(odb) = own()
+    {
+        return read_blobs(&odb, blobs, keep);
+    }
     let Ok(repo) = Repository::open(git_dir) else {
         return Vec::new();
     };
-    read_blobs(&repo, blobs, keep)
+    repo.odb()
+        .map_or_else(|_| Vec::new(), |odb| read_blobs(&odb, blobs, keep))
 }
 
-/// [`read_declared`] on a repository handle already open.
+/// [`read_declared`] on an object database already open.
 fn read_blobs(
-    repo: &Repository,
+    odb: &git2::Odb,
     blobs: &std::sync::Mutex<std::sync::mpsc::Receiver<Oid>>,
     keep: bool,
 ) -> Vec<ReadBlob> {
@@ -376,15 +400,21 @@ fn read_blobs(
         let Ok(Ok(blob)) = next else {
             return out;
         };
-        if !keep {
-            out.push((blob, text_facts(repo, blob), None));
-            continue;
-        }
         // A blob that cannot be read is left to be read on demand (and to fail there).
-        let Ok(content) = repo.find_blob(blob) else {
+        let Ok(object) = odb.read(blob) else {
             continue;
         };
-        let content = content.content();
+        if object.kind() != git2::ObjectType::Blob {
+            continue;
+        }
+        let content = object.data();
+        if !keep {
+            let facts = std::str::from_utf8(content)
+                .map(TextFacts::of)
+                .unwrap_or_default();
+            out.push((blob, facts, None));
+            continue;
+        }
         let (facts, text) = match std::str::from_utf8(content) {
             Ok(text) => (TextFacts::of(text), std::sync::Arc::from(text)),
             Err(_) => (
