@@ -66,21 +66,24 @@ fn libgit2_on_mimalloc() {
 /// and 3; libmimalloc-sys names only some options).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// How a command that finishes uses memory, set before it starts (the servers, `serve`,
-/// `mcp` and `portal`, keep the defaults):
-///
-/// - Memory freed is kept for the process's own reuse instead of being given back to the
-///   system after a second (mimalloc's purge delay): a site build frees and allocates again
-///   hundreds of megabytes, and memory given back has to be faulted in again, which costs
-///   more than the work on small virtual machines (a quarter of a cold build's system time).
-/// - No transparent huge pages: mimalloc asks for them (`MADV_HUGEPAGE`) on every region it
-///   maps, and the kernel then clears two megabytes at the first touch of each, whether the
-///   command uses them or not. A command that runs for a second gains nothing from fewer TLB
-///   misses, and on a 2-core virtual machine clearing them was up to half of a cold build's
-///   wall time (median 1.58 s with them, 0.89 s without, alternated).
-pub(crate) fn short_lived_memory() {
+/// Memory freed is kept for the process's own reuse instead of being given back to the
+/// system after a second (mimalloc's purge delay), for commands that finish: a site build
+/// frees and allocates again hundreds of megabytes, and memory given back has to be faulted
+/// in again, which costs more than the work on small virtual machines (a quarter of a
+/// cold build's system time). The servers (`serve`, `mcp`, `portal`) keep the default.
+pub(crate) fn keep_freed_memory() {
     // SAFETY: sets one option; mimalloc reads it at each purge.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+}
+
+/// No transparent huge pages for this process, set first thing (before the arguments are
+/// parsed, which already maps mimalloc's first region). mimalloc asks for them
+/// (`MADV_HUGEPAGE`) on every region it maps, and the kernel then clears two megabytes at
+/// the first touch of each, whether the process uses them or not. A command gains nothing
+/// from fewer TLB misses on the tens of megabytes it works on, and on a 2-core virtual
+/// machine clearing them was up to half of a cold build's wall time (median 1.72 s with
+/// them, 1.02 s without, alternated); the servers' working sets are as small.
+fn no_huge_pages() {
     // SAFETY: PR_SET_THP_DISABLE takes one integer argument and the rest zero; it sets a
     // flag of this process that the kernel checks at each page fault, so it also covers
     // what was mapped before. A kernel without it returns an error, which changes nothing.
@@ -91,6 +94,7 @@ pub(crate) fn short_lived_memory() {
 }
 
 fn main() -> ExitCode {
+    no_huge_pages();
     libgit2_on_mimalloc();
     // libgit2 keeps every commit and small tree it reads in a cache of up to 256 MB. The
     // walks read each object once and hold what they compare themselves, so the cache only

@@ -96,7 +96,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         cli.command,
         Command::Serve(_) | Command::Mcp(_) | Command::Portal(_)
     ) {
-        crate::short_lived_memory();
+        crate::keep_freed_memory();
     }
     match cli.command {
         Command::Init(args) => init::run(&cli.global, args),
