@@ -42,7 +42,7 @@ impl HistoryViews {
             .into_par_iter()
             .map(|(c, at)| (c, clock.stamp(at)))
             .collect();
-        let views: Vec<RevisionView> = timeline
+        let views: Vec<(RevisionView, Option<RevisionView>)> = timeline
             .revisions
             .par_iter()
             .zip(previous)
@@ -86,20 +86,20 @@ impl HistoryViews {
                     view.takes_effect =
                         Some(clock.date(ts(standing::in_force_from(r, effective, &tz))));
                 }
-                view
+                // The changelog's copy (without the diff) is made here too, on every core.
+                // Moves are kept in `log`; readers' changelog and feed leave them out.
+                let listed = (r.change != Change::Moved).then(|| RevisionView {
+                    diff: None,
+                    ..view.clone()
+                });
+                (view, listed)
             })
             .collect();
         let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
         let mut views_by_id: HashMap<String, Vec<RevisionView>> = HashMap::new();
         let mut changelog = Vec::with_capacity(timeline.revisions.len());
-        for (i, (r, view)) in timeline.revisions.iter().zip(views).enumerate() {
-            // Moves are kept in `log`; readers' changelog and feed leave them out.
-            if r.change != Change::Moved {
-                changelog.push(RevisionView {
-                    diff: None,
-                    ..view.clone()
-                });
-            }
+        for (i, (r, (view, listed))) in timeline.revisions.iter().zip(views).enumerate() {
+            changelog.extend(listed);
             by_id.entry(r.id.clone()).or_default().push(i);
             views_by_id.entry(r.id.clone()).or_default().push(view);
         }
