@@ -14,12 +14,16 @@ pub mod standing;
 pub mod trees;
 
 use git2::{Oid, Repository, Tree};
+use raw::Hold;
 use std::collections::BTreeMap;
+use std::collections::HashSet;
+use std::sync::mpsc::Sender;
 use trees::{FileChange, subtree};
 mod classify;
 use classify::*;
 mod follow;
 mod raw;
+mod readers;
 pub use classify::{declared_revision, revision_of, stem};
 pub use follow::walk_one;
 
@@ -134,9 +138,8 @@ pub fn walk(
     policies_dir: &str,
 ) -> Result<Vec<Revision>, HistoryError> {
     require_complete(repo)?;
-    let mut line = first_parent_line(repo, head)?;
-    line.reverse();
-    full_walk(repo, &line, None, policies_dir.trim_end_matches('/'), None)
+    let dir = policies_dir.trim_end_matches('/');
+    walk_line(repo, Line::FromHead(head), dir, None, None)
 }
 
 /// Policy texts by blob.
@@ -150,17 +153,9 @@ pub fn walk_with_texts(
     policies_dir: &str,
 ) -> Result<(Vec<Revision>, Texts), HistoryError> {
     require_complete(repo)?;
-    let mut line = first_parent_line(repo, head)?;
-    line.reverse();
+    let dir = policies_dir.trim_end_matches('/');
     let mut texts = Texts::new();
-    let revisions = walk_line(
-        repo,
-        &line,
-        None,
-        policies_dir.trim_end_matches('/'),
-        None,
-        Some(&mut texts),
-    )?;
+    let revisions = walk_line(repo, Line::FromHead(head), dir, None, Some(&mut texts))?;
     Ok((revisions, texts))
 }
 
@@ -209,61 +204,39 @@ pub(crate) fn full_walk(
     dir: &str,
     only: Option<&str>,
 ) -> Result<Vec<Revision>, HistoryError> {
-    walk_line(repo, line, before, dir, only, None)
+    walk_line(repo, Line::Given(line, before), dir, only, None)
 }
 
-/// [`full_walk`], keeping the texts of the blobs read in `texts` when given.
+/// Where a walk's commits come from.
+enum Line<'a, 'r> {
+    /// These commits, oldest first; the first is compared with the second field (or with
+    /// nothing, when it is a root).
+    Given(&'a [git2::Commit<'r>], Option<&'a git2::Commit<'r>>),
+    /// The first-parent line ending at this commit, read as the walk goes.
+    FromHead(Oid),
+}
+
+/// [`full_walk`] along `line`, keeping the texts of the blobs read in `texts` when given.
 fn walk_line(
     repo: &Repository,
-    line: &[git2::Commit],
-    before: Option<&git2::Commit>,
+    line: Line,
     dir: &str,
     only: Option<&str>,
     texts: Option<&mut Texts>,
 ) -> Result<Vec<Revision>, HistoryError> {
-    // The tree walk finds what changed; the declared revisions of the changed texts are
-    // read meanwhile on the other cores (inflating blobs is a third of the work). A
-    // pipeline, not a parallel map: the walk runs on this thread's repository handle,
-    // which cannot be shared, while each reader opens its own, so rayon does not fit.
-    let (tx, rx) = std::sync::mpsc::channel::<Oid>();
-    let rx = std::sync::Mutex::new(rx);
-    let keep = texts.is_some();
-    let objects = repo.commondir().join("objects");
-    let (changed, mut declared) = std::thread::scope(|scope| {
-        let workers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get().saturating_sub(1))
-            .max(1);
-        let (path, objects, rx) = (repo.path(), objects.as_path(), &rx);
-        let handles: Vec<_> = (0..workers)
-            .map(|_| scope.spawn(move || read_declared(path, objects, rx, keep)))
-            .collect();
-        let changed = tree_changes(repo, line, before, dir, only, &tx);
-        drop(tx);
-        // The walk done, this thread reads what is left too (the readers are the longer
-        // half of the work).
-        let mine = repo
-            .odb()
-            .map_or_else(|_| Vec::new(), |odb| read_blobs(&odb, rx, keep));
-        let mut declared = Declared::default();
-        let mut texts = texts;
-        let theirs = handles
-            .into_iter()
-            .map(|h| h.join().expect("blob reader thread panicked"));
-        for read in std::iter::once(mine).chain(theirs) {
-            for (blob, facts, text) in read {
-                declared.0.insert(blob, facts);
-                if let (Some(texts), Some(text)) = (texts.as_deref_mut(), text) {
-                    texts.insert(blob, text);
-                }
-            }
+    let (changed, mut declared) = readers::with_readers(repo, texts, |blobs| match line {
+        Line::Given(line, before) => {
+            let mut changed = tree_changes(repo, line, before, dir, only, blobs)?;
+            changed.reverse();
+            Ok(changed)
         }
-        (changed, declared)
+        Line::FromHead(head) => tree_changes_from(repo, head, dir, only, blobs),
     });
-    let mut landed: Vec<Vec<Revision>> = Vec::new();
-    for (index, changes) in changed? {
-        landed.push(revisions_at(repo, &line[index], changes, &mut declared)?);
+    let mut landed = Vec::new();
+    for (commit, changes) in changed? {
+        landed.extend(revisions_at(repo, &commit, changes, &mut declared)?);
     }
-    Ok(landed.into_iter().rev().flatten().collect())
+    Ok(landed)
 }
 
 /// The revisions one first-parent commit landed, from its changed policy files.
@@ -309,18 +282,21 @@ fn revisions_at(
     Ok(here)
 }
 
-/// The policy files each commit of `line` changed against the one before, by the
-/// commit's index; every blob met is sent to `blobs` once.
-fn tree_changes(
-    repo: &Repository,
-    line: &[git2::Commit],
+/// What the commits of a walk changed: each commit with its changed policy files.
+type Changed<'r> = Vec<(git2::Commit<'r>, Vec<FileChange>)>;
+
+/// The policy files each commit of `line` changed against the one before, oldest first;
+/// every blob met is sent to `blobs` once.
+fn tree_changes<'r>(
+    repo: &'r Repository,
+    line: &[git2::Commit<'r>],
     before: Option<&git2::Commit>,
     dir: &str,
     only: Option<&str>,
-    blobs: &std::sync::mpsc::Sender<Oid>,
-) -> Result<Vec<(usize, Vec<FileChange>)>, git2::Error> {
+    blobs: &Sender<Oid>,
+) -> Result<Changed<'r>, git2::Error> {
     let mut out = Vec::new();
-    let mut sent = std::collections::HashSet::new();
+    let mut sent = HashSet::new();
     let odb = repo.odb()?;
     let mut held = raw::Held::default();
     let mut previous = match before {
@@ -328,102 +304,108 @@ fn tree_changes(
         None => None,
     };
     // The folders of the tree before are held to compare the first commit with.
-    held.diff(&odb, None, previous, dir, &policy_entry, &mut Vec::new())?;
-    for (index, commit) in line.iter().enumerate() {
+    held.diff(
+        &odb,
+        (None, previous),
+        dir,
+        &policy_entry,
+        &mut Vec::new(),
+        Hold::New,
+    )?;
+    for commit in line {
         let tree = raw::folder_at(&odb, commit.tree_id(), dir)?;
         let mut changes = Vec::new();
-        held.diff(&odb, previous, tree, dir, &policy_entry, &mut changes)?;
+        held.diff(
+            &odb,
+            (previous, tree),
+            dir,
+            &policy_entry,
+            &mut changes,
+            Hold::New,
+        )?;
         previous = tree;
-        if let Some(id) = only {
-            changes.retain(|(p, _, _)| stem(p) == id);
+        if let Some(changes) = keep_changes(changes, only, &mut sent, blobs) {
+            out.push((commit.clone(), changes));
         }
-        if changes.is_empty() {
-            continue;
-        }
-        for blob in changes.iter().flat_map(|(_, a, b)| [*a, *b]).flatten() {
-            if sent.insert(blob) {
-                // A reader that stopped leaves the blob to be read on demand.
-                let _ = blobs.send(blob);
-            }
-        }
-        out.push((index, changes));
     }
     Ok(out)
 }
 
-/// What a blob says, and its text when asked for.
-type ReadBlob = (Oid, TextFacts, Option<std::sync::Arc<str>>);
-
-/// Reads the declared revision (and the text, when `keep`) of every blob sent, with its
-/// own handle on the object database.
-///
-/// The handle reaches the packs through a path spelled differently (`objects/.`): libgit2
-/// shares one reader per pack path across the process, locked for each object, and the walk
-/// reads trees from the same packs meanwhile. With a reader of its own, this thread does
-/// not wait on the walk's locks (on 2 cores the two threads spent a fifth of the walk
-/// asleep, waking each other).
-fn read_declared(
-    git_dir: &std::path::Path,
-    objects: &std::path::Path,
-    blobs: &std::sync::Mutex<std::sync::mpsc::Receiver<Oid>>,
-    keep: bool,
-) -> Vec<ReadBlob> {
-    let own = || -> Result<git2::Odb<'static>, git2::Error> {
-        let odb = git2::Odb::new()?;
-        odb.add_disk_alternate(&format!("{}/.", objects.display()))?;
-        Ok(odb)
-    };
-    // An object folder the environment moved (or one without packs) is read through the
-    // repository, as the walk reads it.
-    if std::env::var_os("GIT_OBJECT_DIRECTORY").is_none()
-        && objects.join("pack").is_dir()
-        && let Ok(odb) = own()
-    {
-        return read_blobs(&odb, blobs, keep);
+/// [`tree_changes`] along the first-parent line ending at `head`, newest first, reading the
+/// line as it goes: the blob readers start at the first change instead of after the whole
+/// line is read (a tenth of a 10,000-commit walk).
+fn tree_changes_from<'r>(
+    repo: &'r Repository,
+    head: Oid,
+    dir: &str,
+    only: Option<&str>,
+    blobs: &Sender<Oid>,
+) -> Result<Changed<'r>, git2::Error> {
+    let mut out = Vec::new();
+    let mut sent = HashSet::new();
+    let odb = repo.odb()?;
+    let mut held = raw::Held::default();
+    let mut commit = repo.find_commit(head)?;
+    let mut tree = raw::folder_at(&odb, commit.tree_id(), dir)?;
+    // The folders of the newest tree are held; each step compares the parent's with them
+    // and holds the parent's instead.
+    held.diff(
+        &odb,
+        (None, tree),
+        dir,
+        &policy_entry,
+        &mut Vec::new(),
+        Hold::New,
+    )?;
+    loop {
+        let parent = match commit.parent_count() {
+            0 => None,
+            _ => Some(commit.parent(0)?),
+        };
+        let before = match &parent {
+            Some(p) => raw::folder_at(&odb, p.tree_id(), dir)?,
+            None => None,
+        };
+        let mut changes = Vec::new();
+        held.diff(
+            &odb,
+            (before, tree),
+            dir,
+            &policy_entry,
+            &mut changes,
+            Hold::Old,
+        )?;
+        if let Some(changes) = keep_changes(changes, only, &mut sent, blobs) {
+            out.push((commit, changes));
+        }
+        match parent {
+            Some(p) => (commit, tree) = (p, before),
+            None => return Ok(out),
+        }
     }
-    let Ok(repo) = Repository::open(git_dir) else {
-        return Vec::new();
-    };
-    repo.odb()
-        .map_or_else(|_| Vec::new(), |odb| read_blobs(&odb, blobs, keep))
 }
 
-/// [`read_declared`] on an object database already open.
-fn read_blobs(
-    odb: &git2::Odb,
-    blobs: &std::sync::Mutex<std::sync::mpsc::Receiver<Oid>>,
-    keep: bool,
-) -> Vec<ReadBlob> {
-    let mut out = Vec::new();
-    loop {
-        let next = blobs.lock().map(|rx| rx.recv());
-        let Ok(Ok(blob)) = next else {
-            return out;
-        };
-        // A blob that cannot be read is left to be read on demand (and to fail there).
-        let Ok(object) = odb.read(blob) else {
-            continue;
-        };
-        if object.kind() != git2::ObjectType::Blob {
-            continue;
-        }
-        let content = object.data();
-        if !keep {
-            let facts = std::str::from_utf8(content)
-                .map(TextFacts::of)
-                .unwrap_or_default();
-            out.push((blob, facts, None));
-            continue;
-        }
-        let (facts, text) = match std::str::from_utf8(content) {
-            Ok(text) => (TextFacts::of(text), std::sync::Arc::from(text)),
-            Err(_) => (
-                TextFacts::default(),
-                std::sync::Arc::from(String::from_utf8_lossy(content).as_ref()),
-            ),
-        };
-        out.push((blob, facts, Some(text)));
+/// A commit's changed files (those of policy `only`, when given), or `None` when there are
+/// none; their blobs not sent yet are sent to the readers.
+fn keep_changes(
+    mut changes: Vec<FileChange>,
+    only: Option<&str>,
+    sent: &mut HashSet<Oid>,
+    blobs: &Sender<Oid>,
+) -> Option<Vec<FileChange>> {
+    if let Some(id) = only {
+        changes.retain(|(p, _, _)| stem(p) == id);
     }
+    if changes.is_empty() {
+        return None;
+    }
+    for blob in changes.iter().flat_map(|(_, a, b)| [*a, *b]).flatten() {
+        if sent.insert(blob) {
+            // A reader that stopped leaves the blob to be read on demand.
+            let _ = blobs.send(blob);
+        }
+    }
+    Some(changes)
 }
 
 /// Refuses shallow and partial clones: their history would give wrong dates.

@@ -215,6 +215,14 @@ fn git_order(a: &Entry, b: &Entry) -> Ordering {
     })
 }
 
+/// Which side of a comparison [`Held`] holds afterwards: the newer tree's folders for a
+/// walk from the oldest commit, the older tree's for one from the newest.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Hold {
+    Old,
+    New,
+}
+
 /// The folders of the tree last compared, raw, each with the number of places it stands
 /// in that tree: comparing the next commit's tree reads only the folders that changed.
 #[derive(Default)]
@@ -248,23 +256,28 @@ impl Held {
         }
     }
 
-    /// Compares the folders `old` (held: the tree last compared) and `new` entry by entry,
-    /// descending only into folders whose ids differ, like [`super::trees::diff`] (the same
-    /// `keep`, paths and depth limit), and holds `new`'s folders in place of `old`'s.
+    /// Compares the folders `old` and `new` entry by entry, descending only into folders
+    /// whose ids differ, like [`super::trees::diff`] (the same `keep`, paths and depth
+    /// limit). One side is held already (the tree last compared); afterwards the side
+    /// `hold` names is held in its place.
     pub(super) fn diff(
         &mut self,
         odb: &Odb,
-        old: Option<Oid>,
-        new: Option<Oid>,
+        (old, new): (Option<Oid>, Option<Oid>),
         prefix: &str,
         keep: &dyn Fn(&str, bool) -> bool,
         out: &mut Vec<FileChange>,
+        hold: Hold,
     ) -> Result<(), git2::Error> {
         if old == new {
             return Ok(());
         }
-        let a = old.map(|id| self.get(odb, id, false)).transpose()?;
-        let b = new.map(|id| self.get(odb, id, true)).transpose()?;
+        let a = old
+            .map(|id| self.get(odb, id, hold == Hold::Old))
+            .transpose()?;
+        let b = new
+            .map(|id| self.get(odb, id, hold == Hold::New))
+            .transpose()?;
         let bad = |id: Option<Oid>| move |()| corrupt("tree", id.unwrap_or(Oid::ZERO_SHA1));
         let (a_raw, b_raw) = (
             a.as_deref().unwrap_or_default(),
@@ -292,7 +305,7 @@ impl Held {
                 Ordering::Equal => (ea.take(), eb.take()),
             };
             if left.map(|e| e.id) != right.map(|e| e.id) {
-                self.changed(odb, left, right, prefix, keep, out)?;
+                self.changed(odb, (left, right), prefix, keep, out, hold)?;
                 if ea.is_none() && eb.is_none() && ia.0 == ib.0 {
                     break;
                 }
@@ -304,7 +317,11 @@ impl Held {
                 eb = ib.next().transpose().map_err(bad(new))?;
             }
         }
-        if let Some(id) = old {
+        let released = match hold {
+            Hold::New => old,
+            Hold::Old => new,
+        };
+        if let Some(id) = released {
             self.release(id);
         }
         Ok(())
@@ -314,11 +331,11 @@ impl Held {
     fn changed(
         &mut self,
         odb: &Odb,
-        old: Option<Entry>,
-        new: Option<Entry>,
+        (old, new): (Option<Entry>, Option<Entry>),
         prefix: &str,
         keep: &dyn Fn(&str, bool) -> bool,
         out: &mut Vec<FileChange>,
+        hold: Hold,
     ) -> Result<(), git2::Error> {
         let name = old.or(new).map(|e| e.name).unwrap_or_default();
         let name = String::from_utf8_lossy(name);
@@ -334,7 +351,7 @@ impl Held {
         };
         let (fa, fb) = (folder(old)?, folder(new)?);
         if fa.is_some() || fb.is_some() {
-            self.diff(odb, fa, fb, &path, keep, out)?;
+            self.diff(odb, (fa, fb), &path, keep, out, hold)?;
         }
         let blob = |e: Option<Entry>| match e {
             Some(e) if (!is_folder(e.mode) || too_deep) && keep(&name, false) => e.oid().map(Some),

@@ -148,3 +148,53 @@ fn shallow_clones_are_refused() {
         Err(HistoryError::Shallow)
     ));
 }
+
+#[test]
+fn the_walk_from_the_newest_commit_finds_what_the_walk_from_the_oldest_does() {
+    // Folders with the same contents (one tree id in several places), a folder emptied and
+    // filled again with what it had, a file moved between them and one that comes back:
+    // the held folders are counted by place, whichever way the walk goes.
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = Repository::init(tmp.path()).unwrap();
+    let p = |path: &str, id: &str, r, body: &str| (path.to_owned(), policy(id, r, body));
+    let steps: Vec<Vec<(String, String)>> = vec![
+        vec![
+            p("policies/x/a.yaml", "a", 1, "A"),
+            p("policies/y/a2.yaml", "a2", 1, "A"),
+        ],
+        vec![
+            p("policies/x/a.yaml", "a", 1, "A"),
+            p("policies/y/a.yaml", "a", 1, "A"),
+            p("policies/z/c.yaml", "c", 1, "C"),
+        ],
+        vec![p("policies/z/c.yaml", "c", 2, "C, more")],
+        vec![
+            p("policies/x/a.yaml", "a", 1, "A"),
+            p("policies/z/c.yaml", "c", 2, "C, more"),
+        ],
+        vec![
+            p("policies/x/a.yaml", "a", 2, "A, again"),
+            p("policies/y/c.yaml", "c", 2, "C, more"),
+        ],
+        vec![p("policies/x/a.yaml", "a", 2, "A, again")],
+        vec![
+            p("policies/x/a.yaml", "a", 2, "A, again"),
+            p("policies/y/c.yaml", "c", 2, "C, more"),
+        ],
+    ];
+    let mut head = Oid::zero();
+    for (i, files) in steps.iter().enumerate() {
+        let files: Vec<(&str, String)> =
+            files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
+        head = commit(&repo, &files, 1000 * (i as i64 + 1));
+    }
+    let mut line = first_parent_line(&repo, head).unwrap();
+    line.reverse();
+    let forward = full_walk(&repo, &line, None, "policies", None).unwrap();
+    let backward = walk(&repo, head, "policies").unwrap();
+    assert!(forward.len() >= 10, "{}", forward.len());
+    assert_eq!(backward, forward);
+    // And from a commit in the middle of the line, compared with the one before it.
+    let middle = full_walk(&repo, &line[3..], Some(&line[2]), "policies", None).unwrap();
+    assert_eq!(middle[..], forward[..middle.len()]);
+}
