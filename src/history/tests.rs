@@ -182,7 +182,7 @@ fn the_walk_from_the_newest_commit_finds_what_the_walk_from_the_oldest_does() {
             p("policies/y/c.yaml", "c", 2, "C, more"),
         ],
     ];
-    let mut head = Oid::zero();
+    let mut head = Oid::ZERO_SHA1;
     for (i, files) in steps.iter().enumerate() {
         let files: Vec<(&str, String)> =
             files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
