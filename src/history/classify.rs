@@ -177,7 +177,7 @@ impl TextFacts {
 /// What each blob says (see [`TextFacts`]): each blob is read once per walk (the new text
 /// of one change is the old text of the next).
 #[derive(Default)]
-pub(super) struct Declared(pub(super) std::collections::HashMap<Oid, TextFacts>);
+pub(super) struct Declared(pub(super) foldhash::HashMap<Oid, TextFacts>);
 
 impl Declared {
     pub(super) fn get(&mut self, repo: &Repository, blob: Oid) -> Option<u32> {

@@ -13,10 +13,10 @@ pub mod snapshot;
 pub mod standing;
 pub mod trees;
 
+use foldhash::{HashSet, HashSetExt};
 use git2::{Oid, Repository, Tree};
 use raw::Hold;
 use std::collections::BTreeMap;
-use std::collections::HashSet;
 use std::sync::mpsc::Sender;
 use trees::{FileChange, subtree};
 mod classify;
@@ -143,7 +143,7 @@ pub fn walk(
 }
 
 /// Policy texts by blob.
-pub type Texts = std::collections::HashMap<Oid, std::sync::Arc<str>>;
+pub type Texts = foldhash::HashMap<Oid, std::sync::Arc<str>>;
 
 /// [`walk`], with the text of every blob the revisions point at (invalid UTF-8 replaced):
 /// the walk inflates each of them once anyway, to read its declared revision.
@@ -154,7 +154,7 @@ pub fn walk_with_texts(
 ) -> Result<(Vec<Revision>, Texts), HistoryError> {
     require_complete(repo)?;
     let dir = policies_dir.trim_end_matches('/');
-    let mut texts = Texts::new();
+    let mut texts = Texts::default();
     let revisions = walk_line(repo, Line::FromHead(head), dir, None, Some(&mut texts))?;
     Ok((revisions, texts))
 }

@@ -7,8 +7,8 @@ use super::readable;
 use super::view::{ChunkView, DiffView, FieldView};
 use crate::diff;
 use crate::history::{self, Change, HistoryError, Revision};
+use foldhash::{HashMap, HashMapExt};
 use git2::{Oid, Repository};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// Everything the site needs from git, for one HEAD.
@@ -318,8 +318,8 @@ fn compute_diffs(revisions: &[Revision], texts: &HashMap<Oid, Arc<str>>) -> (Dif
             (out, dates)
         })
         .collect();
-    let mut diffs = Diffs::new();
-    let mut effective = Effective::new();
+    let mut diffs = Diffs::with_capacity(parts.iter().map(|(d, _)| d.len()).sum());
+    let mut effective = Effective::with_capacity(parts.iter().map(|(_, e)| e.len()).sum());
     for (out, dates) in parts {
         diffs.extend(out);
         effective.extend(dates);
