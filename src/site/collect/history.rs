@@ -38,7 +38,7 @@ impl HistoryViews {
                 commits.push((r.commit, r.landed));
             }
         }
-        let landed: HashMap<Oid, TimeView> = commits
+        let landed: foldhash::HashMap<Oid, TimeView> = commits
             .into_par_iter()
             .map(|(c, at)| (c, clock.stamp(at)))
             .collect();
@@ -95,22 +95,30 @@ impl HistoryViews {
                 (view, listed)
             })
             .collect();
-        let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut views_by_id: HashMap<String, Vec<RevisionView>> = HashMap::new();
+        // Filed by policy under borrowed ids (one owned id per policy, not per revision).
+        let mut filed: foldhash::HashMap<&str, (Vec<usize>, Vec<RevisionView>)> =
+            foldhash::HashMap::default();
         let mut changelog = Vec::with_capacity(timeline.revisions.len());
         for (i, (r, (view, listed))) in timeline.revisions.iter().zip(views).enumerate() {
             changelog.extend(listed);
-            by_id.entry(r.id.clone()).or_default().push(i);
-            views_by_id.entry(r.id.clone()).or_default().push(view);
+            let (indices, views) = filed.entry(&r.id).or_default();
+            indices.push(i);
+            views.push(view);
         }
-        let shared = views_by_id
-            .into_iter()
-            .map(|(id, views)| (id, Arc::new(views)))
-            .collect();
-        let mut changes_by_policy: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_id = HashMap::with_capacity(filed.len());
+        let mut shared = HashMap::with_capacity(filed.len());
+        for (id, (indices, views)) in filed {
+            by_id.insert(id.to_owned(), indices);
+            shared.insert(id.to_owned(), Arc::new(views));
+        }
+        let mut listed: foldhash::HashMap<&str, Vec<usize>> = foldhash::HashMap::default();
         for (i, r) in changelog.iter().enumerate() {
-            changes_by_policy.entry(r.id.clone()).or_default().push(i);
+            listed.entry(&r.id).or_default().push(i);
         }
+        let changes_by_policy: HashMap<String, Vec<usize>> = listed
+            .into_iter()
+            .map(|(id, list)| (id.to_owned(), list))
+            .collect();
         HistoryViews {
             timezone: timezone.to_owned(),
             by_id,
