@@ -38,12 +38,20 @@ pub(super) fn with_readers<R>(
         let mine = repo
             .odb()
             .map_or_else(|_| Vec::new(), |odb| read_blobs(&odb, rx, keep));
+        let mut reads = vec![mine];
+        reads.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("blob reader thread panicked")),
+        );
+        let count = reads.iter().map(Vec::len).sum();
         let mut declared = Declared::default();
+        declared.0.reserve(count);
         let mut texts = texts;
-        let theirs = handles
-            .into_iter()
-            .map(|h| h.join().expect("blob reader thread panicked"));
-        for read in std::iter::once(mine).chain(theirs) {
+        if let Some(texts) = texts.as_deref_mut() {
+            texts.reserve(count);
+        }
+        for read in reads {
             for (blob, facts, text) in read {
                 declared.0.insert(blob, facts);
                 if let (Some(texts), Some(text)) = (texts.as_deref_mut(), text) {

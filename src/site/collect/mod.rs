@@ -14,6 +14,7 @@ use git2::Oid;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+mod current;
 mod history;
 mod page;
 pub use history::HistoryViews;
@@ -50,15 +51,6 @@ pub type WorkingFiles = HashMap<String, WorkingFile>;
 pub struct MarkdownCache(HashMap<String, String>);
 
 impl MarkdownCache {
-    fn html(&mut self, source: &str) -> String {
-        if let Some(html) = self.0.get(source) {
-            return html.clone();
-        }
-        let html = markdown::to_html(source);
-        self.0.insert(source.to_owned(), html.clone());
-        html
-    }
-
     /// Renders the bodies it does not hold yet, on every core.
     fn fill<'s>(&mut self, sources: impl Iterator<Item = &'s str>) {
         use rayon::prelude::*;
@@ -75,6 +67,34 @@ impl MarkdownCache {
     /// Forgets bodies no longer in use (kept small across many rebuilds).
     fn retain_only(&mut self, sources: &std::collections::HashSet<String>) {
         self.0.retain(|k, _| sources.contains(k));
+    }
+}
+
+/// Rendered bodies read from a [`MarkdownCache`] shared between threads, with those it
+/// lacks rendered here and kept (`fresh`) to be added to it afterwards.
+pub(super) struct Bodies<'c> {
+    cache: &'c MarkdownCache,
+    fresh: Vec<(String, String)>,
+}
+
+impl<'c> Bodies<'c> {
+    fn new(cache: &'c MarkdownCache) -> Bodies<'c> {
+        Bodies {
+            cache,
+            fresh: Vec::new(),
+        }
+    }
+
+    pub(super) fn html(&mut self, source: &str) -> String {
+        if let Some(html) = self.cache.0.get(source) {
+            return html.clone();
+        }
+        if let Some((_, html)) = self.fresh.iter().find(|(s, _)| s == source) {
+            return html.clone();
+        }
+        let html = markdown::to_html(source);
+        self.fresh.push((source.to_owned(), html.clone()));
+        html
     }
 }
 
@@ -170,151 +190,47 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
     let mut counts = Counts::default();
     let mut any_uncommitted = false;
     let mut bodies = std::collections::HashSet::new();
-    for p in &inputs.handbook.policies {
-        let id = p.id.value.as_str();
-        let committed: Vec<&(&Revision, &RevisionView)> = by_id
-            .get(id)
-            .map(|v| v.iter().collect())
-            .unwrap_or_default();
-        let latest = committed
-            .first()
-            .filter(|(r, _)| r.change != Change::Retired)
-            .map(|(r, _)| *r);
-        let working = inputs.working.get(&p.file);
-        let uncommitted = match (latest, working) {
-            (None, _) => Some("new"),
-            (Some(r), Some(w)) if r.path != p.file || r.blob != w.blob => Some("modified"),
-            (Some(r), None) if r.path != p.file => Some("modified"),
-            _ => None,
-        };
-        any_uncommitted |= uncommitted.is_some();
-        let mut history: Vec<RevisionView> = Vec::new();
-        if uncommitted.is_some() {
-            let before = latest.and_then(|r| inputs.timeline.text(r.blob));
-            let after = working.map_or("", |w| w.text.as_str());
-            let d = crate::diff::compare(before.as_deref().unwrap_or(""), after);
-            history.push(RevisionView {
-                id: id.to_owned(),
-                change: "uncommitted",
-                revision: Some(p.revision.value),
-                effective: p.effective.as_ref().map(|e| e.value.to_string()),
-                commit: None,
-                short: None,
-                landed: None,
-                author: None,
-                subject: None,
-                changed: Vec::new(),
-                takes_effect: None,
-                path: p.file.clone(),
-                old_path: latest.filter(|r| r.path != p.file).map(|r| r.path.clone()),
-                anchor: "rev-uncommitted".into(),
-                diff: Some(Arc::new(diff_view(&d))),
-            });
-        }
-        let in_force_since = if uncommitted.is_some() {
-            None
-        } else {
-            in_force(p, &committed, &clock)
-        };
-        // A committed policy shows the text in force now, whatever HEAD says, and every
-        // later text beside it; an uncommitted one is a preview of the working tree.
-        let schedule = match uncommitted {
-            Some(_) => standing::Schedule::default(),
-            None => standing::schedule_of(
-                committed.iter().map(|(r, _)| *r),
-                inputs.now.as_second(),
-                &tz,
-                |r| effective_in(inputs.timeline, r),
-            ),
-        };
-        let (shown, later) = match (schedule.in_force, schedule.upcoming.split_first()) {
-            (Some(t), _) => (Some(t), &schedule.upcoming[..]),
-            (None, Some((first, rest))) => (Some(*first), rest),
-            (None, None) => (None, &[][..]),
-        };
-        // The shown text is read only where it is needed: when it is older than the
-        // latest (its page shows it), or to diff the upcoming texts against.
-        let shown_is_older =
-            shown.is_some_and(|t| latest.is_some_and(|l| l.blob != t.revision.blob));
-        let shown_text = if shown_is_older || !later.is_empty() {
-            shown.and_then(|t| inputs.timeline.text(t.revision.blob))
-        } else {
-            None
-        };
-        let older = shown
-            .filter(|_| shown_is_older)
-            .zip(shown_text.clone())
-            .and_then(|(_, text)| decode(&p.file, &text, id));
-        let base = older.as_ref().unwrap_or(p);
-        let mut page = page_of(base, roster, &links, &clock, cache);
-        page.path = p.file.clone();
-        // The waivers of the file as it is now, on the card of the text it holds.
-        if older.is_none()
-            && let (Some(card), Some(waived)) =
-                (page.metric.as_mut(), inputs.handbook.waived.get(&p.file))
-        {
-            card.waived = waived.clone();
-        }
-        bodies.insert(base.body.clone().unwrap_or_default());
-        if let Some(t) = shown {
-            page.upcoming = schedule.in_force.is_none();
-            page.in_force_from = Some(rfc3339(t.from));
-            let mut next = Vec::new();
-            for (k, u) in later.iter().enumerate() {
-                let Some(text) = inputs.timeline.text(u.revision.blob) else {
-                    continue;
-                };
-                let Some(q) = decode(&p.file, &text, id) else {
-                    continue;
-                };
-                let d = crate::diff::compare(shown_text.as_deref().unwrap_or(""), &text);
-                let body = q.body.clone().unwrap_or_default();
-                bodies.insert(body.clone());
-                next.push(UpcomingText {
-                    revision: Some(q.revision.value),
-                    from: rfc3339(u.from),
-                    from_date: clock.date(ts(u.from)),
-                    until: later.get(k + 1).map(|n| rfc3339(n.from)),
-                    effective: q.effective.as_ref().map(|e| e.value.to_string()),
-                    title: q.title.clone(),
-                    summary: q.summary.clone(),
-                    body_html: cache.html(&body),
-                    body,
-                    metric: q.metric.as_ref().map(|m| metric_card(m, &links)),
-                    diff: Some(Arc::new(diff_view(&d))),
-                    anchor: format!("rev-{}", &u.revision.commit.to_string()[..12]),
-                });
-            }
-            page.next = next;
-        }
-        page.replaced_by = links.many(replaced_by.get(id).into_iter().flatten().copied());
-        page.uncommitted = uncommitted;
-        page.in_force_since = match shown {
-            Some(t) => Some(clock.date(ts(t.from))),
-            None => in_force_since,
-        };
-        page.last_changed = last_changed(committed.iter().map(|(_, v)| *v));
-        page.history = if history.is_empty() {
-            // Nothing uncommitted: the committed views, shared (and cheap to compare).
-            inputs.history.shared.get(id).cloned().unwrap_or_default()
-        } else {
-            history.extend(committed.iter().map(|(_, v)| (*v).clone()));
-            Arc::new(history)
-        };
+    // Each current policy's page on every core; the bodies the cache lacked are added to it
+    // afterwards.
+    let context = current::Context {
+        inputs,
+        by_id: &by_id,
+        links: &links,
+        clock: &clock,
+        tz: &tz,
+        replaced_by: &replaced_by,
+        cache,
+    };
+    let pages: Vec<current::Current> = {
+        use rayon::prelude::*;
+        inputs
+            .handbook
+            .policies
+            .par_iter()
+            .map(|p| context.page(p))
+            .collect()
+    };
+    let mut fresh = Vec::new();
+    for (p, made) in inputs.handbook.policies.iter().zip(pages) {
         match p.kind {
             crate::model::Kind::Expectation => counts.expectation += 1,
             crate::model::Kind::Norm => counts.norm += 1,
             crate::model::Kind::Metric => counts.metric += 1,
         }
-        policies.insert(id.to_owned(), page);
+        any_uncommitted |= made.uncommitted;
+        bodies.extend(made.bodies);
+        fresh.extend(made.rendered);
+        policies.insert(p.id.value.clone(), made.page);
     }
+    let mut rendered = Bodies::new(cache);
+    rendered.fresh = fresh;
 
     for (id, last, policy) in &retired_texts {
         let revs = &by_id[id];
         let mut page = match policy {
             Some(p) => {
                 bodies.insert(p.body.clone().unwrap_or_default());
-                page_of(p, roster, &links, &clock, cache)
+                page_of(p, roster, &links, &clock, &mut rendered)
             }
             None => bare_page(id, &last.path),
         };
@@ -332,6 +248,8 @@ pub fn collect(inputs: &Inputs<'_>, cache: &mut MarkdownCache) -> Site {
         counts.retired += 1;
         policies.insert((*id).to_owned(), page);
     }
+    let fresh = rendered.fresh;
+    cache.0.extend(fresh);
     cache.retain_only(&bodies);
 
     let head = inputs.timeline.head.map(|h| h.to_string());

@@ -80,7 +80,7 @@ pub(super) fn page_of(
     roster: Option<&Roster>,
     links: &Links<'_>,
     clock: &Clock<'_>,
-    cache: &mut MarkdownCache,
+    cache: &mut Bodies,
 ) -> PolicyPage {
     let body = p.body.clone().unwrap_or_default();
     PolicyPage {
