@@ -104,12 +104,23 @@ fn first_special(bytes: &[u8], from: usize) -> Option<usize> {
     bytes
         .get(from..)?
         .iter()
-        .position(|&b| {
-            matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0xEF)
-                || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-        })
+        .position(|&b| SPECIAL[usize::from(b)])
         .map(|i| from + i)
 }
+
+/// Which bytes [`first_special`] stops at, by value (one lookup a byte: every text of a
+/// page goes through here).
+static SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = matches!(byte, b'&' | b'<' | b'>' | b'"' | b'\'' | 0xEF)
+            || (byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r'));
+        b += 1;
+    }
+    table
+};
 
 /// Whether XML 1.0 forbids `c` everywhere (its `Char` production).
 pub fn not_xml(c: char) -> bool {
@@ -118,6 +129,20 @@ pub fn not_xml(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn escaping_stops_at_every_byte_that_needs_it_and_only_there() {
+        let mut out = String::new();
+        write_escaped(
+            &mut out,
+            "a&b<c>d\"e'f\u{1}g\th\ni\r\u{fffe}j\u{ffff}k\u{f8f0}é\u{7f}",
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "a&amp;b&lt;c&gt;d&quot;e&#39;f\u{fffd}g\th\ni\r\u{fffd}j\u{fffd}k\u{f8f0}é\u{7f}"
+        );
+    }
+
     use super::*;
 
     #[test]
