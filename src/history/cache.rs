@@ -51,17 +51,33 @@ pub fn walk(repo: &Repository, head: Oid, policies_dir: &str) -> Result<Cached, 
     require_complete(repo)?;
     let dir = policies_dir.trim_end_matches('/');
     if !crate::cache::enabled() {
-        let mut line = super::first_parent_line(repo, head)?;
-        line.reverse();
+        let (revisions, walked) = super::walk_counted(repo, head, dir)?;
         return Ok(Cached {
-            revisions: full_walk(repo, &line, None, dir, None)?,
+            revisions,
             reused: false,
-            walked: line.len(),
+            walked,
         });
     }
     let file = path(repo, dir);
     let cached = crate::cache::read::<File>(&file)
         .filter(|c| c.format == FORMAT && c.tool == crate::VERSION && c.dir == dir);
+    if cached.is_none() {
+        // Nothing kept: the whole line, walked from HEAD as it is read, then kept.
+        let (revisions, walked) = super::walk_counted(repo, head, dir)?;
+        let saved = File {
+            format: FORMAT,
+            tool: crate::VERSION.to_owned(),
+            dir: dir.to_owned(),
+            tip: head,
+            revisions,
+        };
+        crate::cache::write(&file, &saved);
+        return Ok(Cached {
+            revisions: saved.revisions,
+            reused: walked == 0,
+            walked,
+        });
+    }
     // Back from HEAD along first parents until the cache's tip (or the root).
     let tip = cached.as_ref().map(|c| c.tip);
     let mut line = Vec::new();

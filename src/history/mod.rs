@@ -139,6 +139,16 @@ pub fn walk(
 ) -> Result<Vec<Revision>, HistoryError> {
     require_complete(repo)?;
     let dir = policies_dir.trim_end_matches('/');
+    Ok(walk_line(repo, Line::FromHead(head), dir, None, None)?.0)
+}
+
+/// [`walk`] on a line already checked complete (`dir` without a trailing `/`), with the
+/// number of first-parent commits it walked.
+pub(crate) fn walk_counted(
+    repo: &Repository,
+    head: Oid,
+    dir: &str,
+) -> Result<(Vec<Revision>, usize), HistoryError> {
     walk_line(repo, Line::FromHead(head), dir, None, None)
 }
 
@@ -155,7 +165,7 @@ pub fn walk_with_texts(
     require_complete(repo)?;
     let dir = policies_dir.trim_end_matches('/');
     let mut texts = Texts::default();
-    let revisions = walk_line(repo, Line::FromHead(head), dir, None, Some(&mut texts))?;
+    let (revisions, _) = walk_line(repo, Line::FromHead(head), dir, None, Some(&mut texts))?;
     Ok((revisions, texts))
 }
 
@@ -204,7 +214,7 @@ pub(crate) fn full_walk(
     dir: &str,
     only: Option<&str>,
 ) -> Result<Vec<Revision>, HistoryError> {
-    walk_line(repo, Line::Given(line, before), dir, only, None)
+    Ok(walk_line(repo, Line::Given(line, before), dir, only, None)?.0)
 }
 
 /// Where a walk's commits come from.
@@ -216,27 +226,29 @@ enum Line<'a, 'r> {
     FromHead(Oid),
 }
 
-/// [`full_walk`] along `line`, keeping the texts of the blobs read in `texts` when given.
+/// [`full_walk`] along `line`, keeping the texts of the blobs read in `texts` when given;
+/// also the number of commits walked.
 fn walk_line(
     repo: &Repository,
     line: Line,
     dir: &str,
     only: Option<&str>,
     texts: Option<&mut Texts>,
-) -> Result<Vec<Revision>, HistoryError> {
+) -> Result<(Vec<Revision>, usize), HistoryError> {
     let (changed, mut declared) = readers::with_readers(repo, texts, |blobs| match line {
         Line::Given(line, before) => {
             let mut changed = tree_changes(repo, line, before, dir, only, blobs)?;
             changed.reverse();
-            Ok(changed)
+            Ok((changed, line.len()))
         }
         Line::FromHead(head) => tree_changes_from(repo, head, dir, only, blobs),
     });
+    let (changed, walked) = changed?;
     let mut landed = Vec::new();
-    for (commit, changes) in changed? {
+    for (commit, changes) in changed {
         landed.extend(revisions_at(repo, &commit, changes, &mut declared)?);
     }
-    Ok(landed)
+    Ok((landed, walked))
 }
 
 /// The revisions one first-parent commit landed, from its changed policy files.
@@ -333,18 +345,19 @@ fn tree_changes<'r>(
 
 /// [`tree_changes`] along the first-parent line ending at `head`, newest first, reading the
 /// line as it goes: the blob readers start at the first change instead of after the whole
-/// line is read (a tenth of a 10,000-commit walk).
+/// line is read (a tenth of a 10,000-commit walk). Also the number of commits on the line.
 fn tree_changes_from<'r>(
     repo: &'r Repository,
     head: Oid,
     dir: &str,
     only: Option<&str>,
     blobs: &Sender<Oid>,
-) -> Result<Changed<'r>, git2::Error> {
+) -> Result<(Changed<'r>, usize), git2::Error> {
     let mut out = Vec::new();
     let mut sent = HashSet::new();
     let odb = repo.odb()?;
     let mut held = raw::Held::default();
+    let mut walked = 0;
     let mut commit = repo.find_commit(head)?;
     let mut tree = raw::folder_at(&odb, commit.tree_id(), dir)?;
     // The folders of the newest tree are held; each step compares the parent's with them
@@ -358,6 +371,7 @@ fn tree_changes_from<'r>(
         Hold::New,
     )?;
     loop {
+        walked += 1;
         let parent = match commit.parent_count() {
             0 => None,
             _ => Some(commit.parent(0)?),
@@ -380,7 +394,7 @@ fn tree_changes_from<'r>(
         }
         match parent {
             Some(p) => (commit, tree) = (p, before),
-            None => return Ok(out),
+            None => return Ok((out, walked)),
         }
     }
 }
