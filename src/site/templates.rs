@@ -10,7 +10,7 @@ use crate::load::templates::read_regular;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Built-in templates: name and text.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -103,6 +103,10 @@ pub struct Templates {
     env: Environment<'static>,
     /// The words of the built-in feed, when the feeds' templates are all built in.
     feed_words: Option<Arc<super::render::FeedWords>>,
+    /// The words of the built-in policy page, when its four templates are all built in,
+    /// and what `base.html` writes around it for the last site asked about.
+    page_words: Option<Arc<super::render::PageWords>>,
+    chrome: Mutex<Option<Arc<super::render::Chrome>>>,
     assets: Vec<(&'static str, Arc<[u8]>)>,
     /// Names taken from the handbook's folder, for messages.
     pub overridden: Vec<String>,
@@ -190,6 +194,10 @@ impl Templates {
         // run as written.
         let own_macros = overrides.contains_key("macros.html");
         let own_feed = overrides.contains_key("feed.xml");
+        let own_page = own_macros
+            || ["policy.html", "base.html", "words.html"]
+                .iter()
+                .any(|n| overrides.contains_key(*n));
         env.set_loader(move |name| {
             if let Some(text) = overrides.get(name) {
                 return Ok(Some(text.clone()));
@@ -211,10 +219,14 @@ impl Templates {
         // The changelog's list and the feeds are written in Rust when the words and the
         // macros are built in (and, for the feeds, `feed.xml`).
         let mut list_words = None;
+        let mut page_words = None;
         if !own_macros {
             let words = super::macros::Words::read(&env).map(Arc::new);
             if let (Some(w), Some(words)) = (&w, &words) {
                 list_words = super::render::FeedWords::read(w, Arc::clone(words)).map(Arc::new);
+                if !own_page {
+                    page_words = super::render::PageWords::read(w, Arc::clone(words)).map(Arc::new);
+                }
             }
             env.add_function(
                 "_builtin_macro",
@@ -233,6 +245,8 @@ impl Templates {
         Ok(Templates {
             env,
             feed_words,
+            page_words,
+            chrome: Mutex::new(None),
             assets,
             overridden,
         })
@@ -250,6 +264,23 @@ impl Templates {
     /// all built in (then [`super::render`] writes the feeds itself).
     pub(crate) fn built_in_feed(&self) -> Option<&super::render::FeedWords> {
         self.feed_words.as_deref()
+    }
+
+    /// The words of the built-in policy page and what `base.html` writes around it for
+    /// `info`, when `policy.html`, `base.html`, `macros.html` and `words.html` are all
+    /// built in (then [`super::render`] writes the policy pages itself).
+    pub(crate) fn built_in_policy(
+        &self,
+        info: &super::view::SiteInfo,
+    ) -> Option<(&super::render::PageWords, Arc<super::render::Chrome>)> {
+        let words = self.page_words.as_deref()?;
+        let mut cached = self.chrome.lock().ok()?;
+        if let Some(chrome) = cached.as_ref().filter(|c| c.info == *info) {
+            return Some((words, Arc::clone(chrome)));
+        }
+        let chrome = Arc::new(super::render::Chrome::render(&self.env, info));
+        *cached = Some(Arc::clone(&chrome));
+        Some((words, chrome))
     }
 
     /// The assets: name and bytes.

@@ -37,6 +37,7 @@ mod mcp;
 mod mcp_conformance;
 pub mod mcp_http;
 mod mcp_sdk;
+mod policy_page;
 mod portal;
 mod property;
 mod publish;

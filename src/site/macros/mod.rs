@@ -185,6 +185,18 @@ impl Words {
     }
 }
 
+impl Words {
+    /// What the built-in `revision(r)` writes, or `None` where the macro must run.
+    pub(crate) fn revision(&self, out: &mut String, r: &Value) -> Option<()> {
+        Macros { w: self }.revision(out, r)
+    }
+
+    /// What the built-in `diff(d)` writes, or `None` where the macro must run.
+    pub(crate) fn diff(&self, out: &mut String, d: &Value) -> Option<()> {
+        Macros { w: self }.diff(out, d)
+    }
+}
+
 /// What `{{ value }}` prints in an HTML template, for the values printed alike here
 /// (strings, safe or not, and integers); `None` for any other.
 fn printed(value: &Value) -> Option<String> {
@@ -246,10 +258,7 @@ impl Object for Fast {
             && !arg.is_kwargs()
         {
             let mut out = String::new();
-            let mut m = Macros {
-                w: &self.words,
-                state,
-            };
+            let m = Macros { w: &self.words };
             let done = match self.name {
                 "change_label" => m.change_label(&mut out, arg),
                 "field_label" => m.field_label(&mut out, arg),
@@ -272,16 +281,15 @@ impl Object for Fast {
 
 /// The macros' bodies, each writing what its template text writes (the whitespace as
 /// `trim_blocks` and `lstrip_blocks` leave it).
-struct Macros<'a, 's, 't, 'e> {
+struct Macros<'a> {
     w: &'a Words,
-    state: &'s mut State<'t, 'e>,
 }
 
 fn attr(v: &Value, key: &str) -> Option<Value> {
     v.get_attr(key).ok()
 }
 
-impl Macros<'_, '_, '_, '_> {
+impl Macros<'_> {
     fn change_label(&self, out: &mut String, change: &Value) -> Option<()> {
         match change
             .as_str()
@@ -406,7 +414,7 @@ impl Macros<'_, '_, '_, '_> {
         Some(())
     }
 
-    fn revision(&mut self, out: &mut String, r: &Value) -> Option<()> {
+    fn revision(&self, out: &mut String, r: &Value) -> Option<()> {
         let change = attr(r, "change")?;
         out.push_str("<details class=\"revision change-");
         print(out, &change)?;
@@ -458,12 +466,18 @@ impl Macros<'_, '_, '_, '_> {
         out.push_str("  </summary>\n  <div class=\"revision-body\">\n");
         let old_path = attr(r, "old_path")?;
         if old_path.is_true() {
-            let code = |state: &mut State, v: &Value| -> Option<String> {
-                let e = minijinja::filters::escape(state, v).ok()?;
-                Some(format!("<code>{}</code>", e.as_str()?))
+            // What `|e` writes (minijinja's own escaping); a value that is not a string
+            // is left to the macro.
+            let code = |v: &Value| -> Option<String> {
+                let s = v.as_str()?;
+                Some(if v.is_safe() {
+                    format!("<code>{s}</code>")
+                } else {
+                    format!("<code>{}</code>", minijinja::HtmlEscape(s))
+                })
             };
-            let old = code(&mut *self.state, &old_path)?;
-            let new = code(&mut *self.state, &attr(r, "path")?)?;
+            let old = code(&old_path)?;
+            let new = code(&attr(r, "path")?)?;
             out.push_str("<p class=\"moved\">");
             out.push_str(
                 &self

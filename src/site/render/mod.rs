@@ -14,6 +14,7 @@ mod data;
 mod feed;
 mod llms;
 mod objects;
+mod page;
 
 pub(crate) use changelog::{built_in_text as changelog_text, changes as changelog_changes};
 use context::*;
@@ -21,6 +22,7 @@ pub use data::Fragments;
 use data::{handbook_json, search_index};
 pub(crate) use feed::FeedWords;
 use llms::{llms_context, llms_full, policy_md};
+pub(crate) use page::{Chrome, PageWords};
 
 /// How many changes the changelog's first page and the feed show.
 pub const CHANGELOG_FIRST_PAGE: usize = 200;
@@ -183,6 +185,12 @@ pub fn render_with(
             let Some(policy) = site.policies.get(id) else {
                 return Ok(Vec::new());
             };
+            // Written directly when its templates are the built-in ones.
+            if let Some((words, chrome)) = templates.built_in_policy(&site.info)
+                && let Some(text) = page::write(site, words, &chrome, policy)
+            {
+                return Ok(text.into_bytes());
+            }
             templates.render(
                 "policy.html",
                 minijinja::context! {
