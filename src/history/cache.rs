@@ -74,7 +74,7 @@ pub fn walk(repo: &Repository, head: Oid, policies_dir: &str) -> Result<Cached, 
         crate::cache::write(&file, &saved);
         return Ok(Cached {
             revisions: saved.revisions,
-            reused: walked == 0,
+            reused: false,
             walked,
         });
     }

@@ -85,14 +85,10 @@ fn read_declared(
         odb.add_disk_alternate(&format!("{}/.", objects.display()))?;
         Ok(odb)
     };
-    // An object folder the environment moved (or one without packs) is read through the
-    // repository, as the walk reads it.
-    if std::env::var_os("GIT_OBJECT_DIRECTORY").is_none()
-        && objects.join("pack").is_dir()
-        && let Ok(odb) = own()
-    {
+    if let Ok(odb) = own() {
         return read_blobs(&odb, blobs, keep);
     }
+    // Should that handle fail, the repository's own.
     let Ok(repo) = Repository::open(git_dir) else {
         return Vec::new();
     };

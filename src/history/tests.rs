@@ -153,7 +153,7 @@ fn shallow_clones_are_refused() {
 fn the_walk_from_the_newest_commit_finds_what_the_walk_from_the_oldest_does() {
     // Folders with the same contents (one tree id in several places), a folder emptied and
     // filled again with what it had, a file moved between them and one that comes back:
-    // the held folders are counted by place, whichever way the walk goes.
+    // the same revisions, in the same order, whichever end the walk starts from.
     let tmp = tempfile::tempdir().unwrap();
     let repo = Repository::init(tmp.path()).unwrap();
     let p = |path: &str, id: &str, r, body: &str| (path.to_owned(), policy(id, r, body));

@@ -95,30 +95,30 @@ impl HistoryViews {
                 (view, listed)
             })
             .collect();
-        // Filed by policy under borrowed ids (one owned id per policy, not per revision).
-        let mut filed: foldhash::HashMap<&str, (Vec<usize>, Vec<RevisionView>)> =
-            foldhash::HashMap::default();
+        // Filed by policy under borrowed ids (one owned id per policy, not per revision):
+        // its revisions' indices, their views, and where its changes are in the changelog.
+        type Filed = (Vec<usize>, Vec<RevisionView>, Vec<usize>);
+        let mut filed: foldhash::HashMap<&str, Filed> = foldhash::HashMap::default();
         let mut changelog = Vec::with_capacity(timeline.revisions.len());
         for (i, (r, (view, listed))) in timeline.revisions.iter().zip(views).enumerate() {
-            changelog.extend(listed);
-            let (indices, views) = filed.entry(&r.id).or_default();
+            let (indices, views, changes) = filed.entry(&r.id).or_default();
+            if let Some(listed) = listed {
+                changes.push(changelog.len());
+                changelog.push(listed);
+            }
             indices.push(i);
             views.push(view);
         }
         let mut by_id = HashMap::with_capacity(filed.len());
         let mut shared = HashMap::with_capacity(filed.len());
-        for (id, (indices, views)) in filed {
+        let mut changes_by_policy = HashMap::with_capacity(filed.len());
+        for (id, (indices, views, changes)) in filed {
             by_id.insert(id.to_owned(), indices);
             shared.insert(id.to_owned(), Arc::new(views));
+            if !changes.is_empty() {
+                changes_by_policy.insert(id.to_owned(), changes);
+            }
         }
-        let mut listed: foldhash::HashMap<&str, Vec<usize>> = foldhash::HashMap::default();
-        for (i, r) in changelog.iter().enumerate() {
-            listed.entry(&r.id).or_default().push(i);
-        }
-        let changes_by_policy: HashMap<String, Vec<usize>> = listed
-            .into_iter()
-            .map(|(id, list)| (id.to_owned(), list))
-            .collect();
         HistoryViews {
             timezone: timezone.to_owned(),
             by_id,

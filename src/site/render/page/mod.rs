@@ -188,6 +188,13 @@ fn e(s: &str) -> String {
     HtmlEscape(s).to_string()
 }
 
+/// A metric's rule in large type, under a title.
+fn target_line(out: &mut String, mc: &MetricCard) {
+    out.push_str("<p class=\"target-line\"><span class=\"target-big\">");
+    w(out, &mc.rule);
+    out.push_str("</span></p>");
+}
+
 /// A string's truth in a template: present and not empty.
 fn truthy(s: &Option<String>) -> Option<&str> {
     s.as_deref().filter(|s| !s.is_empty())
@@ -269,9 +276,7 @@ fn main(out: &mut String, site: &Site, words: &PageWords, p: &PolicyPage) -> Opt
     w(out, &p.summary);
     out.push_str("</p>\n");
     if let Some(mc) = &p.metric {
-        out.push_str("<p class=\"target-line\"><span class=\"target-big\">");
-        w(out, &mc.rule);
-        out.push_str("</span></p>");
+        target_line(out, mc);
     }
     out.push_str("    <p class=\"flags\">\n");
     if retired {
@@ -511,9 +516,7 @@ fn upcoming(
     }
     out.push_str("</p>\n");
     if let Some(mc) = &u.metric {
-        out.push_str("<p class=\"target-line\"><span class=\"target-big\">");
-        w(out, &mc.rule);
-        out.push_str("</span></p>");
+        target_line(out, mc);
     }
     out.push_str("    <p class=\"summary\">");
     w(out, &u.summary);
