@@ -15,13 +15,13 @@
 //! killed) gives `None`, and the caller reads through libgit2 as it always could. Nothing
 //! here prints.
 
+use super::quiet::Quiet;
 use git2::{ObjectType, Oid};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Below this many files, starting a process costs more than it saves.
 pub const MIN_BLOBS: usize = 4096;
@@ -202,9 +202,8 @@ pub(super) fn run<T>(
     widen(&stdin);
     widen(&stdout);
     let child: Mutex<Child> = Mutex::new(child);
-    let started = Instant::now();
-    // Milliseconds since `started` of the last progress; `u64::MAX`: finished.
-    let last = AtomicU64::new(0);
+    // When `read` last made progress.
+    let quiet = Quiet::new();
     let kill = || {
         if let Ok(mut c) = child.lock() {
             let _ = c.kill();
@@ -218,23 +217,22 @@ pub(super) fn run<T>(
         let watchdog = scope.spawn(|| {
             loop {
                 std::thread::park_timeout(Duration::from_millis(200));
-                let seen = last.load(Ordering::Relaxed);
-                if seen == u64::MAX {
+                if quiet.finished() {
                     return;
                 }
-                if started.elapsed().as_millis() as u64 - seen > IDLE.as_millis() as u64 {
+                if quiet.silent_for() > IDLE {
                     kill();
                     return;
                 }
             }
         });
-        let tick = || last.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        let tick = || quiet.heard();
         let mut r = BufReader::with_capacity(1 << 20, stdout);
         let out = read(&mut r, &tick);
         if out.is_none() {
             kill();
         }
-        last.store(u64::MAX, Ordering::Relaxed);
+        quiet.finish();
         watchdog.thread().unpark();
         out
     });

@@ -31,6 +31,7 @@ pub mod listing;
 pub mod pending;
 pub mod people;
 pub mod portal_key;
+pub(crate) mod quiet;
 pub mod record;
 pub mod remind;
 pub mod report;

@@ -199,19 +199,16 @@ impl Runner {
     ) -> Result<std::process::Output, SyncError> {
         use std::io::Read;
         use std::sync::Arc;
-        use std::sync::atomic::{AtomicU64, Ordering};
-        use std::time::Instant;
-        let started = Instant::now();
         let mut child = cmd
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .map_err(|e| SyncError::Spawn(e.to_string()))?;
-        // Milliseconds since `started` of the last byte read from either pipe.
-        let last = Arc::new(AtomicU64::new(0));
+        // When a byte was last read from either pipe.
+        let quiet = Arc::new(super::quiet::Quiet::new());
         let reader = |mut pipe: Box<dyn Read + Send>| {
-            let last = Arc::clone(&last);
+            let quiet = Arc::clone(&quiet);
             std::thread::spawn(move || {
                 let mut all = Vec::new();
                 let mut buf = [0u8; 8192];
@@ -220,7 +217,7 @@ impl Runner {
                         break;
                     }
                     all.extend_from_slice(&buf[..n]);
-                    last.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+                    quiet.heard();
                 }
                 all
             })
@@ -234,8 +231,7 @@ impl Runner {
             {
                 break status;
             }
-            let quiet = started.elapsed().as_millis() as u64 - last.load(Ordering::Relaxed);
-            if Duration::from_millis(quiet) >= self.idle {
+            if quiet.silent_for() >= self.idle {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(SyncError::Stalled {
