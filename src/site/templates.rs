@@ -283,6 +283,12 @@ impl Templates {
         Some((words, chrome))
     }
 
+    /// The engine, for tests that read what it renders.
+    #[cfg(test)]
+    pub(crate) fn env(&self) -> &Environment<'static> {
+        &self.env
+    }
+
     /// The assets: name and bytes.
     pub fn assets(&self) -> &[(&'static str, Arc<[u8]>)] {
         &self.assets

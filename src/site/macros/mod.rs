@@ -11,7 +11,8 @@
 //! a value that is not a string, a number or a bool where the macro prints one. Never
 //! prints.
 
-use super::templates::escape_html;
+use super::render::objects::{Item, Obj};
+use super::view::{DiffView, RevisionView};
 use minijinja::value::{Object, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, State};
 use std::collections::HashMap;
@@ -185,18 +186,6 @@ impl Words {
     }
 }
 
-impl Words {
-    /// What the built-in `revision(r)` writes, or `None` where the macro must run.
-    pub(crate) fn revision(&self, out: &mut String, r: &Value) -> Option<()> {
-        Macros { w: self }.revision(out, r)
-    }
-
-    /// What the built-in `diff(d)` writes, or `None` where the macro must run.
-    pub(crate) fn diff(&self, out: &mut String, d: &Value) -> Option<()> {
-        Macros { w: self }.diff(out, d)
-    }
-}
-
 /// What `{{ value }}` prints in an HTML template, for the values printed alike here
 /// (strings, safe or not, and integers); `None` for any other.
 fn printed(value: &Value) -> Option<String> {
@@ -332,180 +321,23 @@ impl Macros<'_> {
         Some(())
     }
 
+    /// `diff(d)` of the site's own diff; `None` (the macro runs) for any other value.
     fn diff(&self, out: &mut String, d: &Value) -> Option<()> {
-        let fields: Vec<Value> = attr(d, "fields")?.try_iter().ok()?.collect();
-        let body_html = attr(d, "body_html")?;
-        if attr(d, "added")?.is_true() {
-            out.push_str("<p class=\"diff-label\">");
-            out.push_str(&self.w.first_text);
-            out.push_str("</p>\n");
-            for f in &fields {
-                if attr(f, "path")?.as_str() == Some("summary") {
-                    out.push_str("<p class=\"summary\">");
-                    print(out, &attr(f, "new")?)?;
-                    out.push_str("</p>");
-                }
-            }
-            if body_html.is_true() {
-                out.push_str("<div class=\"body rendered\">");
-                out.push_str(body_html.as_str()?);
-                out.push_str("</div>");
-            }
-            out.push_str("<details class=\"all-fields\"><summary>");
-            out.push_str(&self.w.every_field);
-            out.push_str("</summary>\n<dl class=\"fields added\">\n");
-            for f in &fields {
-                let path = attr(f, "path")?;
-                if matches!(path.as_str()?, "id" | "kind" | "title" | "summary") {
-                    continue;
-                }
-                out.push_str("  <div><dt>");
-                self.field_label(out, f)?;
-                out.push_str("</dt><dd>");
-                print(out, &attr(f, "new")?)?;
-                out.push_str("</dd></div>\n");
-            }
-            out.push_str("</dl>\n</details>\n");
-            return Some(());
-        }
-        if !fields.is_empty() {
-            out.push_str("<p class=\"diff-label\">");
-            out.push_str(&self.w.what_changed);
-            out.push_str("</p>\n<dl class=\"fields\">\n");
-            for f in &fields {
-                out.push_str("  <div><dt>");
-                self.field_label(out, f)?;
-                out.push_str("</dt>\n    <dd>");
-                let words_html = attr(f, "words_html")?;
-                if words_html.is_true() {
-                    out.push_str(words_html.as_str()?);
-                } else if attr(f, "old")?.is_none() {
-                    out.push_str("<span class=\"absent\">");
-                    out.push_str(&self.w.field_added);
-                    out.push_str("</span> <ins>");
-                    print(out, &attr(f, "new")?)?;
-                    out.push_str("</ins>");
-                } else {
-                    out.push_str("<span class=\"absent\">");
-                    out.push_str(&self.w.field_removed);
-                    out.push_str("</span> <del>");
-                    print(out, &attr(f, "old")?)?;
-                    out.push_str("</del>");
-                }
-                out.push_str("</dd></div>\n");
-            }
-            out.push_str("</dl>\n");
-        }
-        if body_html.is_true() {
-            out.push_str("<p class=\"diff-label\">");
-            out.push_str(&self.w.text_diff_label);
-            if fields.is_empty() {
-                out.push_str(&self.w.text_diff_marks);
-            }
-            out.push_str(":</p>\n<div class=\"body rendered words-rendered\">");
-            out.push_str(body_html.as_str()?);
-            out.push_str("</div>\n");
-        }
-        if fields.is_empty() && !body_html.is_true() {
-            out.push_str("<p class=\"diff-label\">");
-            out.push_str(&self.w.no_text_change);
-            out.push_str("</p>");
-        }
-        Some(())
+        let d = d.downcast_object_ref::<Obj<DiffView>>()?;
+        self.w.diff_of(out, &d.0)
     }
 
+    /// `revision(r)` of the site's own revision; `None` (the macro runs) for any other
+    /// value.
     fn revision(&self, out: &mut String, r: &Value) -> Option<()> {
-        let change = attr(r, "change")?;
-        out.push_str("<details class=\"revision change-");
-        print(out, &change)?;
-        out.push_str("\" id=\"");
-        print(out, &attr(r, "anchor")?)?;
-        out.push_str("\">\n  <summary>\n    <span class=\"badge badge-");
-        print(out, &change)?;
-        out.push_str("\">");
-        self.change_label(out, &change)?;
-        out.push_str("</span>");
-        let revision = attr(r, "revision")?;
-        if !revision.is_none() {
-            if revision.kind() != ValueKind::Number {
-                return None;
-            }
-            let mut n = String::new();
-            print(&mut n, &revision)?;
-            out.push_str(" <span class=\"rev\">");
-            out.push_str(&escape_html(&self.w.revision_n.replace("{rev}", &n)));
-            out.push_str("</span>");
+        if let Some(item) = r.downcast_object_ref::<Item<RevisionView>>() {
+            return self.w.revision_of(out, item.list.get(item.i)?);
         }
-        let landed = attr(r, "landed")?;
-        if landed.is_true() {
-            out.push_str(" · ");
-            self.when(out, &landed)?;
-        } else {
-            out.push_str(" · ");
-            out.push_str(&self.w.in_working_tree);
-        }
-        let author = attr(r, "author")?;
-        if author.is_true() {
-            out.push_str(" · ");
-            print(out, &author)?;
-        }
-        let short = attr(r, "short")?;
-        if short.is_true() {
-            out.push_str(" · <code title=\"");
-            print(out, &attr(r, "commit")?)?;
-            out.push_str("\">");
-            print(out, &short)?;
-            out.push_str("</code>");
-        }
-        let subject = attr(r, "subject")?;
-        if subject.is_true() {
-            out.push_str(" <span class=\"subject\">");
-            print(out, &subject)?;
-            out.push_str("</span>");
-        }
-        out.push_str("  </summary>\n  <div class=\"revision-body\">\n");
-        let old_path = attr(r, "old_path")?;
-        if old_path.is_true() {
-            // What `|e` writes (minijinja's own escaping); a value that is not a string
-            // is left to the macro.
-            let code = |v: &Value| -> Option<String> {
-                let s = v.as_str()?;
-                Some(if v.is_safe() {
-                    format!("<code>{s}</code>")
-                } else {
-                    format!("<code>{}</code>", minijinja::HtmlEscape(s))
-                })
-            };
-            let old = code(&old_path)?;
-            let new = code(&attr(r, "path")?)?;
-            out.push_str("<p class=\"moved\">");
-            out.push_str(
-                &self
-                    .w
-                    .moved_from_to
-                    .replace("{old}", &old)
-                    .replace("{new}", &new),
-            );
-            out.push_str("</p>");
-        }
-        if change.as_str() == Some("moved") {
-            out.push_str("<p class=\"diff-label\">");
-            out.push_str(&self.w.moved_only);
-            out.push_str("</p>");
-        }
-        if change.as_str() == Some("retired") {
-            out.push_str("<p class=\"diff-label\">");
-            out.push_str(&self.w.retired_removed);
-            out.push_str("</p>");
-        }
-        let diff = attr(r, "diff")?;
-        if diff.is_true() {
-            self.diff(out, &diff)?;
-        }
-        out.push_str("  </div>\n</details>\n");
-        Some(())
+        let r = r.downcast_object_ref::<Obj<RevisionView>>()?;
+        self.w.revision_of(out, &r.0)
     }
 }
 
 #[cfg(test)]
 mod tests;
+mod typed;

@@ -11,9 +11,14 @@ const PAGE: &str = "{% import \"macros.html\" as m %}\
 /// The built-in templates with `page.html` and `page.txt`, and (`own`) the built-in
 /// `macros.html` given as an override, so that its macros run as written.
 fn templates(own: bool, words: Option<&str>) -> Templates {
+    templates_for(PAGE, own, words)
+}
+
+/// The same with `page` as `page.html` and `page.txt`.
+fn templates_for(page: &str, own: bool, words: Option<&str>) -> Templates {
     let mut o = BTreeMap::new();
-    o.insert("page.html".to_owned(), PAGE.to_owned());
-    o.insert("page.txt".to_owned(), PAGE.to_owned());
+    o.insert("page.html".to_owned(), page.to_owned());
+    o.insert("page.txt".to_owned(), page.to_owned());
     if own {
         let text = TEMPLATES
             .iter()
@@ -130,4 +135,159 @@ fn an_own_macros_file_is_run_as_written() {
         .render("page.html", context! { t => context! { local => "noon" } })
         .unwrap();
     assert_eq!(out, "at noon");
+}
+
+mod typed {
+    use super::super::super::render::objects::{Item, Obj};
+    use super::super::super::view::{DiffView, FieldView, RevisionView, TimeView};
+    use super::super::Words;
+    use super::{TEMPLATES, templates_for};
+    use minijinja::{Value, context};
+    use std::sync::Arc;
+
+    fn field(path: &str, old: Option<&str>, new: Option<&str>, words: Option<&str>) -> FieldView {
+        FieldView {
+            path: path.to_owned(),
+            label: format!("L<{path}>"),
+            old: old.map(str::to_owned),
+            new: new.map(str::to_owned),
+            words_html: words.map(str::to_owned),
+        }
+    }
+
+    fn diff(added: bool, fields: &[FieldView], body_html: &str) -> DiffView {
+        DiffView {
+            fields: fields.to_vec(),
+            body: Vec::new(),
+            body_html: body_html.to_owned(),
+            added,
+        }
+    }
+
+    /// Revisions of every change kind with every shape of diff; the last diff has a value
+    /// the macro prints as `none`, which the Rust leaves to the macro.
+    fn revisions() -> Vec<RevisionView> {
+        let fields = [
+            field("id", None, Some("p"), None),
+            field("summary", None, Some("S \"q\" & 'x'"), None),
+            field(
+                "target",
+                Some("a"),
+                Some("b"),
+                Some("<del>a</del> <ins>b</ins>"),
+            ),
+            field("owner", None, Some("ana/b"), None),
+            field("tags", Some("x"), None, None),
+            field("metric.unit", Some("1"), Some("2"), Some("")),
+        ];
+        // An added text has every field new.
+        let added: Vec<FieldView> = fields.iter().filter(|f| f.new.is_some()).cloned().collect();
+        let diffs = [
+            Some(diff(true, &added, "<p>Body</p>")),
+            Some(diff(true, &added, "")),
+            Some(diff(false, &fields, "<p>B <ins>x</ins></p>")),
+            Some(diff(false, &[], "<p>B</p>")),
+            Some(diff(false, &[], "")),
+            Some(diff(false, &fields[2..4], "")),
+            None,
+            Some(diff(true, &[field("x", None, None, None)], "")),
+        ];
+        let t = TimeView {
+            iso: "2024-01-02T03:04:05+01:00".into(),
+            local: "2 Jan & <3>".into(),
+            date: "2024-01-02".into(),
+            utc: "2024-01-02 02:04 UTC".into(),
+            unix: 1_704_161_045,
+        };
+        let changes = [
+            "added",
+            "material",
+            "editorial",
+            "reviewed",
+            "moved",
+            "uncommitted",
+            "retired",
+            "odd <x>",
+        ];
+        let text = |yes: bool, s: &str| yes.then(|| s.to_owned());
+        let mut out = Vec::new();
+        for (i, change) in changes.into_iter().enumerate() {
+            for (j, d) in diffs.iter().enumerate() {
+                let even = (i + j) % 2 == 0;
+                out.push(RevisionView {
+                    id: "p".into(),
+                    change,
+                    revision: even.then_some(u32::try_from(i).unwrap()),
+                    effective: None,
+                    commit: text(j != 5, "abc1234def"),
+                    short: Some(if j % 2 == 0 { "abc1234" } else { "" }.into()),
+                    landed: even.then(|| t.clone()),
+                    author: text(j % 3 == 0, "Ana <a@b>"),
+                    subject: Some(if j % 4 == 1 { "" } else { "Fix & \"tidy\"" }.into()),
+                    changed: Vec::new(),
+                    takes_effect: None,
+                    path: "policies/b/x'y.yaml".into(),
+                    old_path: text(j % 3 == 1, "policies/a/<x>.yaml"),
+                    anchor: format!("rev-{i}-{j}"),
+                    diff: d.clone().map(Arc::new),
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn revision_and_diff_of_the_sites_own_values_write_what_the_macros_write() {
+        let page = "{% import \"macros.html\" as m %}[{{ m.revision(r) }}]\
+            [{{ m.diff(r.diff) if r.diff else '' }}]\
+            {% for x in h %}[{{ m.revision(x) }}]{% endfor %}";
+        let translated = TEMPLATES
+            .iter()
+            .find(|(n, _)| *n == "words.html")
+            .unwrap()
+            .1
+            .replace("\"Added\"", "\"Ajouté & <neu>\"")
+            .replace("{rev}", "{rev} / rév. {rev}")
+            .replace("{old}", "« {old} »");
+        let all = Arc::new(revisions());
+        let mut written = 0;
+        for t in [None, Some(translated.as_str())] {
+            let (fast, slow) = (templates_for(page, false, t), templates_for(page, true, t));
+            // The words as a build reads them.
+            let w = Words::read(fast.env()).expect("the words are read");
+            for (i, r) in all.iter().enumerate() {
+                let one = Value::from_object(Obj(Arc::new(r.clone())));
+                let item = Value::from_object(Item {
+                    list: Arc::clone(&all),
+                    i,
+                });
+                let (ctx_one, ctx_item) = (one.clone(), item.clone());
+                let ctx = context! { r => one, h => vec![item] };
+                let a = fast.render("page.html", ctx.clone()).unwrap();
+                let b = slow.render("page.html", ctx.clone()).unwrap();
+                assert_eq!(a, b, "{r:?}");
+                let a = fast.render("page.txt", ctx.clone()).unwrap();
+                let b_txt = slow.render("page.txt", ctx).unwrap();
+                assert_eq!(a, b_txt, "{r:?}");
+                // The Rust wrote it, unless a value is printed as `none`.
+                let mut direct = String::new();
+                if w.revision_of(&mut direct, r).is_some() {
+                    // And a template's call reaches it, from a list's item or a value.
+                    for v in [ctx_one.clone(), ctx_item.clone()] {
+                        let mut called = String::new();
+                        let m = super::super::Macros { w: &w };
+                        assert_eq!(m.revision(&mut called, &v), Some(()));
+                        assert_eq!(called, direct);
+                    }
+                    assert_eq!(&b[..direct.len() + 2], format!("[{direct}]"), "{r:?}");
+                    written += 1;
+                }
+            }
+        }
+        assert_eq!(
+            written,
+            2 * 8 * 7,
+            "every revision but the `none` ones is written"
+        );
+    }
 }

@@ -13,7 +13,7 @@ mod context;
 mod data;
 mod feed;
 mod llms;
-mod objects;
+pub(super) mod objects;
 mod page;
 
 pub(crate) use changelog::{built_in_text as changelog_text, changes as changelog_changes};

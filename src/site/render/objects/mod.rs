@@ -19,7 +19,7 @@ pub(super) trait Shown: std::fmt::Debug + Send + Sync + 'static {
 
 /// One value shown as an object.
 #[derive(Debug)]
-pub(super) struct Obj<T>(pub Arc<T>);
+pub(in crate::site) struct Obj<T>(pub Arc<T>);
 
 impl<T: Shown> Object for Obj<T> {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
@@ -88,7 +88,7 @@ impl<T: Shown> Object for List<T> {
 
 /// One item of a shared list.
 #[derive(Debug)]
-pub(super) struct Item<T> {
+pub(in crate::site) struct Item<T> {
     pub list: Arc<Vec<T>>,
     pub i: usize,
 }

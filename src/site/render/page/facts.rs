@@ -179,7 +179,7 @@ pub(super) fn facts(out: &mut String, words: &PageWords, p: &PolicyPage, f: &Fac
             out.push_str("<a href=\"#");
             w(out, &r.anchor);
             out.push_str("\">");
-            when(out, r.landed.as_ref()?);
+            words.macros.when_of(out, r.landed.as_ref()?);
             out.push_str("</a> ");
             w(out, &words.by);
             out.push(' ');

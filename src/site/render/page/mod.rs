@@ -13,7 +13,6 @@ use super::super::collect::Site;
 use super::super::macros;
 use super::super::view::*;
 use super::feed::esc;
-use super::objects::{Item, Obj};
 use minijinja::value::ValueKind;
 use minijinja::{Environment, HtmlEscape, Value};
 use std::fmt::Write;
@@ -365,13 +364,9 @@ fn main(out: &mut String, site: &Site, words: &PageWords, p: &PolicyPage) -> Opt
         out.push_str("    <p class=\"hint\">");
         w(out, &words.history_hint);
         out.push_str("</p>\n    <ol class=\"revisions\" reversed>\n");
-        for i in 0..p.history.len() {
-            let r = Value::from_object(Item {
-                list: Arc::clone(&p.history),
-                i,
-            });
+        for r in p.history.iter() {
             out.push_str("<li>");
-            words.macros.revision(out, &r)?;
+            words.macros.revision_of(out, r)?;
             out.push_str("</li>");
         }
         out.push_str("    </ol>\n");
@@ -384,17 +379,6 @@ fn main(out: &mut String, site: &Site, words: &PageWords, p: &PolicyPage) -> Opt
     Some(())
 }
 
-/// `when(t)` of `macros.html`.
-fn when(out: &mut String, t: &TimeView) {
-    out.push_str("<time datetime=\"");
-    w(out, &t.iso);
-    out.push_str("\" title=\"");
-    w(out, &t.utc);
-    out.push_str("\">");
-    w(out, &t.local);
-    out.push_str("</time>");
-}
-
 /// The header's notice: retired, upcoming, or in force with later texts.
 fn notice(out: &mut String, site: &Site, words: &PageWords, p: &PolicyPage) -> Option<()> {
     if p.status == "retired" {
@@ -404,7 +388,7 @@ fn notice(out: &mut String, site: &Site, words: &PageWords, p: &PolicyPage) -> O
             out.push_str(": ");
             w(out, &words.retired_on);
             out.push(' ');
-            when(out, r.landed.as_ref()?);
+            words.macros.when_of(out, r.landed.as_ref()?);
         }
         out.push_str(".\n");
         if !p.replaced_by.is_empty() {
@@ -527,8 +511,7 @@ fn upcoming(
         out.push_str("\">");
         w(out, &words.what_changes);
         out.push_str("</h3>");
-        let d = Value::from_object(Obj(Arc::clone(d)));
-        words.macros.diff(out, &d)?;
+        words.macros.diff_of(out, d)?;
     }
     out.push_str("    <details class=\"full-text\"><summary>");
     w(out, &words.whole_text.replace("{rev}", &rev));
