@@ -53,6 +53,18 @@ fn rules_in_words_name_the_statistic_and_the_window() {
 
 #[test]
 fn uuids_are_stable_and_well_formed() {
+    // The ids published so far: the SHA-1 git gives the seed as a blob.
+    for seed in ["seed", "", "normsctl change 0123abc p-1", "été\0\u{F8F0}"] {
+        let oid = git2::Oid::hash_object(git2::ObjectType::Blob, seed.as_bytes()).unwrap();
+        let hex = oid.to_string();
+        let id = uuid_urn(seed);
+        let digits: String = id["urn:uuid:".len()..].replace('-', "");
+        assert_eq!(digits.len(), 32);
+        assert_eq!(&digits[..12], &hex[..12], "{seed:?}");
+        assert_eq!(&digits[13..16], &hex[13..16], "{seed:?}");
+        assert_eq!(&digits[18..32], &hex[18..32], "{seed:?}");
+        assert_eq!(&digits[12..13], "5");
+    }
     let a = uuid_urn("seed");
     assert_eq!(a, uuid_urn("seed"));
     assert_ne!(a, uuid_urn("other"));
