@@ -296,7 +296,9 @@ pub fn compute<'a>(
             let late_days = slot.newest.zip(answered_due).map(|(h, due)| {
                 // Lateness by the time a writer cannot choose, where a witness gives one.
                 let when = h.witnessed.map_or(h.recorded, |w| w.max(h.recorded));
-                ((when - due).max(0) + 86_399) / 86_400
+                // Saturating: a hostile ledger's commit or witness time may be any 64-bit
+                // number of seconds, however far from the due date.
+                when.saturating_sub(due).max(0).saturating_add(86_399) / 86_400
             });
             match state {
                 State::Current => total.current += 1,
@@ -449,5 +451,51 @@ mod tests {
         );
         assert_eq!(r.former.len(), 1);
         assert_eq!(r.former[0].person, "gone");
+    }
+
+    #[test]
+    fn lateness_against_a_time_at_the_ends_of_i64_is_a_number_never_a_panic() {
+        // git stores any 64-bit number of seconds: a hostile ledger's commit or witness
+        // tag can put an acknowledgement at either end of them.
+        let roster = Roster {
+            people: vec![person("a", &["t"])],
+            ..Roster::default()
+        };
+        let need = Need {
+            id: "p".into(),
+            title: "P".into(),
+            revision: 2,
+            path: "p.yaml".into(),
+            blob: String::new(),
+            applies_to: vec!["t".into()],
+            due: Some(100),
+            in_force: Some(100),
+            due_days: 0,
+            every: crate::model::Every::NEVER,
+        };
+        let people = People::from_roster(&roster);
+        let tz = jiff::tz::TimeZone::UTC;
+        let clocks = Clocks {
+            now: 100,
+            start: None,
+            tz: &tz,
+            covered: &|_, _| None,
+        };
+        let early = held("a", 2, i64::MIN + 1);
+        let late = Held {
+            witnessed: Some(i64::MAX),
+            ..held("a", 2, 5)
+        };
+        for (h, days) in [(early, 0), (late, i64::MAX / 86_400)] {
+            let held = [h];
+            let r = compute(
+                std::slice::from_ref(&need),
+                &people,
+                &held,
+                &clocks,
+                Filter::default(),
+            );
+            assert_eq!(r.rows[0].late_days, Some(days));
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::progress::Progress;
 use super::timings::Timings;
-use super::{CommandError, Global, eprint_text, note};
+use super::{CommandError, Global, eprint_raw, eprint_text, note};
 use clap::Args;
 use normsctl::load::PolicyCache;
 use normsctl::render::people::Line;
@@ -58,12 +58,12 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CommandError> {
     let handbook = match session::load_valid(&ws.loc, &PolicyCache::none(), color) {
         Ok(Valid { handbook, warnings }) => {
             if let Some(w) = warnings {
-                eprint!("{w}");
+                eprint_raw(&w);
             }
             handbook
         }
         Err(SiteError::Invalid(report)) => {
-            eprint!("{report}");
+            eprint_raw(&report);
             note("the site was not built: fix the errors above first");
             return Err(CommandError::Findings);
         }

@@ -183,6 +183,13 @@ fn eprint_text(text: &str) {
     let _ = anstream::stderr().write_all(text.as_bytes());
 }
 
+/// Text already rendered for stderr, byte for byte. Not `eprint!`, which panics when
+/// stderr is a closed pipe: a reader that went away is not the command's failure.
+fn eprint_raw(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
 /// A note for people on stderr (never on stdout, which may be a machine's document), every
 /// hostile character shown escaped.
 fn note(text: &str) {

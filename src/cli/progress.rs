@@ -28,12 +28,12 @@ impl Progress {
                 let (text, done) = shared.lock().map(|s| s.clone()).unwrap_or_default();
                 if done {
                     if !shown.is_empty() {
-                        eprint!("\r\x1b[K");
+                        super::eprint_raw("\r\x1b[K");
                     }
                     return;
                 }
                 if started.elapsed() > Duration::from_millis(400) && text != shown {
-                    eprint!("\r\x1b[K{text}…");
+                    super::eprint_raw(&format!("\r\x1b[K{text}…"));
                     shown = text;
                 }
             }

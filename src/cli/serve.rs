@@ -3,7 +3,7 @@
 
 use super::build::out_dir;
 use super::timings::Timings;
-use super::{CommandError, Global, note};
+use super::{CommandError, Global, eprint_raw, note};
 use clap::Args;
 use normsctl::render::people::Shown;
 use normsctl::site::output;
@@ -101,7 +101,7 @@ fn rebuild(session: &mut Session, changes: Changes) -> Result<usize, String> {
     match session.rebuild(changes, &|phase| timings.mark(phase)) {
         Ok(done) => {
             if let Some(w) = done.warnings {
-                eprint!("{w}");
+                eprint_raw(&w);
             }
             Ok(done.files)
         }
@@ -118,9 +118,9 @@ fn rebuild(session: &mut Session, changes: Changes) -> Result<usize, String> {
 
 /// Shows a failed rebuild in the terminal and on the open pages.
 fn report_error(live: &Live, text: &str) {
-    eprint!("{text}");
+    eprint_raw(text);
     if !text.ends_with('\n') {
-        eprintln!();
+        eprint_raw("\n");
     }
     note("the server keeps serving the last good site; fix the error and save again");
     live.failed(text);

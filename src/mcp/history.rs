@@ -36,7 +36,9 @@ pub fn read_cursor(text: &str, s: &Served) -> Result<usize, ToolError> {
                 .with_hint("ask again without `cursor`"),
         );
     }
-    offset.parse().map_err(|_| bad())
+    // The server makes offsets of a few pages; a forged one near usize::MAX would overflow
+    // `offset + PAGE` where the next page is worked out.
+    offset.parse::<u32>().map(|o| o as usize).map_err(|_| bad())
 }
 
 /// The labels of the fields a change of text `before` (none: an addition) to `after`

@@ -42,7 +42,7 @@ fn unraised(e: &Entry) -> Option<String> {
     let names: Vec<String> = material.iter().map(|k| format!("`{k}`")).collect();
     let fix = e.revision.map_or_else(
         || "raise `revision`".to_owned(),
-        |r| format!("set `revision: {}`", r + 1),
+        crate::validate::change::raise_hint,
     );
     Some(format!(
         "revision not raised: {} changed, a material change; {fix}",

@@ -204,6 +204,16 @@ fn trailers(message: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The fix for a revision that should have been raised from `r`: the next number, or that
+/// there is none (a hostile or careless file may sit at the limit, and `r + 1` would
+/// overflow).
+pub fn raise_hint(r: u32) -> String {
+    match r.checked_add(1) {
+        Some(next) => format!("set `revision: {next}`"),
+        None => format!("`revision` is at its limit, {r}, and cannot be raised"),
+    }
+}
+
 /// Judges one policy of the working tree against its text at the base (`None`: new).
 pub fn check(base: Option<&str>, policy: &Policy, source: &str, findings: &mut Vec<Finding>) {
     let pos = policy.key_pos("revision");
@@ -257,7 +267,7 @@ pub fn check(base: Option<&str>, policy: &Policy, source: &str, findings: &mut V
                         names.join(", ")
                     ),
                 )
-                .hint(format!("set `revision: {}`", now + 1)),
+                .hint(raise_hint(now)),
             );
         } else if !diff::same_words(before.text("body"), after.text("body")) {
             findings.push(
@@ -265,7 +275,10 @@ pub fn check(base: Option<&str>, policy: &Policy, source: &str, findings: &mut V
                     &BODY_CHANGED,
                     format!("the words of `body` changed but revision stayed at {now}: if the meaning changed, raise revision"),
                 )
-                .hint(format!("set `revision: {}` if the meaning changed; leave it for wording", now + 1)),
+                .hint(match now.checked_add(1) {
+                    Some(_) => format!("{} if the meaning changed; leave it for wording", raise_hint(now)),
+                    None => raise_hint(now),
+                }),
             );
         }
     } else if only_cosmetic(&before, &after) {

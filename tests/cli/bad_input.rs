@@ -199,3 +199,32 @@ fn unknown_and_misspelled_keys() {
         "{out}"
     );
 }
+
+#[test]
+fn a_closed_stderr_is_no_panic() {
+    // `build` printed its findings with `eprint!`, which panics (exit 101) when stderr is
+    // a pipe nobody reads. Dropping the read end before the child writes: if the child
+    // were faster, the pipe would take the text and the test would pass without testing.
+    use std::process::Stdio;
+    let hb = Handbook::new();
+    hb.write(
+        "policies/broken.yaml",
+        "id: broken\nkind: norm\nrevision: two\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        &["build", "--out", site.to_str().unwrap()][..],
+        &["validate"],
+    ] {
+        let mut child = crate::harness::command(hb.path(), home.path(), args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stderr.take());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(1), "{args:?}");
+    }
+}

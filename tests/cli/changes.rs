@@ -482,3 +482,56 @@ fn diff_outputs_as_a_reader_sees_them() {
     | `second` | added | acknowledge: 2 people (Tier 1 2) | 14 days after merge |
     ");
 }
+
+#[test]
+fn a_revision_at_its_limit_that_cannot_be_raised_is_said_so_never_a_panic() {
+    // 4,294,967,295 is a valid revision; the hint to raise it cannot name the next one.
+    let (hb, repo) = base();
+    edit(&hb, &[("revision: 1", "revision: 4294967295")]);
+    let c = commit(
+        &repo,
+        "At the limit",
+        ("Ana", T0 + HOUR, 60),
+        (T0 + HOUR, 60),
+        &[repo.head().unwrap().target().unwrap()],
+    );
+    set_head(&repo, c);
+    edit(&hb, &[("value: 45", "value: 30")]);
+    let run = hb.run(&["validate", "--base", "HEAD"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("`target` changed but revision stayed at 4294967295"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("cannot be raised"), "{}", run.stdout);
+    edit(
+        &hb,
+        &[("value: 30", "value: 45"), ("one hour", "two hours")],
+    );
+    let run = hb.run(&["validate", "--base", "HEAD"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("cannot be raised"), "{}", run.stdout);
+    // Committed anyway: diff and log tell the reader, with the same words.
+    edit(&hb, &[("value: 45", "value: 30")]);
+    let c = commit(
+        &repo,
+        "Stricter",
+        ("Ana", T0 + 2 * HOUR, 60),
+        (T0 + 2 * HOUR, 60),
+        &[c],
+    );
+    set_head(&repo, c);
+    for args in [
+        &["diff", "HEAD~1", "HEAD"][..],
+        &["diff", "HEAD~1", "HEAD", "--format", "markdown"],
+        &["log"],
+    ] {
+        let run = hb.run(args);
+        assert_eq!(run.code, 0, "{args:?}: {run:?}");
+        assert!(!run.stderr.contains("panicked"), "{args:?}: {run:?}");
+    }
+    let diff = hb.run(&["diff", "HEAD~1", "HEAD"]);
+    assert!(diff.stdout.contains("cannot be raised"), "{}", diff.stdout);
+}

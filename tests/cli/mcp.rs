@@ -614,6 +614,13 @@ fn what_applies_is_paged_by_kind_with_totals() {
         "what_applies",
         json!({ "team": "tier1", "cursor": "50.nope" }),
     );
+    // A forged cursor of this commit whose offset a page cannot be added to: refused as
+    // a tool error, never an overflow.
+    let commit = cursor.split_once('.').unwrap().1;
+    let forged = format!("{}.{commit}", u64::MAX);
+    c.err("what_applies", json!({ "team": "tier1", "cursor": forged }));
+    c.err("changes", json!({ "cursor": forged }));
+    c.ok("search_policies", json!({ "query": "handover" }));
     // A team with fewer than a page: one page, no cursor.
     let agent = c.ok("what_applies", json!({ "role": "agent" }));
     assert_eq!(agent["next_cursor"], Value::Null);

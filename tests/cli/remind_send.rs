@@ -309,10 +309,13 @@ class Sink:
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         parts = {p.get_content_type(): p.get_content() for p in msg.walk() if not p.is_multipart()}
         n = len(os.listdir(out))
-        with open(os.path.join(out, "%04d.json" % n), "w") as f:
+        # Written whole, then renamed: a test polling the folder never reads half a mail.
+        path = os.path.join(out, "%04d.json" % n)
+        with open(path + ".part", "w") as f:
             json.dump({"rcpt": envelope.rcpt_tos, "to": str(msg["To"]), "subject": str(msg["Subject"]),
                        "type": msg.get_content_type(), "tls": session.ssl is not None,
                        "text": parts.get("text/plain"), "html": parts.get("text/html")}, f)
+        os.replace(path + ".part", path)
         return "250 OK"
 ctx = None
 if cert:
@@ -370,9 +373,11 @@ impl Smtp {
     }
 
     pub(crate) fn received(&self) -> Vec<Value> {
+        // Only whole mails: the sink renames each into place once written.
         let mut files: Vec<_> = std::fs::read_dir(self.out.path())
             .unwrap()
             .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
             .collect();
         files.sort();
         files

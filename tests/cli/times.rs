@@ -178,3 +178,31 @@ fn a_commit_time_out_of_range_is_unknown_never_1970_never_in_force_never_overdue
         "{policy}"
     );
 }
+
+#[test]
+fn a_commit_time_at_either_end_of_i64_is_unknown_never_a_panic() {
+    // git stores any 64-bit number of seconds (libgit2 reads down to -(2^63 - 1)); every
+    // reader of commit times sees the landing of revision 2 at each end.
+    for landed in [-i64::MAX, i64::MAX] {
+        let hb = landed_at(landed);
+        let out = tempfile::tempdir().unwrap();
+        let site = out.path().join("site");
+        let site = site.to_str().unwrap();
+        let commands: [&[&str]; 6] = [
+            &["log"],
+            &["log", "--format", "json"],
+            &["show", "stepping-away", "--format", "json"],
+            &["acks", "--format", "json"],
+            &["validate"],
+            &["build", "--out", site],
+        ];
+        for args in commands {
+            let run = crate::acks::at(&hb, args, T0 + 40 * DAY);
+            assert!(
+                !run.stderr.contains("panicked"),
+                "{landed} {args:?}: {run:?}"
+            );
+            assert_eq!(run.code, 0, "{landed} {args:?}: {run:?}");
+        }
+    }
+}

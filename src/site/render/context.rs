@@ -161,7 +161,9 @@ pub(super) fn index_context(site: &Site) -> Value {
             new: r
                 .landed
                 .as_ref()
-                .is_some_and(|t| now - t.unix <= NEW_DAYS * 86_400 && t.unix <= now),
+                // Saturating: git stores any 64-bit number of seconds, and a landing
+                // near i64::MIN is no recent one.
+                .is_some_and(|t| t.unix <= now && now.saturating_sub(t.unix) <= NEW_DAYS * 86_400),
         })
         .collect();
     let mut retired: Vec<Summary> = site
