@@ -98,14 +98,16 @@ fn decode(bytes: &[u8]) -> Option<Kept> {
         return None;
     }
     let n = u32_of(take(4)?);
-    let mut witnesses = Vec::with_capacity(n.min(1 << 16));
+    // Room for no more entries than the file could hold: a damaged count is a miss, not
+    // hundreds of megabytes reserved first.
+    let mut witnesses = Vec::with_capacity(n.min(bytes.len() / 24));
     for _ in 0..n {
         let len = u32_of(take(4)?);
         let name = std::str::from_utf8(take(len)?).ok()?.to_owned();
         witnesses.push((name, Oid::from_bytes(take(20)?).ok()?));
     }
     let n = u32_of(take(4)?);
-    let mut map = HashMap::with_capacity(n.min(1 << 24));
+    let mut map = HashMap::with_capacity(n.min(bytes.len() / 28));
     for _ in 0..n {
         let id = Oid::from_bytes(take(20)?).ok()?;
         let t = i64::from_le_bytes(take(8)?.try_into().ok()?);
