@@ -199,16 +199,8 @@ mod typed {
             utc: "2024-01-02 02:04 UTC".into(),
             unix: 1_704_161_045,
         };
-        let changes = [
-            "added",
-            "material",
-            "editorial",
-            "reviewed",
-            "moved",
-            "uncommitted",
-            "retired",
-            "odd <x>",
-        ];
+        // Every change kind the words name, and one they do not.
+        let changes = super::super::CHANGES.into_iter().chain(["odd <x>"]);
         let text = |yes: bool, s: &str| yes.then(|| s.to_owned());
         let mut out = Vec::new();
         for (i, change) in changes.into_iter().enumerate() {
