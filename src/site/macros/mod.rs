@@ -8,8 +8,9 @@
 //! [`Fast`] object. The object writes exactly what the macro would (the words as the
 //! handbook's `words.html` has them, read once per build) and hands the call to the macro
 //! itself for anything it was not written for: another escaping mode, keyword arguments,
-//! a value that is not a string, a number or a bool where the macro prints one. Never
-//! prints.
+//! a value that is not a string, a number or a bool where the macro prints one, and for
+//! `revision` and `diff` any value that is not the site's own revision or diff (those are
+//! written from their types, in [`typed`]). Never prints.
 
 use super::render::objects::{Item, Obj};
 use super::view::{DiffView, RevisionView};
