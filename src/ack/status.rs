@@ -385,6 +385,22 @@ mod tests {
         }
     }
 
+    /// Policy `p` at revision 2, for team `t`, due and in force at 100.
+    fn need_p() -> Need {
+        Need {
+            id: "p".into(),
+            title: "P".into(),
+            revision: 2,
+            path: "p.yaml".into(),
+            blob: String::new(),
+            applies_to: vec!["t".into()],
+            due: Some(100),
+            in_force: Some(100),
+            due_days: 0,
+            every: crate::model::Every::NEVER,
+        }
+    }
+
     fn held(person: &str, revision: u32, seconds: i64) -> Held {
         Held {
             person: person.into(),
@@ -413,18 +429,7 @@ mod tests {
             ],
             ..Roster::default()
         };
-        let need = Need {
-            id: "p".into(),
-            title: "P".into(),
-            revision: 2,
-            path: "p.yaml".into(),
-            blob: String::new(),
-            applies_to: vec!["t".into()],
-            due: Some(100),
-            in_force: Some(100),
-            due_days: 0,
-            every: crate::model::Every::NEVER,
-        };
+        let need = need_p();
         let held = [held("a", 2, 5), held("b", 1, 3), held("gone", 1, 1)];
         let needs = [need];
         let people = People::from_roster(&roster);
@@ -461,18 +466,7 @@ mod tests {
             people: vec![person("a", &["t"])],
             ..Roster::default()
         };
-        let need = Need {
-            id: "p".into(),
-            title: "P".into(),
-            revision: 2,
-            path: "p.yaml".into(),
-            blob: String::new(),
-            applies_to: vec!["t".into()],
-            due: Some(100),
-            in_force: Some(100),
-            due_days: 0,
-            every: crate::model::Every::NEVER,
-        };
+        let need = need_p();
         let people = People::from_roster(&roster);
         let tz = jiff::tz::TimeZone::UTC;
         let clocks = Clocks {

@@ -69,6 +69,11 @@ pub fn escape_html(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// [`escape_html`] appended to a string (which cannot fail to be written).
+pub fn push_escaped(out: &mut String, s: &str) {
+    let _ = write_escaped(out, s);
+}
+
 /// [`escape_html`] written into `out`, unchanged runs copied whole.
 pub fn write_escaped(out: &mut impl std::fmt::Write, s: &str) -> std::fmt::Result {
     let bytes = s.as_bytes();

@@ -170,9 +170,7 @@ impl Words {
     pub fn change_label(&self, out: &mut String, change: &str) {
         match CHANGES.iter().position(|k| *k == change) {
             Some(i) => out.push_str(&self.change[i]),
-            None => {
-                let _ = crate::render::markdown::write_escaped(out, change);
-            }
+            None => crate::render::markdown::push_escaped(out, change),
         }
     }
 
@@ -180,9 +178,7 @@ impl Words {
     pub fn field_label(&self, out: &mut String, path: &str, label: &str) {
         match self.labels.get(path) {
             Some(l) => out.push_str(l),
-            None => {
-                let _ = crate::render::markdown::write_escaped(out, label);
-            }
+            None => crate::render::markdown::push_escaped(out, label),
         }
     }
 }
@@ -341,4 +337,4 @@ impl Macros<'_> {
 
 #[cfg(test)]
 mod tests;
-mod typed;
+pub(super) mod typed;

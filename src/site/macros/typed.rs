@@ -9,15 +9,11 @@
 use super::super::templates::escape_html;
 use super::super::view::{DiffView, FieldView, RevisionView, TimeView};
 use super::Words;
-use crate::render::markdown::write_escaped;
-
 /// `{{ text }}` in an HTML template.
-fn print(out: &mut String, text: &str) {
-    let _ = write_escaped(out, text);
-}
+use crate::render::markdown::push_escaped as print;
 
 /// A string a template tests true: present and not empty.
-fn truthy(s: &Option<String>) -> Option<&str> {
+pub(in crate::site) fn truthy(s: &Option<String>) -> Option<&str> {
     s.as_deref().filter(|s| !s.is_empty())
 }
 

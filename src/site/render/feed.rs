@@ -9,7 +9,7 @@
 use super::super::collect::Site;
 use super::super::macros;
 use super::context::{FeedData, entry_uid, title_of};
-use crate::render::markdown::{escape_html, write_escaped};
+use crate::render::markdown::escape_html;
 use minijinja::Value;
 use minijinja::value::ValueKind;
 use std::sync::Arc;
@@ -73,10 +73,7 @@ impl FeedWords {
     }
 }
 
-pub(super) fn esc(out: &mut String, s: &str) {
-    // Writing into a String cannot fail.
-    let _ = write_escaped(out, s);
-}
+pub(super) use crate::render::markdown::push_escaped as esc;
 
 /// The fields a change changed, as its "Changed: Title, Target value." sentence.
 pub(super) fn changed_list(

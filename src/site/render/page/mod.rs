@@ -11,6 +11,7 @@
 
 use super::super::collect::Site;
 use super::super::macros;
+use super::super::macros::typed::truthy;
 use super::super::view::*;
 use super::feed::esc;
 use minijinja::value::ValueKind;
@@ -192,11 +193,6 @@ fn target_line(out: &mut String, mc: &MetricCard) {
     out.push_str("<p class=\"target-line\"><span class=\"target-big\">");
     w(out, &mc.rule);
     out.push_str("</span></p>");
-}
-
-/// A string's truth in a template: present and not empty.
-fn truthy(s: &Option<String>) -> Option<&str> {
-    s.as_deref().filter(|s| !s.is_empty())
 }
 
 /// `a or b` of two optional strings, printed: `None` when the template would print none.
