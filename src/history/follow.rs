@@ -20,7 +20,8 @@ pub fn walk_one(
 ) -> Result<Vec<Revision>, HistoryError> {
     require_complete(repo)?;
     let dir = policies_dir.trim_end_matches('/');
-    let odb = repo.odb()?;
+    let packs = super::packs::Packs::open(&repo.commondir().join("objects"));
+    let mut objects = super::packs::Objects::new(repo.odb()?, packs);
     let head_tree = subtree(repo, &repo.find_commit(head)?.tree()?, dir)?;
     let Some(mut path) = head_tree
         .as_ref()
@@ -33,8 +34,8 @@ pub fn walk_one(
         oldest_first.reverse();
         return full_walk(repo, &oldest_first, None, dir, Some(id));
     };
-    let mut current = (head, read_commit(&odb, head)?);
-    let mut chain = follow(&odb, current.1.tree, &path, &[])?;
+    let mut current = (head, read_commit(&mut objects, head)?);
+    let mut chain = follow(&mut objects, current.1.tree, &path, &[])?;
     let mut blob = chain.blob(&path);
     let mut out = Vec::new();
     let mut declared = Declared::default();
@@ -42,8 +43,8 @@ pub fn walk_one(
         let (commit_id, commit) = current;
         let parent = match commit.parent {
             Some(p) => {
-                let raw = read_commit(&odb, p)?;
-                let along = follow(&odb, raw.tree, &path, &chain.0)?;
+                let raw = read_commit(&mut objects, p)?;
+                let along = follow(&mut objects, raw.tree, &path, &chain.0)?;
                 Some((p, raw, along))
             }
             None => None,
@@ -101,7 +102,7 @@ pub fn walk_one(
         };
         // After a move, the parent is read again along the file's earlier path.
         chain = if moved {
-            follow(&odb, raw.tree, &path, &[])?
+            follow(&mut objects, raw.tree, &path, &[])?
         } else {
             along
         };

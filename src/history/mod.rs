@@ -22,6 +22,7 @@ use trees::{FileChange, subtree};
 mod classify;
 use classify::*;
 mod follow;
+mod packs;
 mod raw;
 mod readers;
 pub use classify::{declared_revision, revision_of, stem};
@@ -235,13 +236,17 @@ fn walk_line(
     only: Option<&str>,
     texts: Option<&mut Texts>,
 ) -> Result<(Vec<Revision>, usize), HistoryError> {
-    let (changed, mut declared) = readers::with_readers(repo, texts, |blobs| match line {
-        Line::Given(line, before) => {
-            let mut changed = tree_changes(repo, line, before, dir, only, blobs)?;
-            changed.reverse();
-            Ok((changed, line.len()))
+    let packs = packs::Packs::open(&repo.commondir().join("objects"));
+    let (changed, mut declared) = readers::with_readers(repo, &packs, texts, |blobs| {
+        let objects = packs::Objects::new(repo.odb()?, packs.clone());
+        match line {
+            Line::Given(line, before) => {
+                let mut changed = tree_changes(objects, line, before, dir, only, blobs)?;
+                changed.reverse();
+                Ok((changed, line.len()))
+            }
+            Line::FromHead(head) => tree_changes_from(repo, objects, head, dir, only, blobs),
         }
-        Line::FromHead(head) => tree_changes_from(repo, head, dir, only, blobs),
     });
     let (changed, walked) = changed?;
     let mut landed = Vec::new();
@@ -300,7 +305,7 @@ type Changed<'r> = Vec<(git2::Commit<'r>, Vec<FileChange>)>;
 /// The policy files each commit of `line` changed against the one before, oldest first;
 /// every blob met is sent to `blobs` once.
 fn tree_changes<'r>(
-    repo: &'r Repository,
+    mut objects: packs::Objects,
     line: &[git2::Commit<'r>],
     before: Option<&git2::Commit>,
     dir: &str,
@@ -309,15 +314,14 @@ fn tree_changes<'r>(
 ) -> Result<Changed<'r>, git2::Error> {
     let mut out = Vec::new();
     let mut sent = HashSet::new();
-    let odb = repo.odb()?;
     let mut held = raw::Held::default();
     let mut previous = match before {
-        Some(c) => raw::folder_at(&odb, c.tree_id(), dir)?,
+        Some(c) => raw::folder_at(&mut objects, c.tree_id(), dir)?,
         None => None,
     };
     // The folders of the tree before are held to compare the first commit with.
     held.diff(
-        &odb,
+        &mut objects,
         (None, previous),
         dir,
         &policy_entry,
@@ -325,10 +329,10 @@ fn tree_changes<'r>(
         Hold::New,
     )?;
     for commit in line {
-        let tree = raw::folder_at(&odb, commit.tree_id(), dir)?;
+        let tree = raw::folder_at(&mut objects, commit.tree_id(), dir)?;
         let mut changes = Vec::new();
         held.diff(
-            &odb,
+            &mut objects,
             (previous, tree),
             dir,
             &policy_entry,
@@ -348,6 +352,7 @@ fn tree_changes<'r>(
 /// line is read (a tenth of a 10,000-commit walk). Also the number of commits on the line.
 fn tree_changes_from<'r>(
     repo: &'r Repository,
+    mut objects: packs::Objects,
     head: Oid,
     dir: &str,
     only: Option<&str>,
@@ -355,15 +360,14 @@ fn tree_changes_from<'r>(
 ) -> Result<(Changed<'r>, usize), git2::Error> {
     let mut out = Vec::new();
     let mut sent = HashSet::new();
-    let odb = repo.odb()?;
     let mut held = raw::Held::default();
     let mut walked = 0;
     let mut commit = repo.find_commit(head)?;
-    let mut tree = raw::folder_at(&odb, commit.tree_id(), dir)?;
+    let mut tree = raw::folder_at(&mut objects, commit.tree_id(), dir)?;
     // The folders of the newest tree are held; each step compares the parent's with them
     // and holds the parent's instead.
     held.diff(
-        &odb,
+        &mut objects,
         (None, tree),
         dir,
         &policy_entry,
@@ -377,12 +381,12 @@ fn tree_changes_from<'r>(
             _ => Some(commit.parent(0)?),
         };
         let before = match &parent {
-            Some(p) => raw::folder_at(&odb, p.tree_id(), dir)?,
+            Some(p) => raw::folder_at(&mut objects, p.tree_id(), dir)?,
             None => None,
         };
         let mut changes = Vec::new();
         held.diff(
-            &odb,
+            &mut objects,
             (before, tree),
             dir,
             &policy_entry,

@@ -4,8 +4,9 @@
 //! each object read in its cache; here each folder is read once per walk and only the
 //! folders of the tree being compared are held. Nothing here prints.
 
+use super::packs::Objects;
 use super::trees::{FileChange, MAX_DEPTH, depth};
-use git2::{ObjectType, Odb, Oid};
+use git2::{ObjectType, Oid};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -22,9 +23,9 @@ fn corrupt(what: &str, id: Oid) -> git2::Error {
 
 /// The root tree and first parent of commit `id`, from its raw object (the header's
 /// `tree` line, then its first `parent` line).
-pub(super) fn read_commit(odb: &Odb, id: Oid) -> Result<RawCommit, git2::Error> {
-    let object = odb.read(id)?;
-    if object.kind() != ObjectType::Commit {
+pub(super) fn read_commit(objects: &mut Objects, id: Oid) -> Result<RawCommit, git2::Error> {
+    let (kind, data) = objects.read(id)?;
+    if kind != ObjectType::Commit {
         return Err(git2::Error::from_str(&format!(
             "object {id} is not a commit"
         )));
@@ -33,7 +34,7 @@ pub(super) fn read_commit(odb: &Odb, id: Oid) -> Result<RawCommit, git2::Error> 
         let rest = line?.strip_prefix(key)?;
         Oid::from_str(std::str::from_utf8(rest).ok()?).ok()
     };
-    let mut lines = object.data().split(|b| *b == b'\n');
+    let mut lines = data.split(|b| *b == b'\n');
     let tree = hex(lines.next(), b"tree ").ok_or_else(|| corrupt("commit", id))?;
     let parent = lines.next().and_then(|l| hex(Some(l), b"parent "));
     Ok(RawCommit { tree, parent })
@@ -75,7 +76,7 @@ impl Along {
 /// The entries along `path` from the tree `root`. Where an entry has the id it has in
 /// `known` (the same path in another commit), the rest is taken from `known` unread.
 pub(super) fn follow(
-    odb: &Odb,
+    objects: &mut Objects,
     root: Oid,
     path: &str,
     known: &[(Oid, u32)],
@@ -87,11 +88,11 @@ pub(super) fn follow(
             out.extend_from_slice(&known[depth + 1..]);
             return Ok(Along(out));
         }
-        let object = odb.read(tree)?;
-        if object.kind() != ObjectType::Tree {
+        let (kind, data) = objects.read(tree)?;
+        if kind != ObjectType::Tree {
             return Err(corrupt("tree", tree));
         }
-        let found = Entries(object.data())
+        let found = Entries(&data)
             .find(|e| e.as_ref().map_or(true, |e| e.name == name.as_bytes()))
             .transpose()
             .map_err(|()| corrupt("tree", tree))?;
@@ -110,11 +111,15 @@ pub(super) fn follow(
 
 /// The policy folder `dir` (a `/` path, empty for the root) of the commit whose root tree
 /// is `root`, if it is a folder there.
-pub(super) fn folder_at(odb: &Odb, root: Oid, dir: &str) -> Result<Option<Oid>, git2::Error> {
+pub(super) fn folder_at(
+    objects: &mut Objects,
+    root: Oid,
+    dir: &str,
+) -> Result<Option<Oid>, git2::Error> {
     if dir.is_empty() {
         return Ok(Some(root));
     }
-    Ok(follow(odb, root, dir, &[])?.folder(dir.split('/').count()))
+    Ok(follow(objects, root, dir, &[])?.folder(dir.split('/').count()))
 }
 
 /// One entry of a raw tree (its id as the 20 bytes stored).
@@ -230,16 +235,15 @@ pub(super) struct Held(HashMap<Oid, (usize, Rc<[u8]>)>);
 
 impl Held {
     /// Folder `id`, raw: held, or read (and then held) when `hold`.
-    fn get(&mut self, odb: &Odb, id: Oid, hold: bool) -> Result<Rc<[u8]>, git2::Error> {
+    fn get(&mut self, objects: &mut Objects, id: Oid, hold: bool) -> Result<Rc<[u8]>, git2::Error> {
         if let Some((count, data)) = self.0.get_mut(&id) {
             *count += usize::from(hold);
             return Ok(data.clone());
         }
-        let object = odb.read(id)?;
-        if object.kind() != ObjectType::Tree {
+        let (kind, data) = objects.read(id)?;
+        if kind != ObjectType::Tree {
             return Err(corrupt("tree", id));
         }
-        let data: Rc<[u8]> = Rc::from(object.data());
         if hold {
             self.0.insert(id, (1, data.clone()));
         }
@@ -262,7 +266,7 @@ impl Held {
     /// `hold` names is held in its place.
     pub(super) fn diff(
         &mut self,
-        odb: &Odb,
+        objects: &mut Objects,
         (old, new): (Option<Oid>, Option<Oid>),
         prefix: &str,
         keep: &dyn Fn(&str, bool) -> bool,
@@ -273,10 +277,10 @@ impl Held {
             return Ok(());
         }
         let a = old
-            .map(|id| self.get(odb, id, hold == Hold::Old))
+            .map(|id| self.get(objects, id, hold == Hold::Old))
             .transpose()?;
         let b = new
-            .map(|id| self.get(odb, id, hold == Hold::New))
+            .map(|id| self.get(objects, id, hold == Hold::New))
             .transpose()?;
         let bad = |id: Option<Oid>| move |()| corrupt("tree", id.unwrap_or(Oid::ZERO_SHA1));
         let (a_raw, b_raw) = (
@@ -305,7 +309,7 @@ impl Held {
                 Ordering::Equal => (ea.take(), eb.take()),
             };
             if left.map(|e| e.id) != right.map(|e| e.id) {
-                self.changed(odb, (left, right), prefix, keep, out, hold)?;
+                self.changed(objects, (left, right), prefix, keep, out, hold)?;
                 if ea.is_none() && eb.is_none() && ia.0 == ib.0 {
                     break;
                 }
@@ -330,7 +334,7 @@ impl Held {
     /// One name whose entry differs between the two folders (either side may be absent).
     fn changed(
         &mut self,
-        odb: &Odb,
+        objects: &mut Objects,
         (old, new): (Option<Entry>, Option<Entry>),
         prefix: &str,
         keep: &dyn Fn(&str, bool) -> bool,
@@ -351,7 +355,7 @@ impl Held {
         };
         let (fa, fb) = (folder(old)?, folder(new)?);
         if fa.is_some() || fb.is_some() {
-            self.diff(odb, (fa, fb), &path, keep, out, hold)?;
+            self.diff(objects, (fa, fb), &path, keep, out, hold)?;
         }
         let blob = |e: Option<Entry>| match e {
             Some(e) if (!is_folder(e.mode) || too_deep) && keep(&name, false) => e.oid().map(Some),

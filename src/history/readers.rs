@@ -4,6 +4,7 @@
 
 use super::Texts;
 use super::classify::{Declared, TextFacts};
+use super::packs::{Objects, Packs};
 use git2::{Oid, Repository};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -16,6 +17,7 @@ use std::sync::{Arc, Mutex};
 /// cannot be shared, while each reader opens its own, so rayon does not fit.
 pub(super) fn with_readers<R>(
     repo: &Repository,
+    packs: &Arc<Packs>,
     texts: Option<&mut Texts>,
     walk: impl FnOnce(&Sender<Oid>) -> R,
 ) -> (R, Declared) {
@@ -29,15 +31,19 @@ pub(super) fn with_readers<R>(
             .max(1);
         let (path, objects, rx) = (repo.path(), objects.as_path(), &rx);
         let handles: Vec<_> = (0..workers)
-            .map(|_| scope.spawn(move || read_declared(path, objects, rx, keep)))
+            .map(|_| {
+                let packs = packs.clone();
+                scope.spawn(move || read_declared(path, objects, packs, rx, keep))
+            })
             .collect();
         let walked = walk(&tx);
         drop(tx);
         // The walk done, this thread reads what is left too (the readers are the longer
         // half of the work).
-        let mine = repo
-            .odb()
-            .map_or_else(|_| Vec::new(), |odb| read_blobs(&odb, rx, keep));
+        let mine = repo.odb().map_or_else(
+            |_| Vec::new(),
+            |odb| read_blobs(Objects::new(odb, packs.clone()), rx, keep),
+        );
         let mut reads = vec![mine];
         reads.extend(
             handles
@@ -67,7 +73,8 @@ pub(super) fn with_readers<R>(
 type ReadBlob = (Oid, TextFacts, Option<Arc<str>>);
 
 /// Reads the declared revision (and the text, when `keep`) of every blob sent, with its
-/// own handle on the object database.
+/// own reader of the packs and its own handle on the object database (for what that reader
+/// leaves to libgit2).
 ///
 /// The handle reaches the packs through a path spelled differently (`objects/.`): libgit2
 /// shares one reader per pack path across the process, locked for each object, and the walk
@@ -77,6 +84,7 @@ type ReadBlob = (Oid, TextFacts, Option<Arc<str>>);
 fn read_declared(
     git_dir: &std::path::Path,
     objects: &std::path::Path,
+    packs: Arc<Packs>,
     blobs: &Mutex<Receiver<Oid>>,
     keep: bool,
 ) -> Vec<ReadBlob> {
@@ -86,18 +94,20 @@ fn read_declared(
         Ok(odb)
     };
     if let Ok(odb) = own() {
-        return read_blobs(&odb, blobs, keep);
+        return read_blobs(Objects::new(odb, packs), blobs, keep);
     }
     // Should that handle fail, the repository's own.
     let Ok(repo) = Repository::open(git_dir) else {
         return Vec::new();
     };
-    repo.odb()
-        .map_or_else(|_| Vec::new(), |odb| read_blobs(&odb, blobs, keep))
+    repo.odb().map_or_else(
+        |_| Vec::new(),
+        |odb| read_blobs(Objects::new(odb, packs), blobs, keep),
+    )
 }
 
 /// [`read_declared`] on an object database already open.
-fn read_blobs(odb: &git2::Odb, blobs: &Mutex<Receiver<Oid>>, keep: bool) -> Vec<ReadBlob> {
+fn read_blobs(mut objects: Objects, blobs: &Mutex<Receiver<Oid>>, keep: bool) -> Vec<ReadBlob> {
     let mut out = Vec::new();
     loop {
         let next = blobs.lock().map(|rx| rx.recv());
@@ -105,13 +115,13 @@ fn read_blobs(odb: &git2::Odb, blobs: &Mutex<Receiver<Oid>>, keep: bool) -> Vec<
             return out;
         };
         // A blob that cannot be read is left to be read on demand (and to fail there).
-        let Ok(object) = odb.read(blob) else {
+        let Ok((kind, content)) = objects.read(blob) else {
             continue;
         };
-        if object.kind() != git2::ObjectType::Blob {
+        if kind != git2::ObjectType::Blob {
             continue;
         }
-        let content = object.data();
+        let content = &content[..];
         if !keep {
             let facts = std::str::from_utf8(content)
                 .map(TextFacts::of)
