@@ -52,7 +52,6 @@ pub fn walk_one(
         let before = parent.as_ref().and_then(|(_, _, along)| along.blob(&path));
         let mut moved = false;
         if before != blob {
-            let full = repo.find_commit(commit_id)?;
             let changes = match before {
                 Some(old) => vec![(path.clone(), Some(old), blob)],
                 None => {
@@ -60,7 +59,7 @@ pub fn walk_one(
                         Some((p, _, _)) => subtree(repo, &repo.find_commit(*p)?.tree()?, dir)?,
                         None => None,
                     };
-                    let new_tree = subtree(repo, &full.tree()?, dir)?;
+                    let new_tree = subtree(repo, &repo.find_commit(commit_id)?.tree()?, dir)?;
                     let mut all = Vec::new();
                     trees::diff(
                         repo,
@@ -77,7 +76,8 @@ pub fn walk_one(
             let came_from = changes
                 .iter()
                 .find_map(|(p, old, new)| (new.is_none()).then(|| (p.clone(), *old)));
-            out.push(revisions_at(repo, &full, changes, &mut declared)?);
+            let walked = Walked::Raw(commit_id, commit.data.clone());
+            out.push(revisions_at(repo, walked, changes, &mut declared)?);
             match (before, came_from) {
                 (Some(old), _) => blob = Some(old),
                 (None, Some((old_path, old))) => {

@@ -22,6 +22,7 @@ use trees::{FileChange, subtree};
 mod classify;
 use classify::*;
 mod follow;
+mod landing;
 mod packs;
 mod raw;
 mod readers;
@@ -245,31 +246,46 @@ fn walk_line(
                 changed.reverse();
                 Ok((changed, line.len()))
             }
-            Line::FromHead(head) => tree_changes_from(repo, objects, head, dir, only, blobs),
+            Line::FromHead(head) => tree_changes_from(objects, head, dir, only, blobs),
         }
     });
     let (changed, walked) = changed?;
     let mut landed = Vec::new();
     for (commit, changes) in changed {
-        landed.extend(revisions_at(repo, &commit, changes, &mut declared)?);
+        landed.extend(revisions_at(repo, commit, changes, &mut declared)?);
     }
     Ok((landed, walked))
+}
+
+/// A commit a walk met: read raw (by the walk from the newest commit), or by libgit2.
+enum Walked<'r> {
+    Raw(Oid, std::rc::Rc<[u8]>),
+    Full(git2::Commit<'r>),
 }
 
 /// The revisions one first-parent commit landed, from its changed policy files.
 fn revisions_at(
     repo: &Repository,
-    commit: &git2::Commit,
+    commit: Walked,
     changes: Vec<FileChange>,
     declared: &mut Declared,
 ) -> Result<Vec<Revision>, git2::Error> {
-    let subject = commit
-        .summary()
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-        .to_owned();
-    let side = merged_side(repo, commit)?;
+    // A plain commit read raw is parsed here; libgit2 reads the others (merges among
+    // them) in full.
+    let (landing, full) = match commit {
+        Walked::Raw(id, raw) => match landing::Landing::parse(id, &raw) {
+            Some(landing) => (landing, None),
+            None => {
+                let commit = repo.find_commit(id)?;
+                (landing::Landing::of(&commit), Some(commit))
+            }
+        },
+        Walked::Full(commit) => (landing::Landing::of(&commit), Some(commit)),
+    };
+    let side = match &full {
+        Some(commit) => merged_side(repo, commit)?,
+        None => Vec::new(),
+    };
     let mut here = Vec::new();
     for (id, kind, path, old_path, blob, review) in classify(repo, changes, declared) {
         // For a merge, the change's author is whoever last touched the file on the
@@ -277,7 +293,10 @@ fn revisions_at(
         let author = side
             .iter()
             .find(|c| touches(c, &path, old_path.as_deref()))
-            .map_or_else(|| commit.author(), |c| c.author());
+            .map_or_else(
+                || landing.author.clone(),
+                |c| landing::Signed::of(&c.author()),
+            );
         here.push(Revision {
             revision: (kind != Change::Retired)
                 .then(|| declared.get(repo, blob))
@@ -288,19 +307,19 @@ fn revisions_at(
             path,
             old_path,
             blob,
-            commit: commit.id(),
-            landed: Stamp::of(commit.committer().when()),
-            author_name: author.name().unwrap_or_default().to_owned(),
-            author_email: author.email().unwrap_or_default().to_owned(),
-            authored: Stamp::of(author.when()),
-            subject: subject.clone(),
+            commit: landing.id,
+            landed: landing.landed,
+            author_name: author.name,
+            author_email: author.email,
+            authored: author.when,
+            subject: landing.subject.clone(),
         });
     }
     Ok(here)
 }
 
 /// What the commits of a walk changed: each commit with its changed policy files.
-type Changed<'r> = Vec<(git2::Commit<'r>, Vec<FileChange>)>;
+type Changed<'r> = Vec<(Walked<'r>, Vec<FileChange>)>;
 
 /// The policy files each commit of `line` changed against the one before, oldest first;
 /// every blob met is sent to `blobs` once.
@@ -341,7 +360,7 @@ fn tree_changes<'r>(
         )?;
         previous = tree;
         if let Some(changes) = keep_changes(changes, only, &mut sent, blobs) {
-            out.push((commit.clone(), changes));
+            out.push((Walked::Full(commit.clone()), changes));
         }
     }
     Ok(out)
@@ -351,7 +370,6 @@ fn tree_changes<'r>(
 /// line as it goes: the blob readers start at the first change instead of after the whole
 /// line is read (a tenth of a 10,000-commit walk). Also the number of commits on the line.
 fn tree_changes_from<'r>(
-    repo: &'r Repository,
     mut objects: packs::Objects,
     head: Oid,
     dir: &str,
@@ -362,8 +380,8 @@ fn tree_changes_from<'r>(
     let mut sent = HashSet::new();
     let mut held = raw::Held::default();
     let mut walked = 0;
-    let mut commit = repo.find_commit(head)?;
-    let mut tree = raw::folder_at(&mut objects, commit.tree_id(), dir)?;
+    let mut commit = (head, raw::read_commit(&mut objects, head)?);
+    let mut tree = raw::folder_at(&mut objects, commit.1.tree, dir)?;
     // The folders of the newest tree are held; each step compares the parent's with them
     // and holds the parent's instead.
     held.diff(
@@ -376,12 +394,12 @@ fn tree_changes_from<'r>(
     )?;
     loop {
         walked += 1;
-        let parent = match commit.parent_count() {
-            0 => None,
-            _ => Some(commit.parent(0)?),
+        let parent = match commit.1.parent {
+            Some(p) => Some((p, raw::read_commit(&mut objects, p)?)),
+            None => None,
         };
         let before = match &parent {
-            Some(p) => raw::folder_at(&mut objects, p.tree_id(), dir)?,
+            Some((_, p)) => raw::folder_at(&mut objects, p.tree, dir)?,
             None => None,
         };
         let mut changes = Vec::new();
@@ -394,7 +412,7 @@ fn tree_changes_from<'r>(
             Hold::Old,
         )?;
         if let Some(changes) = keep_changes(changes, only, &mut sent, blobs) {
-            out.push((commit, changes));
+            out.push((Walked::Raw(commit.0, commit.1.data.clone()), changes));
         }
         match parent {
             Some(p) => (commit, tree) = (p, before),

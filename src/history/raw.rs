@@ -11,10 +11,12 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// What a walk reads of a commit: its root tree and its first parent.
+/// What a walk reads of a commit: its root tree and its first parent, and its raw bytes
+/// (for [`super::landing::Landing::parse`]).
 pub(super) struct RawCommit {
     pub(super) tree: Oid,
     pub(super) parent: Option<Oid>,
+    pub(super) data: Rc<[u8]>,
 }
 
 fn corrupt(what: &str, id: Oid) -> git2::Error {
@@ -30,14 +32,18 @@ pub(super) fn read_commit(objects: &mut Objects, id: Oid) -> Result<RawCommit, g
             "object {id} is not a commit"
         )));
     }
+    // 40 hex digits exactly, as libgit2's parser wants them (`Oid::from_str` would take a
+    // shorter prefix).
     let hex = |line: Option<&[u8]>, key: &[u8]| -> Option<Oid> {
         let rest = line?.strip_prefix(key)?;
-        Oid::from_str(std::str::from_utf8(rest).ok()?).ok()
+        (rest.len() == 40)
+            .then(|| Oid::from_str(std::str::from_utf8(rest).ok()?).ok())
+            .flatten()
     };
     let mut lines = data.split(|b| *b == b'\n');
     let tree = hex(lines.next(), b"tree ").ok_or_else(|| corrupt("commit", id))?;
     let parent = lines.next().and_then(|l| hex(Some(l), b"parent "));
-    Ok(RawCommit { tree, parent })
+    Ok(RawCommit { tree, parent, data })
 }
 
 const FOLDER: u32 = 0o040000;
