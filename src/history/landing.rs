@@ -60,26 +60,31 @@ impl Landing {
 
     /// Commit `id` from its raw bytes, when it is a plain commit (see the module's doc).
     pub(super) fn parse(id: Oid, raw: &[u8]) -> Option<Landing> {
-        let text = std::str::from_utf8(raw).ok()?;
-        if text.contains('\0') {
+        if memchr::memchr(0, raw).is_some() {
             return None;
         }
-        let (head, message) = text.split_once("\n\n")?;
-        let mut lines = head.split('\n');
-        hex(lines.next()?.strip_prefix("tree ")?)?;
-        let mut line = lines.next()?;
-        if let Some(parent) = line.strip_prefix("parent ") {
+        let text = std::str::from_utf8(raw).ok()?;
+        let mut rest = text;
+        let mut line = || -> Option<&str> {
+            let (line, after) = rest.split_at(memchr::memchr(b'\n', rest.as_bytes())?);
+            rest = &after[1..];
+            Some(line)
+        };
+        hex(line()?.strip_prefix("tree ")?)?;
+        let mut next = line()?;
+        if let Some(parent) = next.strip_prefix("parent ") {
             hex(parent)?;
-            line = lines.next()?;
+            next = line()?;
         }
-        let author = signed(line.strip_prefix("author ")?)?;
-        let committer = signed(lines.next()?.strip_prefix("committer ")?)?;
-        if lines.next().is_some() {
+        let author = signed(next.strip_prefix("author ")?)?;
+        let committer = signed(line()?.strip_prefix("committer ")?)?;
+        // Then the blank line, and the message.
+        if !line()?.is_empty() {
             return None;
         }
         Some(Landing {
             id,
-            subject: summary(message.as_bytes()),
+            subject: summary(rest.as_bytes()),
             author,
             landed: committer.when,
         })
@@ -87,10 +92,8 @@ impl Landing {
 }
 
 /// An object id as a commit header gives it: 40 hex digits.
-fn hex(text: &str) -> Option<Oid> {
-    (text.len() == 40)
-        .then(|| Oid::from_str(text).ok())
-        .flatten()
+fn hex(text: &str) -> Option<()> {
+    (text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())).then_some(())
 }
 
 /// libgit2's whitespace (C's `isspace`).
@@ -101,7 +104,8 @@ fn space(byte: u8) -> bool {
 /// `Name <email> seconds +hhmm`, with exactly one `<` and one `>`, nothing to trim around
 /// the name or the address, and an offset libgit2 keeps (at most 14 hours, 59 minutes).
 fn signed(text: &str) -> Option<Signed> {
-    if text.matches('<').count() != 1 || text.matches('>').count() != 1 {
+    let count = |byte| memchr::memchr_iter(byte, text.as_bytes()).count();
+    if count(b'<') != 1 || count(b'>') != 1 {
         return None;
     }
     let (name, rest) = text.split_once(" <")?;
