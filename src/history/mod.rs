@@ -250,16 +250,50 @@ fn walk_line(
         }
     });
     let (changed, walked) = changed?;
+    // Every blob's facts are known first (one the readers could not read is read here),
+    // so that the plain commits read raw become revisions on every core; the others
+    // (merges, odd forms, commits libgit2 read) become revisions here, in order.
+    for blob in changed
+        .iter()
+        .flat_map(|(_, changes)| changes.iter().flat_map(|(_, a, b)| [*a, *b]))
+        .flatten()
+    {
+        declared.facts(repo, blob);
+    }
+    let plain: Vec<Option<Vec<Revision>>> = {
+        use rayon::prelude::*;
+        // A commit read raw: its id, its bytes and its changed files.
+        type Job<'a> = Option<(Oid, &'a [u8], &'a [FileChange])>;
+        let jobs: Vec<Job> = changed
+            .iter()
+            .map(|(commit, changes)| match commit {
+                Walked::Raw(id, raw) => Some((*id, &raw[..], &changes[..])),
+                Walked::Full(_) => None,
+            })
+            .collect();
+        let known = &declared;
+        jobs.par_iter()
+            .map(|job| {
+                let (id, raw, changes) = (*job)?;
+                let landing = landing::Landing::parse(id, raw)?;
+                let mut facts = |blob| known.0.get(&blob).copied().unwrap_or_default();
+                Some(revisions_of(&landing, &[], changes.to_vec(), &mut facts))
+            })
+            .collect()
+    };
     let mut landed = Vec::new();
-    for (commit, changes) in changed {
-        landed.extend(revisions_at(repo, commit, changes, &mut declared)?);
+    for ((commit, changes), plain) in changed.into_iter().zip(plain) {
+        match plain {
+            Some(revisions) => landed.extend(revisions),
+            None => landed.extend(revisions_at(repo, commit, changes, &mut declared)?),
+        }
     }
     Ok((landed, walked))
 }
 
 /// A commit a walk met: read raw (by the walk from the newest commit), or by libgit2.
 enum Walked<'r> {
-    Raw(Oid, std::rc::Rc<[u8]>),
+    Raw(Oid, std::sync::Arc<[u8]>),
     Full(git2::Commit<'r>),
 }
 
@@ -286,8 +320,21 @@ fn revisions_at(
         Some(commit) => merged_side(repo, commit)?,
         None => Vec::new(),
     };
+    Ok(revisions_of(&landing, &side, changes, &mut |blob| {
+        declared.facts(repo, blob)
+    }))
+}
+
+/// The revisions a commit landed, from its changed policy files and what each blob says
+/// (`facts`); `side` is a merge's merged side (empty for any other commit).
+fn revisions_of(
+    landing: &landing::Landing,
+    side: &[git2::Commit],
+    changes: Vec<FileChange>,
+    facts: &mut dyn FnMut(Oid) -> TextFacts,
+) -> Vec<Revision> {
     let mut here = Vec::new();
-    for (id, kind, path, old_path, blob, review) in classify(repo, changes, declared) {
+    for (id, kind, path, old_path, blob, review) in classify(changes, facts) {
         // For a merge, the change's author is whoever last touched the file on the
         // merged side; the landing time stays the merge's.
         let author = side
@@ -299,7 +346,7 @@ fn revisions_at(
             );
         here.push(Revision {
             revision: (kind != Change::Retired)
-                .then(|| declared.get(repo, blob))
+                .then(|| facts(blob).revision)
                 .flatten(),
             id,
             change: kind,
@@ -315,7 +362,7 @@ fn revisions_at(
             subject: landing.subject.clone(),
         });
     }
-    Ok(here)
+    here
 }
 
 /// What the commits of a walk changed: each commit with its changed policy files.

@@ -16,7 +16,7 @@ use std::rc::Rc;
 pub(super) struct RawCommit {
     pub(super) tree: Oid,
     pub(super) parent: Option<Oid>,
-    pub(super) data: Rc<[u8]>,
+    pub(super) data: std::sync::Arc<[u8]>,
 }
 
 fn corrupt(what: &str, id: Oid) -> git2::Error {
@@ -43,7 +43,11 @@ pub(super) fn read_commit(objects: &mut Objects, id: Oid) -> Result<RawCommit, g
     let mut lines = data.split(|b| *b == b'\n');
     let tree = hex(lines.next(), b"tree ").ok_or_else(|| corrupt("commit", id))?;
     let parent = lines.next().and_then(|l| hex(Some(l), b"parent "));
-    Ok(RawCommit { tree, parent, data })
+    Ok(RawCommit {
+        tree,
+        parent,
+        data: std::sync::Arc::from(&data[..]),
+    })
 }
 
 const FOLDER: u32 = 0o040000;
