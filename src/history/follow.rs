@@ -20,6 +20,12 @@ pub fn walk_one(
 ) -> Result<Vec<Revision>, HistoryError> {
     require_complete(repo)?;
     let dir = policies_dir.trim_end_matches('/');
+    if has_grafts(repo) {
+        // Commits are read raw here; libgit2's line honours the grafts.
+        let mut oldest_first = first_parent_line(repo, head)?;
+        oldest_first.reverse();
+        return full_walk(repo, &oldest_first, None, dir, Some(id));
+    }
     let packs = super::packs::Packs::open(&repo.commondir().join("objects"));
     let mut objects = super::packs::Objects::new(repo.odb()?, packs);
     let head_tree = subtree(repo, &repo.find_commit(head)?.tree()?, dir)?;

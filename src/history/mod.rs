@@ -237,6 +237,16 @@ fn walk_line(
     only: Option<&str>,
     texts: Option<&mut Texts>,
 ) -> Result<(Vec<Revision>, usize), HistoryError> {
+    // libgit2 gives a commit the parents `info/grafts` names; the walk from the newest
+    // commit reads parents raw, so a repository with grafts is walked along libgit2's line.
+    let grafted: Vec<git2::Commit>;
+    let line = match line {
+        Line::FromHead(head) if has_grafts(repo) => {
+            grafted = first_parent_line(repo, head)?.into_iter().rev().collect();
+            Line::Given(&grafted, None)
+        }
+        line => line,
+    };
     let packs = packs::Packs::open(&repo.commondir().join("objects"));
     let (changed, mut declared) = readers::with_readers(repo, &packs, texts, |blobs| {
         let objects = packs::Objects::new(repo.odb()?, packs.clone());
@@ -489,6 +499,12 @@ fn keep_changes(
         }
     }
     Some(changes)
+}
+
+/// Whether the repository has an `info/grafts` file (which libgit2 applies to the commits
+/// it parses).
+pub(super) fn has_grafts(repo: &Repository) -> bool {
+    std::fs::metadata(repo.commondir().join("info").join("grafts")).is_ok_and(|m| m.len() > 0)
 }
 
 /// Refuses shallow and partial clones: their history would give wrong dates.

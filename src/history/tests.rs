@@ -198,3 +198,32 @@ fn the_walk_from_the_newest_commit_finds_what_the_walk_from_the_oldest_does() {
     let middle = full_walk(&repo, &line[3..], Some(&line[2]), "policies", None).unwrap();
     assert_eq!(middle[..], forward[..middle.len()]);
 }
+
+#[test]
+fn grafts_are_honoured_as_libgit2_honours_them() {
+    // Three commits; `info/grafts` makes the first the parent of the third, so the second
+    // is not on the line (git log, and libgit2, skip it).
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = Repository::init(tmp.path()).unwrap();
+    let a = |r, body| vec![("policies/a.yaml", policy("a", r, body))];
+    let first = commit(&repo, &a(1, "Be kind."), 1000);
+    commit(&repo, &a(1, "Be kind, always."), 2000);
+    let head = commit(&repo, &a(2, "Be kind, always, and quick."), 3000);
+    let before = changes(&walk(&repo, head, "policies").unwrap());
+    assert_eq!(before.len(), 3);
+    std::fs::write(
+        repo.path().join("info").join("grafts"),
+        format!("{head} {first}\n"),
+    )
+    .unwrap();
+    let repo = Repository::open(tmp.path()).unwrap();
+    let grafted = vec![
+        ("a".to_owned(), "material", Some(2), 3000),
+        ("a".to_owned(), "added", Some(1), 1000),
+    ];
+    assert_eq!(changes(&walk(&repo, head, "policies").unwrap()), grafted);
+    assert_eq!(
+        changes(&walk_one(&repo, head, "policies", "a").unwrap()),
+        grafted
+    );
+}
