@@ -260,16 +260,9 @@ fn walk_line(
         }
     });
     let (changed, walked) = changed?;
-    // Every blob's facts are known first (one the readers could not read is read here),
-    // so that the plain commits read raw become revisions on every core; the others
-    // (merges, odd forms, commits libgit2 read) become revisions here, in order.
-    for blob in changed
-        .iter()
-        .flat_map(|(_, changes)| changes.iter().flat_map(|(_, a, b)| [*a, *b]))
-        .flatten()
-    {
-        declared.facts(repo, blob);
-    }
+    // The plain commits read raw become revisions on every core; the others (merges, odd
+    // forms, commits libgit2 read, and any with a blob the readers could not read) become
+    // revisions here, in order.
     let plain: Vec<Option<Vec<Revision>>> = {
         use rayon::prelude::*;
         // A commit read raw: its id, its bytes and its changed files.
@@ -286,12 +279,19 @@ fn walk_line(
             .map(|job| {
                 let (id, raw, changes) = (*job)?;
                 let landing = landing::Landing::parse(id, raw)?;
-                let mut facts = |blob| known.0.get(&blob).copied().unwrap_or_default();
-                Some(revisions_of(&landing, &[], changes.to_vec(), &mut facts))
+                let mut unread = false;
+                let mut facts = |blob| {
+                    let known = known.0.get(&blob).copied();
+                    unread |= known.is_none();
+                    known.unwrap_or_default()
+                };
+                let revisions = revisions_of(&landing, &[], changes.to_vec(), &mut facts);
+                (!unread).then_some(revisions)
             })
             .collect()
     };
-    let mut landed = Vec::new();
+    let count = plain.iter().map(|p| p.as_ref().map_or(1, Vec::len)).sum();
+    let mut landed = Vec::with_capacity(count);
     for ((commit, changes), plain) in changed.into_iter().zip(plain) {
         match plain {
             Some(revisions) => landed.extend(revisions),
