@@ -11,6 +11,7 @@ use super::super::view::{DiffView, FieldView, RevisionView, TimeView};
 use super::Words;
 /// `{{ text }}` in an HTML template.
 use crate::render::markdown::push_escaped as print;
+use crate::site::words::replace_all;
 
 /// A string a template tests true: present and not empty.
 pub(in crate::site) fn truthy(s: &Option<String>) -> Option<&str> {
@@ -42,9 +43,11 @@ impl Words {
         out.push_str("</span>");
         if let Some(n) = r.revision {
             out.push_str(" <span class=\"rev\">");
-            out.push_str(&escape_html(
-                &self.revision_n.replace("{rev}", &n.to_string()),
-            ));
+            out.push_str(&escape_html(&replace_all(
+                &self.revision_n,
+                "{rev}",
+                &n.to_string(),
+            )));
             out.push_str("</span>");
         }
         out.push_str(" · ");
@@ -73,12 +76,11 @@ impl Words {
             // What `|e` writes: minijinja's own escaping.
             let code = |s: &str| format!("<code>{}</code>", minijinja::HtmlEscape(s));
             out.push_str("<p class=\"moved\">");
-            out.push_str(
-                &self
-                    .moved_from_to
-                    .replace("{old}", &code(old))
-                    .replace("{new}", &code(&r.path)),
-            );
+            out.push_str(&replace_all(
+                &replace_all(&self.moved_from_to, "{old}", &code(old)),
+                "{new}",
+                &code(&r.path),
+            ));
             out.push_str("</p>");
         }
         if r.change == "moved" {

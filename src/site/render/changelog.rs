@@ -8,6 +8,7 @@
 
 use super::feed::{FeedWords, change_href, changed_list, esc};
 use super::objects::Change;
+use crate::site::words::replace_all;
 use minijinja::{State, Value};
 
 /// The loop as the built-in `changelog.html` writes it.
@@ -83,7 +84,10 @@ fn write(state: &mut State, words: &FeedWords, entries: &Value, root: &str) -> O
         out.push_str("</a>");
         if let Some(n) = r.revision {
             out.push_str(" <span class=\"rev\">");
-            esc(&mut out, &words.revision_n.replace("{rev}", &n.to_string()));
+            esc(
+                &mut out,
+                &replace_all(&words.revision_n, "{rev}", &n.to_string()),
+            );
             out.push_str("</span>");
         }
         if let Some(subject) = r.subject.as_deref().filter(|s| !s.is_empty()) {
@@ -105,7 +109,7 @@ fn write(state: &mut State, words: &FeedWords, entries: &Value, root: &str) -> O
                 };
                 let date = format!("<strong>{}</strong>", filter_escaped(state, t)?);
                 out.push(' ');
-                out.push_str(&filter_escaped(state, word)?.replace("{date}", &date));
+                out.push_str(&replace_all(&filter_escaped(state, word)?, "{date}", &date));
             }
             out.push_str("</p>");
         }

@@ -10,6 +10,7 @@ use super::super::collect::Site;
 use super::super::macros;
 use super::context::{FeedData, entry_uid, title_of};
 use crate::render::markdown::escape_html;
+use crate::site::words::replace_all;
 use minijinja::Value;
 use minijinja::value::ValueKind;
 use std::sync::Arc;
@@ -153,9 +154,9 @@ pub(super) fn write(site: &Site, words: &FeedWords, feed: &FeedData, root: &str)
         let title = title_of(site, &r.id);
         label.clear();
         words.macros.change_label(&mut label, r.change);
-        let revision = r
-            .revision
-            .map(|n| escape_html(&words.revision_n.replace("{rev}", &n.to_string())).into_owned());
+        let revision = r.revision.map(|n| {
+            escape_html(&replace_all(&words.revision_n, "{rev}", &n.to_string())).into_owned()
+        });
         out.push_str("  <entry>\n    <id>");
         esc(&mut out, &entry_uid(r));
         out.push_str("</id>\n    <title>");
@@ -197,10 +198,11 @@ pub(super) fn write(site: &Site, words: &FeedWords, feed: &FeedData, root: &str)
             out.push('.');
         }
         out.push(' ');
-        let landed_words = words
-            .summary_landed
-            .replace("{when}", &landed.local)
-            .replace("{commit}", short);
+        let landed_words = replace_all(
+            &replace_all(&words.summary_landed, "{when}", &landed.local),
+            "{commit}",
+            short,
+        );
         esc(&mut out, &landed_words);
         out.push_str("</summary>\n  </entry>\n");
     }
