@@ -219,18 +219,21 @@ fn delta_size(delta: &[u8], p: &mut usize) -> Option<usize> {
     }
 }
 
-/// `base` with git's `delta` applied; `None` where the delta does not fit the base.
-fn apply(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
+/// `base` with git's `delta` applied; `None` where the delta does not fit the base. Made
+/// in place in the shared buffer the cache keeps (no copy into it afterwards).
+fn apply(base: &[u8], delta: &[u8]) -> Option<Rc<[u8]>> {
     let mut p = 0;
     let from = delta_size(delta, &mut p)?;
     let to = delta_size(delta, &mut p)?;
     if from != base.len() || to > LARGEST {
         return None;
     }
-    let mut out = Vec::with_capacity(to);
+    let mut shared = zeroed(to);
+    let out = Rc::get_mut(&mut shared)?;
+    let mut made = 0;
     while let Some(&op) = delta.get(p) {
         p += 1;
-        if op & 0x80 != 0 {
+        let piece = if op & 0x80 != 0 {
             // Copy from the base: the offset's and the length's bytes that are present.
             let (mut offset, mut length) = (0usize, 0usize);
             for bit in 0..7 {
@@ -246,19 +249,26 @@ fn apply(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
             if length == 0 {
                 length = 0x10000;
             }
-            out.extend_from_slice(base.get(offset..offset.checked_add(length)?)?);
+            base.get(offset..offset.checked_add(length)?)?
         } else if op != 0 {
             let end = p + usize::from(op);
-            out.extend_from_slice(delta.get(p..end)?);
+            let insert = delta.get(p..end)?;
             p = end;
+            insert
         } else {
             return None;
-        }
-        if out.len() > to {
-            return None;
-        }
+        };
+        // A delta that makes more than it declared does not fit.
+        out.get_mut(made..made + piece.len())?
+            .copy_from_slice(piece);
+        made += piece.len();
     }
-    (out.len() == to).then_some(out)
+    (made == to).then_some(shared)
+}
+
+/// `size` zero bytes, shared: allocated once, at their size.
+fn zeroed(size: usize) -> Rc<[u8]> {
+    std::iter::repeat_n(0u8, size).collect()
 }
 
 /// The objects a reader read last, by pack and offset, up to [`CACHE_BYTES`]; the
@@ -353,7 +363,7 @@ impl<'r> Objects<'r> {
                     ((pack, usize::try_from(base).ok()?), start + 20)
                 }
                 _ => {
-                    let raw = (kind(number)?, Rc::from(self.inflate(body, start, size)?));
+                    let raw = (kind(number)?, self.inflate_shared(body, start, size)?);
                     self.recent.put(key, &raw);
                     break raw;
                 }
@@ -366,7 +376,7 @@ impl<'r> Objects<'r> {
             key = base;
         };
         while let Some((key, delta)) = deltas.pop() {
-            data = Rc::from(apply(&data, &delta)?);
+            data = apply(&data, &delta)?;
             self.recent.put(key, &(kind, data.clone()));
         }
         Some((kind, data))
@@ -380,6 +390,17 @@ impl<'r> Objects<'r> {
             .zlib_decompress(body.get(start..)?, &mut out)
             .ok()?;
         (made == size).then_some(out)
+    }
+
+    /// [`Objects::inflate`] into the shared buffer the cache keeps.
+    fn inflate_shared(&mut self, body: &[u8], start: usize, size: usize) -> Option<Rc<[u8]>> {
+        let mut shared = zeroed(size);
+        let out = Rc::get_mut(&mut shared)?;
+        let made = self
+            .inflater
+            .zlib_decompress(body.get(start..)?, out)
+            .ok()?;
+        (made == size).then_some(shared)
     }
 }
 

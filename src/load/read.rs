@@ -162,9 +162,16 @@ pub(super) fn read_text(
         }
     }
     // Read at most one byte past the limit: a 50 MB file costs no more than a 1 MB one.
+    // Room for the whole file up front: a `Take` reads a file of unknown length in
+    // doubling steps from 32 bytes, seven reads for a policy of a few kilobytes.
     let mut bytes = Vec::new();
     std::fs::File::open(path)
-        .and_then(|f| f.take(yaml::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .and_then(|f| {
+            let size = f.metadata().map_or(0, |m| m.len());
+            let room = size.min(yaml::MAX_FILE_BYTES) + 1;
+            bytes.reserve(usize::try_from(room).unwrap_or(0));
+            f.take(yaml::MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+        })
         .map_err(unreadable)?;
     if bytes.len() as u64 > yaml::MAX_FILE_BYTES {
         let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());

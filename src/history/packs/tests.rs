@@ -183,9 +183,12 @@ fn a_damaged_pack_is_read_as_libgit2_reads_it() {
 fn deltas_that_do_not_fit_their_base_are_refused() {
     let base = b"0123456789";
     // from 10, to 4: copy 4 bytes at offset 2.
-    assert_eq!(apply(base, &[10, 4, 0x91, 2, 4]).unwrap(), b"2345");
+    assert_eq!(&*apply(base, &[10, 4, 0x91, 2, 4]).unwrap(), b"2345");
     // Insert 3 literal bytes.
-    assert_eq!(apply(base, &[10, 3, 3, b'a', b'b', b'c']).unwrap(), b"abc");
+    assert_eq!(
+        &*apply(base, &[10, 3, 3, b'a', b'b', b'c']).unwrap(),
+        b"abc"
+    );
     // The wrong base size, a copy past the base's end, an insert past the delta's end,
     // the reserved op 0, a result longer or shorter than declared.
     assert!(apply(base, &[9, 4, 0x91, 2, 4]).is_none());
