@@ -195,7 +195,7 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
 /// What each blob says (see [`TextFacts`]): each blob is read once per walk (the new text
 /// of one change is the old text of the next).
 #[derive(Default)]
-pub(super) struct Declared(pub(super) foldhash::HashMap<Oid, TextFacts>);
+pub(super) struct Declared(pub(super) super::ids::IdMap<Oid, TextFacts>);
 
 impl Declared {
     pub(super) fn facts(&mut self, repo: &Repository, blob: Oid) -> TextFacts {

@@ -13,7 +13,6 @@ pub mod snapshot;
 pub mod standing;
 pub mod trees;
 
-use foldhash::{HashSet, HashSetExt};
 use git2::{Oid, Repository, Tree};
 use raw::Hold;
 use std::collections::BTreeMap;
@@ -22,6 +21,7 @@ use trees::{FileChange, subtree};
 mod classify;
 use classify::*;
 mod follow;
+pub mod ids;
 mod landing;
 mod packs;
 mod raw;
@@ -155,7 +155,7 @@ pub(crate) fn walk_counted(
 }
 
 /// Policy texts by blob.
-pub type Texts = foldhash::HashMap<Oid, std::sync::Arc<str>>;
+pub type Texts = ids::IdMap<Oid, std::sync::Arc<str>>;
 
 /// [`walk`], with the text of every blob the revisions point at (invalid UTF-8 replaced):
 /// the walk inflates each of them once anyway, to read its declared revision.
@@ -389,7 +389,7 @@ fn tree_changes<'r>(
     blobs: &Sender<Oid>,
 ) -> Result<Changed<'r>, git2::Error> {
     let mut out = Vec::new();
-    let mut sent = HashSet::new();
+    let mut sent = ids::IdSet::default();
     let mut held = raw::Held::default();
     let mut previous = match before {
         Some(c) => raw::folder_at(&mut objects, c.tree_id(), dir)?,
@@ -434,7 +434,7 @@ fn tree_changes_from<'r>(
     blobs: &Sender<Oid>,
 ) -> Result<(Changed<'r>, usize), git2::Error> {
     let mut out = Vec::new();
-    let mut sent = HashSet::new();
+    let mut sent = ids::IdSet::default();
     let mut held = raw::Held::default();
     let mut walked = 0;
     let mut commit = (head, raw::read_commit(&mut objects, head)?);
@@ -483,7 +483,7 @@ fn tree_changes_from<'r>(
 fn keep_changes(
     mut changes: Vec<FileChange>,
     only: Option<&str>,
-    sent: &mut HashSet<Oid>,
+    sent: &mut ids::IdSet<Oid>,
     blobs: &Sender<Oid>,
 ) -> Option<Vec<FileChange>> {
     if let Some(id) = only {

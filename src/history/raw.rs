@@ -8,7 +8,7 @@ use super::packs::Objects;
 use super::trees::{FileChange, MAX_DEPTH, depth};
 use git2::{ObjectType, Oid};
 use std::cmp::Ordering;
-use std::collections::HashMap;
+
 use std::rc::Rc;
 
 /// What a walk reads of a commit: its root tree and its first parent, and its raw bytes
@@ -241,7 +241,7 @@ pub(super) enum Hold {
 /// The folders of the tree last compared, raw, each with the number of places it stands
 /// in that tree: comparing the next commit's tree reads only the folders that changed.
 #[derive(Default)]
-pub(super) struct Held(HashMap<Oid, (usize, Rc<[u8]>)>);
+pub(super) struct Held(super::ids::IdMap<Oid, (usize, Rc<[u8]>)>);
 
 impl Held {
     /// Folder `id`, raw: held, or read (and then held) when `hold`.

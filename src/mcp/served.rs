@@ -121,7 +121,7 @@ impl Served {
     fn collect(&self, now: i64) -> Site {
         let now = jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         // The served commit is exactly what was read: no file differs from it.
-        let working = crate::site::collect::WorkingFiles::new();
+        let working = crate::site::collect::WorkingFiles::default();
         crate::site::collect::collect(
             &crate::site::collect::Inputs {
                 handbook: &self.handbook,

@@ -6,6 +6,7 @@
 use super::readable;
 use super::view::{ChunkView, DiffView, FieldView};
 use crate::diff;
+use crate::history::ids::{self, IdMap};
 use crate::history::{self, Change, HistoryError, Revision};
 use foldhash::{HashMap, HashMapExt};
 use git2::{Oid, Repository};
@@ -19,24 +20,24 @@ pub struct Timeline {
     /// Every policy change, newest first.
     pub revisions: Vec<Revision>,
     /// Policy file texts by blob, for the revisions above.
-    texts: HashMap<Oid, Arc<str>>,
+    texts: IdMap<Oid, Arc<str>>,
     /// Where texts not in `texts` are read from when first asked (a history read without
     /// diffs reads no text before it is needed).
     lazy: Option<LazyTexts>,
     /// Diffs by (text before, text after); `None` before means "from nothing".
-    diffs: HashMap<(Option<Oid>, Oid), Arc<DiffView>>,
+    diffs: IdMap<(Option<Oid>, Oid), Arc<DiffView>>,
     /// The `effective` date each diffed text declares, read when it was parsed for its
     /// diff (so the pages need not parse it again).
-    effective: HashMap<Oid, Option<jiff::civil::Date>>,
+    effective: IdMap<Oid, Option<jiff::civil::Date>>,
     /// The pull request's title of each forge merge ("Merge pull request #12 from …"):
     /// the first line of the merge's body.
-    titles: HashMap<Oid, String>,
+    titles: IdMap<Oid, String>,
 }
 
 /// Texts read from the repository when first asked, and kept.
 struct LazyTexts {
     repo: Mutex<Repository>,
-    read: Mutex<HashMap<Oid, Arc<str>>>,
+    read: Mutex<IdMap<Oid, Arc<str>>>,
 }
 
 impl std::fmt::Debug for LazyTexts {
@@ -82,7 +83,7 @@ impl Timeline {
             }
         }
         let (diffs, effective) = compute_diffs(&revisions, &texts);
-        let mut titles = HashMap::new();
+        let mut titles = IdMap::default();
         for r in &revisions {
             if is_forge_merge(&r.subject) && !titles.contains_key(&r.commit) {
                 let commit = repo.find_commit(r.commit)?;
@@ -110,7 +111,7 @@ impl Timeline {
         policies_dir: &str,
     ) -> Result<Timeline, HistoryError> {
         let revisions = history::cache::walk(repo, head, policies_dir)?.revisions;
-        let mut titles = HashMap::new();
+        let mut titles = IdMap::default();
         for r in &revisions {
             if is_forge_merge(&r.subject) && !titles.contains_key(&r.commit) {
                 let commit = repo.find_commit(r.commit)?;
@@ -127,9 +128,9 @@ impl Timeline {
         Ok(Timeline {
             head: Some(head),
             revisions,
-            texts: HashMap::new(),
+            texts: IdMap::default(),
             lazy: Some(lazy),
-            diffs: HashMap::new(),
+            diffs: IdMap::default(),
             effective,
             titles,
         })
@@ -181,7 +182,7 @@ fn effective_dates(
     policies_dir: &str,
     revisions: &[Revision],
     texts: &LazyTexts,
-) -> HashMap<Oid, Option<jiff::civil::Date>> {
+) -> IdMap<Oid, Option<jiff::civil::Date>> {
     use rayon::prelude::*;
     #[derive(serde::Serialize, serde::Deserialize)]
     struct File {
@@ -198,7 +199,7 @@ fn effective_dates(
         .filter(|f| f.tool == crate::VERSION)
         .map(|f| f.dates)
         .unwrap_or_default();
-    let mut out = HashMap::with_capacity(kept.len());
+    let mut out = ids::with_capacity(kept.len());
     let mut missing = Vec::new();
     for r in revisions {
         if out.contains_key(&r.blob) {
@@ -291,17 +292,17 @@ fn chains(revisions: &[Revision]) -> Vec<Vec<(Option<Oid>, Oid)>> {
 }
 
 /// A diff by (text before, text after).
-type Diffs = HashMap<Pair, Arc<DiffView>>;
+type Diffs = IdMap<Pair, Arc<DiffView>>;
 
 /// Text before (`None`: nothing), text after.
 type Pair = (Option<Oid>, Oid);
 
 /// The `effective` date of each text parsed for a diff.
-type Effective = HashMap<Oid, Option<jiff::civil::Date>>;
+type Effective = IdMap<Oid, Option<jiff::civil::Date>>;
 
 /// Diffs every policy's chain of texts, on every core; also the `effective` date each text
 /// declares, read from the same parse.
-fn compute_diffs(revisions: &[Revision], texts: &HashMap<Oid, Arc<str>>) -> (Diffs, Effective) {
+fn compute_diffs(revisions: &[Revision], texts: &IdMap<Oid, Arc<str>>) -> (Diffs, Effective) {
     use rayon::prelude::*;
     let chains = chains(revisions);
     let text = |blob: Oid| texts.get(&blob).map_or("", |t| t.as_ref());
@@ -318,8 +319,8 @@ fn compute_diffs(revisions: &[Revision], texts: &HashMap<Oid, Arc<str>>) -> (Dif
             (out, dates)
         })
         .collect();
-    let mut diffs = Diffs::with_capacity(parts.iter().map(|(d, _)| d.len()).sum());
-    let mut effective = Effective::with_capacity(parts.iter().map(|(_, e)| e.len()).sum());
+    let mut diffs = ids::with_capacity(parts.iter().map(|(d, _)| d.len()).sum());
+    let mut effective = ids::with_capacity(parts.iter().map(|(_, e)| e.len()).sum());
     for (out, dates) in parts {
         diffs.extend(out);
         effective.extend(dates);
@@ -337,7 +338,7 @@ fn diff_chain<'t>(
     out: &mut Vec<(Pair, Arc<DiffView>)>,
     dates: &mut Vec<(Oid, Option<jiff::civil::Date>)>,
 ) {
-    let mut index: HashMap<Oid, usize> = HashMap::new();
+    let mut index: IdMap<Oid, usize> = IdMap::default();
     let mut fields: Vec<diff::FieldParts> = Vec::new();
     // Consecutive texts share most top-level entries: each distinct entry is parsed once.
     let mut parsed = diff::EntryCache::default();
@@ -496,7 +497,7 @@ mod tests {
         let a = "id: p\nkind: metric\ntarget: { op: \"<=\", value: 45 }\ntags: [a, b]\nsummary: s\nbody: Reply within one hour.\n";
         let b = "id: p\nkind: metric\ntarget: { op: \"<=\", value: 30 }\ntags: [a, b, c]\nowner: ana\nbody: Reply within thirty minutes.\n";
         let c = "id: p\nkind: metric\nbody: Reply within thirty minutes.\n";
-        let texts: HashMap<Oid, &str> = [a, b, c, "not: [yaml"]
+        let texts: IdMap<Oid, &str> = [a, b, c, "not: [yaml"]
             .into_iter()
             .map(|t| {
                 (

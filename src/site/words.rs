@@ -5,7 +5,7 @@
 //! falls back to the built-in English. Nothing here prints.
 
 use crate::model::Target;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// The table's phrase words, read once per build.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

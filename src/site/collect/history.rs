@@ -37,7 +37,7 @@ impl HistoryViews {
                 commits.push((r.commit, r.landed));
             }
         }
-        let landed: foldhash::HashMap<Oid, TimeView> = commits
+        let landed: crate::history::ids::IdMap<Oid, TimeView> = commits
             .into_par_iter()
             .map(|(c, at)| (c, clock.stamp(at)))
             .collect();

@@ -10,8 +10,9 @@ use crate::history::{Change, Revision, Stamp};
 use crate::model::{
     EVERYONE, Handbook, Level, Located, Metric, Policy, Roster, Target, Visibility,
 };
+use foldhash::{HashMap, HashMapExt};
 use git2::Oid;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 mod current;

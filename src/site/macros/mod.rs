@@ -14,9 +14,9 @@
 
 use super::render::objects::{Item, Obj};
 use super::view::{DiffView, RevisionView};
+use foldhash::{HashMap, HashMapExt};
 use minijinja::value::{Object, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, State};
-use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
