@@ -7,9 +7,28 @@
 use serde::Serialize;
 use std::sync::Arc;
 
-/// A moment shown to readers, in the team's zone and in UTC.
+/// A moment shown to readers, in the team's zone and in UTC: a [`Moment`], shared by every
+/// revision a commit landed and every copy of them (the changelog's, the feeds').
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct TimeView {
+#[serde(transparent)]
+pub struct TimeView(Arc<Moment>);
+
+impl From<Moment> for TimeView {
+    fn from(moment: Moment) -> TimeView {
+        TimeView(Arc::new(moment))
+    }
+}
+
+impl std::ops::Deref for TimeView {
+    type Target = Moment;
+    fn deref(&self) -> &Moment {
+        &self.0
+    }
+}
+
+/// A moment's words.
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct Moment {
     /// RFC 3339 in the team's zone, for `<time datetime>` and feeds.
     pub iso: String,
     /// `2026-01-05 10:00 CET`

@@ -406,13 +406,13 @@ impl Clock<'_> {
     fn time(&self, ts: jiff::Timestamp) -> TimeView {
         let local = ts.to_zoned(self.tz.clone());
         let utc = ts.to_zoned(jiff::tz::TimeZone::UTC);
-        TimeView {
+        TimeView::from(Moment {
             iso: local.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
             local: local.strftime("%Y-%m-%d %H:%M %Z").to_string(),
             date: local.strftime("%Y-%m-%d").to_string(),
             utc: utc.strftime("%Y-%m-%d %H:%M UTC").to_string(),
             unix: ts.as_second(),
-        }
+        })
     }
 
     /// The date of `ts` in the team's zone (`time(ts).date` without the other formats).
@@ -426,13 +426,13 @@ impl Clock<'_> {
         match jiff::Timestamp::from_second(s.seconds) {
             Ok(ts) => self.time(ts),
             // Out of range: said to be unknown, never shown as 1970.
-            Err(_) => TimeView {
+            Err(_) => TimeView::from(Moment {
                 iso: String::new(),
                 local: "unknown".into(),
                 date: "unknown".into(),
                 utc: "unknown".into(),
                 unix: s.seconds,
-            },
+            }),
         }
     }
 

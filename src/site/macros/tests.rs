@@ -197,13 +197,13 @@ mod typed {
             None,
             Some(diff(true, &[field("x", None, None, None)], "")),
         ];
-        let t = TimeView {
+        let t = TimeView::from(crate::site::view::Moment {
             iso: "2024-01-02T03:04:05+01:00".into(),
             local: "2 Jan & <3>".into(),
             date: "2024-01-02".into(),
             utc: "2024-01-02 02:04 UTC".into(),
             unix: 1_704_161_045,
-        };
+        });
         // Every change kind the words name, and one they do not.
         let changes = super::super::CHANGES.into_iter().chain(["odd <x>"]);
         let text = |yes: bool, s: &str| yes.then(|| s.to_owned());

@@ -40,13 +40,13 @@ fn change_keys_are_the_revision_s_and_sorted() {
 
 #[test]
 fn objects_show_what_serialising_shows() {
-    let time = TimeView {
+    let time = TimeView::from(Moment {
         iso: "i".into(),
         local: "l".into(),
         date: "d".into(),
         utc: "u".into(),
         unix: 5,
-    };
+    });
     same_keys(&time);
     same_keys(&Named {
         id: "a".into(),
