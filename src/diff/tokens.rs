@@ -58,7 +58,7 @@ fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
 /// their words is most of what it costs to see that.
 fn ascii_non_space<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
     let b = text.as_bytes();
-    let core = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let class = |c: u8| CLASS[usize::from(c)];
     let joins = |i: usize| {
         let (prev, c, next) = (b[i - 1], b[i], b[i + 1]);
         match c {
@@ -69,16 +69,24 @@ fn ascii_non_space<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
     };
     let mut i = 0;
     while i < b.len() {
-        let c = b[i];
-        if core(c) {
+        let c = class(b[i]);
+        if c == CORE {
             let mut end = i + 1;
-            while end < b.len() && (core(b[end]) || (end + 1 < b.len() && joins(end))) {
-                end += 1;
+            loop {
+                while end < b.len() && class(b[end]) == CORE {
+                    end += 1;
+                }
+                // A separator between two word characters may join them.
+                if end + 1 < b.len() && class(b[end]) == JOINER && joins(end) {
+                    end += 1;
+                } else {
+                    break;
+                }
             }
             f(&text[i..end]);
             i = end;
         } else {
-            if !c.is_ascii_whitespace() && c != 0x0b {
+            if c != SPACE {
                 f(&text[i..=i]);
             }
             i += 1;
@@ -86,22 +94,55 @@ fn ascii_non_space<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
     }
 }
 
+/// What each ASCII byte is to [`ascii_non_space`].
+const CORE: u8 = 1;
+const SPACE: u8 = 2;
+const JOINER: u8 = 3;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphanumeric() || b == b'_' {
+            CORE
+        } else if b.is_ascii_whitespace() || b == 0x0b {
+            SPACE
+        } else if matches!(b, b'.' | b',' | b';' | b'\'' | b':') {
+            JOINER
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
 /// The words (whitespace left out: any two passages share it) that survive from passage
 /// `old` to passage `new`, counted with repetition, and how many words each has. Read
 /// without numbering the words of the passages: most changed passages are rewritten, not
 /// edited, and this is all that is needed to see it.
 pub(super) fn kept_words(old: &str, new: &str) -> (usize, usize, usize) {
-    let mut counts: HashMap<&str, u32, std::hash::BuildHasherDefault<WordHasher>> =
-        HashMap::with_capacity_and_hasher(old.len() / 4, Default::default());
+    // Most words fit in seven bytes and are counted by number: no string is hashed or
+    // compared for them. The longer ones are counted by text.
+    let mut short: HashMap<u64, u32, foldhash::fast::FixedState> =
+        HashMap::with_capacity_and_hasher(old.len() / 6, Default::default());
+    let mut long: HashMap<&str, u32, foldhash::fast::FixedState> = HashMap::default();
     let mut in_old = 0;
     for_each_word(old, |w| {
-        *counts.entry(w).or_default() += 1;
+        match packed(w) {
+            Some(n) => *short.entry(n).or_default() += 1,
+            None => *long.entry(w).or_default() += 1,
+        }
         in_old += 1;
     });
     let (mut kept, mut in_new) = (0, 0);
     for_each_word(new, |w| {
         in_new += 1;
-        if let Some(c) = counts.get_mut(w)
+        let count = match packed(w) {
+            Some(n) => short.get_mut(&n),
+            None => long.get_mut(w),
+        };
+        if let Some(c) = count
             && *c > 0
         {
             *c -= 1;
@@ -109,6 +150,19 @@ pub(super) fn kept_words(old: &str, new: &str) -> (usize, usize, usize) {
         }
     });
     (kept, in_old, in_new)
+}
+
+/// A word of at most seven bytes as one number: its length in the top byte, its bytes
+/// below. Two words have the same number exactly when they are the same word.
+fn packed(word: &str) -> Option<u64> {
+    let bytes = word.as_bytes();
+    if bytes.len() > 7 {
+        return None;
+    }
+    let mut n = [0u8; 8];
+    n[..bytes.len()].copy_from_slice(bytes);
+    n[7] = bytes.len() as u8;
+    Some(u64::from_le_bytes(n))
 }
 
 /// FNV-1a: words are short, and the standard hasher's start-up cost dominates for them.
@@ -161,6 +215,50 @@ mod tests {
             ascii_non_space(&text, |w| seen.push(w));
             proptest::prop_assert_eq!(seen, cut);
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The kept words are the multiset intersection of the two passages' words.
+        #[test]
+        fn kept_words_count_the_shared_words(
+            old in "(a|bb|longerword|longerwords|é|, |\\.| )*",
+            new in "(a|bb|longerword|longerwords|é|, |\\.| )*",
+        ) {
+            fn words(t: &str) -> Vec<&str> {
+                let mut all = Vec::new();
+                for_each_word(t, |w| all.push(w));
+                all
+            }
+            let (a, b) = (words(&old), words(&new));
+            let mut counts = std::collections::HashMap::new();
+            for w in &a {
+                *counts.entry(*w).or_insert(0) += 1;
+            }
+            let kept = b.iter().filter(|w| {
+                let c = counts.entry(**w).or_insert(0);
+                *c > 0 && { *c -= 1; true }
+            }).count();
+            proptest::prop_assert_eq!(kept_words(&old, &new), (kept, a.len(), b.len()));
+        }
+    }
+
+    #[test]
+    fn words_are_numbered_apart() {
+        let words = [
+            "", "a", "a\0", "\0", "\0\0", "ab", "ba", "abcdefg", "abcdefgh", "é", "e",
+        ];
+        let numbers: Vec<_> = words.iter().map(|w| packed(w)).collect();
+        for (i, a) in numbers.iter().enumerate() {
+            for b in &numbers[i + 1..] {
+                assert!(a.is_none() || a != b, "{numbers:?}");
+            }
+        }
+        assert_eq!(packed("abcdefgh"), None);
+        assert_eq!(
+            kept_words("the cat, the hat", "the bat at the hat!"),
+            (3, 5, 6)
+        );
     }
 
     #[test]
