@@ -8,15 +8,7 @@ use std::collections::HashMap;
 pub(super) fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
     let b = text.as_bytes();
     let core = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    // A separator that joins its neighbours: "3.14", "1,000", "e.g", "don't", "a:b".
-    let infix = move |i: usize| {
-        let (prev, c, next) = (b[i - 1], b[i], b[i + 1]);
-        match c {
-            b'.' | b',' | b';' | b'\'' if prev.is_ascii_digit() && next.is_ascii_digit() => true,
-            b'\'' | b'.' | b':' => prev.is_ascii_alphabetic() && next.is_ascii_alphabetic(),
-            _ => false,
-        }
-    };
+    let infix = move |i: usize| joins(b, i);
     let mut start = 0;
     std::iter::from_fn(move || {
         if start >= b.len() {
@@ -40,6 +32,17 @@ pub(super) fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Whether the separator at `i` (between two bytes) joins its neighbours into one word:
+/// "3.14", "1,000", "e.g", "don't", "a:b".
+fn joins(b: &[u8], i: usize) -> bool {
+    let (prev, c, next) = (b[i - 1], b[i], b[i + 1]);
+    match c {
+        b'.' | b',' | b';' | b'\'' if prev.is_ascii_digit() && next.is_ascii_digit() => true,
+        b'\'' | b'.' | b':' => prev.is_ascii_alphabetic() && next.is_ascii_alphabetic(),
+        _ => false,
+    }
+}
+
 /// Calls `f` with each word of `text` that is not whitespace, as a word diff cuts them.
 fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
     if text.is_ascii() {
@@ -59,14 +62,6 @@ fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
 fn ascii_non_space<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
     let b = text.as_bytes();
     let class = |c: u8| CLASS[usize::from(c)];
-    let joins = |i: usize| {
-        let (prev, c, next) = (b[i - 1], b[i], b[i + 1]);
-        match c {
-            b'.' | b',' | b';' | b'\'' if prev.is_ascii_digit() && next.is_ascii_digit() => true,
-            b'\'' | b'.' | b':' => prev.is_ascii_alphabetic() && next.is_ascii_alphabetic(),
-            _ => false,
-        }
-    };
     let mut i = 0;
     while i < b.len() {
         let c = class(b[i]);
@@ -77,7 +72,7 @@ fn ascii_non_space<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
                     end += 1;
                 }
                 // A separator between two word characters may join them.
-                if end + 1 < b.len() && class(b[end]) == JOINER && joins(end) {
+                if end + 1 < b.len() && class(b[end]) == JOINER && joins(b, end) {
                     end += 1;
                 } else {
                     break;
