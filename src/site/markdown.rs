@@ -69,13 +69,12 @@ fn prose(source: &str) -> Option<String> {
     if !(chunks.all(fits) && fits(chunks.remainder())) {
         return None;
     }
-    let amp = memchr::memchr(b'&', bytes).is_some();
-    if amp
-        && memchr::memchr_iter(b'&', bytes)
-            .any(|at| !matches!(bytes.get(at + 1), None | Some(b' ' | b'\n')))
+    if memchr::memchr_iter(b'&', bytes)
+        .any(|at| !matches!(bytes.get(at + 1), None | Some(b' ' | b'\n')))
     {
         return None;
     }
+    let amp = memchr::memchr(b'&', bytes).is_some();
     let mut html = String::with_capacity(source.len() + source.len() / 16 + 16);
     let mut open = false;
     for line in source.split('\n') {
@@ -97,12 +96,7 @@ fn prose(source: &str) -> Option<String> {
         html.push_str(if open { "\n" } else { "<p>" });
         open = true;
         if amp {
-            for (k, piece) in line.split('&').enumerate() {
-                if k > 0 {
-                    html.push_str("&amp;");
-                }
-                html.push_str(piece);
-            }
+            html.push_str(&super::words::replace_all(line, "&", "&amp;"));
         } else {
             html.push_str(line);
         }
