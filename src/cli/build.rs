@@ -6,7 +6,7 @@ use super::{CommandError, Global, eprint_raw, eprint_text, note};
 use clap::Args;
 use normsctl::load::PolicyCache;
 use normsctl::render::people::Line;
-use normsctl::site::collect::{HistoryViews, MarkdownCache};
+use normsctl::site::collect::{HistoryViews, MarkdownCache, WorkingFiles};
 use normsctl::site::session::{self, HistoryState, SiteError, Valid};
 use normsctl::site::{self, output, render};
 use std::io::IsTerminal;
@@ -55,7 +55,9 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CommandError> {
     };
     let now = ws.now()?;
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let handbook = match session::load_valid(&ws.loc, &PolicyCache::none(), color) {
+    // The texts the load reads are kept for the working files' blob ids.
+    let texts = PolicyCache::texts();
+    let handbook = match session::load_valid(&ws.loc, &texts, color) {
         Ok(Valid { handbook, warnings }) => {
             if let Some(w) = warnings {
                 eprint_raw(&w);
@@ -108,7 +110,7 @@ pub fn run(global: &Global, args: BuildArgs) -> Result<(), CommandError> {
         (&timeline, &history),
         now,
         &mut MarkdownCache::default(),
-        None,
+        (&texts, &mut WorkingFiles::default()),
         &templates.words(),
     );
     timings.mark("collect");

@@ -195,15 +195,25 @@ pub fn load(loc: &Location) -> Result<Loaded, LoadError> {
 #[derive(Debug)]
 pub struct PolicyCache {
     files: std::sync::Mutex<std::collections::HashMap<PathBuf, Decoded>>,
-    /// Whether loads record what they decoded (not for a process that loads once).
-    keep: bool,
+    /// What loads record.
+    keep: Keep,
+}
+
+/// What a [`PolicyCache`] keeps of each policy file a load reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Nothing,
+    /// The text only (never looked up by a load).
+    Texts,
+    /// The text, the policy and the findings (looked up by the next load).
+    Decoded,
 }
 
 impl Default for PolicyCache {
     fn default() -> Self {
         PolicyCache {
             files: Default::default(),
-            keep: true,
+            keep: Keep::Decoded,
         }
     }
 }
@@ -215,20 +225,38 @@ impl PolicyCache {
     pub fn none() -> Self {
         PolicyCache {
             files: Default::default(),
-            keep: false,
+            keep: Keep::Nothing,
         }
     }
 
-    /// The text of the policy file at `path` as the last load read it.
+    /// A cache that keeps each file's text and nothing else, for a command that loads the
+    /// handbook once and needs the texts again (`build`, for the blob ids of the working
+    /// files), without reading every file a second time.
+    pub fn texts() -> Self {
+        PolicyCache {
+            files: Default::default(),
+            keep: Keep::Texts,
+        }
+    }
+
+    /// The text of the policy file at `path` as the last load read it: its bytes, with the
+    /// byte-order mark it may start with (which the load's text is read without), so that
+    /// it hashes to the blob id git gives the file.
     pub fn text(&self, path: &Path) -> Option<String> {
         let cache = self.files.lock().ok()?;
-        cache.get(path).map(|d| d.source.clone())
+        cache.get(path).map(|d| match d.bom {
+            true => format!("\u{feff}{}", d.source),
+            false => d.source.clone(),
+        })
     }
 }
 
 #[derive(Debug)]
 struct Decoded {
+    /// The text without its byte-order mark.
     source: String,
+    /// Whether the file starts with a byte-order mark.
+    bom: bool,
     policy: Option<Policy>,
     findings: Vec<Finding>,
 }

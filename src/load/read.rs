@@ -23,7 +23,7 @@ pub(super) fn read_yaml(
 ) -> Option<(String, yaml::Node)> {
     let walked = kind == FileKind::Policy;
     let source = match read_text(loc, path, name, walked) {
-        Ok(source) => source,
+        Ok((source, _)) => source,
         Err(finding) => {
             findings.push(*finding);
             return None;
@@ -132,14 +132,15 @@ pub fn parse_finding(name: &str, e: &ParseError) -> Finding {
     }
 }
 
-/// Reads a file as text, refusing links out of the handbook, huge files and non-UTF-8.
-/// `walked` files came from [`policy_files`], which already pruned links that leave.
+/// Reads a file as text (without a byte-order mark; also whether it had one), refusing
+/// links out of the handbook, huge files and non-UTF-8. `walked` files came from
+/// [`policy_files`], which already pruned links that leave.
 pub(super) fn read_text(
     loc: &Location,
     path: &Path,
     name: &str,
     walked: bool,
-) -> Result<String, Box<Finding>> {
+) -> Result<(String, bool), Box<Finding>> {
     let unreadable = |e: std::io::Error| {
         Box::new(Finding::new(
             &rules::UNREADABLE,
@@ -189,7 +190,7 @@ pub(super) fn read_text(
         ));
     }
     match yaml::decode_utf8(&bytes) {
-        Ok(text) => Ok(text.to_owned()),
+        Ok(text) => Ok((text.to_owned(), text.len() < bytes.len())),
         Err(e) => Err(Box::new(parse_finding(name, &e))),
     }
 }
@@ -235,8 +236,8 @@ fn read_policy_chunk(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> 
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let source = match read_text(loc, path, &name, true) {
-            Ok(source) => source,
+        let (source, bom) = match read_text(loc, path, &name, true) {
+            Ok(read) => read,
             Err(finding) => {
                 findings.push(*finding);
                 unread.push(stem);
@@ -246,10 +247,12 @@ fn read_policy_chunk(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> 
         if source.contains(crate::model::WAIVER_MARK) {
             marked.push(name.clone());
         }
-        let decoded = cache.keep.then(|| cache.files.lock().ok()).flatten();
+        let decoded = (cache.keep == Keep::Decoded)
+            .then(|| cache.files.lock().ok())
+            .flatten();
         let decoded = decoded.and_then(|c| {
             c.get(path)
-                .filter(|d| d.source == source)
+                .filter(|d| d.source == source && d.bom == bom)
                 .map(|d| (d.policy.clone(), d.findings.clone()))
         });
         let (policy, mut found) = match decoded {
@@ -263,17 +266,17 @@ fn read_policy_chunk(loc: &Location, files: &[PathBuf], cache: &PolicyCache) -> 
                         found.append(&mut d.findings);
                         policy
                     });
-                if cache.keep
+                if cache.keep != Keep::Nothing
                     && let Ok(mut c) = cache.files.lock()
                 {
-                    c.insert(
-                        path.clone(),
-                        Decoded {
-                            source,
-                            policy: policy.clone(),
-                            findings: found.clone(),
-                        },
-                    );
+                    let decoded = cache.keep == Keep::Decoded;
+                    let kept = Decoded {
+                        source,
+                        bom,
+                        policy: if decoded { policy.clone() } else { None },
+                        findings: if decoded { found.clone() } else { Vec::new() },
+                    };
+                    c.insert(path.clone(), kept);
                 }
                 (policy, found)
             }

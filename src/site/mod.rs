@@ -28,13 +28,14 @@ use collect::{WorkingFile, WorkingFiles};
 use std::path::{Path, PathBuf};
 
 /// The working tree's policy files (by path relative to the top of the work tree), with the
-/// blob id git would give each, to tell committed from uncommitted. With `cache` (the texts
-/// the loader just read, and the files of the previous call), files are not read again
-/// and unchanged texts are not hashed again. Read and hashed on every core.
+/// blob id git would give each, to tell committed from uncommitted. A file whose text the
+/// loader just read (`texts`) is not read again, and one whose text is as in `previous` is
+/// not hashed again. Hashed on every core.
 pub fn working_files(
     loc: &Location,
     handbook: &Handbook,
-    cache: Option<(&crate::load::PolicyCache, &WorkingFiles)>,
+    texts: &crate::load::PolicyCache,
+    previous: &WorkingFiles,
 ) -> WorkingFiles {
     use rayon::prelude::*;
     let base = loc.work_tree.as_deref().unwrap_or(&loc.root);
@@ -43,24 +44,24 @@ pub fn working_files(
         .par_iter()
         .filter_map(|p| {
             let path = base.join(&p.file);
-            if let Some((texts, previous)) = cache
-                && let Some(text) = texts.text(&path)
-            {
-                if let Some(known) = previous.get(&p.file).filter(|w| w.text == text) {
-                    return Some((p.file.clone(), known.clone()));
-                }
-                let blob = git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).ok()?;
-                return Some((p.file.clone(), WorkingFile { blob, text }));
-            }
-            let bytes = std::fs::read(&path).ok()?;
-            let blob = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()?;
-            Some((
-                p.file.clone(),
-                WorkingFile {
-                    blob,
-                    text: String::from_utf8_lossy(&bytes).into_owned(),
+            let hash = |bytes: &[u8]| git2::Oid::hash_object(git2::ObjectType::Blob, bytes).ok();
+            let text = match texts.text(&path) {
+                Some(text) => text,
+                None => match String::from_utf8(std::fs::read(&path).ok()?) {
+                    Ok(text) => text,
+                    // Not text: the blob id is the bytes', the text shown a lossy reading.
+                    Err(e) => {
+                        let (blob, bytes) = (hash(e.as_bytes())?, e.as_bytes());
+                        let text = String::from_utf8_lossy(bytes).into_owned();
+                        return Some((p.file.clone(), WorkingFile { blob, text }));
+                    }
                 },
-            ))
+            };
+            if let Some(known) = previous.get(&p.file).filter(|w| w.text == text) {
+                return Some((p.file.clone(), known.clone()));
+            }
+            let blob = hash(text.as_bytes())?;
+            Some((p.file.clone(), WorkingFile { blob, text }))
         })
         .collect()
 }
@@ -127,5 +128,70 @@ pub fn watched(
         templates: loc.root.join(&settings.templates),
         git_dir,
         out: out.canonicalize().unwrap_or_else(|_| PathBuf::from(out)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{self, PolicyCache};
+
+    const NORM: &str =
+        "id: handover\nkind: norm\ntitle: T\nsummary: S\nowner: tier1\nrevision: 1\nbody: B\n";
+
+    /// A committed policy file that starts with a byte-order mark (as some Windows editors
+    /// save) is committed as it is: its working file must hash to the committed blob, from
+    /// the texts a load kept (`build`, `serve`) as from the file itself.
+    #[test]
+    fn a_committed_file_with_a_byte_order_mark_is_not_uncommitted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let repo = git2::Repository::init(&root).unwrap();
+        std::fs::create_dir_all(root.join("policies")).unwrap();
+        let raw = format!("\u{feff}{NORM}");
+        std::fs::write(root.join("policies/handover.yaml"), &raw).unwrap();
+        std::fs::write(
+            root.join("policies/plain.yaml"),
+            NORM.replace("handover", "plain"),
+        )
+        .unwrap();
+        let mut index = repo.index().unwrap();
+        index
+            .add_all(["policies"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        let tree = index.write_tree().unwrap();
+        let committed = |path: &str| {
+            let tree = repo.find_tree(tree).unwrap();
+            tree.get_path(Path::new(path)).unwrap().id()
+        };
+        let loc = Location::discover(Some(&root), &root).unwrap();
+        let caches = [
+            ("none", PolicyCache::none()),
+            ("texts", PolicyCache::texts()),
+            ("decoded", PolicyCache::default()),
+        ];
+        for (kept, cache) in caches {
+            let loaded = load::load_cached(&loc, &cache).unwrap();
+            assert_eq!(loaded.handbook.policies.len(), 2);
+            let files = working_files(&loc, &loaded.handbook, &cache, &WorkingFiles::default());
+            for path in ["policies/handover.yaml", "policies/plain.yaml"] {
+                assert_eq!(files[path].blob, committed(path), "{path}, cache {kept}");
+            }
+            assert_eq!(files["policies/handover.yaml"].text, raw);
+            // A second look with the first as `previous` keeps them.
+            let again = working_files(&loc, &loaded.handbook, &cache, &files);
+            assert_eq!(
+                again["policies/handover.yaml"].blob,
+                committed("policies/handover.yaml")
+            );
+        }
+        // The mark removed: the same text, another file.
+        let cache = PolicyCache::default();
+        load::load_cached(&loc, &cache).unwrap();
+        std::fs::write(root.join("policies/handover.yaml"), NORM).unwrap();
+        let loaded = load::load_cached(&loc, &cache).unwrap();
+        let files = working_files(&loc, &loaded.handbook, &cache, &WorkingFiles::default());
+        let plain = git2::Oid::hash_object(git2::ObjectType::Blob, NORM.as_bytes()).unwrap();
+        assert_eq!(files["policies/handover.yaml"].blob, plain);
     }
 }

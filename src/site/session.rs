@@ -153,23 +153,19 @@ pub fn read_timeline(ws: &Workspace, settings: &Settings) -> Result<Timeline, Si
 }
 
 /// The site's data from the loaded handbook, its history (with its views) and the working
-/// tree (`working`: the texts the loader read and the files of the previous call, reused).
+/// tree (`working`: the texts the loader read, and the files of the previous call, which
+/// this call replaces).
 pub fn assemble(
     loc: &Location,
     handbook: &Handbook,
     (timeline, history): (&Timeline, &HistoryViews),
     now: jiff::Timestamp,
     cache: &mut MarkdownCache,
-    working: Option<(&PolicyCache, &mut WorkingFiles)>,
+    (texts, previous): (&PolicyCache, &mut WorkingFiles),
     words: &super::words::Words,
 ) -> Site {
-    let working = match working {
-        Some((texts, previous)) => {
-            *previous = super::working_files(loc, handbook, Some((texts, previous)));
-            &*previous
-        }
-        None => &super::working_files(loc, handbook, None),
-    };
+    *previous = super::working_files(loc, handbook, texts, previous);
+    let working = &*previous;
     collect::collect(
         &Inputs {
             handbook,
@@ -264,7 +260,7 @@ impl<'w> Session<'w> {
             (timeline, views),
             now,
             &mut self.cache,
-            Some((&self.policies, &mut self.working)),
+            (&self.policies, &mut self.working),
             &templates.words(),
         );
         mark("collect");
