@@ -129,6 +129,52 @@ pub struct RevisionView {
     pub diff: Option<Arc<DiffView>>,
 }
 
+/// Every committed change, newest first, as the changelog and the feeds list them: the
+/// views of the policies' histories, referred to (not copied), and shown without their
+/// diffs (those are on the policy pages; the templates see no `diff`).
+#[derive(Debug, Default)]
+pub struct ChangeList {
+    /// Each policy's views.
+    lists: Vec<Arc<Vec<RevisionView>>>,
+    /// Each change: its policy's list and its place there.
+    at: Vec<(usize, usize)>,
+}
+
+impl ChangeList {
+    /// The changes at `at` (list, place) of `lists`, in that order.
+    pub fn new(lists: Vec<Arc<Vec<RevisionView>>>, at: Vec<(usize, usize)>) -> ChangeList {
+        ChangeList { lists, at }
+    }
+
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &RevisionView> + '_ {
+        self.at.iter().map(|&(l, k)| &self.lists[l][k])
+    }
+}
+
+impl std::ops::Index<usize> for ChangeList {
+    type Output = RevisionView;
+    fn index(&self, i: usize) -> &RevisionView {
+        let (l, k) = self.at[i];
+        &self.lists[l][k]
+    }
+}
+
+/// The same changes in the same order (their diffs compared too: the same change brings
+/// the same text).
+impl PartialEq for ChangeList {
+    fn eq(&self, other: &ChangeList) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
 /// A landed revision that is not in force yet, shown beside the text in force.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UpcomingText {

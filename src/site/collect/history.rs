@@ -15,7 +15,7 @@ pub struct HistoryViews {
     /// Their views, in the same order: the history a page shows when nothing is
     /// uncommitted.
     pub(super) shared: HashMap<String, Arc<Vec<RevisionView>>>,
-    pub(super) changelog: Arc<Vec<RevisionView>>,
+    pub(super) changelog: Arc<ChangeList>,
     pub(super) changes_by_policy: Arc<HashMap<String, Vec<usize>>>,
 }
 
@@ -94,12 +94,12 @@ impl HistoryViews {
             }
             view
         };
-        let views: Vec<Vec<RevisionView>> = filed
+        let views: Vec<Arc<Vec<RevisionView>>> = filed
             .par_iter()
-            .map(|(_, indices)| indices.iter().map(|&i| view_of(i)).collect())
+            .map(|(_, indices)| Arc::new(indices.iter().map(|&i| view_of(i)).collect()))
             .collect();
-        // The changelog: a copy of each view (without the diff) in the timeline's order, on
-        // every core. Moves are kept in `log`; readers' changelog and feed leave them out.
+        // The changelog: where each view is, in the timeline's order. Moves are kept in
+        // `log`; readers' changelog and feed leave them out.
         let mut place = vec![(0, 0); timeline.revisions.len()];
         for (f, (_, indices)) in filed.iter().enumerate() {
             for (k, &i) in indices.iter().enumerate() {
@@ -109,27 +109,18 @@ impl HistoryViews {
         let listed: Vec<usize> = (0..timeline.revisions.len())
             .filter(|&i| timeline.revisions[i].change != Change::Moved)
             .collect();
-        let changelog: Vec<RevisionView> = listed
-            .par_iter()
-            .map(|&i| {
-                let (f, k) = place[i];
-                RevisionView {
-                    diff: None,
-                    ..views[f][k].clone()
-                }
-            })
-            .collect();
         // Where each policy's changes are in the changelog.
         let mut changes: Vec<Vec<usize>> = vec![Vec::new(); filed.len()];
         for (at, &i) in listed.iter().enumerate() {
             changes[place[i].0].push(at);
         }
+        let changelog = ChangeList::new(views.clone(), listed.iter().map(|&i| place[i]).collect());
         let mut by_id = HashMap::with_capacity(filed.len());
         let mut shared = HashMap::with_capacity(filed.len());
         let mut changes_by_policy = HashMap::with_capacity(filed.len());
         for (((id, indices), views), changes) in filed.into_iter().zip(views).zip(changes) {
             by_id.insert(id.to_owned(), indices);
-            shared.insert(id.to_owned(), Arc::new(views));
+            shared.insert(id.to_owned(), views);
             if !changes.is_empty() {
                 changes_by_policy.insert(id.to_owned(), changes);
             }

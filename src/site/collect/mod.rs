@@ -29,7 +29,7 @@ pub struct Site {
     /// Current and retired policies by id.
     pub policies: BTreeMap<String, PolicyPage>,
     /// Every committed change, newest first (without diffs; those are on policy pages).
-    pub changelog: Arc<Vec<RevisionView>>,
+    pub changelog: Arc<ChangeList>,
     /// Where each policy's changes are in `changelog` (ascending: newest first), so a
     /// policy's or a team's feed does not scan the whole changelog.
     pub changes_by_policy: Arc<HashMap<String, Vec<usize>>>,

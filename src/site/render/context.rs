@@ -204,7 +204,7 @@ fn label(change: &str) -> &'static str {
 fn entry(site: &Site, i: usize, uid: Option<String>) -> Value {
     let r = &site.changelog[i];
     Value::from_object(objects::Change {
-        item: objects::Item {
+        item: objects::Listed {
             list: Arc::clone(&site.changelog),
             i,
         },

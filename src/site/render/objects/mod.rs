@@ -393,11 +393,18 @@ impl Shown for PolicyPage {
     }
 }
 
+/// One change of the changelog.
+#[derive(Debug)]
+pub(in crate::site) struct Listed {
+    pub list: Arc<ChangeList>,
+    pub i: usize,
+}
+
 /// A change of the changelog as a list of changes shows it: the revision's fields, the
 /// policy's title, the change in words and, in feeds, the entry's id.
 #[derive(Debug)]
 pub(super) struct Change {
-    pub item: Item<RevisionView>,
+    pub item: Listed,
     pub title: String,
     pub label: &'static str,
     pub uid: Option<String>,
@@ -455,6 +462,8 @@ impl Object for Change {
             "title" => Some(s(&self.title)),
             "label" => Some(s(self.label)),
             "uid" if self.uid.is_some() => Some(os(&self.uid)),
+            // The changelog shows changes without their diffs.
+            "diff" => Some(Value::from(())),
             _ => self.item.list[self.item.i].field(key),
         }
     }

@@ -157,3 +157,65 @@ fn objects_show_what_serialising_shows() {
         history: Arc::new(Vec::new()),
     });
 }
+
+/// A change of the changelog refers to its policy's view, which has the diff the policy
+/// page shows; the changelog shows the change without it.
+#[test]
+fn a_change_is_its_view_without_the_diff() {
+    let rev = |change: &'static str, diff: Option<Arc<DiffView>>| RevisionView {
+        id: "p".into(),
+        change,
+        revision: Some(2),
+        effective: None,
+        commit: Some("c".into()),
+        short: None,
+        landed: None,
+        author: None,
+        subject: Some("s".into()),
+        changed: Vec::new(),
+        takes_effect: None,
+        path: "x".into(),
+        old_path: None,
+        anchor: "a".into(),
+        diff,
+    };
+    let diff = Arc::new(DiffView {
+        body_html: "<ins>new</ins>".into(),
+        ..DiffView::default()
+    });
+    let views = Arc::new(vec![rev("material", Some(diff)), rev("added", None)]);
+    let list = Arc::new(ChangeList::new(
+        vec![Arc::clone(&views)],
+        vec![(0, 1), (0, 0)],
+    ));
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].change, "added");
+    assert_eq!(
+        list.iter().map(|r| r.change).collect::<Vec<_>>(),
+        ["added", "material"]
+    );
+    let change = Value::from_object(Change {
+        item: Listed {
+            list: Arc::clone(&list),
+            i: 1,
+        },
+        title: "T".into(),
+        label: "Material change",
+        uid: None,
+    });
+    assert_eq!(change.get_attr("change").unwrap(), Value::from("material"));
+    assert!(
+        views[0].field("diff").unwrap().is_true(),
+        "the page's view has it"
+    );
+    assert!(
+        change.get_attr("diff").unwrap().is_none(),
+        "the change has none"
+    );
+    let keys: Vec<String> = change.try_iter().unwrap().map(|k| k.to_string()).collect();
+    assert_eq!(keys, CHANGE_KEYS);
+    // The same changes in the same order are equal; another order is not.
+    let again = ChangeList::new(vec![Arc::clone(&views)], vec![(0, 1), (0, 0)]);
+    assert!(*list == again);
+    assert!(*list != ChangeList::new(vec![views], vec![(0, 0), (0, 1)]));
+}
