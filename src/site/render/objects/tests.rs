@@ -25,6 +25,27 @@ fn same_keys<T: Shown + serde::Serialize>(value: &T) {
     }
 }
 
+/// A revision's view with a few fields set.
+fn revision(change: &'static str, diff: Option<Arc<DiffView>>) -> RevisionView {
+    RevisionView {
+        id: "p".into(),
+        change,
+        revision: Some(2),
+        effective: None,
+        commit: Some("c".into()),
+        short: None,
+        landed: None,
+        author: None,
+        subject: Some("s".into()),
+        changed: Vec::new(),
+        takes_effect: None,
+        path: "x".into(),
+        old_path: None,
+        anchor: "a".into(),
+        diff,
+    }
+}
+
 #[test]
 fn change_keys_are_the_revision_s_and_sorted() {
     for keys in [CHANGE_KEYS, FEED_KEYS, RevisionView::KEYS] {
@@ -75,21 +96,8 @@ fn objects_show_what_serialising_shows() {
     });
     same_keys(&DiffView::default());
     let rev = RevisionView {
-        id: "p".into(),
-        change: "added",
-        revision: Some(2),
-        effective: None,
-        commit: Some("c".into()),
-        short: None,
         landed: Some(time),
-        author: None,
-        subject: Some("s".into()),
-        changed: Vec::new(),
-        takes_effect: None,
-        path: "x".into(),
-        old_path: None,
-        anchor: "a".into(),
-        diff: None,
+        ..revision("added", None)
     };
     same_keys(&rev);
     let card = MetricCard {
@@ -162,28 +170,14 @@ fn objects_show_what_serialising_shows() {
 /// page shows; the changelog shows the change without it.
 #[test]
 fn a_change_is_its_view_without_the_diff() {
-    let rev = |change: &'static str, diff: Option<Arc<DiffView>>| RevisionView {
-        id: "p".into(),
-        change,
-        revision: Some(2),
-        effective: None,
-        commit: Some("c".into()),
-        short: None,
-        landed: None,
-        author: None,
-        subject: Some("s".into()),
-        changed: Vec::new(),
-        takes_effect: None,
-        path: "x".into(),
-        old_path: None,
-        anchor: "a".into(),
-        diff,
-    };
     let diff = Arc::new(DiffView {
         body_html: "<ins>new</ins>".into(),
         ..DiffView::default()
     });
-    let views = Arc::new(vec![rev("material", Some(diff)), rev("added", None)]);
+    let views = Arc::new(vec![
+        revision("material", Some(diff)),
+        revision("added", None),
+    ]);
     let list = Arc::new(ChangeList::new(
         vec![Arc::clone(&views)],
         vec![(0, 1), (0, 0)],
