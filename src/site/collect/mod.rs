@@ -28,7 +28,7 @@ pub struct Site {
     pub info: SiteInfo,
     /// Current and retired policies by id.
     pub policies: BTreeMap<String, PolicyPage>,
-    /// Every committed change, newest first (without diffs; those are on policy pages).
+    /// Every committed change, newest first (shown without diffs; those are on policy pages).
     pub changelog: Arc<ChangeList>,
     /// Where each policy's changes are in `changelog` (ascending: newest first), so a
     /// policy's or a team's feed does not scan the whole changelog.
